@@ -1,0 +1,7 @@
+"""`python -m siting` is the `siting` command."""
+
+import sys
+
+from siting.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,122 @@
+"""Labelled result tables and plan.json, built from a RunResult. Sorted, rounded: same input, same bytes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from siting import __version__
+from siting.scenario.schema import GROUP_LABELS, MODE_LABELS
+
+DECIMALS = 6
+
+
+def rounded(value: Any) -> Any:
+    """Round floats for output (None and NaN become None)."""
+    if value is None:
+        return None
+    value = float(value)
+    if not np.isfinite(value):
+        return None
+    out = round(value, DECIMALS)
+    return 0.0 if out == 0 else out
+
+
+def service_label(result, key: str) -> tuple[str, str]:
+    """(zh, en) label of a service."""
+    label = result.scenario.config.services[key].label
+    return (label.zh, label.en) if label else (key, key)
+
+
+def selected_table(result) -> pd.DataFrame:
+    """One row per acquired building, sorted by building id."""
+    sel = result.evaluation.selected.sort_values("building").reset_index(drop=True)
+    return pd.DataFrame({
+        "building": sel["building"],
+        "name": sel["name"],
+        "mode": sel["mode"],
+        "mode_zh": [MODE_LABELS[m][0] for m in sel["mode"]],
+        "services": [";".join(s) for s in sel["services"]],
+        "services_zh": ["、".join(service_label(result, k)[0] for k in s) for s in sel["services"]],
+        "capex": sel["capex"].round(2),
+        "annual_cost": sel["annual_cost"].round(2),
+        "npv": sel["npv"].round(2),
+        "floor_area_m2": sel["floor_area_m2"].round(2),
+        "area_used_m2": sel["area_used_m2"].round(2),
+    })
+
+
+def coverage_table(result) -> pd.DataFrame:
+    """One row per community × service, sorted by community then service order."""
+    cov = result.evaluation.coverage
+    services = list(result.scenario.config.services)
+    order = {k: i for i, k in enumerate(services)}
+    communities = result.scenario.communities
+    groups = {k: s.population for k, s in result.scenario.config.services.items()}
+    table = pd.DataFrame({
+        "community": cov["community"],
+        "name": cov["name"],
+        "district": communities["district"].reindex(cov["community"]).fillna("").to_numpy()
+        if "district" in communities else "",
+        "service": cov["service"],
+        "service_zh": [service_label(result, k)[0] for k in cov["service"]],
+        "group": [groups[k] for k in cov["service"]],
+        "demand": cov["demand"].round(DECIMALS),
+        "covered": cov["covered"].astype(int),
+        "covered_demand": cov["demand"].where(cov["covered"], 0.0).round(DECIMALS),
+        "nearest_building": cov["nearest_building"],
+        "nearest_name": cov["nearest_name"],
+        "distance_m": cov["distance_m"].round(1),
+    })
+    table["_s"] = table["service"].map(order)
+    return table.sort_values(["community", "_s"]).drop(columns="_s").reset_index(drop=True)
+
+
+def plan_document(result) -> dict[str, Any]:
+    """plan.json: the contract other programs read. No timings (they live in manifest.json)."""
+    sol, ev, cfg = result.solution, result.evaluation, result.scenario.config
+    selected = selected_table(result)
+    first = sol.stages[0]
+    return {
+        "scenario": cfg.name,
+        "status": sol.status.value,
+        "objective": rounded(ev.objective),
+        "bound": rounded(sol.bound),
+        "gap": rounded(sol.gap),
+        "solver": {
+            "name": first.solver,
+            "version": first.version,
+            "time_limit_s": result.options.time_limit_s,
+            "stages": [{"objective": ("coverage", "cost")[i], "status": s.status.value,
+                        "value": rounded(s.objective), "bound": rounded(s.bound), "gap": rounded(s.gap)}
+                       for i, s in enumerate(sol.stages)],
+        },
+        "cost": {"capex": rounded(ev.capex), "annual": rounded(ev.annual), "npv": rounded(ev.npv)},
+        "budget": {"capex": rounded(cfg.budget.capex), "annual": rounded(cfg.budget.annual),
+                   "horizon_years": cfg.budget.horizon_years, "discount_rate": cfg.budget.discount_rate},
+        "selected": [
+            {"building": r.building, "name": r.name, "mode": r.mode, "services": r.services.split(";"),
+             "capex": rounded(r.capex), "annual_cost": rounded(r.annual_cost)}
+            for r in selected.itertuples()
+        ],
+        "coverage": {
+            key: {"group": cfg.services[key].population, "demand": rounded(row.demand),
+                  "covered": rounded(row.covered), "share": rounded(row.share), "weight": rounded(row.weight)}
+            for key, row in ev.by_service.iterrows()
+        },
+        "demand": {"year": result.demand.estimate.year, "variant": result.demand.estimate.variant,
+                   "groups": {g: rounded(result.demand.estimate.groups[g].sum())
+                              for g in result.demand.estimate.groups.columns}},
+        "model": {"variables": sol.n_cols, "constraints": sol.rows,
+                  "options_dropped_as_dominated": result.data.dropped_options},
+        "input_sha256": result.scenario.input_sha256,
+        "siting_version": __version__,
+    }
+
+
+def group_label(group: str) -> str:
+    """'60岁及以上老年人 (elderly 60+)'."""
+    zh, en = GROUP_LABELS.get(group, (group, group))
+    return f"{zh} ({en})"

@@ -1,0 +1,344 @@
+"""The solver interface: one problem type, one options type, one result type, one status enum.
+
+Every backend takes a :class:`MilpProblem` made of numpy/scipy arrays and returns a :class:`SolveResult`
+whose numbers mean the same thing whichever solver produced them, so the rest of the project never
+needs to know which solver ran.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import enum
+import time
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import scipy.sparse
+
+#: Denominator floor in the relative gap, so a zero objective does not divide by zero.
+GAP_DENOMINATOR_FLOOR = 1e-9
+#: How far (see MilpProblem.max_violation) a plan no solver vouched for may be from feasible.
+FEASIBILITY_TOLERANCE = 1e-6
+
+
+class Status(str, enum.Enum):
+    """How a solve ended, in words every backend's own statuses are mapped onto."""
+
+    OPTIMAL = "optimal"
+    """Proven optimal within the gap tolerance."""
+    FEASIBLE = "feasible"
+    """Has a plan, optimality not proven (e.g. time limit); ``gap`` says how far it may be."""
+    NO_SOLUTION = "no_solution"
+    """Stopped (e.g. time limit) before any feasible plan was found."""
+    INFEASIBLE = "infeasible"
+    """Proven to have no feasible plan."""
+    UNBOUNDED = "unbounded"
+    """Feasible, and the objective improves without limit."""
+    ERROR = "error"
+    """Anything else; solver statuses we do not recognise map here."""
+
+
+def _float_vector(value: object, name: str, length: int | None) -> np.ndarray:
+    """Return ``value`` as a read-only 1-D float64 array of ``length``, or raise ValueError naming it."""
+    array = np.array(value, dtype=np.float64)
+    if array.ndim != 1:
+        raise ValueError(f"MilpProblem.{name} must be 1-D, got shape {array.shape}")
+    if length is not None and array.shape[0] != length:
+        raise ValueError(f"MilpProblem.{name} has length {array.shape[0]}, expected {length}")
+    if np.isnan(array).any():
+        raise ValueError(f"MilpProblem.{name} contains NaN")
+    array.flags.writeable = False
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class MilpProblem:
+    """A mixed-integer linear programme ``min/max c @ x + offset`` s.t. row and column bounds.
+
+    Rows are ``row_lower <= A @ x <= row_upper`` and columns ``col_lower <= x <= col_upper``;
+    infinite entries mean "no bound". Arrays are copied to float64 (``integrality`` to bool) and
+    made read-only, and ``A`` to a CSR array, so a problem cannot change after it was validated.
+    Inconsistent bounds (lower > upper) are allowed: they make the problem infeasible, which is
+    the solver's to report.
+
+    Raises:
+        ValueError: if a shape does not match, a value is NaN, or a bound is infinite on the wrong
+            side (a lower bound of +inf or an upper bound of -inf).
+    """
+
+    c: np.ndarray
+    A: scipy.sparse.csr_array | scipy.sparse.csr_matrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integrality: np.ndarray
+    maximize: bool = False
+    offset: float = 0.0
+
+    def __post_init__(self) -> None:
+        c = _float_vector(self.c, "c", None)
+        n = c.shape[0]
+        if n == 0:
+            raise ValueError("MilpProblem needs at least one variable (c is empty)")
+        if not scipy.sparse.issparse(self.A):
+            raise ValueError(f"MilpProblem.A must be a scipy.sparse matrix, got {type(self.A).__name__}")
+        if self.A.ndim != 2 or self.A.shape[1] != n:
+            raise ValueError(f"MilpProblem.A has shape {self.A.shape}, expected (m, {n}) to match c")
+        A = scipy.sparse.csr_array(self.A, dtype=np.float64)
+        A.sum_duplicates()
+        if np.isnan(A.data).any() or np.isinf(A.data).any():
+            raise ValueError("MilpProblem.A contains NaN or infinite coefficients")
+        m = A.shape[0]
+        integrality = np.array(self.integrality)
+        if integrality.shape != (n,) or not np.isin(integrality, (0, 1)).all():
+            raise ValueError(f"MilpProblem.integrality must be a bool (or 0/1) array of shape ({n},), "
+                             f"got {integrality.dtype} {integrality.shape}")
+        integrality = integrality.astype(np.bool_)
+        integrality.flags.writeable = False
+        fields = {"c": c, "A": A, "integrality": integrality,
+                  "row_lower": _float_vector(self.row_lower, "row_lower", m),
+                  "row_upper": _float_vector(self.row_upper, "row_upper", m),
+                  "col_lower": _float_vector(self.col_lower, "col_lower", n),
+                  "col_upper": _float_vector(self.col_upper, "col_upper", n)}
+        for name in ("row_lower", "col_lower"):
+            if np.isposinf(fields[name]).any():
+                raise ValueError(f"MilpProblem.{name} contains +inf (a lower bound must be finite or -inf)")
+        for name in ("row_upper", "col_upper"):
+            if np.isneginf(fields[name]).any():
+                raise ValueError(f"MilpProblem.{name} contains -inf (an upper bound must be finite or +inf)")
+        if not np.isfinite(self.offset):
+            raise ValueError(f"MilpProblem.offset must be finite, got {self.offset}")
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "maximize", bool(self.maximize))
+        object.__setattr__(self, "offset", float(self.offset))
+
+    @property
+    def num_cols(self) -> int:
+        """Number of variables (columns)."""
+        return int(self.c.shape[0])
+
+    @property
+    def num_rows(self) -> int:
+        """Number of constraints (rows)."""
+        return int(self.A.shape[0])
+
+    @property
+    def is_mip(self) -> bool:
+        """True when at least one variable is integer; otherwise the problem is an LP."""
+        return bool(self.integrality.any())
+
+    def objective_value(self, x: np.ndarray) -> float:
+        """The objective at ``x``, offset included, in the problem's own sense."""
+        return float(self.c @ x) + self.offset
+
+    def inconsistent_bounds(self) -> str | None:
+        """Name the first row or column whose lower bound exceeds its upper bound, or None.
+
+        Such a problem is infeasible before any solver looks at it.
+        """
+        for kind, lower, upper in (("column", self.col_lower, self.col_upper),
+                                   ("row", self.row_lower, self.row_upper)):
+            crossed = np.flatnonzero(lower > upper)
+            if crossed.size:
+                i = int(crossed[0])
+                return f"{kind} {i} has lower bound {lower[i]:g} > upper bound {upper[i]:g}"
+        return None
+
+    def with_zero_objective(self) -> MilpProblem:
+        """The same constraints with nothing to optimise: solving it answers "is there any plan?"."""
+        return dataclasses.replace(self, c=np.zeros(self.num_cols), maximize=False, offset=0.0)
+
+    def max_violation(self, x: np.ndarray) -> float:
+        """Largest violation at ``x`` of a row bound, column bound or integrality.
+
+        Bound violations are relative to ``1 + |bound|``. Lets a backend check a plan its solver did not
+        vouch for (an interrupted LP, a model the solver approximated).
+        """
+        integer = np.abs(x - np.round(x))[self.integrality]
+        return float(max(np.max(_excess(self.A @ x, self.row_lower, self.row_upper), initial=0.0),
+                         np.max(_excess(x, self.col_lower, self.col_upper), initial=0.0),
+                         np.max(integer, initial=0.0)))
+
+
+def _excess(value: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Per entry, how far ``value`` lies outside [lower, upper] relative to ``1 + |violated bound|``.
+
+    An infinite bound gives 0/inf = 0, so no special cases are needed.
+    """
+    below = np.maximum(lower - value, 0.0) / (1.0 + np.abs(lower))
+    above = np.maximum(value - upper, 0.0) / (1.0 + np.abs(upper))
+    return np.maximum(below, above)
+
+
+@dataclass(frozen=True, eq=False)
+class SolveOptions:
+    """What the caller asks of a solve; every backend maps these onto its own parameters.
+
+    Attributes:
+        time_limit_s: wall-clock limit in seconds, or None for no limit.
+        mip_rel_gap: stop when the relative gap is at most this (the solver's own gap formula).
+        threads: threads the solver may use; 1 keeps results reproducible.
+        seed: random seed, so repeated solves return the same plan.
+        warm_start: a full-length x vector, feasible or not, that backends able to use it do.
+        verbose: print the solver's own log.
+
+    Raises:
+        ValueError: for a non-positive time limit or thread count, or a negative gap.
+    """
+
+    time_limit_s: float | None = None
+    mip_rel_gap: float = 1e-6
+    threads: int = 1
+    seed: int = 0
+    warm_start: np.ndarray | None = None
+    verbose: bool = False
+
+    def __post_init__(self) -> None:
+        if self.time_limit_s is not None and not self.time_limit_s > 0:
+            raise ValueError(f"SolveOptions.time_limit_s must be > 0 or None, got {self.time_limit_s}")
+        if not self.mip_rel_gap >= 0:
+            raise ValueError(f"SolveOptions.mip_rel_gap must be >= 0, got {self.mip_rel_gap}")
+        if self.threads < 1:
+            raise ValueError(f"SolveOptions.threads must be >= 1, got {self.threads}")
+        if self.seed < 0:
+            raise ValueError(f"SolveOptions.seed must be >= 0, got {self.seed}")
+
+    def warm_start_for(self, problem: MilpProblem) -> np.ndarray | None:
+        """The warm start as a float vector checked against ``problem``, or None when there is none.
+
+        Raises:
+            ValueError: if its length differs from the number of variables or it is not finite.
+        """
+        if self.warm_start is None:
+            return None
+        x = np.asarray(self.warm_start, dtype=np.float64)
+        if x.shape != (problem.num_cols,) or not np.isfinite(x).all():
+            raise ValueError(f"SolveOptions.warm_start must be a finite vector of length {problem.num_cols}, "
+                             f"got shape {x.shape}")
+        return x
+
+
+DEFAULT_OPTIONS = SolveOptions()
+
+
+@dataclass(frozen=True, eq=False)
+class SolveResult:
+    """The outcome of one solve, the same for every backend.
+
+    Attributes:
+        status: how the solve ended.
+        x: primal values (n,), None when there is no solution.
+        objective: ``c @ x + offset`` in the problem's own sense, None without a solution.
+        bound: best proven dual bound (offset included, same sense), None when unknown.
+        gap: ``|objective - bound| / max(|objective|, 1e-9)``; 0.0 when OPTIMAL (proven within the
+            requested tolerance; ``bound`` still shows what the solver proved); None without both.
+        time_s: wall time of the solve call, model building included.
+        solver: registry name of the backend, e.g. "highs".
+        version: the solver's version, e.g. "1.16.0".
+        message: the solver's own status text.
+    """
+
+    status: Status
+    x: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    time_s: float
+    solver: str
+    version: str
+    message: str = ""
+
+
+def relative_gap(objective: float, bound: float) -> float:
+    """``|objective - bound| / max(|objective|, 1e-9)``: one formula for every backend."""
+    return abs(objective - bound) / max(abs(objective), GAP_DENOMINATOR_FLOOR)
+
+
+def build_result(problem: MilpProblem, status: Status, *, x: np.ndarray | None, bound: float | None,
+                 solver: str, version: str, message: str, started: float) -> SolveResult:
+    """Assemble a :class:`SolveResult` the same way for every backend.
+
+    The objective is recomputed from ``x`` (so objective and plan can never disagree) and the gap
+    from objective and bound. A plan is kept only for OPTIMAL and FEASIBLE; a status claiming a
+    plan without one becomes ERROR rather than a result nobody can use.
+
+    Args:
+        problem: the problem that was solved.
+        status: the mapped status.
+        x: primal values from the solver, or None.
+        bound: the solver's dual bound, offset included, in the problem's sense; non-finite means none.
+        solver: registry name of the backend.
+        version: the backend's version string.
+        message: the solver's own status text.
+        started: ``time.perf_counter()`` at the start of the solve call.
+    """
+    has_plan = status in (Status.OPTIMAL, Status.FEASIBLE)
+    if has_plan and x is None:
+        status, message = Status.ERROR, f"{status.value} reported without a solution; {message}"
+        has_plan = False
+    if (bound is not None and not np.isfinite(bound)) or status in (Status.INFEASIBLE, Status.UNBOUNDED):
+        bound = None
+    plan = np.array(x, dtype=np.float64) if has_plan else None
+    objective = problem.objective_value(plan) if plan is not None else None
+    gap = None
+    if status is Status.OPTIMAL:
+        gap = 0.0
+    elif objective is not None and bound is not None:
+        gap = relative_gap(objective, bound)
+    return SolveResult(status=status, x=plan, objective=objective,
+                       bound=None if bound is None else float(bound), gap=gap,
+                       time_s=time.perf_counter() - started, solver=solver, version=version,
+                       message=message)
+
+
+def settle_infeasible_or_unbounded(solver: Solver, problem: MilpProblem, options: SolveOptions,
+                                   said: str) -> tuple[Status, str]:
+    """Decide INFEASIBLE or UNBOUNDED for a solver that answered "one of the two" (or may have erred).
+
+    Re-solves the same constraints with a zero objective (same options): any plan means the original
+    problem is unbounded, none means it is infeasible. For an integer programme with rational data
+    whose relaxation is unbounded these are the only two cases. A zero objective cannot be unbounded,
+    so this never recurses more than once.
+
+    Args:
+        solver: the backend that gave the ambiguous answer.
+        problem: the problem it was given.
+        options: the options it was given.
+        said: its own status text, kept in the message.
+
+    Returns:
+        The status and a message saying how it was decided.
+    """
+    if not problem.c.any():
+        return Status.INFEASIBLE, f"infeasible (solver said '{said}'; a zero objective cannot be unbounded)"
+    check = solver.solve(problem.with_zero_objective(), options)
+    if check.status in (Status.OPTIMAL, Status.FEASIBLE):
+        return Status.UNBOUNDED, f"unbounded (solver said '{said}'; without objective a plan exists)"
+    if check.status is Status.INFEASIBLE:
+        return Status.INFEASIBLE, f"infeasible (solver said '{said}'; without objective no plan exists)"
+    return Status.ERROR, (f"infeasible or unbounded (solver said '{said}'; without objective the solve "
+                          f"ended {check.status.value}: {check.message})")
+
+
+class Solver(abc.ABC):
+    """A MILP backend. Subclasses set ``name`` (their registry name) and implement the three methods."""
+
+    name: ClassVar[str]
+
+    @classmethod
+    @abc.abstractmethod
+    def is_available(cls) -> bool:
+        """True when the backend's library or binary is installed and usable."""
+
+    @classmethod
+    @abc.abstractmethod
+    def version(cls) -> str:
+        """The solver's version string."""
+
+    @abc.abstractmethod
+    def solve(self, problem: MilpProblem, options: SolveOptions = DEFAULT_OPTIONS) -> SolveResult:
+        """Solve ``problem``; never raises for solver trouble, which is reported as Status.ERROR."""

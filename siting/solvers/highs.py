@@ -1,0 +1,128 @@
+"""HiGHS through highspy: the default backend, fed the CSC arrays directly (no model file, no loops)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+try:
+    import highspy
+except ImportError:  # HighsSolver.is_available() reports it; nothing else touches highspy then
+    highspy = None
+
+from siting.solvers.base import (
+    DEFAULT_OPTIONS,
+    MilpProblem,
+    SolveOptions,
+    Solver,
+    SolveResult,
+    Status,
+    build_result,
+    settle_infeasible_or_unbounded,
+)
+
+#: HiGHS's primal_solution_status value for "a feasible point is available".
+_SOLUTION_FEASIBLE = 2
+
+# HiGHS keeps one thread scheduler per process, sized on first use; a later run asking for another
+# thread count fails with kError unless the scheduler is reset. Remember what it was sized for.
+_scheduler_threads: int | None = None
+
+
+class HighsSolver(Solver):
+    """HiGHS MIP/LP solver (the ``highs`` registry name).
+
+    Deterministic for a given seed and thread count. The first HiGHS object in a process prints a
+    one-line banner to stdout (from HiGHS's C++ code, before any option can silence it).
+    """
+
+    name = "highs"
+
+    @classmethod
+    def is_available(cls) -> bool:
+        """True when highspy can be imported."""
+        return highspy is not None
+
+    @classmethod
+    def version(cls) -> str:
+        """HiGHS's own version, e.g. "1.16.0"."""
+        return f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
+
+    def solve(self, problem: MilpProblem, options: SolveOptions = DEFAULT_OPTIONS) -> SolveResult:
+        """Solve with HiGHS; see :meth:`Solver.solve`."""
+        started = time.perf_counter()
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", options.verbose)
+        _size_scheduler(options.threads)
+        h.setOptionValue("threads", options.threads)
+        h.setOptionValue("mip_rel_gap", options.mip_rel_gap)
+        h.setOptionValue("random_seed", options.seed)
+        if options.time_limit_s is not None:
+            h.setOptionValue("time_limit", float(options.time_limit_s))
+        h.passModel(_to_highs_lp(problem))
+        integer_cols = np.flatnonzero(problem.integrality).astype(np.int32)
+        if integer_cols.size:
+            h.changeColsIntegrality(integer_cols.size, integer_cols,
+                                    np.full(integer_cols.size, int(highspy.HighsVarType.kInteger), np.uint8))
+        warm_start = options.warm_start_for(problem)
+        if warm_start is not None:
+            h.setSolution(problem.num_cols, np.arange(problem.num_cols, dtype=np.int32), warm_start)
+        h.run()
+
+        model_status = h.getModelStatus()
+        info = h.getInfo()
+        message = h.modelStatusToString(model_status)
+        has_plan = info.primal_solution_status == _SOLUTION_FEASIBLE
+        x = np.array(h.getSolution().col_value) if has_plan else None
+        status = _map_status(model_status, has_plan)
+        if model_status == highspy.HighsModelStatus.kUnboundedOrInfeasible or (
+                status is Status.UNBOUNDED and not has_plan):
+            status, message = settle_infeasible_or_unbounded(self, problem, options, message)
+        bound = None
+        if problem.is_mip:
+            bound = info.mip_dual_bound
+        elif status is Status.OPTIMAL:
+            bound = info.objective_function_value  # an optimal LP proves its own objective
+        return build_result(problem, status, x=x, bound=bound, solver=self.name, version=self.version(),
+                            message=message, started=started)
+
+
+def _size_scheduler(threads: int) -> None:
+    """Make the process-wide HiGHS scheduler fit ``threads``, resetting it only when that changes."""
+    global _scheduler_threads
+    if _scheduler_threads is not None and _scheduler_threads != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+    _scheduler_threads = threads
+
+
+def _to_highs_lp(problem: MilpProblem) -> highspy.HighsLp:
+    """A ``HighsLp`` holding the problem column-wise; integrality is set afterwards, vectorised."""
+    A = problem.A.tocsc()
+    A.sort_indices()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = problem.num_cols, problem.num_rows
+    lp.col_cost_, lp.offset_ = problem.c, problem.offset
+    lp.sense_ = highspy.ObjSense.kMaximize if problem.maximize else highspy.ObjSense.kMinimize
+    lp.col_lower_, lp.col_upper_ = problem.col_lower, problem.col_upper
+    lp.row_lower_, lp.row_upper_ = problem.row_lower, problem.row_upper
+    matrix = lp.a_matrix_
+    matrix.format_ = highspy.MatrixFormat.kColwise
+    matrix.num_col_, matrix.num_row_ = problem.num_cols, problem.num_rows
+    matrix.start_, matrix.index_, matrix.value_ = A.indptr, A.indices, A.data
+    return lp
+
+
+def _map_status(model_status: highspy.HighsModelStatus, has_plan: bool) -> Status:
+    """Map a ``HighsModelStatus`` onto :class:`Status`; a limit keeps whatever plan was found."""
+    kinds = highspy.HighsModelStatus
+    if model_status == kinds.kOptimal:
+        return Status.OPTIMAL
+    if model_status == kinds.kInfeasible:
+        return Status.INFEASIBLE
+    if model_status == kinds.kUnbounded:
+        return Status.UNBOUNDED
+    if model_status in (kinds.kTimeLimit, kinds.kIterationLimit, kinds.kSolutionLimit, kinds.kMemoryLimit,
+                        kinds.kInterrupt, kinds.kHighsInterrupt):
+        return Status.FEASIBLE if has_plan else Status.NO_SOLUTION
+    return Status.ERROR

@@ -1,0 +1,57 @@
+"""Shared fixtures: write small scenarios to a temporary folder and run the real CLI on them."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_BENCHMARKS = REPO.parent / "shared" / "benchmarks"
+DEMO = REPO / "scenarios" / "demo" / "scenario.yaml"
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    """A CSV with the union of the rows' keys as header (in first-seen order)."""
+    header: list[str] = []
+    for row in rows:
+        header += [k for k in row if k not in header]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def make_scenario(folder: Path, *, communities: list[dict], buildings: list[dict], options: list[dict],
+                  services: dict, budget: dict, name: str = "tiny", **extra) -> Path:
+    """Write scenario.yaml plus three CSV tables into `folder` and return the YAML path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_csv(folder / "communities.csv", communities)
+    write_csv(folder / "buildings.csv", buildings)
+    write_csv(folder / "options.csv", options)
+    doc = {"name": name, "crs": "planar", "walking": {"detour_factor": 1.0}, "services": services,
+           "budget": budget, "communities": "communities.csv", "buildings": "buildings.csv",
+           "options": "options.csv", **extra}
+    path = folder / "scenario.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run `python -m siting ARGS` as a user would and capture its output."""
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([sys.executable, "-m", "siting", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=300)
+
+
+@pytest.fixture
+def solvers() -> list[str]:
+    """Every installed solver backend."""
+    from siting.solvers import available_solvers
+
+    return available_solvers()

@@ -1,0 +1,97 @@
+"""The independent evaluator catches broken plans, and `run` refuses to return one."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from conftest import make_scenario
+from test_model_tiny import ELDERLY, MEALS, building, community, option
+
+from siting import pipeline
+from siting.errors import PlanViolation
+from siting.plan import Plan, Selection
+from siting.scenario.load import load_scenario
+from siting.verify.evaluate import evaluate
+
+
+@pytest.fixture
+def scenario(tmp_path):
+    path = make_scenario(
+        tmp_path,
+        communities=[community("C1", 0, 100), community("C2", 2000, 60)],
+        buildings=[building("B1", 0, 400), building("B2", 2000, 400)],
+        options=[option("B1", "buy", 100), option("B1", "rent", 10, 20), option("B2", "renovate", 60)],
+        services={"elderly_care": ELDERLY, "meals": MEALS}, budget={"capex": 150, "annual": 10})
+    return load_scenario(path)
+
+
+@pytest.fixture
+def demand(scenario):
+    return pipeline.compute_demand(scenario).units
+
+
+def violations(scenario, demand, *selections):
+    return evaluate(scenario, Plan.of(selections), demand).violations
+
+
+def test_a_valid_plan_has_no_violations_and_its_coverage_is_recomputed(scenario, demand):
+    ev = evaluate(scenario, Plan.of([Selection("B2", "renovate", ("elderly_care",))]), demand)
+    assert ev.violations == ()
+    assert ev.objective == pytest.approx(60)
+    assert ev.capex == pytest.approx(60)
+    row = ev.coverage[(ev.coverage["community"] == "C1") & (ev.coverage["service"] == "elderly_care")].iloc[0]
+    assert not row["covered"] and row["distance_m"] == pytest.approx(2000) and row["nearest_building"] == "B2"
+
+
+def test_over_the_one_off_budget(scenario, demand):
+    found = violations(scenario, demand, Selection("B1", "buy", ("elderly_care",)),
+                       Selection("B2", "renovate", ("elderly_care",)))
+    assert any("one-off cost 160 元 exceeds the budget 150 元" in v for v in found), found
+
+
+def test_over_the_yearly_budget(scenario, demand):
+    found = violations(scenario, demand, Selection("B1", "rent", ("elderly_care",)))
+    assert any("yearly cost 20 元 exceeds the budget 10 元" in v for v in found), found
+
+
+def test_two_modes_on_one_building(scenario, demand):
+    found = violations(scenario, demand, Selection("B1", "buy", ("elderly_care",)),
+                       Selection("B1", "rent", ("meals",)))
+    assert any("building B1 is acquired 2 times (modes buy, rent)" in v for v in found), found
+
+
+def test_area_exceeded(scenario, demand):
+    found = violations(scenario, demand, Selection("B2", "renovate", ("elderly_care", "meals")))
+    assert any("building B2 gives 450 m² to elderly_care, meals but has 400 m²" in v for v in found), found
+
+
+def test_unknown_option_and_service(scenario, demand):
+    found = violations(scenario, demand, Selection("B2", "buy", ("yoga",)))
+    assert any("building B2 has no 'buy' option" in v for v in found)
+    assert any("service 'yoga' is not defined" in v for v in found)
+
+
+def test_run_refuses_a_broken_plan_from_the_model(scenario, monkeypatch):
+    real_solve = pipeline.solve
+
+    def broken_solve(data, **kwargs):
+        solution = real_solve(data, **kwargs)
+        extra = Selection("B1", "buy", ("elderly_care", "meals"))
+        return dataclasses.replace(solution, plan=Plan.of([*solution.plan.selected, extra]))
+
+    monkeypatch.setattr(pipeline, "solve", broken_solve)
+    with pytest.raises(PlanViolation, match="exceeds the budget"):
+        pipeline.run(scenario)
+
+
+def test_run_refuses_a_plan_that_covers_less_than_the_solver_claims(scenario, monkeypatch):
+    real_solve = pipeline.solve
+
+    def optimistic_solve(data, **kwargs):
+        solution = real_solve(data, **kwargs)
+        return dataclasses.replace(solution, objective=solution.objective + 50)
+
+    monkeypatch.setattr(pipeline, "solve", optimistic_solve)
+    with pytest.raises(PlanViolation, match="the solver claims"):
+        pipeline.run(scenario)
