@@ -43,10 +43,16 @@ class RunResult:
 def compute_demand(scenario: Scenario) -> DemandResult:
     """Estimate the groups each service serves and turn them into demand units."""
     cfg = scenario.config
+    required = {s.population for s in cfg.services.values()}
+    required |= {"total"} if any(s.per_1000_residents is not None for s in cfg.services.values()) else set()
     estimate = estimate_groups(scenario.communities, cfg.demand, base_dir=scenario.path.resolve().parent,
-                               source_name=str(cfg.communities))
+                               source_name=_table_name(cfg.communities), required=required)
     spec = {key: (s.population, s.uptake, s.per_1000_residents) for key, s in cfg.services.items()}
     return DemandResult(estimate, service_demand(estimate, spec))
+
+
+def _table_name(source) -> str:
+    return source if isinstance(source, str) else getattr(source, "path", "communities (inline)")
 
 
 def compute_reach(scenario: Scenario) -> dict[str, ReachPairs]:

@@ -20,6 +20,7 @@ from siting.demand import (
     estimate_groups,
     groups_from_cohorts,
     load_defaults,
+    markdown_section,
     parse_section,
     rake,
     service_demand,
@@ -489,3 +490,24 @@ def test_keep_given_with_only_given_counts_in_an_area():
         run(table, keep_given=True,
             calibration=[{"group": "elderly", "by": "district", "totals": {"A": 300}}])
     assert err.value.field == "calibration.0.totals.A" and "every community" in str(err.value)
+
+
+def test_markdown_section_lists_assumptions_and_calibration():
+    table = communities(population=[1000.0, 2000.0], district=["A", "B"])
+    margin = {"group": "elderly", "by": "district", "totals": {"A": 250, "B": 300},
+              "source": "district statistics 2020"}
+    est = run(table, year=2030, calibration=[margin])
+    text = markdown_section(est)
+    assert text.startswith("## 需求：假设与来源 Demand: assumptions and sources")
+    assert "| share.elderly | 0.187 | share of residents | 第七次全国人口普查公报（第五号）" in text
+    assert "| elderly | district | A | 1 | 187 | 250 | -63 | 1.3369 | district statistics 2020 |" in text
+    names = [a.name for a in est.assumptions]
+    assert names[0] == "share.elderly" and names.index("births.2018") < names.index("survival.age_55_59")
+
+
+def test_only_the_defaults_used_are_listed():
+    est = run(communities(population=[1000.0], elderly=[200.0], elderly_65=[150.0], elderly_80=[30.0],
+                          infant=[20.0]))
+    assert est.assumptions == ()
+    est = run(communities(population=[1000.0], elderly=[200.0], elderly_65=[150.0], elderly_80=[30.0]))
+    assert [a.name for a in est.assumptions] == ["share.infant"]

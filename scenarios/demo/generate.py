@@ -265,6 +265,21 @@ budget:
   annual: {BUDGET_ANNUAL}      # 元/year
   horizon_years: {HORIZON_YEARS}
   discount_rate: {DISCOUNT_RATE}
+# Demand: the communities table gives population and households only; the demand model estimates the elderly and
+# infants from the 2020 census shares (configs/demography.yaml, sources cited there) and projects them to the
+# plan year. Older compounds hold more elderly and fewer infants: the multipliers below are ASSUMPTIONS for the
+# demo (no survey behind them), applied to the census shares by the year the compound was built.
+demand:
+  year: 2026
+  variant: central
+  region: national
+  attribute_multipliers:
+    - attribute: built_year
+      source: "ASSUMPTION for the synthetic demo: older compounds are older (no survey behind these factors)"
+      bands:
+        - {{until: 1990, elderly: 1.25, infant: 0.8}}
+        - {{until: 2005}}
+        - {{elderly: 0.8, infant: 1.2}}
 communities: communities.csv
 buildings: buildings.csv
 options: options.csv

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from siting import pipeline
+from siting.demand import area_summary, community_table
 from siting.report.write import atomic_folder, write_csv
 from siting.scenario.load import Scenario, load_scenario
 
@@ -21,8 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--year", type=int, default=None, help="target year (default: the scenario's)")
     parser.add_argument("--variant", choices=("low", "central", "high"), default=None,
                         help="projection variant (default: the scenario's)")
+    parser.add_argument("--by", default="district", help="column to sum by in the summary (default: district)")
     parser.add_argument("--out", type=Path, default=None,
-                        help="folder for demand.csv and districts.csv (default: runs/<name>-demand)")
+                        help="folder for demand.csv and summary.csv (default: runs/<name>-demand)")
 
 
 def with_overrides(scenario: Scenario, year: int | None, variant: str | None) -> Scenario:
@@ -36,49 +38,24 @@ def with_overrides(scenario: Scenario, year: int | None, variant: str | None) ->
                     scenario.input_sha256)
 
 
-def community_table(scenario: Scenario, result: pipeline.DemandResult) -> pd.DataFrame:
-    """Per community: groups, their sources, demand units per service, and whether anything was estimated."""
-    est = result.estimate
-    table = pd.DataFrame({"community": est.groups.index, "name": scenario.communities["name"].to_numpy()})
-    if "district" in scenario.communities:
-        table["district"] = scenario.communities["district"].to_numpy()
-    for group in est.groups.columns:
-        table[group] = est.groups[group].round(3).to_numpy()
-    for service in result.units.columns:
-        table[f"demand_{service}"] = result.units[service].round(3).to_numpy()
-    table["estimated"] = est.estimated.astype(int).to_numpy()
-    for group in est.sources.columns:
-        table[f"source_{group}"] = est.sources[group].to_numpy()
-    return table
-
-
-def district_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Sums by district (one 'all' row when there is no district column), plus a total row."""
-    numeric = [c for c in table.columns if c not in ("community", "name", "district", "estimated")
-               and not c.startswith("source_")]
-    key = table["district"] if "district" in table else pd.Series("all", index=table.index)
-    summary = table[numeric].groupby(key.to_numpy()).sum().round(3)
-    summary.loc["合计 total"] = table[numeric].sum().round(3)
-    summary.insert(0, "communities", list(key.value_counts().sort_index()) + [len(table)])
-    return summary.rename_axis("district").reset_index()
-
-
 def main(args: argparse.Namespace) -> int:
-    """Estimate, print the district summary, write both tables."""
+    """Estimate, print the summary, write the per-community table and the summary."""
     scenario = with_overrides(load_scenario(args.scenario), args.year, args.variant)
     result = pipeline.compute_demand(scenario)
-    table = community_table(scenario, result)
-    districts = district_table(table)
+    est = result.estimate
+    names = scenario.communities[[c for c in ("name", "district", "street") if c in scenario.communities]]
+    table = names.join(community_table(est, result.units).round(3)).rename_axis("community").reset_index()
+    summary = area_summary(est, scenario.communities, by=args.by, demand=result.units).round(3)
+    summary.loc["合计 total"] = summary.sum()
     out = args.out or Path("runs") / f"{scenario.name}-demand"
     with atomic_folder(out) as tmp:
         write_csv(tmp / "demand.csv", table)
-        write_csv(tmp / "districts.csv", districts)
-    est = result.estimate
+        write_csv(tmp / "summary.csv", summary.rename_axis(args.by).reset_index())
     print(f"{scenario.name}: demand for {est.year} ({est.variant} variant), {int(est.estimated.sum())} of "
           f"{len(table)} communities estimated")
-    with pd.option_context("display.width", 160, "display.max_columns", 30):
-        print(districts.to_string(index=False))
+    with pd.option_context("display.width", 200, "display.max_columns", 40):
+        print(summary.to_string())
     for a in est.assumptions:
-        print(f"  {a.name}: {a.value} {a.unit} [{a.confidence}] {a.source}")
-    print(f"wrote {out}/demand.csv and {out}/districts.csv")
+        print(f"  {a.name} = {a.value:g} {a.unit} [{a.confidence}] {a.source}")
+    print(f"wrote {out}/demand.csv and {out}/summary.csv")
     return 0

@@ -19,9 +19,10 @@ from siting.demand.section import Margin
 from siting.errors import InputError
 
 CALIBRATION_COLUMNS = ("group", "by", "category", "communities", "given", "raw", "target", "difference",
-                       "ratio", "final")
+                       "ratio", "final", "source")
 """Columns of the calibration report: raw = sum of the estimates before raking (given counts included),
-difference = raw - target, ratio = target / raw, final = sum after raking."""
+given = sum of the given counts in it, difference = raw - target, ratio = target / raw, final = sum after
+raking, source = where the totals come from (the margin's `source`)."""
 
 
 def _labels(communities: pd.DataFrame, by: str) -> pd.Series:
@@ -114,7 +115,7 @@ def calibrate_group(table: BaseTable, communities: pd.DataFrame, group: str,
                            "given": float(np.nansum(values[member & given])), "raw": raw,
                            "target": float(target[k]), "difference": raw - float(target[k]),
                            "ratio": float(target[k]) / raw if raw > 0 else float("nan"),
-                           "final": float(after[member].sum())})
+                           "final": float(after[member].sum()), "source": margin.source})
     text = f"raked to {' and '.join(m.by for _, m in margins)} totals"
     table.sources[group][rows] = table.sources[group][rows] + f"; {text}"
     table.values[group] = after

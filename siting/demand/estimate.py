@@ -166,7 +166,6 @@ def estimate_counts(table: BaseTable, cols: dict[str, np.ndarray], params: Param
     """Fill the count groups of `table` (in place) by rules 2-5 of the module docstring."""
     required = set(required)
     total = table.values["total"]
-    shares = {g: params.share(g) for g in COUNT_GROUPS}
     for group in COUNT_GROUPS:
         given = ~np.isnan(cols[group])
         value = cols[group].copy()
@@ -175,7 +174,8 @@ def estimate_counts(table: BaseTable, cols: dict[str, np.ndarray], params: Param
         for anchor in ANCHORS.get(group, ()):
             use = todo & ~np.isnan(cols[anchor])
             if use.any():
-                ratio = shares[group] / shares[anchor] if shares[anchor] > 0 else 0.0
+                mine, theirs = params.share(group), params.share(anchor)
+                ratio = mine / theirs if theirs > 0 else 0.0
                 value[use] = cols[anchor][use] * ratio
                 source[use] = (f"{anchor} given × {LABELS[group]}/{LABELS[anchor]} share ratio {ratio:.4f} "
                                f"({params.region_label}, {params.defaults.census_year} census)")
@@ -184,7 +184,7 @@ def estimate_counts(table: BaseTable, cols: dict[str, np.ndarray], params: Param
         if from_total.any():
             mult, text = ((table.infant_mult, table.infant_text) if group == "infant"
                           else (table.elderly_mult, table.elderly_text))
-            value[from_total] = total[from_total] * shares[group] * mult[from_total]
+            value[from_total] = total[from_total] * params.share(group) * mult[from_total]
             base = f" × {share_source(params, group)}"
             source[from_total] = table.basis[from_total] + base + text[from_total]
         missing = todo & np.isnan(total)
@@ -243,7 +243,11 @@ def new_table(communities: pd.DataFrame, params: Parameters, where: str
     cols = read_inputs(communities, where)
     total, basis, given = totals(cols, params)
     m_eld, m_inf, txt_eld, txt_inf = multipliers(communities, params, where)
-    over = m_eld * (params.share("elderly") + params.share("age_55_59")) + m_inf * params.share("infant") > 1
+    shifted = (m_eld != 1) | (m_inf != 1)
+    over = np.zeros(len(communities), dtype=bool)
+    if shifted.any():
+        older = params.share("elderly") + params.share("age_55_59")
+        over = m_eld * older + m_inf * params.share("infant") > 1
     if over.any():
         row = _first(over)
         raise InputError(f"the attribute multipliers of community '{communities.index[row]}' push the 55+ "

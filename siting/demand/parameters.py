@@ -155,8 +155,17 @@ class Parameters:
         return self.defaults.regions[self.section.region].label
 
     def assumptions(self) -> tuple[Assumption, ...]:
-        """Every parameter read so far, in the order first used."""
-        return tuple(self._used.values())
+        """Every parameter read so far: shares, household size, multipliers, births, birth rates, survival."""
+        order = ("share.", "household_size", "multiplier.", "births.", "crude_birth_rate.",
+                 "birth_rate_trend", "survival.", "population_growth")
+
+        def key(name: str) -> tuple[int, int, str]:
+            rank = next((i for i, p in enumerate(order) if name.startswith(p)), len(order))
+            sub = name.split(".", 1)[-1]
+            within = SHARE_KEYS.index(sub) if rank == 0 and sub in SHARE_KEYS else 0
+            return rank, within, sub
+
+        return tuple(self._used[name] for name in sorted(self._used, key=key))
 
     def record(self, assumption: Assumption) -> None:
         """Record an assumption that does not come from the defaults file (e.g. a scenario multiplier)."""

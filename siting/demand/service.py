@@ -1,4 +1,4 @@
-"""Service demand from the population groups, and the per-community and per-area tables for output.
+"""Service demand from the population groups.
 
 demand(c, s) = group_s(c) × uptake_s                    (e.g. day-care places per elderly person, meals/day)
 demand(c, s) = total(c) × per_1000_residents_s / 1000   (a norm, e.g. 4.5 childcare places per 1,000)
@@ -57,35 +57,3 @@ def service_demand(estimate: DemandEstimate, services: Mapping[str, tuple[str, f
                              row=row + 1, field=basis if basis != "total" else "population")
         out[name] = values * rate
     return pd.DataFrame(out, index=estimate.groups.index, columns=list(services), dtype=float)
-
-
-def community_table(estimate: DemandEstimate, demand: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per community: groups, demand per service, `estimated`, and `source.<group>` texts."""
-    parts = [estimate.groups]
-    if demand is not None:
-        parts.append(demand.add_prefix("demand."))
-    parts.append(estimate.estimated.rename("estimated").to_frame())
-    parts.append(estimate.sources.add_prefix("source."))
-    return pd.concat(parts, axis=1)
-
-
-def area_summary(estimate: DemandEstimate, communities: pd.DataFrame, *, by: str = "district",
-                 demand: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Sums per area (`by` column of the communities; "(none)" where missing), with community counts.
-
-    Returns:
-        Index = area; columns: communities, estimated (communities with an estimated value), the groups and,
-        when given, the demand per service.
-    """
-    if by in communities:
-        text = communities[by].astype(str).str.strip()
-        area = text.where(communities[by].notna() & ~text.isin(["", "nan", "None", "<NA>"]), "(none)")
-    else:
-        area = pd.Series("(all)", index=communities.index)
-    area = area.reindex(estimate.groups.index).rename(by)
-    frame = estimate.groups.copy()
-    if demand is not None:
-        frame = frame.join(demand.add_prefix("demand."))
-    frame.insert(0, "estimated", estimate.estimated.astype(int))
-    frame.insert(0, "communities", 1)
-    return frame.groupby(area, sort=True).sum(min_count=1)

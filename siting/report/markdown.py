@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from siting.demand import markdown_section
 from siting.report.tables import coverage_table, group_label, selected_table, service_label
 from siting.scenario.schema import MODE_LABELS, MODES
 
@@ -130,26 +131,9 @@ def _uncovered(result) -> str:
 
 def _demand(result) -> str:
     est = result.demand.estimate
-    groups = est.groups
-    rows = [[group_label(g), persons(groups[g].sum())] for g in groups.columns]
-    estimated = int(est.estimated.sum())
-    text = ("## 需求：假设与来源 Demand: assumptions and sources\n\n"
-            f"目标年份 Target year: {est.year}; 方案 variant: {est.variant}. "
-            f"{estimated} of {len(groups)} communities have estimated (not given) group sizes; "
-            "coverage.csv and `siting demand` show the source of each value.\n\n"
-            + _table(["人群 Group", "合计 Total (persons)"], rows))
-    if est.assumptions:
-        rows = [[a.name, f"{a.value}", a.unit, a.source, a.confidence] for a in est.assumptions]
-        text += "\n\n" + _table(["参数 Parameter", "取值 Value", "单位 Unit", "来源 Source", "可信度 Confidence"], rows)
-        text += ("\n\n可信度 Confidence: H 官方数据 official figure; M 单一二手来源 one secondary source; "
-                 "L 弱来源 weak source; U 未核实 not verified.")
-    if len(est.calibration):
-        cal = est.calibration
-        rows = [[r.group, r.by, r.category, persons(r.raw), persons(r.target), f"{r.ratio:.3f}"]
-                for r in cal.itertuples()]
-        text += "\n\n### 校准 Calibration to known totals\n\n" + _table(
-            ["人群 Group", "按 By", "类别 Category", "原估计 Raw estimate", "目标 Target", "比值 Ratio"], rows)
-    return text
+    rows = [[group_label(g), persons(est.groups[g].sum())] for g in est.groups.columns
+            if est.groups[g].notna().all()]
+    return markdown_section(est) + "\n" + _table(["人群 Group", "合计 Total (persons)"], rows)
 
 
 def _method(result) -> str:

@@ -107,8 +107,8 @@ def plan_document(result) -> dict[str, Any]:
             for key, row in ev.by_service.iterrows()
         },
         "demand": {"year": result.demand.estimate.year, "variant": result.demand.estimate.variant,
-                   "groups": {g: rounded(result.demand.estimate.groups[g].sum())
-                              for g in result.demand.estimate.groups.columns}},
+                   "groups": {g: rounded(values.sum()) for g, values in result.demand.estimate.groups.items()
+                              if values.notna().all()}},
         "model": {"variables": sol.n_cols, "constraints": sol.rows,
                   "options_dropped_as_dominated": result.data.dropped_options},
         "input_sha256": result.scenario.input_sha256,
