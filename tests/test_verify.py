@@ -75,8 +75,8 @@ def test_unknown_option_and_service(scenario, demand):
 def test_run_refuses_a_broken_plan_from_the_model(scenario, monkeypatch):
     real_solve = pipeline.solve
 
-    def broken_solve(data, **kwargs):
-        solution = real_solve(data, **kwargs)
+    def broken_solve(*args, **kwargs):
+        solution = real_solve(*args, **kwargs)
         extra = Selection("B1", "buy", ("elderly_care", "meals"))
         return dataclasses.replace(solution, plan=Plan.of([*solution.plan.selected, extra]))
 
@@ -88,8 +88,8 @@ def test_run_refuses_a_broken_plan_from_the_model(scenario, monkeypatch):
 def test_run_refuses_a_plan_that_covers_less_than_the_solver_claims(scenario, monkeypatch):
     real_solve = pipeline.solve
 
-    def optimistic_solve(data, **kwargs):
-        solution = real_solve(data, **kwargs)
+    def optimistic_solve(*args, **kwargs):
+        solution = real_solve(*args, **kwargs)
         return dataclasses.replace(solution, objective=solution.objective + 50)
 
     monkeypatch.setattr(pipeline, "solve", optimistic_solve)

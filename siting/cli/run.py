@@ -57,7 +57,8 @@ def manifest(result: pipeline.RunResult, args: argparse.Namespace) -> dict:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "solver": {"name": result.solver, "time_limit_s": args.time_limit, "gap": args.gap, "threads": args.threads,
-                   "stages": [{"status": s.status.value, "time_s": round(s.time_s, 3), "version": s.version}
+                   "stages": [{"objective": s.objective, "status": s.result.status.value,
+                               "time_s": round(s.result.time_s, 3), "version": s.result.version}
                               for s in result.solution.stages]},
         "timings_s": {k: round(v, 3) for k, v in {**result.timings, "build_s": result.solution.build_s}.items()},
         "files": ["plan.json", "selected.csv", "coverage.csv", "report.md"],

@@ -64,10 +64,11 @@ class Model:
         self.n_cols += n
         return cols
 
-    def add(self, block: ConstraintBlock | None) -> None:
-        """Add a constraint block (None and empty blocks are skipped)."""
-        if block is not None and block.n_rows:
-            self.constraints.append(block)
+    def add(self, block: ConstraintBlock | list[ConstraintBlock | None] | None) -> None:
+        """Add a constraint block or a list of them (None and empty blocks are skipped)."""
+        for item in block if isinstance(block, list) else [block]:
+            if item is not None and item.n_rows:
+                self.constraints.append(item)
 
     def problem(self, objective: np.ndarray, *, maximize: bool,
                 extra: list[ConstraintBlock] | None = None) -> MilpProblem:
@@ -101,3 +102,12 @@ def linear_row(name: str, cols: np.ndarray, vals: np.ndarray, *, lower: float = 
     cols = np.asarray(cols, dtype=np.int64)
     return ConstraintBlock(name, np.zeros(len(cols), np.int64), cols, np.asarray(vals, dtype=float),
                            np.array([lower], float), np.array([upper], float))
+
+
+def block_from(name: str, matrix: sp.spmatrix, lower: np.ndarray | float, upper: np.ndarray | float) -> ConstraintBlock:
+    """A block from a sparse matrix whose columns are global column indices."""
+    coo = sp.coo_matrix(matrix)
+    m = coo.shape[0]
+    return ConstraintBlock(name, coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data.astype(float),
+                           np.broadcast_to(np.asarray(lower, float), (m,)).copy(),
+                           np.broadcast_to(np.asarray(upper, float), (m,)).copy())

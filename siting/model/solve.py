@@ -1,4 +1,4 @@
-"""Solve the coverage model lexicographically (coverage, then cost) and decode the plan."""
+"""Solve the model lexicographically (objectives in the scenario's order) and decode the plan."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from siting.errors import InfeasibleError, SitingError
-from siting.model import coverage
+from siting.model import formulation
+from siting.model.builder import ConstraintBlock, Model, linear_row
 from siting.model.data import ModelData
-from siting.plan import Plan, Selection
+from siting.model.objectives import MAXIMIZE, objective_vector
+from siting.model.spec import ModelSpec
+from siting.plan import Assignment, Plan, Selection
 from siting.solvers import SolveOptions, SolveResult, Status, get_solver
 
 
@@ -21,19 +24,23 @@ class NoPlanError(SitingError):
 
 
 @dataclass(frozen=True)
+class Stage:
+    """One lexicographic stage: its objective and the solver's result."""
+
+    objective: str
+    result: SolveResult
+
+
+@dataclass(frozen=True)
 class Solution:
     """The decoded plan and how it was found.
 
     Attributes:
-        plan: chosen buildings, modes and services.
-        status: OPTIMAL only when both stages proved optimality; FEASIBLE otherwise.
-        objective: stage-1 coverage objective of the solver's plan.
-        bound: proven upper bound on the coverage objective.
-        gap: relative gap of stage 1.
-        stages: raw solver results (coverage, then cost).
-        rows: constraint rows per family.
-        n_cols: number of variables.
-        build_s: seconds spent building the model arrays.
+        plan: chosen buildings, modes, services (and assignments in the assign form).
+        status: OPTIMAL only when every stage proved optimality; FEASIBLE otherwise.
+        objective: the first stage's objective value (solver's), bound and gap: its proven bound and gap.
+        stages: every stage, in order.
+        rows: constraint rows per family; n_cols: number of variables; build_s: seconds to build the arrays.
     """
 
     plan: Plan
@@ -41,97 +48,133 @@ class Solution:
     objective: float
     bound: float | None
     gap: float | None
-    stages: tuple[SolveResult, ...]
+    stages: tuple[Stage, ...]
     rows: dict[str, int]
     n_cols: int
     build_s: float
 
-
-def _describe_requirements(data: ModelData) -> str:
-    needs = [f"{key} ≥ {share:.0%}" for key, share in zip(data.services, data.min_share) if share > 0]
-    reach = ", ".join(needs) if needs else "none"
-    return (f"infeasible: no plan meets every requirement within the budget (one-off {data.budget_capex:,.0f} 元"
-            + (f", yearly {data.budget_annual:,.0f} 元" if data.budget_annual is not None else "")
-            + f"); required covered shares: {reach}")
+    @property
+    def first(self) -> Stage:
+        """The primary stage."""
+        return self.stages[0]
 
 
-def solve(data: ModelData, *, solver: str = "highs", options: SolveOptions | None = None,
-          lexicographic: bool = True) -> Solution:
-    """Maximise weighted coverage, then (stage 2) minimise net present cost at that coverage.
+def keep_optimum(name: str, vector: np.ndarray, value: float) -> ConstraintBlock:
+    """(8) keep an earlier stage's optimum: ≥ F* − τ when maximising, ≤ F* + τ when minimising."""
+    cols = np.flatnonzero(vector)
+    tolerance = max(1e-6, 1e-9 * abs(value))
+    if MAXIMIZE[name]:
+        return linear_row(f"(8) keep {name}", cols, vector[cols], lower=value - tolerance)
+    return linear_row(f"(8) keep {name}", cols, vector[cols], upper=value + tolerance)
 
-    The time limit in `options` bounds stage 1; stage 2 gets what is left of it, and at least a fifth of it.
+
+def solve(data: ModelData, spec: ModelSpec | None = None, *, solver: str = "highs",
+          options: SolveOptions | None = None) -> Solution:
+    """Optimise each objective in turn, keeping the earlier optima; decode and return the plan.
+
+    The time limit in `options` applies to the first stage; each later stage gets what is left of it, and
+    at least a fifth of it.
+
+    Raises:
+        InfeasibleError: the first stage has no feasible plan.
+        NoPlanError: the first stage stopped before finding one.
     """
+    spec = spec or ModelSpec()
     options = options or SolveOptions()
     backend = get_solver(solver)
     started = time.perf_counter()
-    model, v = coverage.build(data, integer_coverage=getattr(backend, "integer_only", False))
-    cover = coverage.coverage_value(data, v, model.n_cols)
-    first_problem = model.problem(cover, maximize=True)
+    model, v = formulation.build(data, spec, integer_only=getattr(backend, "integer_only", False))
+    vectors = [objective_vector(name, data, spec, v, model.n_cols) for name in spec.objectives]
     build_s = time.perf_counter() - started
 
-    first = backend.solve(first_problem, options)
-    if first.status is Status.INFEASIBLE:
-        raise InfeasibleError(_describe_requirements(data))
-    if first.status is Status.NO_SOLUTION:
-        raise NoPlanError(f"{solver} found no plan within the time limit of {options.time_limit_s} s; "
-                          "give it more time (--time-limit)")
-    if first.x is None or first.status not in (Status.OPTIMAL, Status.FEASIBLE):
-        raise SitingError(f"{solver} failed: {first.status.value} {first.message}".strip())
-    stages, x = [first], first.x
-
-    if lexicographic and len(v.x):
+    stages: list[Stage] = []
+    kept: list[ConstraintBlock] = []
+    x = None
+    for name, vector in zip(spec.objectives, vectors):
         limit = options.time_limit_s
-        if limit is not None:
-            limit = max(limit - first.time_s, limit / 5)
-        second_problem = model.problem(coverage.cost_value(data, v, model.n_cols), maximize=False,
-                                       extra=[coverage.keep_coverage(cover, first.objective)])
-        second = backend.solve(second_problem, replace(options, time_limit_s=limit, warm_start=first.x))
-        stages.append(second)
-        if second.x is not None and second.status in (Status.OPTIMAL, Status.FEASIBLE):
-            x = second.x
-    proven = all(s.status is Status.OPTIMAL for s in stages)
+        if limit is not None and stages:
+            limit = max(limit - sum(s.result.time_s for s in stages), limit / 5)
+        problem = model.problem(vector, maximize=MAXIMIZE[name], extra=kept)
+        result = backend.solve(problem, replace(options, time_limit_s=limit, warm_start=x))
+        stages.append(Stage(name, result))
+        if len(stages) == 1:
+            _check_first(result, solver, options)
+        if result.x is None or result.status not in (Status.OPTIMAL, Status.FEASIBLE):
+            break  # a later stage failed: keep the previous plan
+        x = result.x
+        kept.append(keep_optimum(name, vector, float(result.objective)))
+    first = stages[0].result
+    proven = all(s.result.status is Status.OPTIMAL for s in stages) and len(stages) == len(spec.objectives)
     return Solution(
-        plan=decode(data, v, x),
+        plan=decode(data, spec, v, x),
         status=Status.OPTIMAL if proven else Status.FEASIBLE,
-        objective=float(first.objective),
-        bound=first.bound,
-        gap=first.gap,
-        stages=tuple(stages),
-        rows=model.row_counts(),
-        n_cols=model.n_cols,
-        build_s=build_s,
+        objective=float(first.objective), bound=first.bound, gap=first.gap,
+        stages=tuple(stages), rows=model.row_counts(), n_cols=model.n_cols, build_s=build_s,
     )
 
 
-def decode(data: ModelData, v: coverage.CoverageVariables, x: np.ndarray) -> Plan:
-    """Chosen options and hosted services, without services that cover nobody another host does not.
+def _check_first(result: SolveResult, solver: str, options: SolveOptions) -> None:
+    if result.status is Status.INFEASIBLE:
+        raise InfeasibleError("infeasible: no plan meets every requirement of the scenario")
+    if result.status is Status.NO_SOLUTION:
+        raise NoPlanError(f"{solver} found no plan within the time limit of {options.time_limit_s} s; "
+                          "give it more time (--time-limit)")
+    if result.x is None or result.status not in (Status.OPTIMAL, Status.FEASIBLE):
+        raise SitingError(f"{solver} failed: {result.status.value} {result.message}".strip())
 
-    A hosted service whose every coverable pair is also covered by another chosen host adds nothing; the
-    solver may leave such slots switched on (they cost nothing), so they are dropped here, in a fixed
-    order, and a building left with no service is dropped too. Coverage is unchanged by construction.
+
+def decode(data: ModelData, spec: ModelSpec, v: formulation.Variables, x: np.ndarray) -> Plan:
+    """Chosen options, hosted services, area per service, assignments and closed facilities.
+
+    A hosted service that serves nobody another host does not serve adds nothing; the solver may leave such
+    slots on (they cost nothing), so they are dropped here in a fixed order, and a new building left with no
+    service is dropped too. Coverage is unchanged by construction. Existing facilities keep all their
+    services while open.
     """
     taken = x[v.x] > 0.5
     hosted = (x[v.y] > 0.5) & np.isin(data.host_building, data.option_building[taken])
-    hosted = _drop_idle_hosts(data, hosted)
-    chosen = np.flatnonzero(taken)
+    share = x[v.v] if v.assign else None
+    if v.assign:
+        load = np.bincount(data.arc_host, weights=share, minlength=len(hosted))
+        hosted &= (load > 1e-9) | data.host_existing
+    else:
+        hosted = _drop_idle_hosts(data, hosted)
+    area = data.min_area[data.host_service].astype(float)
+    by_area = formulation.area_capacity(data, spec)
+    area[np.flatnonzero(by_area)] = x[v.q]
+
     selections = []
-    for option in chosen:
+    closed = []
+    for option in np.flatnonzero(~taken & data.option_existing):
+        closed.append(str(data.building_ids[data.option_building[option]]))
+    for option in np.flatnonzero(taken & ~data.option_existing):
         building = data.option_building[option]
-        services = tuple(data.services[s] for s in data.host_service[hosted & (data.host_building == building)])
-        if services:
-            selections.append(Selection(str(data.building_ids[building]), str(data.option_mode[option]), services))
-    return Plan.of(selections)
+        slots = np.flatnonzero(hosted & (data.host_building == building))
+        if len(slots):
+            selections.append(Selection(str(data.building_ids[building]), str(data.option_mode[option]),
+                                        tuple(data.services[s] for s in data.host_service[slots]),
+                                        tuple(round(float(a), 3) for a in area[slots])))
+    assignments = ()
+    if v.assign:
+        on = share > 1e-7
+        assignments = tuple(Assignment(str(data.community_ids[data.pair_community[p]]), data.services[data.pair_service[p]],
+                                       str(data.building_ids[data.host_building[h]]),
+                                       round(float(data.pair_demand[p] * s), 6))
+                            for p, h, s in zip(data.arc_pair[on], data.arc_host[on], share[on]))
+    return Plan.of(selections, closed=closed, assignments=assignments)
 
 
 def _drop_idle_hosts(data: ModelData, hosted: np.ndarray) -> np.ndarray:
     hosted = hosted.copy()
-    arc_on = hosted[data.arc_host]
-    count = np.bincount(data.arc_pair[arc_on], minlength=len(data.pair_community))
+    count = np.bincount(data.arc_pair[hosted[data.arc_host]], minlength=len(data.pair_community))
     order = np.argsort(data.arc_host, kind="stable")
     starts = np.searchsorted(data.arc_host[order], np.arange(len(hosted) + 1))
-    for host in np.flatnonzero(hosted):
+    for host in np.flatnonzero(hosted & ~data.host_existing):
         pairs = data.arc_pair[order[starts[host]:starts[host + 1]]]
         if np.all(count[pairs] >= 2):
             hosted[host] = False
             count[pairs] -= 1
     return hosted
+
+
+__all__ = ["Model", "NoPlanError", "Solution", "Stage", "decode", "solve"]

@@ -36,8 +36,8 @@ STATUS_TEXT = {
 def render(result) -> str:
     """The whole report as Markdown."""
     return "\n\n".join(part for part in (
-        _header(result), _summary(result), _selected(result), _by_mode(result), _coverage(result),
-        _uncovered(result), _demand(result), _method(result)) if part) + "\n"
+        _header(result), _summary(result), _selected(result), _by_mode(result), _existing(result),
+        _coverage(result), _districts(result), _uncovered(result), _demand(result), _method(result)) if part) + "\n"
 
 
 def _header(result) -> str:
@@ -73,12 +73,53 @@ def _selected(result) -> str:
     sel = selected_table(result)
     if sel.empty:
         return "## 选定建筑 Buildings acquired\n\n无 / none: the budget buys no building that covers demand."
-    rows = [[f"{r.name} ({r.building})", f"{r.mode_zh} {r.mode}", r.services_zh, f"{r.area_used_m2:,.0f} / "
-             f"{r.floor_area_m2:,.0f}", wan(r.capex), wan(r.annual_cost)] for r in sel.itertuples()]
-    rows.append(["**合计 Total**", "", "", "", f"**{wan(sel['capex'].sum())}**", f"**{wan(sel['annual_cost'].sum())}**"])
-    return ("## 选定建筑 Buildings acquired\n\n"
-            + _table(["建筑 Building", "方式 Mode", "服务 Services", "使用/建筑面积 Area used/total (m²)",
-                      "一次性投入 One-off (万元)", "年度费用 Yearly (万元/年)"], rows))
+    capacitated = result.spec.capacitated
+    kind = result.scenario.config.model.complex is not None
+    rows = []
+    for r in sel.itertuples():
+        row = [f"{r.name} ({r.building})", f"{r.mode_zh} {r.mode}", r.services_zh,
+               f"{r.area_used_m2:,.0f} / {r.floor_area_m2:,.0f}", wan(r.capex), wan(r.annual_cost)]
+        if kind:
+            row.insert(3, "综合体 complex" if r.complex else "插花 scattered")
+        if capacitated:
+            row.append("—" if pd.isna(r.utilisation) else f"{r.served:,.0f} / {r.capacity:,.0f} ({r.utilisation:.0%})")
+        rows.append(row)
+    total = ["**合计 Total**", "", "", "", f"**{wan(sel['capex'].sum())}**", f"**{wan(sel['annual_cost'].sum())}**"]
+    header = ["建筑 Building", "方式 Mode", "服务 Services", "使用/建筑面积 Area used/total (m²)",
+              "一次性投入 One-off (万元)", "年度费用 Yearly (万元/年)"]
+    if kind:
+        header.insert(3, "类型 Type")
+        total.insert(3, f"{int(sel['complex'].sum())} 综合体 complexes")
+    if capacitated:
+        header.append("服务量/容量 Served/capacity (units)")
+        total.append("")
+    rows.append(total)
+    return "## 选定建筑 Buildings acquired\n\n" + _table(header, rows)
+
+
+def _existing(result) -> str:
+    ex = result.evaluation.existing
+    if ex.empty:
+        return ""
+    rows = [[f"{r.name} ({r.facility})", "、".join(service_label(result, k)[0] for k in r.services),
+             "保留 kept" if r.status == "kept" else "关闭 closed", wan(r.annual_cost),
+             "—" if pd.isna(r.utilisation) else f"{r.served:,.0f} ({r.utilisation:.0%})"]
+            for r in ex.sort_values("facility").itertuples()]
+    return ("## 现有设施 Existing facilities\n\n现有设施免费计入覆盖；可关闭者关闭后释放其年度费用。"
+            "Existing facilities cover demand at no cost; closing a closable one frees its yearly cost.\n\n"
+            + _table(["设施 Facility", "服务 Services", "状态 Status", "年度费用 Yearly (万元/年)",
+                      "服务量 Served (utilisation)"], rows))
+
+
+def _districts(result) -> str:
+    by_group = result.evaluation.by_group
+    if by_group.empty:
+        return ""
+    pivot = by_group.pivot(index="group", columns="service", values="share").reindex(
+        columns=[k for k in result.scenario.config.services if k in set(by_group["service"])])
+    header = ["街道 District"] + [" ".join(service_label(result, k)) for k in pivot.columns]
+    rows = [[g] + ["—" if pd.isna(v) else f"{v:.0%}" for v in pivot.loc[g]] for g in pivot.index]
+    return "### 各街道覆盖率 Covered share by district\n\n" + _table(header, rows)
 
 
 def _by_mode(result) -> str:
@@ -109,11 +150,13 @@ def _coverage(result) -> str:
 
 def _uncovered(result) -> str:
     cov = coverage_table(result)
-    missing = cov[(cov["covered"] == 0) & (cov["demand"] > 0)]
+    missing = cov[(cov["covered_share"] < 1 - 1e-9) & (cov["demand"] > 0)].assign(
+        demand=lambda f: f["demand"] - f["covered_demand"])
     if missing.empty:
         return "## 未覆盖 Not covered\n\n所有社区的需求均已覆盖。All demand is covered."
-    parts = ["## 未覆盖 Not covered\n\n以下社区在步行半径内没有提供该服务的设施（按需求从大到小）。"
-             "These communities have no facility for the service within walking distance (largest demand first)."]
+    parts = ["## 未覆盖 Not covered\n\n以下社区的需求未被步行范围内的设施满足（按未满足需求从大到小）。"
+             "Demand not served within walking distance, largest first (with capacities a community can be "
+             "partly covered; the table shows the part not covered)."]
     for key in result.scenario.config.services:
         part = missing[missing["service"] == key].sort_values(["demand", "community"], ascending=[False, True])
         if part.empty:
@@ -138,17 +181,21 @@ def _demand(result) -> str:
 
 def _method(result) -> str:
     sol, data = result.solution, result.data
-    first = sol.stages[0]
-    cost = sol.stages[1].status.value if len(sol.stages) > 1 else "not run"
+    stages = "; ".join(f"{i + 1}. {s.objective} {s.result.status.value}"
+                       + (f" (gap {s.result.gap:.3%})" if s.result.gap else "") for i, s in enumerate(sol.stages))
+    first = sol.first.result
+    capacity = ("有容量约束，社区需求可部分覆盖 capacities apply: a community's demand can be partly covered"
+                if result.spec.capacitated else "无容量约束 no capacity limits")
     return ("## 方法 Method\n\n"
-            "整数规划：在预算、每栋建筑只选一种获取方式、建筑面积约束下，最大化加权覆盖需求；"
-            "覆盖相同时选净现值成本最低的方案（第二次求解）。方案由独立程序按原始数据复核（预算、方式、面积、覆盖）。\n"
-            "Integer programme: maximise priority-weighted covered demand subject to the budgets, one acquisition "
-            "mode per building and floor area; among plans with that coverage, the one with the lowest net present "
-            "cost (second solve). The plan was re-checked from the raw tables by an evaluator independent of the "
-            "model (budgets, modes, areas, coverage).\n\n"
-            f"- 求解器 Solver: {first.solver} {first.version}; coverage stage {first.status.value}, "
-            f"bound {sol.bound if sol.bound is not None else '—'}; cost stage {cost}\n"
+            "整数规划：在预算、每栋建筑只选一种获取方式、建筑面积等约束下，依次优化各目标（字典序）；"
+            "方案由独立程序按原始数据复核（预算、方式、面积、容量、覆盖）。\n"
+            "Integer programme: the objectives are optimised one after another (lexicographically), each keeping "
+            "the optimum of the ones before, subject to the budgets, one acquisition mode per building, floor "
+            "area and the scenario's rules. The plan was re-checked from the raw tables by an evaluator "
+            "independent of the model (budgets, modes, areas, capacities, coverage).\n\n"
+            f"- 目标 Objectives: {stages}\n"
+            f"- {capacity}\n"
+            f"- 求解器 Solver: {first.solver} {first.version}; bound {sol.bound if sol.bound is not None else '—'}\n"
             f"- 模型规模 Model size: {sol.n_cols:,} variables, {sum(sol.rows.values()):,} constraints; "
             f"{data.dropped_options} dominated options dropped (never cheaper, never larger)\n"
             f"- 输入指纹 Input SHA-256: `{result.scenario.input_sha256}`")

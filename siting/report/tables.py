@@ -40,11 +40,16 @@ def selected_table(result) -> pd.DataFrame:
         "mode_zh": [MODE_LABELS[m][0] for m in sel["mode"]],
         "services": [";".join(s) for s in sel["services"]],
         "services_zh": ["、".join(service_label(result, k)[0] for k in s) for s in sel["services"]],
+        "area_by_service_m2": [";".join(f"{a:g}" for a in areas) for areas in sel["area_m2"]],
+        "complex": sel["complex"].astype(int),
         "capex": sel["capex"].round(2),
         "annual_cost": sel["annual_cost"].round(2),
         "npv": sel["npv"].round(2),
         "floor_area_m2": sel["floor_area_m2"].round(2),
         "area_used_m2": sel["area_used_m2"].round(2),
+        "capacity": sel["capacity"].replace(np.inf, np.nan).round(3),
+        "served": sel["served"].round(3),
+        "utilisation": sel["utilisation"].round(4),
     })
 
 
@@ -64,11 +69,11 @@ def coverage_table(result) -> pd.DataFrame:
         "service_zh": [service_label(result, k)[0] for k in cov["service"]],
         "group": [groups[k] for k in cov["service"]],
         "demand": cov["demand"].round(DECIMALS),
-        "covered": cov["covered"].astype(int),
-        "covered_demand": cov["demand"].where(cov["covered"], 0.0).round(DECIMALS),
+        "covered_share": cov["covered"].round(DECIMALS),
+        "covered_demand": cov["covered_units"].round(DECIMALS),
         "nearest_building": cov["nearest_building"],
         "nearest_name": cov["nearest_name"],
-        "distance_m": cov["distance_m"].round(1),
+        "distance_m": cov["distance_m"].replace(np.inf, np.nan).round(1),
     })
     table["_s"] = table["service"].map(order)
     return table.sort_values(["community", "_s"]).drop(columns="_s").reset_index(drop=True)
@@ -78,29 +83,36 @@ def plan_document(result) -> dict[str, Any]:
     """plan.json: the contract other programs read. No timings (they live in manifest.json)."""
     sol, ev, cfg = result.solution, result.evaluation, result.scenario.config
     selected = selected_table(result)
-    first = sol.stages[0]
+    first = sol.first.result
     return {
         "scenario": cfg.name,
         "status": sol.status.value,
         "objective": rounded(ev.objective),
         "bound": rounded(sol.bound),
         "gap": rounded(sol.gap),
+        "objectives": {name: rounded(value) for name, value in ev.objectives.items()
+                       if name in cfg.model.objectives},
         "solver": {
             "name": first.solver,
             "version": first.version,
             "time_limit_s": result.options.time_limit_s,
-            "stages": [{"objective": ("coverage", "cost")[i], "status": s.status.value,
-                        "value": rounded(s.objective), "bound": rounded(s.bound), "gap": rounded(s.gap)}
-                       for i, s in enumerate(sol.stages)],
+            "stages": [{"objective": s.objective, "status": s.result.status.value,
+                        "value": rounded(s.result.objective), "bound": rounded(s.result.bound),
+                        "gap": rounded(s.result.gap)} for s in sol.stages],
         },
         "cost": {"capex": rounded(ev.capex), "annual": rounded(ev.annual), "npv": rounded(ev.npv)},
         "budget": {"capex": rounded(cfg.budget.capex), "annual": rounded(cfg.budget.annual),
                    "horizon_years": cfg.budget.horizon_years, "discount_rate": cfg.budget.discount_rate},
         "selected": [
             {"building": r.building, "name": r.name, "mode": r.mode, "services": r.services.split(";"),
+             "area_m2": [float(a) for a in r.area_by_service_m2.split(";")], "complex": bool(r.complex),
              "capex": rounded(r.capex), "annual_cost": rounded(r.annual_cost)}
             for r in selected.itertuples()
         ],
+        "existing": [{"facility": r.facility, "name": r.name, "status": r.status, "services": list(r.services)}
+                     for r in ev.existing.sort_values("facility").itertuples()],
+        "assignments": [{"community": a.community, "service": a.service, "building": a.building,
+                         "units": rounded(a.units)} for a in sol.plan.assignments],
         "coverage": {
             key: {"group": cfg.services[key].population, "demand": rounded(row.demand),
                   "covered": rounded(row.covered), "share": rounded(row.share), "weight": rounded(row.weight)}
@@ -109,7 +121,8 @@ def plan_document(result) -> dict[str, Any]:
         "demand": {"year": result.demand.estimate.year, "variant": result.demand.estimate.variant,
                    "groups": {g: rounded(values.sum()) for g, values in result.demand.estimate.groups.items()
                               if values.notna().all()}},
-        "model": {"variables": sol.n_cols, "constraints": sol.rows,
+        "model": {"objectives": list(cfg.model.objectives), "capacitated": result.spec.capacitated,
+                  "variables": sol.n_cols, "constraints": sol.rows,
                   "options_dropped_as_dominated": result.data.dropped_options},
         "input_sha256": result.scenario.input_sha256,
         "siting_version": __version__,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -42,6 +42,25 @@ OPTION_COLUMNS = [
     Column("capex", min=0),
     Column("annual_cost", min=0, required=False),
     Column("floor_area_m2", min=0, min_exclusive=True, required=False, allow_missing=True),
+    Column("capacity", min=0, required=False, allow_missing=True),
+    Column("assets", "text", required=False, allow_missing=True),
+]
+EXISTING_COLUMNS = [
+    Column("id", "id"),
+    Column("name", "text"),
+    Column("x"),
+    Column("y"),
+    Column("services", "text"),
+    Column("capacity", min=0, required=False, allow_missing=True),
+    Column("annual_cost", min=0, required=False, allow_missing=True),
+    Column("closable", "choice", required=False, allow_missing=True,
+           choices=("true", "false", "yes", "no", "1", "0", "True", "False", "TRUE", "FALSE")),
+    Column("asset", "text", required=False, allow_missing=True),
+]
+ASSET_COLUMNS = [
+    Column("id", "id"),
+    Column("name", "text"),
+    Column("value", min=0, required=False, allow_missing=True),
 ]
 
 
@@ -57,6 +76,9 @@ class Scenario:
         options: one row per (building, mode): building, mode, capex, annual_cost, floor_area_m2
             (the building's area where the option does not give its own).
         input_sha256: SHA-256 over the YAML and every table file, in a fixed order.
+        existing: index = facility id; name, x, y, services (tuple of keys), capacity (NaN = unlimited),
+            annual_cost, closable (bool), asset; empty when the scenario has none.
+        assets: index = asset id; name, value; empty when the scenario has none.
     """
 
     config: ScenarioConfig
@@ -65,6 +87,8 @@ class Scenario:
     buildings: pd.DataFrame
     options: pd.DataFrame
     input_sha256: str
+    existing: pd.DataFrame = field(default_factory=lambda: empty_existing())
+    assets: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["name", "value"]))
 
     @property
     def name(self) -> str:
@@ -130,19 +154,94 @@ def load_scenario(path: str | Path) -> Scenario:
         frame, where = read_table(source, base_dir=base, label=key, sheet=sheet)
         return check_columns(frame, columns, where), where
 
-    communities, _ = table("communities", COMMUNITY_COLUMNS)
+    communities, communities_where = table("communities", COMMUNITY_COLUMNS)
     buildings, _ = table("buildings", BUILDING_COLUMNS)
     options, options_where = table("options", OPTION_COLUMNS)
+    assets = empty = pd.DataFrame(columns=["name", "value"])
+    if config.assets is not None:
+        assets, _ = table("assets", ASSET_COLUMNS)
+        assets = assets.set_index("id", drop=True)
+    existing = empty_existing()
+    if config.existing is not None:
+        existing, existing_where = table("existing", EXISTING_COLUMNS)
+        existing = _check_existing(existing, config, assets, existing_where)
+    del empty
 
     communities = communities.set_index("id", drop=True)
     buildings = buildings.set_index("id", drop=True)
-    options = _check_options(options, buildings, options_where)
-    _check_communities(communities, config, str(config.communities))
+    clash = sorted(set(existing.index) & set(buildings.index))
+    if clash:
+        raise InputError(f"existing facility id(s) {clash} are also building ids; ids must differ",
+                         file=str(config.existing), field="id")
+    options = _check_options(options, buildings, assets, options_where)
+    _check_communities(communities, config, communities_where)
+    _check_policy(config, communities, buildings, communities_where)
     return Scenario(config=config, path=path, communities=communities, buildings=buildings,
-                    options=options, input_sha256=digest.hexdigest())
+                    options=options, input_sha256=digest.hexdigest(), existing=existing, assets=assets)
 
 
-def _check_options(options: pd.DataFrame, buildings: pd.DataFrame, where: str) -> pd.DataFrame:
+def empty_existing() -> pd.DataFrame:
+    """An existing-facilities table with no rows."""
+    return pd.DataFrame({c: pd.Series(dtype=object if c in ("name", "services", "asset") else float)
+                         for c in ("name", "x", "y", "services", "capacity", "annual_cost", "closable", "asset")}
+                        ).rename_axis("id")
+
+
+def split_list(text: str) -> tuple[str, ...]:
+    """'a; b;c' -> ('a', 'b', 'c'): the separator for lists inside one table cell."""
+    return tuple(part.strip() for part in str(text).replace("；", ";").split(";") if part.strip())
+
+
+def _check_existing(existing: pd.DataFrame, config: ScenarioConfig, assets: pd.DataFrame,
+                    where: str) -> pd.DataFrame:
+    existing = existing.copy()
+    services = [split_list(v) for v in existing["services"]]
+    for row, keys in enumerate(services, start=1):
+        unknown = [k for k in keys if k not in config.services]
+        if not keys or unknown:
+            raise InputError(f"unknown service(s) {unknown or '(none given)'}; expected ;-separated keys of "
+                             f"{', '.join(config.services)}", file=where, row=row, field="services")
+    existing["services"] = services
+    for col, default in (("capacity", float("nan")), ("annual_cost", 0.0)):
+        existing[col] = existing[col].fillna(default) if col in existing else default
+    flag = existing["closable"] if "closable" in existing else pd.Series("", index=existing.index)
+    existing["closable"] = flag.astype(str).str.lower().isin(["true", "yes", "1"])
+    existing["asset"] = existing["asset"] if "asset" in existing else ""
+    unknown = (existing["asset"] != "") & ~existing["asset"].isin(assets.index)
+    if unknown.any():
+        row = int(unknown.to_numpy().argmax()) + 1
+        raise InputError(f"asset '{existing['asset'].iloc[row - 1]}' is not in the assets table",
+                         file=where, row=row, field="asset")
+    return existing.set_index("id", drop=True)[["name", "x", "y", "services", "capacity", "annual_cost",
+                                                "closable", "asset"]]
+
+
+def _check_policy(config: ScenarioConfig, communities: pd.DataFrame, buildings: pd.DataFrame,
+                  where: str) -> None:
+    policy = config.model.policy
+    for key in ("must_choose", "must_not_choose"):
+        unknown = [b for b in getattr(policy, key) if b not in buildings.index]
+        if unknown:
+            raise InputError(f"unknown building id(s) {unknown}", file="scenario", field=f"model.policy.{key}")
+    both = sorted(set(policy.must_choose) & set(policy.must_not_choose))
+    if both:
+        raise InputError(f"building(s) {both} are both required and forbidden", file="scenario",
+                         field="model.policy.must_choose")
+    needs_groups = policy.district_min_share or policy.district_requires or \
+        "max_min_share" in config.model.objectives
+    if needs_groups and policy.group_by not in communities:
+        raise InputError(f"the equity rules group communities by '{policy.group_by}', which is not a column",
+                         file=where, field=policy.group_by)
+    if policy.district_requires:
+        known = set(communities[policy.group_by])
+        unknown = sorted(set(policy.district_requires) - known)
+        if unknown:
+            raise InputError(f"unknown {policy.group_by}(s) {unknown}", file="scenario",
+                             field="model.policy.district_requires")
+
+
+def _check_options(options: pd.DataFrame, buildings: pd.DataFrame, assets: pd.DataFrame,
+                   where: str) -> pd.DataFrame:
     known = options["building"].isin(buildings.index).to_numpy()
     if not known.all():
         row = int((~known).argmax()) + 1
@@ -161,7 +260,18 @@ def _check_options(options: pd.DataFrame, buildings: pd.DataFrame, where: str) -
     if "floor_area_m2" in options:
         area = options["floor_area_m2"].fillna(pd.Series(area, index=options.index)).to_numpy()
     options["floor_area_m2"] = area
-    cols = ["building", "mode", "capex", "annual_cost", "floor_area_m2"]
+    if "capacity" not in options:
+        options["capacity"] = float("nan")
+    traded = [split_list(v) for v in options["assets"]] if "assets" in options else [()] * len(options)
+    for row, (ids, mode) in enumerate(zip(traded, options["mode"]), start=1):
+        unknown = [a for a in ids if a not in assets.index]
+        if unknown:
+            raise InputError(f"asset(s) {unknown} are not in the assets table", file=where, row=row, field="assets")
+        if ids and mode != "swap":
+            raise InputError(f"only swap options trade assets; this option's mode is '{mode}'", file=where,
+                             row=row, field="assets")
+    options["assets"] = traded
+    cols = ["building", "mode", "capex", "annual_cost", "floor_area_m2", "capacity", "assets"]
     return options[cols].reset_index(drop=True)
 
 

@@ -29,6 +29,18 @@ GROUP_LABELS: dict[str, tuple[str, str]] = {
     "total": ("常住人口", "residents"),
 }
 
+class TableFile(BaseModel):
+    """A table in a file, with options for spreadsheets."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    path: str
+    """File path relative to the scenario file: .csv, .xlsx or .geojson."""
+    sheet: str | None = None
+    """Sheet name for .xlsx files (default: the first sheet)."""
+
+
+TableSource = str | TableFile | list[dict[str, Any]]
+
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
@@ -57,6 +69,8 @@ class Service(Frozen):
     """The population group this service serves: elderly = 60+, infant = 0-2, total = all residents."""
     radius_m: PositiveFloat
     """Maximum walking distance from a community to a building hosting the service, in metres."""
+    radius_min: PositiveFloat | None = None
+    """The same radius in minutes of walking at walking.speed_kmh (give this or radius_m)."""
     uptake: NonNegativeFloat | None = None
     """Demand units per person of the group (e.g. day-care places per elderly person)."""
     per_1000_residents: NonNegativeFloat | None = None
@@ -67,6 +81,12 @@ class Service(Frozen):
     """Priority: each covered demand unit counts this much in the objective (urgent services weigh more)."""
     min_share: Annotated[float, Field(ge=0, le=1)] = 0.0
     """Required covered share of this service's total demand (0 = no requirement)."""
+    area_per_unit_m2: PositiveFloat | None = None
+    """Floor area per demand unit (e.g. m² per day-care place): a host's capacity is the area it gives the
+    service ÷ this. Absent = the service is not capacity-limited (unless options give a capacity)."""
+    full_credit_m: NonNegativeFloat | None = None
+    """Distance decay: demand within this walking distance counts fully; beyond it the credit falls linearly
+    to 0 at radius_m. Absent = full credit up to the radius."""
 
     @model_validator(mode="after")
     def _one_demand_rule(self) -> Service:
@@ -75,11 +95,35 @@ class Service(Frozen):
         return self
 
 
+class Network(Frozen):
+    """A walking network: nodes (id, x, y) and undirected edges (from, to [, length_m])."""
+
+    nodes: TableSource
+    """Nodes table: id, x, y (same coordinates as the communities and buildings)."""
+    edges: TableSource
+    """Edges table: from, to [, length_m] (straight line between the nodes when absent)."""
+    snap_max_m: PositiveFloat | None = None
+    """Refuse points farther than this from every node (absent = no limit)."""
+
+
 class Walking(Frozen):
-    """How walking distance is derived from coordinates."""
+    """How walking distance is derived: straight line × detour factor, an OD table, or a network."""
 
     detour_factor: Annotated[float, Field(ge=1.0, le=5.0)] = 1.3
     """Walking distance = straight-line distance × this factor (street networks are not straight)."""
+    od_table: TableSource | None = None
+    """Origin-destination table (community, building, walk_m or walk_min) used as given; pairs not listed
+    are out of reach."""
+    network: Network | None = None
+    """Walking network for shortest-path distances."""
+    speed_kmh: PositiveFloat = 4.7
+    """Walking speed for radii and OD times in minutes (elderly walk about 4.7 km/h)."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Walking:
+        if self.od_table is not None and self.network is not None:
+            raise ValueError("give either od_table or network, not both")
+        return self
 
 
 class Budget(Frozen):
@@ -95,16 +139,77 @@ class Budget(Frozen):
     """Annual discount rate for the net present cost."""
 
 
-class TableFile(Frozen):
-    """A table in a file, with options for spreadsheets."""
-
-    path: str
-    """File path relative to the scenario file: .csv, .xlsx or .geojson."""
-    sheet: str | None = None
-    """Sheet name for .xlsx files (default: the first sheet)."""
+OBJECTIVES = ("max_coverage", "min_cost", "min_distance", "max_min_share")
 
 
-TableSource = str | TableFile | list[dict[str, Any]]
+class ComplexRule(Frozen):
+    """综合体: a building counts as a complex when it is large enough and hosts enough (core) services."""
+
+    min_area_m2: NonNegativeFloat = 600
+    """Smallest floor area of a complex (导则: ≥ 600 m²)."""
+    min_services: Annotated[int, Field(ge=1)] = 3
+    """Smallest number of services hosted."""
+    core: tuple[str, ...] = ("elderly_care", "childcare", "after_school", "meals")
+    """Core services (养老, 托育, 儿童托管, 助餐)."""
+    min_core: Annotated[int, Field(ge=0)] = 2
+    """Smallest number of core services among those hosted."""
+    min_count: Annotated[int, Field(ge=0)] = 0
+    """Require at least this many complexes."""
+    min_capex_share: Annotated[float, Field(ge=0, le=1)] = 0.0
+    """Require at least this share of the one-off spending to go to complexes."""
+    bonus: NonNegativeFloat = 0.0
+    """Objective bonus per complex, in weighted demand units (max_coverage only)."""
+
+
+class Policy(Frozen):
+    """Equity and policy constraints."""
+
+    max_facilities: Annotated[int, Field(ge=0)] | None = None
+    """At most this many buildings acquired (the classic p)."""
+    min_facilities: Annotated[int, Field(ge=0)] | None = None
+    """At least this many buildings acquired (with max_facilities equal: exactly p)."""
+    max_by_mode: dict[Literal["renovate", "buy", "rent", "swap", "build"], Annotated[int, Field(ge=0)]] = {}
+    """At most this many buildings per acquisition mode."""
+    must_choose: tuple[str, ...] = ()
+    """Building ids that must be acquired (by some mode)."""
+    must_not_choose: tuple[str, ...] = ()
+    """Building ids that must not be acquired."""
+    district_min_share: dict[str, Annotated[float, Field(ge=0, le=1)]] = {}
+    """Service -> minimum covered share of its demand in every district."""
+    district_requires: dict[str, tuple[str, ...]] = {}
+    """District -> services of which some of its demand must be covered."""
+    group_by: str = "district"
+    """Communities column that defines districts for the equity rules and max_min_share."""
+
+
+class ModelSection(Frozen):
+    """What to optimise and which rules to apply."""
+
+    objectives: tuple[Literal["max_coverage", "min_cost", "min_distance", "max_min_share"], ...] = \
+        ("max_coverage", "min_cost")
+    """Objectives in lexicographic order: each later one is optimised keeping the earlier ones' optima."""
+    target_share: dict[str, Annotated[float, Field(ge=0, le=1)]] = {}
+    """For min_cost: service -> share of its demand that must be covered (default: the service's min_share)."""
+    capacities: bool | None = None
+    """Limit each host's served demand by its capacity (default: on when some service has area_per_unit_m2
+    or the options table has a capacity column). Partial coverage of a community is then allowed."""
+    single_source: bool = False
+    """With assignment: each community's demand for a service goes to one building only."""
+    distance_cost_per_unit_m: NonNegativeFloat = 0.0
+    """For min_cost: add this many 元 per demand unit per metre walked (a travel cost)."""
+    complex: ComplexRule | None = None
+    """The complex (综合体) rule; absent = not applied."""
+    policy: Policy = Policy()
+    """Equity and policy constraints."""
+
+    @field_validator("objectives")
+    @classmethod
+    def _distinct(cls, objectives: tuple[str, ...]) -> tuple[str, ...]:
+        if not objectives:
+            raise ValueError("give at least one objective")
+        if len(set(objectives)) != len(objectives):
+            raise ValueError("each objective may appear once")
+        return objectives
 
 
 class ScenarioConfig(Frozen):
@@ -129,7 +234,51 @@ class ScenarioConfig(Frozen):
     buildings: TableSource
     """Candidate buildings: id, name, x, y, floor_area_m2."""
     options: TableSource
-    """Acquisition options: building, mode, capex, annual_cost [, floor_area_m2]."""
+    """Acquisition options: building, mode, capex, annual_cost [, floor_area_m2, capacity, assets]."""
+    existing: TableSource | None = None
+    """Facilities already in service: id, name, x, y, services (;-separated), capacity [, annual_cost,
+    closable, asset]. They cover demand at no cost; closable ones may be closed to free their annual cost."""
+    assets: TableSource | None = None
+    """Assets the government can trade in swaps (置换): id, name [, value]. A swap option lists the assets it
+    trades away in its `assets` column; an existing facility housed in an asset (its `asset` column) closes
+    when that asset is traded."""
+    model: ModelSection = ModelSection()
+    """Objectives, capacities, the complex rule, equity and policy constraints."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _minutes_to_metres(cls, data: Any) -> Any:
+        """Radii given in minutes become metres at the walking speed (the minutes are kept for reports)."""
+        if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
+            return data
+        walking = data.get("walking") if isinstance(data.get("walking"), dict) else {}
+        speed = walking.get("speed_kmh", Walking.model_fields["speed_kmh"].default)
+        services = {}
+        for key, service in data["services"].items():
+            if isinstance(service, dict) and "radius_min" in service and "radius_m" not in service:
+                minutes = service["radius_min"]
+                if isinstance(minutes, (int, float)) and isinstance(speed, (int, float)):
+                    service = {**service, "radius_m": minutes * speed * 1000 / 60}
+            services[key] = service
+        return {**data, "services": services}
+
+    @model_validator(mode="after")
+    def _references(self) -> ScenarioConfig:
+        known = set(self.services)
+        named = {"model.target_share": self.model.target_share,
+                 "model.policy.district_min_share": self.model.policy.district_min_share}
+        for where, mapping in named.items():
+            for key in mapping:
+                if key not in known:
+                    raise ValueError(f"{where}: unknown service '{key}' (services: {', '.join(known)})")
+        for district, services in self.model.policy.district_requires.items():
+            for key in services:
+                if key not in known:
+                    raise ValueError(f"model.policy.district_requires.{district}: unknown service '{key}'")
+        if self.model.policy.max_facilities is not None and self.model.policy.min_facilities is not None \
+                and self.model.policy.min_facilities > self.model.policy.max_facilities:
+            raise ValueError("model.policy: min_facilities is larger than max_facilities")
+        return self
 
     @field_validator("services")
     @classmethod

@@ -328,6 +328,9 @@ class Solver(abc.ABC):
     """A MILP backend. Subclasses set ``name`` (their registry name) and implement the three methods."""
 
     name: ClassVar[str]
+    #: True for backends without continuous variables (CP-SAT): models then declare implied-integer
+    #: columns as integers instead of continuous.
+    integer_only: ClassVar[bool] = False
 
     @classmethod
     @abc.abstractmethod

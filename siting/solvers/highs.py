@@ -60,7 +60,9 @@ class HighsSolver(Solver):
         h.setOptionValue("random_seed", options.seed)
         if options.time_limit_s is not None:
             h.setOptionValue("time_limit", float(options.time_limit_s))
-        h.passModel(_to_highs_lp(problem))
+        if h.passModel(_to_highs_lp(problem)) == highspy.HighsStatus.kError:
+            return build_result(problem, Status.ERROR, x=None, bound=None, solver=self.name,
+                                version=self.version(), message="HiGHS rejected the model", started=started)
         integer_cols = np.flatnonzero(problem.integrality).astype(np.int32)
         if integer_cols.size:
             h.changeColsIntegrality(integer_cols.size, integer_cols,

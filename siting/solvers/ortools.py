@@ -119,6 +119,8 @@ class OrToolsCpSatSolver(_OrToolsSolver):
     deterministic.
     """
 
+    integer_only = True
+
     name = "ortools-cpsat"
     backend = "sat"
 

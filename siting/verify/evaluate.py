@@ -1,8 +1,9 @@
 """Re-check a plan from the raw scenario tables, independently of the MILP code.
 
-Nothing here imports the model, the index arrays or the accessibility module: distances are recomputed by
-brute force from coordinates, costs and areas are looked up in the options table, coverage is decided
-community by community. A plan that breaks a rule is never written (the CLI raises PlanViolation).
+Nothing here imports the model or its index arrays: distances come from siting.verify.distance, costs and
+areas from the options table, capacities from the service standards, coverage is decided community by
+community (nearest open host within the radius, or the plan's assignments when capacities apply). A plan
+that breaks a rule is never written (the CLI raises PlanViolation).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import pandas as pd
 from siting.errors import PlanViolation
 from siting.plan import Plan
 from siting.scenario.load import Scenario
+from siting.verify.distance import walking_matrix
 
-EARTH_RADIUS_M = 6_371_008.8
-MONEY_TOLERANCE = 1e-6  # relative, on budgets
-DISTANCE_TOLERANCE_M = 1e-6
+TOL = 1e-6  # relative, on budgets, shares and capacities
+RADIUS_TOL_M = 1e-6
 
 
 @dataclass(frozen=True)
@@ -26,24 +27,37 @@ class Evaluation:
     """What a plan costs and whom it serves, recomputed from the tables.
 
     Attributes:
-        violations: human-readable broken rules (empty = the plan is valid).
-        selected: one row per acquired building: building, name, mode, services, capex, annual_cost, npv,
-            floor_area_m2, area_used_m2.
-        coverage: one row per community × service: community, name, service, demand, covered (bool),
-            nearest_building, nearest_name, distance_m (NaN when no hosting building exists).
+        violations: broken rules in plain words (empty = the plan is valid).
+        selected: one row per acquired building: building, name, mode, services, area_m2, capex,
+            annual_cost, npv, floor_area_m2, area_used_m2, capacity (units per service, ';'-joined),
+            served (units), utilisation, complex (bool).
+        existing: one row per existing facility: facility, name, services, status (kept / closed), served,
+            capacity, utilisation.
+        coverage: one row per community × service: community, name, service, demand, covered_units,
+            covered (share 0..1), credit, nearest_building, nearest_name, distance_m.
         by_service: per service: demand, covered, share, weight, weighted_covered.
-        capex, annual, npv: plan totals in 元 (npv: capex + annual × annuity factor).
-        objective: Σ_s weight_s × covered demand units of s.
+        by_group: per district × service: demand, covered, share (empty without districts).
+        capex, annual, npv: totals in 元 of the new acquisitions (npv: capex + annual × annuity factor).
+        walking: Σ covered units × walking metres (unit·m).
+        objectives: value of each objective of the scenario, recomputed.
     """
 
     violations: tuple[str, ...]
     selected: pd.DataFrame
+    existing: pd.DataFrame
     coverage: pd.DataFrame
     by_service: pd.DataFrame
+    by_group: pd.DataFrame
     capex: float
     annual: float
     npv: float
-    objective: float
+    walking: float
+    objectives: dict[str, float]
+
+    @property
+    def objective(self) -> float:
+        """Priority-weighted covered demand (with complex bonus and distance decay)."""
+        return self.objectives["max_coverage"]
 
     def raise_if_invalid(self) -> None:
         """Raise PlanViolation listing every broken rule."""
@@ -51,145 +65,350 @@ class Evaluation:
             raise PlanViolation("the plan breaks the scenario's rules:\n  - " + "\n  - ".join(self.violations))
 
 
-def _distance(a_xy: np.ndarray, b_xy: np.ndarray, crs: str) -> np.ndarray:
-    """All-pairs (len(a) × len(b)) straight-line metres: planar or haversine."""
-    if crs == "planar":
-        return np.sqrt(((a_xy[:, None, :] - b_xy[None, :, :]) ** 2).sum(axis=2))
-    lon1, lat1 = np.radians(a_xy[:, 0])[:, None], np.radians(a_xy[:, 1])[:, None]
-    lon2, lat2 = np.radians(b_xy[:, 0])[None, :], np.radians(b_xy[:, 1])[None, :]
-    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
-
-
-def _nearest(comm_xy: np.ndarray, host_xy: np.ndarray, crs: str, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
-    """Index of and straight distance to the nearest host for every community (chunked brute force)."""
-    index = np.empty(len(comm_xy), dtype=np.int64)
-    dist = np.empty(len(comm_xy))
-    for start in range(0, len(comm_xy), chunk):
-        d = _distance(comm_xy[start:start + chunk], host_xy, crs)
-        index[start:start + chunk] = d.argmin(axis=1)
-        dist[start:start + chunk] = d.min(axis=1)
-    return index, dist
-
-
 def annuity(years: int, rate: float) -> float:
     """Σ_{t=1..T} (1+r)^-t, summed term by term (independent of the model's closed form)."""
     return float(sum((1 + rate) ** -t for t in range(1, years + 1)))
 
 
+def capacitated(scenario: Scenario) -> bool:
+    """Whether capacities apply: the scenario says so, or some service, option or facility has one."""
+    flag = scenario.config.model.capacities
+    if flag is not None:
+        return flag
+    return (any(s.area_per_unit_m2 is not None for s in scenario.config.services.values())
+            or bool(scenario.options["capacity"].notna().any()) or bool(scenario.existing["capacity"].notna().any()))
+
+
+def _credit(distance: np.ndarray, service) -> np.ndarray:
+    full = service.radius_m if service.full_credit_m is None else min(service.full_credit_m, service.radius_m)
+    if service.radius_m <= full:
+        return (distance <= service.radius_m + RADIUS_TOL_M).astype(float)
+    out = np.clip((service.radius_m - distance) / (service.radius_m - full), 0, 1)
+    return np.where(distance <= full, 1.0, out)
+
+
+class _Checker:
+    def __init__(self, scenario: Scenario, plan: Plan, demand: pd.DataFrame):
+        self.s, self.plan, self.demand = scenario, plan, demand
+        self.cfg = scenario.config
+        self.violations: list[str] = []
+
+    def fail(self, text: str) -> None:
+        self.violations.append(text)
+
+    def selected(self) -> pd.DataFrame:
+        s, cfg = self.s, self.cfg
+        rows = pd.DataFrame([{"building": x.building, "mode": x.mode, "services": x.services,
+                              "area_m2": x.area_m2} for x in self.plan.selected],
+                            columns=["building", "mode", "services", "area_m2"])
+        counts = rows["building"].value_counts()
+        for building in sorted(counts[counts > 1].index):
+            modes = sorted(rows.loc[rows["building"] == building, "mode"])
+            self.fail(f"building {building} is acquired {counts[building]} times (modes {', '.join(modes)}); "
+                      "at most one mode per building")
+        for building in rows.loc[~rows["building"].isin(s.buildings.index), "building"]:
+            self.fail(f"building {building} is not in the buildings table")
+        options = s.options.set_index(["building", "mode"])
+        keys = list(zip(rows["building"], rows["mode"]))
+        for key in keys:
+            if key not in options.index:
+                self.fail(f"building {key[0]} has no '{key[1]}' option")
+        found = options.reindex(keys)
+        rows["name"] = s.buildings["name"].reindex(rows["building"]).to_numpy()
+        for col in ("capex", "annual_cost", "floor_area_m2", "capacity"):
+            rows[col] = found[col].to_numpy(float)
+        rows["assets"] = [a if isinstance(a, tuple) else () for a in found["assets"]]
+        for services in rows["services"]:
+            for key in services:
+                if key not in cfg.services:
+                    self.fail(f"service '{key}' is not defined in the scenario")
+        rows["area_m2"] = [tuple(a) if a else tuple(cfg.services[k].min_area_m2 if k in cfg.services else 0.0
+                                                        for k in services)
+                           for a, services in zip(rows["area_m2"], rows["services"])]
+        rows["area_used_m2"] = [float(sum(a)) for a in rows["area_m2"]]
+        for r in rows.itertuples():
+            if r.area_used_m2 > r.floor_area_m2 * (1 + TOL) + TOL:
+                self.fail(f"building {r.building} gives {r.area_used_m2:g} m² to {', '.join(r.services)} "
+                          f"but has {r.floor_area_m2:g} m²")
+            for key, area in zip(r.services, r.area_m2):
+                if key in cfg.services and area < cfg.services[key].min_area_m2 * (1 - TOL) - TOL:
+                    self.fail(f"building {r.building} gives {key} {area:g} m², less than its minimum "
+                              f"{cfg.services[key].min_area_m2:g} m²")
+        rows["npv"] = rows["capex"] + rows["annual_cost"] * annuity(cfg.budget.horizon_years, cfg.budget.discount_rate)
+        return rows
+
+    def existing(self, selected: pd.DataFrame) -> pd.DataFrame:
+        s = self.s
+        closed = set(self.plan.closed)
+        for fid in sorted(closed - set(s.existing.index)):
+            self.fail(f"closed facility {fid} is not in the existing facilities table")
+        traded = [a for assets in selected["assets"] for a in assets]
+        counts = pd.Series(traded, dtype=object).value_counts()
+        for asset in sorted(counts[counts > 1].index):
+            self.fail(f"asset {asset} is traded {counts[asset]} times; each asset can be traded once")
+        table = s.existing.reset_index().rename(columns={"id": "facility"})
+        table["status"] = np.where(table["facility"].isin(closed), "closed", "kept")
+        for r in table.itertuples():
+            if r.status == "closed" and not r.closable and r.asset not in traded:
+                self.fail(f"existing facility {r.facility} is closed but is not closable")
+            if r.status == "kept" and r.asset and r.asset in traded:
+                self.fail(f"existing facility {r.facility} stays open but its asset {r.asset} is traded away")
+        return table
+
+    def budgets(self, selected: pd.DataFrame, existing: pd.DataFrame) -> None:
+        budget = self.cfg.budget
+        capex = float(np.nansum(selected["capex"]))
+        if capex > budget.capex * (1 + TOL) + TOL:
+            self.fail(f"one-off cost {capex:,.0f} 元 exceeds the budget {budget.capex:,.0f} 元")
+        if budget.annual is not None:
+            freed = float(existing.loc[existing["status"] == "closed", "annual_cost"].sum())
+            annual = float(np.nansum(selected["annual_cost"]))
+            if annual - freed > budget.annual * (1 + TOL) + TOL:
+                less = f" (less {freed:,.0f} 元 freed by closures)" if freed else ""
+                self.fail(f"yearly cost {annual:,.0f} 元{less} exceeds the budget {budget.annual:,.0f} 元")
+
+    def policy(self, selected: pd.DataFrame) -> None:
+        policy = self.cfg.model.policy
+        n = len(selected)
+        if policy.max_facilities is not None and n > policy.max_facilities:
+            self.fail(f"{n} buildings acquired; at most {policy.max_facilities} allowed")
+        if policy.min_facilities is not None and n < policy.min_facilities:
+            self.fail(f"{n} buildings acquired; at least {policy.min_facilities} required")
+        for mode, limit in policy.max_by_mode.items():
+            count = int((selected["mode"] == mode).sum())
+            if count > limit:
+                self.fail(f"{count} buildings acquired by {mode}; at most {limit} allowed")
+        chosen = set(selected["building"])
+        for b in policy.must_choose:
+            if b not in chosen:
+                self.fail(f"building {b} must be acquired but is not")
+        for b in policy.must_not_choose:
+            if b in chosen:
+                self.fail(f"building {b} must not be acquired but is")
+
+
 def evaluate(scenario: Scenario, plan: Plan, demand: pd.DataFrame) -> Evaluation:
-    """Recompute cost, area use and coverage of `plan`, and list every rule it breaks.
+    """Recompute cost, area, capacity use and coverage of `plan`, and list every rule it breaks.
 
     Args:
         scenario: the loaded scenario (raw tables).
         plan: the plan to check.
         demand: demand units, index = community id, one column per service.
     """
+    check = _Checker(scenario, plan, demand)
     cfg = scenario.config
-    violations: list[str] = []
-    records = pd.DataFrame(plan.to_records(), columns=["building", "mode", "services"])
-
-    counts = records["building"].value_counts()
-    for building in sorted(counts[counts > 1].index):
-        modes = sorted(records.loc[records["building"] == building, "mode"])
-        violations.append(f"building {building} is acquired {counts[building]} times (modes {', '.join(modes)}); "
-                          "at most one mode per building")
-    unknown = ~records["building"].isin(scenario.buildings.index)
-    for building in records.loc[unknown, "building"]:
-        violations.append(f"building {building} is not in the buildings table")
-
-    options = scenario.options.set_index(["building", "mode"])
-    keys = list(zip(records["building"], records["mode"]))
-    known = np.array([k in options.index for k in keys], dtype=bool)
-    for (building, mode), ok in zip(keys, known):
-        if not ok:
-            violations.append(f"building {building} has no '{mode}' option")
-
-    rows = options.reindex(keys)
-    selected = records.assign(
-        name=scenario.buildings["name"].reindex(records["building"]).to_numpy(),
-        capex=rows["capex"].to_numpy(float),
-        annual_cost=rows["annual_cost"].to_numpy(float),
-        floor_area_m2=rows["floor_area_m2"].to_numpy(float),
-    )
-    min_area = {key: s.min_area_m2 for key, s in cfg.services.items()}
-    for services in selected["services"]:
-        for service in services:
-            if service not in cfg.services:
-                violations.append(f"service '{service}' is not defined in the scenario")
-    selected["area_used_m2"] = [sum(min_area.get(s, 0.0) for s in services) for services in selected["services"]]
-    over = selected["area_used_m2"] > selected["floor_area_m2"] + 1e-9
-    for row in selected[over].itertuples():
-        violations.append(f"building {row.building} gives {row.area_used_m2:g} m² to "
-                          f"{', '.join(row.services)} but has {row.floor_area_m2:g} m²")
-
-    factor = annuity(cfg.budget.horizon_years, cfg.budget.discount_rate)
-    selected["npv"] = selected["capex"] + selected["annual_cost"] * factor
-    capex = float(np.nansum(selected["capex"]))
-    annual = float(np.nansum(selected["annual_cost"]))
-    if capex > cfg.budget.capex * (1 + MONEY_TOLERANCE) + MONEY_TOLERANCE:
-        violations.append(f"one-off cost {capex:,.0f} 元 exceeds the budget {cfg.budget.capex:,.0f} 元")
-    if cfg.budget.annual is not None and annual > cfg.budget.annual * (1 + MONEY_TOLERANCE) + MONEY_TOLERANCE:
-        violations.append(f"yearly cost {annual:,.0f} 元 exceeds the budget {cfg.budget.annual:,.0f} 元")
-
-    coverage = _coverage(scenario, selected, demand)
-    by_service = _by_service(scenario, coverage)
-    for key, service in cfg.services.items():
-        share = by_service.loc[key, "share"]
-        if service.min_share > 0 and share < service.min_share - 1e-9:
-            violations.append(f"{key} covers {share:.2%} of its demand; the scenario requires {service.min_share:.2%}")
+    selected = check.selected()
+    existing = check.existing(selected)
+    check.budgets(selected, existing)
+    check.policy(selected)
+    hosts = _hosts(scenario, selected, existing)
+    coverage, load = (_assigned(check, hosts) if capacitated(scenario) else _nearest(check, hosts))
+    _capacities(check, selected, existing, hosts, load)
+    selected["complex"] = _complexes(check, selected)
+    by_service, by_group = _shares(check, coverage)
+    walking = float((coverage["covered_units"] * coverage["distance_m"].fillna(0)).sum()) \
+        if not capacitated(scenario) else float(coverage["walking"].sum())
+    weights = coverage["service"].map({k: s.weight for k, s in cfg.services.items()})
+    coverage_value = float((weights * coverage["credited_units"]).sum())
+    if cfg.model.complex is not None:
+        coverage_value += cfg.model.complex.bonus * int(selected["complex"].sum())
+    npv = float(np.nansum(selected["npv"]))
+    objectives = {"max_coverage": coverage_value, "min_cost": npv + cfg.model.distance_cost_per_unit_m * walking,
+                  "min_distance": walking,
+                  "max_min_share": float(by_group["share"].min()) if len(by_group) else 0.0}
     return Evaluation(
-        violations=tuple(violations),
-        selected=selected[["building", "name", "mode", "services", "capex", "annual_cost", "npv",
-                           "floor_area_m2", "area_used_m2"]].reset_index(drop=True),
-        coverage=coverage,
-        by_service=by_service,
-        capex=capex,
-        annual=annual,
-        npv=float(np.nansum(selected["npv"])),
-        objective=float(by_service["weighted_covered"].sum()),
-    )
+        violations=tuple(check.violations), selected=selected.drop(columns=["assets"]).reset_index(drop=True),
+        existing=existing, coverage=coverage.drop(columns=["walking", "credited_units"], errors="ignore"),
+        by_service=by_service, by_group=by_group, capex=float(np.nansum(selected["capex"])),
+        annual=float(np.nansum(selected["annual_cost"])), npv=npv, walking=walking, objectives=objectives)
 
 
-def _coverage(scenario: Scenario, selected: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:
-    cfg = scenario.config
+def _hosts(scenario: Scenario, selected: pd.DataFrame, existing: pd.DataFrame) -> dict[str, list[str]]:
+    """Service -> ids of the sites hosting it (acquired buildings, then kept existing facilities)."""
+    hosts = {key: [] for key in scenario.config.services}
+    for building, services in zip(selected["building"], selected["services"]):
+        if building in scenario.buildings.index:
+            for key in services:
+                hosts.setdefault(key, []).append(building)
+    for r in existing[existing["status"] == "kept"].itertuples():
+        for key in r.services:
+            hosts[key].append(r.facility)
+    return hosts
+
+
+def _frame(scenario: Scenario, key: str, demand: pd.DataFrame) -> pd.DataFrame:
     communities = scenario.communities
-    comm_xy = communities[["x", "y"]].to_numpy(float)
-    buildings = scenario.buildings
+    return pd.DataFrame({"community": communities.index, "name": communities["name"].to_numpy(), "service": key,
+                         "demand": demand[key].reindex(communities.index).to_numpy(float)})
+
+
+def _nearest(check: _Checker, hosts: dict[str, list[str]]) -> tuple[pd.DataFrame, dict]:
+    """Without capacities a community is covered by its nearest open host within the radius."""
+    s, cfg = check.s, check.cfg
+    names = pd.concat([s.buildings["name"], s.existing["name"]])
     frames = []
     for key, service in cfg.services.items():
-        hosts = [b for b, services in zip(selected["building"], selected["services"])
-                 if key in services and b in buildings.index]
-        frame = pd.DataFrame({
-            "community": communities.index,
-            "name": communities["name"].to_numpy(),
-            "service": key,
-            "demand": demand[key].reindex(communities.index).to_numpy(float),
-        })
-        if hosts:
-            host_xy = buildings.loc[hosts, ["x", "y"]].to_numpy(float)
-            index, straight = _nearest(comm_xy, host_xy, cfg.crs)
-            walk = straight * cfg.walking.detour_factor
-            frame["nearest_building"] = np.array(hosts, dtype=object)[index]
-            frame["nearest_name"] = buildings.loc[frame["nearest_building"], "name"].to_numpy()
-            frame["distance_m"] = walk
-            frame["covered"] = walk <= service.radius_m + DISTANCE_TOLERANCE_M
+        frame = _frame(s, key, check.demand)
+        sites = hosts[key]
+        if sites:
+            dist = walking_matrix(s, sites)
+            index = dist.argmin(axis=1)
+            nearest = dist[np.arange(len(dist)), index]
+            frame["nearest_building"] = np.array(sites, dtype=object)[index]
+            frame["nearest_name"] = names.reindex(frame["nearest_building"]).to_numpy()
+            frame["distance_m"] = nearest
+            within = nearest <= service.radius_m + RADIUS_TOL_M
+            frame["covered"] = within.astype(float)
+            frame["credit"] = np.where(within, _credit(nearest, service), 0.0)
         else:
             frame["nearest_building"], frame["nearest_name"] = "", ""
-            frame["distance_m"], frame["covered"] = np.nan, False
+            frame["distance_m"], frame["covered"], frame["credit"] = np.nan, 0.0, 0.0
+        frame["covered_units"] = frame["demand"] * frame["covered"]
+        frame["credited_units"] = frame["demand"] * frame["credit"]
         frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat(frames, ignore_index=True), {}
 
 
-def _by_service(scenario: Scenario, coverage: pd.DataFrame) -> pd.DataFrame:
-    services = scenario.config.services
-    covered_units = coverage["demand"].where(coverage["covered"], 0.0)
+def _assigned(check: _Checker, hosts: dict[str, list[str]]) -> tuple[pd.DataFrame, dict]:
+    """With capacities, coverage is what the plan assigns; each assignment must be within the radius."""
+    s, cfg, plan = check.s, check.cfg, check.plan
+    names = pd.concat([s.buildings["name"], s.existing["name"]])
+    rows = pd.DataFrame([vars(a) for a in plan.assignments], columns=["community", "service", "building", "units"])
+    load: dict[tuple[str, str], float] = {}
+    frames = []
+    for key, service in cfg.services.items():
+        frame = _frame(s, key, check.demand)
+        part = rows[rows["service"] == key]
+        sites = hosts[key]
+        for b in sorted(set(part["building"]) - set(sites)):
+            check.fail(f"demand for {key} is assigned to {b}, which does not host {key}")
+        part = part[part["building"].isin(sites)]
+        dist = walking_matrix(s, sites) if sites else np.zeros((len(frame), 0))
+        comm = s.communities.index.get_indexer(part["community"])
+        col = pd.Index(sites).get_indexer(part["building"])
+        d = dist[comm, col] if len(part) else np.zeros(0)
+        far = d > service.radius_m + RADIUS_TOL_M
+        for r, dd in zip(part[far].itertuples(), d[far]):
+            check.fail(f"{r.community} is assigned to {r.building} for {key} at {dd:,.0f} m, beyond {service.radius_m:g} m")
+        units = part["units"].to_numpy(float)
+        served = np.bincount(comm, weights=units, minlength=len(frame))
+        credited = np.bincount(comm, weights=units * _credit(d, service), minlength=len(frame))
+        walked = np.bincount(comm, weights=units * d, minlength=len(frame))
+        over = served > frame["demand"].to_numpy() * (1 + TOL) + TOL
+        for i in np.flatnonzero(over):
+            check.fail(f"{frame['community'][i]} gets {served[i]:g} units of {key} but needs {frame['demand'][i]:g}")
+        if cfg.model.single_source:
+            many = pd.Series(comm).value_counts()
+            for i in many[many > 1].index:
+                check.fail(f"{frame['community'][i]} is served for {key} by {many[i]} buildings; single-source")
+        for b, u in part.groupby("building")["units"].sum().items():
+            load[(b, key)] = float(u)
+        frame["covered_units"] = np.minimum(served, frame["demand"].to_numpy())
+        frame["covered"] = np.where(frame["demand"] > 0, frame["covered_units"] / frame["demand"].where(frame["demand"] > 0, 1), 0.0)
+        frame["credit"] = np.where(served > 0, credited / np.where(served > 0, served, 1), 0.0)
+        frame["credited_units"] = credited
+        frame["walking"] = walked
+        if sites:
+            index = dist.argmin(axis=1)
+            frame["nearest_building"] = np.array(sites, dtype=object)[index]
+            frame["nearest_name"] = names.reindex(frame["nearest_building"]).to_numpy()
+            frame["distance_m"] = dist[np.arange(len(dist)), index]
+        else:
+            frame["nearest_building"], frame["nearest_name"], frame["distance_m"] = "", "", np.nan
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True), load
+
+
+def _capacities(check: _Checker, selected: pd.DataFrame, existing: pd.DataFrame,
+                hosts: dict[str, list[str]], load: dict) -> None:
+    """Capacity per service: area given ÷ area per unit; a facility's given capacity; an option's capacity
+    shared by all services of its building. Adds capacity, served and utilisation columns."""
+    cfg = check.cfg
+    on = capacitated(check.s)
+    caps, served, util = [], [], []
+    for r in selected.itertuples():
+        per_service = []
+        for key, area in zip(r.services, r.area_m2):
+            per_unit = cfg.services[key].area_per_unit_m2 if key in cfg.services else None
+            per_service.append(area / per_unit if per_unit else np.inf)
+        used = [load.get((r.building, k), 0.0) for k in r.services]
+        if on:
+            for key, cap, u in zip(r.services, per_service, used):
+                if u > cap * (1 + TOL) + TOL:
+                    check.fail(f"building {r.building} serves {u:g} units of {key}, over its capacity {cap:g}")
+            if np.isfinite(r.capacity) and sum(used) > r.capacity * (1 + TOL) + TOL:
+                check.fail(f"building {r.building} serves {sum(used):g} units, over the option's capacity {r.capacity:g}")
+        total_cap = min(sum(per_service), r.capacity if np.isfinite(r.capacity) else np.inf)
+        caps.append(total_cap)
+        served.append(sum(used))
+        util.append(sum(used) / total_cap if on and np.isfinite(total_cap) and total_cap > 0 else np.nan)
+    selected["capacity"], selected["served"], selected["utilisation"] = caps, served, util
+    e_served = []
+    for r in existing.itertuples():
+        used = sum(load.get((r.facility, k), 0.0) for k in r.services)
+        if on and r.status == "kept" and np.isfinite(r.capacity):
+            for key in r.services:
+                u = load.get((r.facility, key), 0.0)
+                if u > r.capacity * (1 + TOL) + TOL:
+                    check.fail(f"existing facility {r.facility} serves {u:g} units of {key}, over its capacity {r.capacity:g}")
+        e_served.append(used)
+    existing["served"] = e_served
+    existing["utilisation"] = np.where(np.isfinite(existing["capacity"]) & (existing["capacity"] > 0) & on,
+                                       existing["served"] / (existing["capacity"].where(existing["capacity"] > 0, 1)
+                                                             * existing["services"].map(len)), np.nan)
+
+
+def _complexes(check: _Checker, selected: pd.DataFrame) -> np.ndarray:
+    rule = check.cfg.model.complex
+    if rule is None:
+        return np.zeros(len(selected), bool)
+    core = set(rule.core)
+    flags = np.array([r.floor_area_m2 >= rule.min_area_m2 and len(r.services) >= rule.min_services
+                      and sum(k in core for k in r.services) >= rule.min_core for r in selected.itertuples()], bool)
+    if flags.sum() < rule.min_count:
+        check.fail(f"{int(flags.sum())} complexes (综合体); at least {rule.min_count} required")
+    total = float(np.nansum(selected["capex"]))
+    on_complexes = float(np.nansum(selected["capex"].to_numpy()[flags])) if len(flags) else 0.0
+    if rule.min_capex_share and on_complexes < rule.min_capex_share * total * (1 - TOL) - TOL:
+        check.fail(f"{on_complexes / total if total else 0:.1%} of one-off spending goes to complexes; at least "
+                   f"{rule.min_capex_share:.0%} required")
+    return flags
+
+
+def _shares(check: _Checker, coverage: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    cfg, s = check.cfg, check.s
+    services = list(cfg.services)
     table = pd.DataFrame({
         "demand": coverage.groupby("service", sort=False)["demand"].sum(),
-        "covered": covered_units.groupby(coverage["service"], sort=False).sum(),
-    }).reindex(list(services))
+        "covered": coverage.groupby("service", sort=False)["covered_units"].sum(),
+    }).reindex(services)
     table["share"] = np.where(table["demand"] > 0, table["covered"] / table["demand"].where(table["demand"] > 0, 1), 0.0)
-    table["weight"] = [services[k].weight for k in table.index]
+    table["weight"] = [cfg.services[k].weight for k in services]
     table["weighted_covered"] = table["weight"] * table["covered"]
     table.index.name = "service"
-    return table
+    need = {k: svc.min_share for k, svc in cfg.services.items()}
+    if "min_cost" in cfg.model.objectives:
+        need = {k: max(v, cfg.model.target_share.get(k, 0.0)) for k, v in need.items()}
+    for key, share in need.items():
+        if share > 0 and table.loc[key, "share"] < share * (1 - TOL) - TOL:
+            check.fail(f"{key} covers {table.loc[key, 'share']:.2%} of its demand; the scenario requires {share:.2%}")
+    policy = cfg.model.policy
+    if policy.group_by not in s.communities:
+        return table, pd.DataFrame(columns=["group", "service", "demand", "covered", "share"])
+    group = s.communities[policy.group_by].fillna("").astype(str).reindex(coverage["community"]).to_numpy()
+    frame = coverage.assign(group=group)
+    frame = frame[frame["group"] != ""]
+    by_group = frame.groupby(["group", "service"], sort=True).agg(
+        demand=("demand", "sum"), covered=("covered_units", "sum"), fraction=("covered", "sum")).reset_index()
+    by_group = by_group[by_group["demand"] > 0].reset_index(drop=True)
+    by_group["share"] = by_group["covered"] / by_group["demand"]
+    for r in by_group.itertuples():
+        minimum = policy.district_min_share.get(r.service, 0.0)
+        if minimum and r.share < minimum * (1 - TOL) - TOL:
+            check.fail(f"{r.group}: {r.service} covers {r.share:.2%}; every district needs {minimum:.0%}")
+    for district, keys in policy.district_requires.items():
+        for key in keys:
+            got = by_group[(by_group["group"] == district) & (by_group["service"] == key)]["fraction"].sum()
+            if got < 1 - TOL:
+                check.fail(f"{district} must have {key} but none of its demand for it is covered")
+    return table, by_group.drop(columns="fraction")

@@ -1,0 +1,59 @@
+"""Objective vectors of the formulation (see siting.model.formulation) and their senses."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from siting.model.data import ModelData
+from siting.model.formulation import Variables, covered
+from siting.model.spec import ModelSpec
+
+MAXIMIZE = {"max_coverage": True, "min_cost": False, "min_distance": False, "max_min_share": True}
+LABELS = {
+    "max_coverage": ("加权覆盖需求", "priority-weighted covered demand"),
+    "min_cost": ("净现值成本 (元)", "net present cost (元)"),
+    "min_distance": ("需求加权步行距离 (单位·米)", "demand-weighted walking distance (unit·m)"),
+    "max_min_share": ("最低街道覆盖率", "smallest district covered share"),
+}
+
+
+def coverage_vector(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> np.ndarray:
+    """Σ_p w_s d_p κ cov_p (+ complex bonus Σ_b c_b)."""
+    weights = data.weight[data.pair_service] * data.pair_demand
+    c = np.asarray(covered(data, v, n_cols, credit=True).T @ weights).ravel()
+    if spec.complex is not None and spec.complex.bonus:
+        c[v.c] += spec.complex.bonus
+    return c
+
+
+def walking_vector(data: ModelData, v: Variables, n_cols: int) -> np.ndarray:
+    """Σ_e d_p ℓ_e v_e (assign form only)."""
+    c = np.zeros(n_cols)
+    c[v.v] = data.pair_demand[data.arc_pair] * data.arc_distance
+    return c
+
+
+def cost_vector(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> np.ndarray:
+    """Σ_o n_o x_o (+ λ Σ_e d_p ℓ_e v_e)."""
+    c = np.zeros(n_cols)
+    c[v.x] = data.npv
+    if spec.distance_cost and v.assign:
+        c += spec.distance_cost * walking_vector(data, v, n_cols)
+    return c
+
+
+def objective_vector(name: str, data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> np.ndarray:
+    """The vector of objective `name`; its sense is MAXIMIZE[name]."""
+    if name == "max_coverage":
+        return coverage_vector(data, spec, v, n_cols)
+    if name == "min_cost":
+        return cost_vector(data, spec, v, n_cols)
+    if name == "min_distance":
+        if not v.assign:
+            raise ValueError("min_distance needs the assignment form")
+        return walking_vector(data, v, n_cols)
+    if name == "max_min_share":
+        c = np.zeros(n_cols)
+        c[v.t] = 1.0
+        return c
+    raise ValueError(f"unknown objective {name!r}")
