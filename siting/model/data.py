@@ -130,8 +130,8 @@ def dominated_options(building: np.ndarray, capex: np.ndarray, annual: np.ndarra
 
 def credit(distance: np.ndarray, full_credit: np.ndarray, radius: np.ndarray) -> np.ndarray:
     """Share of credit at a walking distance: 1 up to full_credit, then linear down to 0 at the radius."""
-    span = radius - full_credit
     with np.errstate(divide="ignore", invalid="ignore"):
+        span = radius - full_credit
         falling = np.where(span > 0, (radius - distance) / np.where(span > 0, span, 1.0), 1.0)
     return np.clip(np.where(distance <= full_credit, 1.0, falling), 0.0, 1.0)
 
