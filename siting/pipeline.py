@@ -10,10 +10,11 @@ import pandas as pd
 
 from siting.access.walking import ReachPairs, reach_pairs
 from siting.demand import DemandEstimate, estimate_groups, service_demand
-from siting.errors import PlanViolation
+from siting.errors import InfeasibleError, PlanViolation
 from siting.access.network import network_reach_pairs, read_network
 from siting.access.od import od_reach_pairs, read_od_table
 from siting.model.data import ModelData
+from siting.model.explain import explain, message
 from siting.model.index import building_table, model_data, model_spec
 from siting.model.spec import ModelSpec
 from siting.model.objectives import MAXIMIZE
@@ -101,7 +102,10 @@ def run(scenario: Scenario, *, solver: str = "highs", options: SolveOptions | No
     data = model_data(scenario, demand.units, reach)
     spec = model_spec(scenario, data)
     lap("index_s")
-    solution = solve(data, spec, solver=solver, options=options)
+    try:
+        solution = solve(data, spec, solver=solver, options=options)
+    except InfeasibleError:
+        raise InfeasibleError(message(explain(data, spec, solver=solver, options=options))) from None
     lap("solve_s")
     evaluation = evaluate(scenario, solution.plan, demand.units)
     lap("verify_s")

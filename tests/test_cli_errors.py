@@ -140,6 +140,9 @@ def test_infeasible_scenario_exits_3_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
     result = run_cli("run", path, "--out", out)
     assert result.returncode == 3, result.stderr
-    assert "infeasible" in result.stderr.lower() or "no plan meets" in result.stderr
-    assert "elderly_care ≥ 50%" in result.stderr
+    assert "infeasible: these requirements cannot all be met: one-off budget, elderly_care share" in result.stderr
+    # C1 (100 of 160 units) needs B1 bought for 100 元; nothing can be bought with 0 元.
+    assert "one-off budget: 100 元 more (0 → 100 元)" in result.stderr
+    assert "elderly_care share: minimum lowered from 50.0% to 0.0%" in result.stderr
+    assert "Traceback" not in result.stderr
     assert not out.exists()

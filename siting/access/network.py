@@ -245,12 +245,11 @@ def network_reach_pairs(net: WalkNetwork, origins_xy: np.ndarray, targets_xy: np
         dist = dijkstra(net.graph, directed=True, indices=src.nodes[a:b], limit=max(limit, 0.0) + slack)
         sub = dist[:, dst.nodes]
         del dist
-        # node pairs that may hold a member pair within reach (the exact test is in _expand)
+        # node pairs that may hold a member pair within reach; the exact test is on each member pair below
         r, c = np.nonzero((src.least[a:b, None] + sub) + dst.least[None, :] <= reach + slack)
         if len(r):
-            src_member, dst_member = _expand(src, dst, r + a, c)
+            src_member, dst_member, k = _expand(src, dst, r + a, c)
             origin, target = (dst_member, src_member) if swap else (src_member, dst_member)
-            k = np.repeat(np.arange(len(r)), src.count[r + a] * dst.count[c])
             walk = (o_snap[origin] + sub[r, c][k]) + t_snap[target]
             keep = walk <= reach
             parts.append((origin[keep], target[keep], walk[keep]))
@@ -281,13 +280,13 @@ class _Group:
         return cls(members.astype(np.int64), nodes.astype(np.int64), start, count, least)
 
 
-def _expand(src: _Group, dst: _Group, r: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Node pairs (src.nodes[r], dst.nodes[c]) → all their member point pairs, node pair by node pair."""
+def _expand(src: _Group, dst: _Group, r: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Node pairs (src.nodes[r], dst.nodes[c]) → all their member point pairs and the node pair of each."""
     count = src.count[r] * dst.count[c]
     k = np.repeat(np.arange(len(r)), count)
     pos = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
     per_dst = dst.count[c][k]
-    return (src.members[src.start[r][k] + pos // per_dst], dst.members[dst.start[c][k] + pos % per_dst])
+    return src.members[src.start[r][k] + pos // per_dst], dst.members[dst.start[c][k] + pos % per_dst], k
 
 
 def _check_snap(net, points, node, snap, snap_max_m, ids, where, what) -> None:

@@ -25,6 +25,8 @@ class ConstraintBlock:
         vals: coefficient of each nonzero.
         lower: (m,) lower bounds (-inf for ≤ rows).
         upper: (m,) upper bounds (+inf for ≥ rows).
+        labels: optional row labels (for explanations), one per row.
+        totals: optional per-row totals that turn a row's value into a share (for explanations).
     """
 
     name: str
@@ -33,6 +35,8 @@ class ConstraintBlock:
     vals: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
+    labels: tuple[str, ...] = ()
+    totals: tuple[float, ...] = ()
 
     @property
     def n_rows(self) -> int:
@@ -97,17 +101,19 @@ class Model:
 
 
 def linear_row(name: str, cols: np.ndarray, vals: np.ndarray, *, lower: float = -np.inf,
-               upper: float = np.inf) -> ConstraintBlock:
+               upper: float = np.inf, label: str = "") -> ConstraintBlock:
     """A single constraint lower ≤ Σ vals·x[cols] ≤ upper."""
     cols = np.asarray(cols, dtype=np.int64)
     return ConstraintBlock(name, np.zeros(len(cols), np.int64), cols, np.asarray(vals, dtype=float),
-                           np.array([lower], float), np.array([upper], float))
+                           np.array([lower], float), np.array([upper], float), (label,) if label else ())
 
 
-def block_from(name: str, matrix: sp.spmatrix, lower: np.ndarray | float, upper: np.ndarray | float) -> ConstraintBlock:
+def block_from(name: str, matrix: sp.spmatrix, lower: np.ndarray | float, upper: np.ndarray | float,
+               labels: tuple[str, ...] = (), totals: tuple[float, ...] = ()) -> ConstraintBlock:
     """A block from a sparse matrix whose columns are global column indices."""
     coo = sp.coo_matrix(matrix)
     m = coo.shape[0]
     return ConstraintBlock(name, coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data.astype(float),
                            np.broadcast_to(np.asarray(lower, float), (m,)).copy(),
-                           np.broadcast_to(np.asarray(upper, float), (m,)).copy())
+                           np.broadcast_to(np.asarray(upper, float), (m,)).copy(), tuple(labels),
+                           tuple(float(t) for t in totals))

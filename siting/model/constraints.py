@@ -113,10 +113,11 @@ def budgets(data, spec, v, n_cols):
     """(5) Σ_o c_o x_o ≤ B_c;  (6) Σ_o f_o x_o ≤ B_f + F_0."""
     blocks = []
     if np.isfinite(data.budget_capex):
-        blocks.append(linear_row("(5) one-off budget", v.x, data.capex, upper=data.budget_capex))
+        blocks.append(linear_row("(5) one-off budget", v.x, data.capex, upper=data.budget_capex,
+                                 label="one-off budget"))
     if data.budget_annual is not None:
         blocks.append(linear_row("(6) yearly budget", v.x, data.annual,
-                                 upper=data.budget_annual + data.annual_existing))
+                                 upper=data.budget_annual + data.annual_existing, label="yearly budget"))
     return blocks
 
 
@@ -136,7 +137,8 @@ def required_share(data, spec, v, n_cols):
     weights = sp.csr_matrix((data.pair_demand[keep], (pair_row[keep], np.flatnonzero(keep))),
                             shape=(len(services), len(data.pair_community)))
     return block_from("(7) required share", weights @ covered(data, v, n_cols),
-                      share[services] * data.total_demand[services], INF)
+                      share[services] * data.total_demand[services], INF,
+                      tuple(f"{data.services[s]} share" for s in services), data.total_demand[services])
 
 
 def capacity(data, spec, v, n_cols):
@@ -181,7 +183,8 @@ def facility_counts(data, spec, v, n_cols):
     if spec.min_facilities is not None or spec.max_facilities is not None:
         blocks.append(linear_row("(10) facility count", v.x[new], np.ones(int(new.sum())),
                                  lower=-INF if spec.min_facilities is None else spec.min_facilities,
-                                 upper=INF if spec.max_facilities is None else spec.max_facilities))
+                                 upper=INF if spec.max_facilities is None else spec.max_facilities,
+                                 label="number of facilities"))
     for mode, limit in sorted(spec.max_by_mode.items()):
         of_mode = data.option_mode == mode
         blocks.append(linear_row(f"(10) at most {limit} {mode}", v.x[of_mode], np.ones(int(of_mode.sum())),
@@ -224,7 +227,9 @@ def district_min_share(data, spec, v, n_cols):
     mask = (data.group_demand > 0) & (spec.group_min_share[None, :] > 0)
     matrix, gs = _group_rows(data, mask, data.pair_demand, v, n_cols)
     need = spec.group_min_share[gs[:, 1]] * data.group_demand[gs[:, 0], gs[:, 1]]
-    return block_from("(12) district minimum share", matrix, need, INF)
+    return block_from("(12) district minimum share", matrix, need, INF,
+                      tuple(f"{data.groups[g]}: {data.services[s]} share" for g, s in gs),
+                      data.group_demand[gs[:, 0], gs[:, 1]])
 
 
 def district_requires(data, spec, v, n_cols):
@@ -234,8 +239,9 @@ def district_requires(data, spec, v, n_cols):
     mask = np.zeros((len(data.groups), len(data.services)), bool)
     for g, s in spec.group_requires:
         mask[g, s] = True
-    matrix, _ = _group_rows(data, mask, np.ones(len(data.pair_community)), v, n_cols)
-    return block_from("(13) district must have service", matrix, 1.0, INF)
+    matrix, gs = _group_rows(data, mask, np.ones(len(data.pair_community)), v, n_cols)
+    return block_from("(13) district must have service", matrix, 1.0, INF,
+                      tuple(f"{data.groups[g]}: must have {data.services[s]}" for g, s in gs))
 
 
 def asset_pool(data, spec, v, n_cols):
@@ -281,7 +287,8 @@ def complexes(data, spec, v, n_cols):
               block_from("(15) complex services", rule.min_services * ident - slots, -INF, 0.0),
               block_from("(15) complex core services", rule.min_core * ident - core_slots, -INF, 0.0)]
     if rule.min_count:
-        blocks.append(linear_row("(15) number of complexes", v.c, np.ones(n), lower=rule.min_count))
+        blocks.append(linear_row("(15) number of complexes", v.c, np.ones(n), lower=rule.min_count,
+                                 label="number of complexes"))
     if len(v.r):
         k = np.arange(len(v.r))
         c_of = v.c[rows[data.option_building[v.r_option]]]
