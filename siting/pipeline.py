@@ -75,7 +75,7 @@ def compute_reach(scenario: Scenario) -> dict[str, ReachPairs]:
                            building_ids=sites.index, speed_m_per_min=walking.speed_kmh * 1000 / 60)
         return {key: od_reach_pairs(od, s.radius_m) for key, s in cfg.services.items()}
     if walking.network is not None:
-        net = read_network(walking.network.nodes, walking.network.edges, base_dir=base)
+        net = read_network(walking.network.nodes, walking.network.edges, base_dir=base, crs=cfg.crs)
         return {key: network_reach_pairs(net, comm_xy, site_xy, s.radius_m, crs=cfg.crs,
                                          snap_max_m=walking.network.snap_max_m)
                 for key, s in cfg.services.items()}

@@ -66,11 +66,11 @@ def _od_matrix(scenario: Scenario, sites: list[str]) -> np.ndarray:
 
 
 def _network_matrix(scenario: Scenario, table: pd.DataFrame) -> np.ndarray:
-    from siting.access.network import read_network, network_reach_pairs
+    from siting.access.network import network_reach_pairs, read_network
 
     cfg = scenario.config
     net_cfg = cfg.walking.network
-    net = read_network(net_cfg.nodes, net_cfg.edges, base_dir=scenario.path.resolve().parent)
+    net = read_network(net_cfg.nodes, net_cfg.edges, base_dir=scenario.path.resolve().parent, crs=cfg.crs)
     pairs = network_reach_pairs(net, scenario.communities[["x", "y"]].to_numpy(float),
                                 table[["x", "y"]].to_numpy(float), np.inf, crs=cfg.crs)
     out = np.full((len(scenario.communities), len(table)), np.inf)

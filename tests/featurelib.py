@@ -1,0 +1,100 @@
+"""Builders for the hand-solvable feature scenarios of test_model_features.py.
+
+Everything lies on the x axis (y = 0), walking distance = straight line (detour factor 1.0), and every group
+count is given so that demand = count × uptake exactly (uptake 1.0).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import make_scenario, write_csv
+
+from siting import pipeline
+from siting.plan import Plan
+from siting.scenario.load import load_scenario
+from siting.verify.evaluate import evaluate
+
+ELDERLY = {"population": "elderly", "radius_m": 500, "uptake": 1.0, "min_area_m2": 100, "weight": 1.0}
+CHILDCARE = {"population": "infant", "radius_m": 500, "uptake": 1.0, "min_area_m2": 100, "weight": 1.0}
+
+
+def community(cid: str, x: float, elderly: float, infant: float = 0.0, district: str | None = None) -> dict:
+    row = {"id": cid, "name": f"社区{cid}", "x": x, "y": 0, "population": 10000, "elderly": elderly,
+           "infant": infant}
+    if district is not None:
+        row["district"] = district
+    return row
+
+
+def building(bid: str, x: float, area: float = 400) -> dict:
+    return {"id": bid, "name": f"楼{bid}", "x": x, "y": 0, "floor_area_m2": area}
+
+
+def option(bid: str, mode: str, capex: float, annual: float = 0.0, **extra) -> dict:
+    return {"building": bid, "mode": mode, "capex": capex, "annual_cost": annual, **extra}
+
+
+def facility(fid: str, x: float, services: str, capacity: float | str = "", annual: float = 0.0,
+             closable: bool = False, asset: str = "") -> dict:
+    return {"id": fid, "name": f"站{fid}", "x": x, "y": 0, "services": services, "capacity": capacity,
+            "annual_cost": annual, "closable": "true" if closable else "false", "asset": asset}
+
+
+def scenario(folder: Path, *, existing: list[dict] | None = None, assets: list[dict] | None = None,
+             **kwargs) -> Path:
+    """make_scenario plus the optional existing-facilities and assets tables."""
+    extra = {}
+    folder.mkdir(parents=True, exist_ok=True)
+    if existing is not None:
+        write_csv(folder / "existing.csv", existing)
+        extra["existing"] = "existing.csv"
+    if assets is not None:
+        write_csv(folder / "assets.csv", assets)
+        extra["assets"] = "assets.csv"
+    return make_scenario(folder, **kwargs, **extra)
+
+
+def run(path: Path, solver: str):
+    return pipeline.run(load_scenario(path), solver=solver)
+
+
+def plan_of(result) -> set[tuple[str, str, tuple[str, ...]]]:
+    """(building, mode, services) of every acquired building."""
+    return {(s.building, s.mode, s.services) for s in result.solution.plan.selected}
+
+
+def areas_of(result) -> dict[str, dict[str, float]]:
+    """building -> service -> floor area given to it."""
+    return {s.building: dict(zip(s.services, s.area_m2)) for s in result.solution.plan.selected}
+
+
+def units_by(result, key: str = "building") -> dict:
+    """Assigned units summed by building (or by (community, building) with key='pair')."""
+    out: dict = {}
+    for a in result.solution.plan.assignments:
+        k = a.building if key == "building" else (a.community, a.service, a.building)
+        out[k] = out.get(k, 0.0) + a.units
+    return out
+
+
+def objectives(result) -> dict[str, float]:
+    return result.evaluation.objectives
+
+
+def selected_row(result, building_id: str):
+    table = result.evaluation.selected
+    rows = table[table["building"] == building_id]
+    assert len(rows) == 1, table
+    return rows.iloc[0]
+
+
+def check_violations(path: Path, plan: Plan) -> tuple[str, ...]:
+    """Evaluate a hand-made plan with the independent evaluator and return its violations."""
+    loaded = load_scenario(path)
+    return evaluate(loaded, plan, pipeline.compute_demand(loaded).units).violations
+
+
+def approx(value: float):
+    return pytest.approx(value, rel=1e-6, abs=1e-6)
