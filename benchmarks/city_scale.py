@@ -69,7 +69,7 @@ def peer_pulp_build(data) -> float:
     options_of = {}
     for o, b in enumerate(data.option_building):
         options_of.setdefault(b, []).append(o)
-    for b, opts in options_of.items():
+    for opts in options_of.values():
         prob += pulp.lpSum(x[o] for o in opts) <= 1
     for h, b in enumerate(data.host_building):
         prob += y[h] <= pulp.lpSum(x[o] for o in options_of[b])

@@ -8,17 +8,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from siting.access.network import network_reach_pairs, read_network
+from siting.access.od import od_reach_pairs, read_od_table
 from siting.access.walking import ReachPairs, reach_pairs
 from siting.demand import DemandEstimate, estimate_groups, service_demand
 from siting.errors import InfeasibleError, PlanViolation
-from siting.access.network import network_reach_pairs, read_network
-from siting.access.od import od_reach_pairs, read_od_table
 from siting.model.data import ModelData
 from siting.model.explain import explain, message
 from siting.model.index import building_table, model_data, model_spec
-from siting.model.spec import ModelSpec
 from siting.model.objectives import MAXIMIZE
 from siting.model.solve import Solution, solve
+from siting.model.spec import ModelSpec
 from siting.scenario.load import Scenario
 from siting.solvers import SolveOptions
 from siting.verify.evaluate import Evaluation, evaluate

@@ -1,12 +1,18 @@
 """Generate the synthetic demo scenario (scenarios/demo): a made-up old-town district of a pilot city.
 
-Run from anywhere as ``python scenarios/demo/generate.py``. The output is deterministic (one numpy
-``default_rng(20231126)`` stream, consumed in a fixed order) and is written beside this script:
+Run from anywhere as ``python scenarios/demo/generate.py``. The output is deterministic and is written
+beside this script. Two numpy streams, each consumed in a fixed order: ``default_rng(20231126)`` draws the
+communities, buildings and option costs (as in the first version of the demo, so those tables did not
+change), and ``default_rng(20231127)`` draws what was added later (existing facilities, government assets
+and the swaps that trade them):
 
 - ``communities.csv``  id,name,x,y,population,households,district,built_year
 - ``buildings.csv``    id,name,x,y,floor_area_m2
-- ``options.csv``      building,mode,capex,annual_cost (one row per building x acquisition mode)
-- ``scenario.yaml``    the v1 scenario file referencing the three tables
+- ``options.csv``      building,mode,capex,annual_cost,assets (one row per building x acquisition mode;
+                       assets: ;-separated ids of the government assets a swap trades away)
+- ``existing.csv``     id,name,x,y,services,capacity,annual_cost,closable,asset (facilities in service)
+- ``assets.csv``       id,name,value (government assets that swaps can trade)
+- ``scenario.yaml``    the v1 scenario file referencing the five tables
 
 Nothing here is real data. Unit costs come from ``configs/costs.yaml`` and service standards from
 ``configs/services.yaml`` (their sources are cited there); the geography, names and populations are invented.
@@ -21,6 +27,7 @@ import numpy as np
 import yaml
 
 SEED = 20231126  # publication date of 国办函〔2023〕121号
+EXTRA_SEED = SEED + 1  # second stream, for the parts added later (existing facilities, assets, asset swaps)
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 
@@ -36,12 +43,13 @@ COST_NOISE = 0.15  # capex and annual cost drawn within +/-15 % of the unit-cost
 # programme priority for the demo).
 DEMO_SERVICES = ["elderly_care", "childcare", "meals"]
 
-# Budget, chosen with a throwaway optimisation check (not committed) so that about half the weighted demand
-# can be covered and both budgets bind: see scenarios/demo/README.md.
+# Budget, chosen so that `siting run` covers about half the priority-weighted demand and both budgets bind
+# (checked with capacities, existing facilities and asset swaps; the sweep is in scenarios/demo/README.md).
 BUDGET_CAPEX = 35_000_000  # 元, one-off
 BUDGET_ANNUAL = 3_000_000  # 元/year
 HORIZON_YEARS = 10
 DISCOUNT_RATE = 0.03
+COMPLEX_MIN_COUNT = 2  # at least this many complexes (综合体)
 DETOUR_FACTOR = 1.3  # network / straight-line walking distance (ASSUMPTION, typical of dense old towns)
 
 # fmt: off
@@ -75,6 +83,44 @@ BUILDING_TYPES = [
     ("空地(补建)", 20, (600, 2000), "edge", ["build"], []),
 ]
 MODES = ["renovate", "buy", "rent", "swap", "build"]
+
+# Facilities already in service (all invented). Each sits near an anchor community picked by a rule:
+#   edge        the community farthest from the old-town centre (a poor location: few people within reach)
+#   core_big    the most populous community of the core sub-district
+#   young_big   the most populous community built in 2005 or later (young families: infants)
+#   big         the most populous community
+# Fields: (anchor rule, name suffix, services, capacity range (units per hosted service), notional floor
+# area m2 (only for the yearly cost), factor on the operation cost per m2 of configs/costs.yaml (1.6 for an
+# old, oversized building: ASSUMPTION), closable, asset id (the government asset that houses it).
+# Capacities are ASSUMPTIONS of a typical size: a day-care centre of 30-60 places, a canteen serving 100-200
+# meals a day, a childcare point of one or two classes (25 places per class, GB 50180-93; M).
+EXISTING_TYPES = [
+    ("edge", "社区日间照料中心", ["elderly_care"], (30, 45), 1500, 1.6, True, "A01"),
+    ("core_big", "社区老年食堂", ["meals"], (100, 200), 300, 1.0, False, ""),
+    ("young_big", "社区普惠托育点", ["childcare"], (25, 50), 350, 1.0, False, ""),
+    ("big", "社区日间照料中心", ["elderly_care"], (40, 60), 600, 1.0, False, ""),
+]
+EDGE_OFFSET_M = 250.0  # the edge facility sits this far beyond its community, away from the centre
+
+# Government assets that swaps (置换) can trade away: (id, name, value range in 元). Values are
+# ASSUMPTIONS, of the order of the buildings they buy (configs/costs.yaml prices a swap as the city's asset
+# plus a 30 % top-up); the model does not use them (each asset can be traded once), the table shows them.
+ASSET_TYPES = [
+    ("A01", "原街道办旧址", (8_000_000, 12_000_000)),  # houses the edge day-care centre (existing.csv)
+    ("A02", "原区档案馆", (5_000_000, 8_000_000)),
+    ("A03", "原区粮食局办公楼", (6_000_000, 10_000_000)),
+    ("A04", "原区文化馆旧址", (4_000_000, 7_000_000)),
+]
+# Swaps of government assets for well-placed commercial space (置换: e.g. an idle archive traded for a
+# developer's ground-floor shops in a dense compound). The generator adds a swap option to the best-placed
+# commercial buildings that have none (see add_swap_trades); the k-th best trades the assets TRADES[k]. A02,
+# A03 and A04 are each named by two options, so "each asset is traded once" matters (at most three of the
+# five swaps can be taken together); A01 is traded by the best-placed one, and trading it closes the
+# facility it houses (E01).
+SWAP_TARGET_TYPES = ("沿街商铺", "住宅底商", "商业用房")
+SWAP_MIN_AREA_M2 = 250
+SWAP_REACH_M = 500.0
+TRADES = [["A01"], ["A02"], ["A02", "A03"], ["A04"], ["A03", "A04"]]
 
 
 def load_configs() -> tuple[dict, dict]:
@@ -191,6 +237,7 @@ def make_buildings(rng: np.random.Generator, communities: list[dict]) -> tuple[l
                 "x": row["x"],
                 "y": row["y"],
                 "floor_area_m2": row["floor_area_m2"],
+                "type": row["type"],  # not written; used to pick the asset swaps
             }
         )
         modes_of.append(row["modes"])
@@ -217,6 +264,98 @@ def make_options(
     return out
 
 
+def anchor_community(rule: str, communities: list[dict]) -> dict:
+    """The community an existing facility sits next to (see EXISTING_TYPES); ties go to the lower id."""
+    def dist(c: dict) -> float:
+        return float(np.hypot(c["x"] - CENTRE[0], c["y"] - CENTRE[1]))
+
+    if rule == "edge":
+        return min(communities, key=lambda c: (-dist(c), c["id"]))
+    pool = {
+        "core_big": [c for c in communities if c["district"] == CORE_DISTRICT],
+        "young_big": [c for c in communities if c["built_year"] >= 2005],
+        "big": communities,
+    }[rule]
+    return min(pool, key=lambda c: (-c["population"], c["id"]))
+
+
+def make_existing(rng: np.random.Generator, communities: list[dict], costs: dict) -> list[dict]:
+    """Facilities already in service (EXISTING_TYPES), in a fixed order; draws from the second stream only."""
+    operation = costs["components"]["operating_per_m2_year"]
+    rows = []
+    for i, (rule, suffix, services, (lo, hi), area, factor, closable, asset) in enumerate(EXISTING_TYPES):
+        anchor = anchor_community(rule, communities)
+        xy = np.array([anchor["x"], anchor["y"]], dtype=float) + rng.normal(0.0, 120.0, size=2)
+        if rule == "edge":  # pushed outwards, beyond its community
+            away = xy - CENTRE
+            xy = xy + EDGE_OFFSET_M * away / np.hypot(*away)
+        xy = np.clip(xy, [50.0, 50.0], [WIDTH - 50.0, HEIGHT - 50.0])
+        capacity = int(rng.integers(lo // 5, hi // 5 + 1)) * 5  # a multiple of 5
+        annual = operation * area * factor * rng.uniform(1.0 - COST_NOISE, 1.0 + COST_NOISE)
+        rows.append({
+            "id": f"E{i + 1:02d}",
+            "name": f"{anchor['name']}{suffix.removeprefix('社区')}",  # 育才社区 + 日间照料中心
+            "x": int(round(xy[0])),
+            "y": int(round(xy[1])),
+            "services": ";".join(services),
+            "capacity": capacity,
+            "annual_cost": int(round(annual)),
+            "closable": "true" if closable else "false",
+            "asset": asset,
+        })
+    return rows
+
+
+def make_assets(rng: np.random.Generator) -> list[dict]:
+    """Government assets (ASSET_TYPES), values rounded to 10,000 元; second stream, after make_existing."""
+    return [{"id": aid, "name": name, "value": int(round(rng.uniform(lo, hi) / 1e4)) * 10_000}
+            for aid, name, (lo, hi) in ASSET_TYPES]
+
+
+def add_swap_trades(
+    rng: np.random.Generator, options: list[dict], buildings: list[dict], communities: list[dict], costs: dict
+) -> list[dict]:
+    """New swap options that trade government assets for well-placed commercial space (see TRADES).
+
+    Candidates are buildings of a SWAP_TARGET_TYPES kind with no swap option yet and at least
+    SWAP_MIN_AREA_M2, ranked by the residents of the communities within SWAP_REACH_M of walking (most first,
+    then by id), keeping the best one per nearest community; the k-th trades TRADES[k]. Costs as in
+    make_options (swap unit cost x floor area x noise), drawn from the second stream in rank order. Returns
+    all options in building, mode order (the old rows keep their order: the sort is stable).
+    """
+    cxy = np.array([[c["x"], c["y"]] for c in communities], dtype=float)
+    pop = np.array([c["population"] for c in communities], dtype=float)
+    has_swap = {o["building"] for o in options if o["mode"] == "swap"}
+    ranked = []
+    for b in buildings:
+        if b["type"] not in SWAP_TARGET_TYPES or b["id"] in has_swap or b["floor_area_m2"] < SWAP_MIN_AREA_M2:
+            continue
+        walk = np.hypot(cxy[:, 0] - b["x"], cxy[:, 1] - b["y"]) * DETOUR_FACTOR
+        ranked.append((-float(pop[walk <= SWAP_REACH_M].sum()), b["id"], int(walk.argmin()), b))
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    chosen, seen = [], set()
+    for _, _, nearest, b in ranked:
+        if nearest not in seen:
+            seen.add(nearest)
+            chosen.append(b)
+    if len(chosen) < len(TRADES):
+        raise SystemExit(f"only {len(chosen)} buildings qualify for the asset trades; {len(TRADES)} needed")
+    unit = costs["modes"]["swap"]
+    out = [{**o, "assets": ""} for o in options]
+    for b, assets in zip(chosen[: len(TRADES)], TRADES, strict=True):
+        f_capex, f_annual = rng.uniform(1.0 - COST_NOISE, 1.0 + COST_NOISE, size=2)
+        out.append(
+            {
+                "building": b["id"],
+                "mode": "swap",
+                "capex": int(round(unit["capex_per_m2"] * b["floor_area_m2"] * f_capex)),
+                "annual_cost": int(round(unit["annual_per_m2"] * b["floor_area_m2"] * f_annual)),
+                "assets": ";".join(assets),
+            }
+        )
+    return sorted(out, key=lambda o: (o["building"], MODES.index(o["mode"])))
+
+
 def write_csv(path: Path, rows: list[dict], columns: list[str]) -> None:
     """UTF-8 without BOM, LF line ends."""
     with open(path, "w", encoding="utf-8", newline="") as f:
@@ -234,13 +373,14 @@ def flow(value: dict) -> str:
 
 def scenario_yaml(services: dict) -> str:
     """The scenario file, written as text so that its comments survive."""
-    keys = ["label", "population", "radius_m", "uptake", "min_area_m2", "weight"]
+    keys = ["label", "population", "radius_m", "uptake", "min_area_m2", "weight", "area_per_unit_m2"]
     service_lines = "\n".join(
         f"  {name}: {flow({k: services[name][k] for k in keys})}" for name in DEMO_SERVICES
     )
     description = (
         "Synthetic district modelled on an old-town district of a second-tier pilot city "
-        "(40 communities, 150 candidate buildings, about 5 x 6 km). NOT real data: names, "
+        "(40 communities, 150 candidate buildings, 4 facilities already in service, 4 government assets "
+        "that swaps can trade, about 5 x 6 km). NOT real data: names, "
         "places and populations are invented; unit costs and service standards come from "
         "configs/costs.yaml and configs/services.yaml. Generated by scenarios/demo/generate.py "
         f"(seed {SEED}). 合成数据，非真实数据。"
@@ -256,19 +396,21 @@ walking: {{detour_factor: {DETOUR_FACTOR}}}  # network / straight-line distance 
 # share is not sourced.
 services:
 {service_lines}
-# The budget covers part of the demand, not all: a throwaway check (60+ share 18.7 %, 0-2 share 2.0 %) found
-# at best about 56 % of weighted demand covered if a building hosts every service that fits its floor area,
-# about 48 % if the services' minimum areas must add up within it; both budgets bind at that optimum, so the
-# choice between cheap-to-acquire-but-costly-to-run (rent) and costly-to-acquire (buy, swap, build) matters.
+# The budget covers part of the demand, not all: `siting run` (capacities, existing facilities, asset
+# swaps) covers about 50 % of the priority-weighted demand at this budget (42 % at 25 M / 2.0 M, 47 % at
+# 30 M / 2.5 M, 54 % at 40 M / 3.5 M, 98 % with no limit). Both budgets bind at the optimum, so the choice
+# between cheap-to-acquire-but-costly-to-run (rent) and costly-to-acquire (buy, swap, build) matters. The
+# yearly budget is for new spending; closing an existing facility adds its yearly cost to it.
 budget:
   capex: {BUDGET_CAPEX}     # 元, one-off
   annual: {BUDGET_ANNUAL}      # 元/year
   horizon_years: {HORIZON_YEARS}
   discount_rate: {DISCOUNT_RATE}
-# Demand: the communities table gives population and households only; the demand model estimates the elderly and
-# infants from the 2020 census shares (configs/demography.yaml, sources cited there) and projects them to the
-# plan year. Older compounds hold more elderly and fewer infants: the multipliers below are ASSUMPTIONS for the
-# demo (no survey behind them), applied to the census shares by the year the compound was built.
+# Demand: the communities table gives population and households only; the demand model estimates the
+# elderly and infants from the 2020 census shares (configs/demography.yaml, sources cited there) and projects
+# them to the plan year. Older compounds hold more elderly and fewer infants: the multipliers below are
+# ASSUMPTIONS for the demo (no survey behind them), applied to the census shares by the year the compound was
+# built.
 demand:
   year: 2026
   variant: central
@@ -280,14 +422,33 @@ demand:
         - {{until: 1990, elderly: 1.25, infant: 0.8}}
         - {{until: 2005}}
         - {{elderly: 0.8, infant: 1.2}}
+# The planning model: the default objectives (most weighted demand covered, then the least net present cost
+# for it); capacities are on because every service has area_per_unit_m2 (a host serves at most the area it
+# gives a service / area per unit; a community can be partly covered). The complex rule (综合体) follows the
+# 2024 导则 (>= 600 m2, >= 3 services, >= 2 of them from 养老 / 托育 / 儿童托管 / 助餐); the 2023 plan
+# prefers complexes, so the demo asks for at least {COMPLEX_MIN_COUNT}.
+model:
+  objectives: [max_coverage, min_cost]
+  complex:
+    min_area_m2: 600
+    min_services: 3
+    core: [elderly_care, childcare, after_school, meals]
+    min_core: 2
+    min_count: {COMPLEX_MIN_COUNT}
 communities: communities.csv
 buildings: buildings.csv
 options: options.csv
+# Facilities already in service: they cover demand (up to their capacity) at no new cost. E01, an old,
+# oversized day-care centre at the district's edge, may be closed to free its yearly cost, and it closes if
+# the asset that houses it (A01) is traded away in a swap.
+existing: existing.csv
+# Government assets that swap options (options.csv, column assets) trade away; each can be traded once.
+assets: assets.csv
 """
 
 
 def main() -> None:
-    """Generate and write the four files."""
+    """Generate and write the six files."""
     costs, services = load_configs()
     rng = np.random.default_rng(SEED)
     communities = make_communities(rng)
@@ -296,18 +457,29 @@ def main() -> None:
     missing = set(MODES) - {o["mode"] for o in options}
     if missing:
         raise SystemExit(f"modes missing from the options: {sorted(missing)}")
+    extra = np.random.default_rng(EXTRA_SEED)
+    existing = make_existing(extra, communities, costs)
+    assets = make_assets(extra)
+    options = add_swap_trades(extra, options, buildings, communities, costs)
     write_csv(
         HERE / "communities.csv",
         communities,
         ["id", "name", "x", "y", "population", "households", "district", "built_year"],
     )
     write_csv(HERE / "buildings.csv", buildings, ["id", "name", "x", "y", "floor_area_m2"])
-    write_csv(HERE / "options.csv", options, ["building", "mode", "capex", "annual_cost"])
+    write_csv(HERE / "options.csv", options, ["building", "mode", "capex", "annual_cost", "assets"])
+    write_csv(
+        HERE / "existing.csv",
+        existing,
+        ["id", "name", "x", "y", "services", "capacity", "annual_cost", "closable", "asset"],
+    )
+    write_csv(HERE / "assets.csv", assets, ["id", "name", "value"])
     text = scenario_yaml(services)
     yaml.safe_load(text)  # fail here, not in the loader, if the text is not valid YAML
     (HERE / "scenario.yaml").write_text(text, encoding="utf-8")
     print(
-        f"wrote {len(communities)} communities, {len(buildings)} buildings, {len(options)} options to {HERE}"
+        f"wrote {len(communities)} communities, {len(buildings)} buildings, {len(options)} options, "
+        f"{len(existing)} existing facilities, {len(assets)} assets to {HERE}"
     )
 
 

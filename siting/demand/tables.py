@@ -45,8 +45,9 @@ def _fmt(value: float) -> str:
 
 def markdown_section(estimate: DemandEstimate, *,
                      title: str = "需求：假设与来源 Demand: assumptions and sources") -> str:
-    """The report's section, in Chinese and English: years and variant, what was estimated, every assumption
-    used, calibration, notes.
+    """The report's section, in Chinese and English.
+
+    It gives the years and variant, what was estimated, every assumption used, calibration and notes.
 
     Returns:
         Markdown text starting with a level-2 heading.
@@ -73,7 +74,8 @@ def markdown_section(estimate: DemandEstimate, *,
     if not estimate.calibration.empty:
         lines += ["", "### 校准 Calibration", "",
                   "| 人群 group | 按 by | 区域 area | 社区数 communities | 原估计 raw estimate | 目标 total | "
-                  "差 raw − total | 比 total / raw | 来源 source of the total |", "|---|---|---|---|---|---|---|---|---|"]
+                  "差 raw − total | 比 total / raw | 来源 source of the total |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for r in estimate.calibration.itertuples(index=False):
             lines.append(f"| {r.group} | {r.by} | {r.category} | {r.communities} | {_fmt(r.raw)} | "
                          f"{_fmt(r.target)} | {_fmt(r.difference)} | {r.ratio:.4f} | {r.source} |")

@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from siting.model.builder import ConstraintBlock, block_from, linear_row
 from siting.model.data import ModelData
-from siting.model.spec import ModelSpec
 
 if TYPE_CHECKING:
     from siting.model.formulation import Variables
@@ -204,7 +204,8 @@ def must_and_must_not(data, spec, v, n_cols):
     return blocks
 
 
-def _group_rows(data: ModelData, mask_gs: np.ndarray, values: np.ndarray, v, n_cols) -> tuple[sp.csr_matrix, np.ndarray]:
+def _group_rows(data: ModelData, mask_gs: np.ndarray, values: np.ndarray, v,
+                n_cols) -> tuple[sp.csr_matrix, np.ndarray]:
     """Rows Σ_{p∈P(g,s)} value_p cov_p for each (g, s) with mask_gs[g, s]; returns the matrix and the (g, s) list."""
     from siting.model.formulation import covered
 
@@ -245,7 +246,11 @@ def district_requires(data, spec, v, n_cols):
 
 
 def asset_pool(data, spec, v, n_cols):
-    """(14) Σ_{o trades k} x_o ≤ 1 per asset; x_o + x_{o(e)} ≤ 1 when o trades the asset housing facility e."""
+    """(14) Σ_{o trades k} x_o ≤ 1 per asset k, and the facilities housed in traded assets.
+
+    x_o + x_{o(e)} ≤ 1 for each trade o of k and facility e housed in k; Σ_{o trades k} x_o + x_{o(e)} ≥ 1
+    when e is not closable (it closes only by being traded).
+    """
     if not len(data.asset_of_option):
         return None
     assets = np.unique(data.asset_of_option)
@@ -253,21 +258,32 @@ def asset_pool(data, spec, v, n_cols):
     once = sp.csr_matrix((np.ones(len(data.asset_of_option)), (rows[data.asset_of_option], v.x[data.option_of_asset])),
                          shape=(len(assets), n_cols))
     blocks = [block_from("(14) each asset traded once", once, -INF, 1.0)]
-    # pair every trade of asset k with the facility housed in k
-    facility_of = dict(zip(data.asset_facility.tolist(), data.facility_option.tolist()))
-    trades = [(o, facility_of[k]) for k, o in zip(data.asset_of_option.tolist(), data.option_of_asset.tolist())
-              if k in facility_of]
-    if trades:
-        k = np.arange(len(trades))
-        pairs = np.array(trades, np.int64)
-        matrix = sp.csr_matrix((np.ones(2 * len(k)), (np.tile(k, 2), np.concatenate([v.x[pairs[:, 0]], v.x[pairs[:, 1]]]))),
-                               shape=(len(k), n_cols))
-        blocks.append(block_from("(14) trading an asset closes its facility", matrix, -INF, 1.0))
+    trades = pd.DataFrame({"asset": data.asset_of_option, "option": data.option_of_asset})
+    housed = pd.DataFrame({"asset": data.asset_facility, "facility": data.facility_option})
+    pairs = trades.merge(housed, on="asset")
+    if len(pairs):
+        k = np.arange(len(pairs))
+        cols = np.concatenate([v.x[pairs["option"].to_numpy()], v.x[pairs["facility"].to_numpy()]])
+        matrix = sp.csr_matrix((np.ones(2 * len(k)), (np.tile(k, 2), cols)), shape=(len(k), n_cols))
+        blocks.append(block_from("(14) trading an asset closes its facilities", matrix, -INF, 1.0))
+    stay = housed[~data.option_closable[housed["facility"].to_numpy()]] if len(housed) else housed
+    stay = stay[stay["asset"].isin(trades["asset"])]
+    if len(stay):
+        n = len(stay)
+        facility_rows = np.arange(n)
+        trade_pairs = stay.reset_index(drop=True).reset_index().merge(trades, on="asset")
+        rows_ = np.concatenate([facility_rows, trade_pairs["index"].to_numpy()])
+        cols = np.concatenate([v.x[stay["facility"].to_numpy()], v.x[trade_pairs["option"].to_numpy()]])
+        matrix = sp.csr_matrix((np.ones(len(rows_)), (rows_, cols)), shape=(n, n_cols))
+        blocks.append(block_from("(14) a facility that cannot close stays unless traded", matrix, 1.0, INF))
     return blocks
 
 
 def complexes(data, spec, v, n_cols):
-    """(15) c_b ≤ Σx, A^c c_b ≤ ΣA x, m c_b ≤ Σ_s y, m^core c_b ≤ Σ_core y, Σc ≥ N, r ≤ x, r ≤ c, Σ c_o r_o ≥ φ Σ c_o x_o."""
+    """(15) The complex rule and its requirements.
+
+    c_b ≤ Σx, A^c c_b ≤ ΣA x, m c_b ≤ Σ_s y, m^core c_b ≤ Σ_core y, Σc ≥ N, r ≤ x, r ≤ c, Σ c_o r_o ≥ φ Σ c_o x_o.
+    """
     rule = spec.complex
     if rule is None or not len(v.c):
         return None
@@ -293,7 +309,8 @@ def complexes(data, spec, v, n_cols):
         k = np.arange(len(v.r))
         c_of = v.c[rows[data.option_building[v.r_option]]]
         blocks.append(block_from("(15) complex option ≤ taken", sp.csr_matrix(
-            (np.concatenate([np.ones(len(k)), -np.ones(len(k))]), (np.tile(k, 2), np.concatenate([v.r, v.x[v.r_option]]))),
+            (np.concatenate([np.ones(len(k)), -np.ones(len(k))]),
+             (np.tile(k, 2), np.concatenate([v.r, v.x[v.r_option]]))),
             shape=(len(k), n_cols)), -INF, 0.0))
         blocks.append(block_from("(15) complex option ≤ complex", sp.csr_matrix(
             (np.concatenate([np.ones(len(k)), -np.ones(len(k))]), (np.tile(k, 2), np.concatenate([v.r, c_of]))),

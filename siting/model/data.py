@@ -33,7 +33,8 @@ class ModelData:
         building_ids: (B,) ids of buildings, then of existing facilities (their pseudo-buildings).
         option_row: (O,) row in scenario.options (-1 for an existing facility's keep-open option).
         option_building, option_mode, capex, annual, area, npv, option_capacity (NaN = none): (O,).
-        option_existing: (O,) the option keeps an existing facility open; option_forced: it must be taken.
+        option_existing: (O,) the option keeps an existing facility open; option_forced: it must be taken;
+            option_closable: (O,) an existing facility may be closed (True for every other option).
         host_building, host_service: (H,) each (building, service) slot; host_capacity: (H,) fixed capacity
             of an existing facility's slot (NaN = none); host_existing: (H,) bool.
         pair_community, pair_service, pair_demand, pair_group: (P,) coverable demand (group -1 = none).
@@ -67,6 +68,7 @@ class ModelData:
     option_capacity: np.ndarray
     option_existing: np.ndarray
     option_forced: np.ndarray
+    option_closable: np.ndarray
     host_building: np.ndarray
     host_service: np.ndarray
     host_capacity: np.ndarray
@@ -104,8 +106,10 @@ class ModelData:
 
 def dominated_options(building: np.ndarray, capex: np.ndarray, annual: np.ndarray, area: np.ndarray,
                       capacity: np.ndarray | None = None, protected: np.ndarray | None = None) -> np.ndarray:
-    """Mask of options another option of the same building beats: no dearer in one-off or yearly cost, no
-    smaller in area or capacity, strictly better in one of them (ties: the later row is dropped).
+    """Mask of options that another option of the same building beats.
+
+    The other option is no dearer in one-off or yearly cost, no smaller in area or capacity, and strictly
+    better in one of them (ties: the later row is dropped).
 
     While no rule depends on the mode itself (per-mode limits) and the dominating option trades no asset,
     only these numbers matter, so an optimal plan never needs a dominated option: swapping it for its
@@ -141,7 +145,8 @@ def from_arrays(*, services: Sequence[str], demand: np.ndarray, arcs: Sequence[A
                 area: np.ndarray | None = None, annual: np.ndarray | None = None,
                 option_capacity: np.ndarray | None = None, option_mode: np.ndarray | None = None,
                 option_row: np.ndarray | None = None, option_existing: np.ndarray | None = None,
-                option_forced: np.ndarray | None = None, weight: np.ndarray | None = None,
+                option_forced: np.ndarray | None = None, option_closable: np.ndarray | None = None,
+                weight: np.ndarray | None = None,
                 min_share: np.ndarray | None = None, area_per_unit: np.ndarray | None = None,
                 radius: np.ndarray | None = None, full_credit: np.ndarray | None = None,
                 existing_services: dict[int, Sequence[int]] | None = None,
@@ -157,17 +162,25 @@ def from_arrays(*, services: Sequence[str], demand: np.ndarray, arcs: Sequence[A
         demand: (n_communities, S) demand units.
         arcs: per service, the community-building pairs within reach and their walking distances.
         building_ids: ids of all buildings (B), existing facilities included.
-        option_building: (O,) building index of each option; capex (O,) one-off cost. Other option arrays
+        option_building: (O,) building index of each option.
+        capex: (O,) one-off cost of each option.
+        annual, area, option_capacity, option_mode, option_row, option_existing, option_forced,
+            option_closable: the other per-option arrays (O,); they
             default to: area = +inf, annual = 0, capacity = NaN (none), mode "option", row = index,
             existing = False, forced = False.
-        min_area, weight, min_share, area_per_unit, radius, full_credit: per service (defaults 0, 1, 0, NaN,
-            +inf, radius).
+        min_area: per service minimum area (default 0).
+        weight, min_share, area_per_unit, radius, full_credit: per service (defaults 1, 0, NaN, +inf, radius).
         existing_services: building index of an existing facility -> the service indices it hosts (only
-            those slots exist for it); existing_capacity: its capacity per hosted service.
-        community_group: (n_communities,) district index (-1 = none) with `groups` the district names.
-        asset_trades: (asset index, option index) pairs; asset_facilities: (asset index, option index of the
-            existing facility housed in that asset).
-        budget_capex, budget_annual: budgets (inf / None = none); horizon_years, discount_rate: for the NPV.
+            those slots exist for it).
+        existing_capacity: building index of an existing facility -> its capacity per hosted service.
+        community_group: (n_communities,) district index (-1 = none).
+        groups: the district names.
+        asset_trades: (asset index, option index) pairs.
+        asset_facilities: (asset index, option index of the existing facility housed in that asset) pairs.
+        budget_capex: one-off budget (inf = none).
+        budget_annual: yearly budget (None = none).
+        horizon_years: years of recurring costs in the net present cost.
+        discount_rate: discount rate of the net present cost.
         community_ids: ids for the plan's assignments (default "0", "1", ...).
         reduce_options: drop dominated options (only valid while no rule depends on the mode itself).
     """
@@ -190,6 +203,7 @@ def from_arrays(*, services: Sequence[str], demand: np.ndarray, arcs: Sequence[A
     row = per_option(option_row, 0, np.int64) if option_row is not None else np.arange(n_options)
     existing = per_option(option_existing, False, bool)
     forced = per_option(option_forced, False, bool)
+    closable = per_option(option_closable, True, bool)
     trades = asset_trades or (np.zeros(0, np.int64), np.zeros(0, np.int64))
     facilities = asset_facilities or (np.zeros(0, np.int64), np.zeros(0, np.int64))
 
@@ -199,8 +213,8 @@ def from_arrays(*, services: Sequence[str], demand: np.ndarray, arcs: Sequence[A
         protected[np.asarray(trades[1], np.int64)] = True
         keep = ~dominated_options(option_building, capex, annual, area, capacity, protected)
     new_index = np.cumsum(keep) - 1
-    option_building, capex, area, annual, capacity, mode, row, existing, forced = (
-        a[keep] for a in (option_building, capex, area, annual, capacity, mode, row, existing, forced))
+    option_building, capex, area, annual, capacity, mode, row, existing, forced, closable = (
+        a[keep] for a in (option_building, capex, area, annual, capacity, mode, row, existing, forced, closable))
     trade_keep = keep[np.asarray(trades[1], np.int64)]
     trades = (np.asarray(trades[0], np.int64)[trade_keep], new_index[np.asarray(trades[1], np.int64)[trade_keep]])
     facilities = (np.asarray(facilities[0], np.int64), new_index[np.asarray(facilities[1], np.int64)])
@@ -256,7 +270,7 @@ def from_arrays(*, services: Sequence[str], demand: np.ndarray, arcs: Sequence[A
         building_ids=np.asarray(building_ids, dtype=object),
         option_row=row, option_building=option_building, option_mode=mode, capex=capex, annual=annual,
         area=area, npv=capex + annual * annuity_factor(horizon_years, discount_rate), option_capacity=capacity,
-        option_existing=existing, option_forced=forced,
+        option_existing=existing, option_forced=forced, option_closable=closable,
         host_building=host_building, host_service=host_service,
         host_capacity=fixed_capacity[host_building, host_service], host_existing=is_facility[host_building],
         pair_community=pair_community, pair_service=pair_service,

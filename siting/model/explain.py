@@ -128,7 +128,8 @@ def message(relaxations: list[Relaxation]) -> str:
                 "required and forbidden buildings, assets); relaxing budgets and shares does not help")
     names = ", ".join(r.label for r in relaxations if r.slack is None or r.slack > 0)
     lines = [f"infeasible: these requirements cannot all be met: {names}.",
-             "Any one of these changes alone makes the scenario feasible:" if any(r.slack is not None for r in relaxations)
+             "Any one of these changes alone makes the scenario feasible:"
+             if any(r.slack is not None for r in relaxations)
              else "No single change is enough; they must be relaxed together:"]
     lines += [f"  - {r.text()}" for r in relaxations]
     return "\n".join(lines)

@@ -35,7 +35,8 @@ Constraints (numbers are used in the code and in the model's row names)
     (11) Σ_{o∈O(b)} x_o = 1 (must choose);  x_o = 0 (must not)           policy
     (12) Σ_{p∈P(g,s)} d_p cov_p ≥ σ^g_s D_{g,s}                          minimum share in every district
     (13) Σ_{p∈P(g,s)} cov_p ≥ 1                                        district g must have service s
-    (14) Σ_{o trades k} x_o ≤ 1;  x_o + x_{o(e)} ≤ 1 for facility e housed in asset k   swap asset pool
+    (14) Σ_{o trades k} x_o ≤ 1;  x_o + x_{o(e)} ≤ 1 for facility e housed in asset k;    swap asset pool
+         Σ_{o trades k} x_o + x_{o(e)} ≥ 1 for a facility e that cannot close (it closes only if traded)
     (15) c_b ≤ Σ_o x_o,  A^c c_b ≤ Σ_o A_o x_o,  m c_b ≤ Σ_s y_{bs},  m^core c_b ≤ Σ_{s core} y_{bs},
          Σ_b c_b ≥ N^c,  r_o ≤ x_o,  r_o ≤ c_{b(o)},  Σ_o c_o r_o ≥ φ Σ_o c_o x_o             complexes
     (16) Σ_{p∈P(g,s)} d_p cov_p − t D_{g,s} ≥ 0                         t = smallest district share

@@ -41,6 +41,8 @@ def model_data(scenario: Scenario, demand: pd.DataFrame, reach: dict[str, Arcs])
     asset_ids = list(scenario.assets.index)
     trades = [(asset_ids.index(a), o) for o, traded in enumerate(options["assets"]) for a in traded]
     housed = [(asset_ids.index(a), n_new + i) for i, a in enumerate(existing["asset"]) if a]
+    traded_assets = {a for traded in options["assets"] for a in traded}
+    in_traded = existing["asset"].isin(traded_assets).to_numpy(bool)  # may close only by being traded
 
     policy = cfg.model.policy
     groups: tuple[str, ...] = ()
@@ -63,7 +65,8 @@ def model_data(scenario: Scenario, demand: pd.DataFrame, reach: dict[str, Arcs])
         option_mode=np.concatenate([options["mode"].to_numpy(object), np.full(len(existing), EXISTING, object)]),
         option_row=np.concatenate([np.arange(n_new), np.full(len(existing), -1)]),
         option_existing=np.concatenate([np.zeros(n_new, bool), np.ones(len(existing), bool)]),
-        option_forced=np.concatenate([np.zeros(n_new, bool), ~existing["closable"].to_numpy(bool)]),
+        option_forced=np.concatenate([np.zeros(n_new, bool), ~existing["closable"].to_numpy(bool) & ~in_traded]),
+        option_closable=np.concatenate([np.ones(n_new, bool), existing["closable"].to_numpy(bool)]),
         min_area=[s.min_area_m2 for s in services], weight=[s.weight for s in services],
         min_share=[s.min_share for s in services],
         area_per_unit=[np.nan if s.area_per_unit_m2 is None else s.area_per_unit_m2 for s in services],
@@ -99,8 +102,14 @@ def model_spec(scenario: Scenario, data: ModelData) -> ModelSpec:
                                    min_count=rule.min_count, min_capex_share=rule.min_capex_share, bonus=rule.bonus)
     requires = [(data.groups.index(d), keys.index(s)) for d, services in policy.district_requires.items()
                 for s in services]
+    objectives = tuple(model.objectives)
+    # Minimising walking distance before (or without) maximising coverage must serve all coverable demand,
+    # or serving nobody would be optimal.
+    distance_first = "min_distance" in objectives and (
+        "max_coverage" not in objectives or objectives.index("min_distance") < objectives.index("max_coverage"))
     return ModelSpec(
-        objectives=tuple(model.objectives),
+        objectives=objectives,
+        full_assignment=distance_first,
         capacitated=capacitated,
         single_source=model.single_source,
         target_share=target,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from siting.errors import InfeasibleError, SitingError
+from siting.errors import InfeasibleError, InputError, SitingError
 from siting.model import formulation
 from siting.model.builder import ConstraintBlock, Model, linear_row
 from siting.model.data import ModelData
@@ -83,7 +83,12 @@ def solve(data: ModelData, spec: ModelSpec | None = None, *, solver: str = "high
     options = options or SolveOptions()
     backend = get_solver(solver)
     started = time.perf_counter()
-    model, v = formulation.build(data, spec, integer_only=getattr(backend, "integer_only", False))
+    integer_only = getattr(backend, "integer_only", False)
+    model, v = formulation.build(data, spec, integer_only=integer_only)
+    if integer_only and (v.assign or len(v.q) or len(v.t) or len(v.r)):
+        raise InputError(f"{solver} takes integer variables only, and this scenario's model needs continuous "
+                         "ones (capacities, distance decay or distances, max_min_share, or the complex spending "
+                         "share); use highs, cbc or ortools", field="--solver")
     vectors = [objective_vector(name, data, spec, v, model.n_cols) for name in spec.objectives]
     build_s = time.perf_counter() - started
 
@@ -127,49 +132,48 @@ def decode(data: ModelData, spec: ModelSpec, v: formulation.Variables, x: np.nda
     """Chosen options, hosted services, area per service, assignments and closed facilities.
 
     A hosted service that serves nobody another host does not serve adds nothing; the solver may leave such
-    slots on (they cost nothing), so they are dropped here in a fixed order, and a new building left with no
-    service is dropped too. Coverage is unchanged by construction. Existing facilities keep all their
-    services while open.
+    slots on (they cost nothing), so they are dropped here in a fixed order, except in complexes (whose
+    status counts their services) and in existing facilities (which keep their services while open).
+    Every option the solver took stays in the plan, with whatever services remain. Coverage is unchanged by
+    construction.
     """
     taken = x[v.x] > 0.5
     hosted = (x[v.y] > 0.5) & np.isin(data.host_building, data.option_building[taken])
+    keep = data.host_existing | np.isin(data.host_building, v.c_building[x[v.c] > 0.5])
     share = x[v.v] if v.assign else None
     if v.assign:
         load = np.bincount(data.arc_host, weights=share, minlength=len(hosted))
-        hosted &= (load > 1e-9) | data.host_existing
+        hosted &= (load > 1e-9) | keep
     else:
-        hosted = _drop_idle_hosts(data, hosted)
+        hosted = _drop_idle_hosts(data, hosted, keep)
     area = data.min_area[data.host_service].astype(float)
-    by_area = formulation.area_capacity(data, spec)
-    area[np.flatnonzero(by_area)] = x[v.q]
+    area[np.flatnonzero(formulation.area_capacity(data, spec))] = x[v.q]
 
+    closed = [str(data.building_ids[data.option_building[o]]) for o in np.flatnonzero(~taken & data.option_existing)]
     selections = []
-    closed = []
-    for option in np.flatnonzero(~taken & data.option_existing):
-        closed.append(str(data.building_ids[data.option_building[option]]))
     for option in np.flatnonzero(taken & ~data.option_existing):
         building = data.option_building[option]
         slots = np.flatnonzero(hosted & (data.host_building == building))
-        if len(slots):
-            selections.append(Selection(str(data.building_ids[building]), str(data.option_mode[option]),
-                                        tuple(data.services[s] for s in data.host_service[slots]),
-                                        tuple(round(float(a), 3) for a in area[slots])))
+        selections.append(Selection(str(data.building_ids[building]), str(data.option_mode[option]),
+                                    tuple(data.services[s] for s in data.host_service[slots]),
+                                    tuple(float(a) for a in area[slots])))
     assignments = ()
     if v.assign:
         on = share > 1e-7
-        assignments = tuple(Assignment(str(data.community_ids[data.pair_community[p]]), data.services[data.pair_service[p]],
+        assignments = tuple(Assignment(str(data.community_ids[data.pair_community[p]]),
+                                       data.services[data.pair_service[p]],
                                        str(data.building_ids[data.host_building[h]]),
-                                       round(float(data.pair_demand[p] * s), 6))
+                                       float(data.pair_demand[p] * s))
                             for p, h, s in zip(data.arc_pair[on], data.arc_host[on], share[on]))
     return Plan.of(selections, closed=closed, assignments=assignments)
 
 
-def _drop_idle_hosts(data: ModelData, hosted: np.ndarray) -> np.ndarray:
+def _drop_idle_hosts(data: ModelData, hosted: np.ndarray, keep: np.ndarray) -> np.ndarray:
     hosted = hosted.copy()
     count = np.bincount(data.arc_pair[hosted[data.arc_host]], minlength=len(data.pair_community))
     order = np.argsort(data.arc_host, kind="stable")
     starts = np.searchsorted(data.arc_host[order], np.arange(len(hosted) + 1))
-    for host in np.flatnonzero(hosted & ~data.host_existing):
+    for host in np.flatnonzero(hosted & ~keep):
         pairs = data.arc_pair[order[starts[host]:starts[host + 1]]]
         if np.all(count[pairs] >= 2):
             hosted[host] = False

@@ -55,8 +55,9 @@ def _summary(result) -> str:
     rows = [
         ["求解状态 Status", f"{zh} / {en}; gap {gap}"],
         ["选定建筑 Buildings acquired", f"{len(ev.selected)}"],
-        ["一次性投入 One-off cost", f"{wan(ev.capex)} 万元 of {wan(cfg.budget.capex)} 万元 budget "
-                                f"({ev.capex / cfg.budget.capex:.1%})" if cfg.budget.capex else f"{wan(ev.capex)} 万元"],
+        ["一次性投入 One-off cost",
+         f"{wan(ev.capex)} 万元 of {wan(cfg.budget.capex)} 万元 budget ({ev.capex / cfg.budget.capex:.1%})"
+         if cfg.budget.capex else f"{wan(ev.capex)} 万元"],
         ["年度费用 Yearly cost", f"{wan(ev.annual)} 万元/年"
          + (f" of {wan(cfg.budget.annual)} 万元/年 budget" if cfg.budget.annual is not None else " (no limit)")],
         [f"{cfg.budget.horizon_years}年净现值成本 Net present cost ({cfg.budget.discount_rate:.1%})",

@@ -40,7 +40,7 @@ def selected_table(result) -> pd.DataFrame:
         "mode_zh": [MODE_LABELS[m][0] for m in sel["mode"]],
         "services": [";".join(s) for s in sel["services"]],
         "services_zh": ["、".join(service_label(result, k)[0] for k in s) for s in sel["services"]],
-        "area_by_service_m2": [";".join(f"{a:g}" for a in areas) for areas in sel["area_m2"]],
+        "area_by_service_m2": [";".join(f"{a:.2f}" for a in areas) for areas in sel["area_m2"]],
         "complex": sel["complex"].astype(int),
         "capex": sel["capex"].round(2),
         "annual_cost": sel["annual_cost"].round(2),

@@ -21,6 +21,8 @@ __all__ = ["Evaluation", "cflp_cost", "cpmp_cost", "mclp_coverage", "pmedian_cos
 #: Relative slack for "fully assigned" and "within capacity" (the solver's feasibility tolerance is 1e-7 and
 #: assignments are rounded to 6 decimals when decoded).
 FEASIBILITY = 1e-6
+#: Slack on binary (single-source) assignments: solvers accept integrality violations up to about 1e-6.
+INTEGRALITY = 1e-5
 
 
 @dataclass(frozen=True)
@@ -123,18 +125,19 @@ def cpmp_cost(inst: CpmpInstance, plan: Plan) -> Evaluation:
     medians, problems = _sites(plan, inst.n)
     _count(medians, inst.p, problems)
     units = _shares(plan, inst.n, inst.n)  # (clients × medians)
-    parts = (units > 0).sum(axis=1)
-    split = np.flatnonzero(parts != 1)
-    if split.size:
-        i = int(split[0])
-        problems.append(f"node {i + 1} assigned to {int(parts[i])} medians, expected exactly 1 "
-                        f"({split.size} such nodes)")
     target = units.argmax(axis=1)
     got = units[np.arange(inst.n), target]
-    short = np.flatnonzero(np.abs(got - inst.demand) > FEASIBILITY * np.maximum(inst.demand, 1.0))
+    # Binary shares are integral up to the solver's integrality tolerance (1e-6): allow 1e-5 of the demand.
+    short = np.flatnonzero(got < inst.demand * (1 - INTEGRALITY))
     if short.size:
         i = int(short[0])
-        problems.append(f"node {i + 1}: {got[i]:g} of its demand {inst.demand[i]:g} assigned to one median")
+        problems.append(f"node {i + 1}: {got[i]:g} of its demand {inst.demand[i]:g} assigned to one median "
+                        f"({short.size} nodes not wholly assigned to one median)")
+    stray_units = units.sum(axis=1) - got
+    split = np.flatnonzero(stray_units > inst.demand * INTEGRALITY)
+    if split.size:
+        i = int(split[0])
+        problems.append(f"node {i + 1} split over several medians ({split.size} such nodes)")
     stray = np.setdiff1d(np.unique(target), medians)
     if stray.size:
         problems.append(f"node assigned to {int(stray[0]) + 1}, which is not a chosen median")

@@ -39,7 +39,8 @@ class Evaluation:
         by_group: per district × service: demand, covered, share (empty without districts).
         capex, annual, npv: totals in 元 of the new acquisitions (npv: capex + annual × annuity factor).
         walking: Σ covered units × walking metres (unit·m).
-        objectives: value of each objective of the scenario, recomputed.
+        objectives: value of each objective of the scenario, recomputed (min_cost counts the net present
+            cost of the new acquisitions and of the existing facilities kept open).
     """
 
     violations: tuple[str, ...]
@@ -77,6 +78,11 @@ def capacitated(scenario: Scenario) -> bool:
         return flag
     return (any(s.area_per_unit_m2 is not None for s in scenario.config.services.values())
             or bool(scenario.options["capacity"].notna().any()) or bool(scenario.existing["capacity"].notna().any()))
+
+
+def _ratio(part: pd.Series, whole: pd.Series) -> np.ndarray:
+    """The ratio part / whole, 0 where whole is 0."""
+    return np.where(whole > 0, part / whole.where(whole > 0, 1), 0.0)
 
 
 def _credit(distance: np.ndarray, service) -> np.ndarray:
@@ -213,7 +219,10 @@ def evaluate(scenario: Scenario, plan: Plan, demand: pd.DataFrame) -> Evaluation
     if cfg.model.complex is not None:
         coverage_value += cfg.model.complex.bonus * int(selected["complex"].sum())
     npv = float(np.nansum(selected["npv"]))
-    objectives = {"max_coverage": coverage_value, "min_cost": npv + cfg.model.distance_cost_per_unit_m * walking,
+    factor = annuity(cfg.budget.horizon_years, cfg.budget.discount_rate)
+    kept_cost = float(existing.loc[existing["status"] == "kept", "annual_cost"].sum()) * factor
+    objectives = {"max_coverage": coverage_value,
+                  "min_cost": npv + kept_cost + cfg.model.distance_cost_per_unit_m * walking,
                   "min_distance": walking,
                   "max_min_share": float(by_group["share"].min()) if len(by_group) else 0.0}
     return Evaluation(
@@ -289,7 +298,8 @@ def _assigned(check: _Checker, hosts: dict[str, list[str]]) -> tuple[pd.DataFram
         d = dist[comm, col] if len(part) else np.zeros(0)
         far = d > service.radius_m + RADIUS_TOL_M
         for r, dd in zip(part[far].itertuples(), d[far]):
-            check.fail(f"{r.community} is assigned to {r.building} for {key} at {dd:,.0f} m, beyond {service.radius_m:g} m")
+            check.fail(f"{r.community} is assigned to {r.building} for {key} at {dd:,.0f} m, "
+                       f"beyond {service.radius_m:g} m")
         units = part["units"].to_numpy(float)
         served = np.bincount(comm, weights=units, minlength=len(frame))
         credited = np.bincount(comm, weights=units * _credit(d, service), minlength=len(frame))
@@ -304,7 +314,7 @@ def _assigned(check: _Checker, hosts: dict[str, list[str]]) -> tuple[pd.DataFram
         for b, u in part.groupby("building")["units"].sum().items():
             load[(b, key)] = float(u)
         frame["covered_units"] = np.minimum(served, frame["demand"].to_numpy())
-        frame["covered"] = np.where(frame["demand"] > 0, frame["covered_units"] / frame["demand"].where(frame["demand"] > 0, 1), 0.0)
+        frame["covered"] = _ratio(frame["covered_units"], frame["demand"])
         frame["credit"] = np.where(served > 0, credited / np.where(served > 0, served, 1), 0.0)
         frame["credited_units"] = credited
         frame["walking"] = walked
@@ -321,8 +331,11 @@ def _assigned(check: _Checker, hosts: dict[str, list[str]]) -> tuple[pd.DataFram
 
 def _capacities(check: _Checker, selected: pd.DataFrame, existing: pd.DataFrame,
                 hosts: dict[str, list[str]], load: dict) -> None:
-    """Capacity per service: area given ÷ area per unit; a facility's given capacity; an option's capacity
-    shared by all services of its building. Adds capacity, served and utilisation columns."""
+    """Check capacities and add capacity, served and utilisation columns.
+
+    Capacity per service: area given ÷ area per unit; a facility's given capacity; an option's capacity
+    shared by all services of its building.
+    """
     cfg = check.cfg
     on = capacitated(check.s)
     caps, served, util = [], [], []
@@ -337,7 +350,8 @@ def _capacities(check: _Checker, selected: pd.DataFrame, existing: pd.DataFrame,
                 if u > cap * (1 + TOL) + TOL:
                     check.fail(f"building {r.building} serves {u:g} units of {key}, over its capacity {cap:g}")
             if np.isfinite(r.capacity) and sum(used) > r.capacity * (1 + TOL) + TOL:
-                check.fail(f"building {r.building} serves {sum(used):g} units, over the option's capacity {r.capacity:g}")
+                check.fail(f"building {r.building} serves {sum(used):g} units, "
+                           f"over the option's capacity {r.capacity:g}")
         total_cap = min(sum(per_service), r.capacity if np.isfinite(r.capacity) else np.inf)
         caps.append(total_cap)
         served.append(sum(used))
@@ -350,7 +364,8 @@ def _capacities(check: _Checker, selected: pd.DataFrame, existing: pd.DataFrame,
             for key in r.services:
                 u = load.get((r.facility, key), 0.0)
                 if u > r.capacity * (1 + TOL) + TOL:
-                    check.fail(f"existing facility {r.facility} serves {u:g} units of {key}, over its capacity {r.capacity:g}")
+                    check.fail(f"existing facility {r.facility} serves {u:g} units of {key}, "
+                               f"over its capacity {r.capacity:g}")
         e_served.append(used)
     existing["served"] = e_served
     existing["utilisation"] = np.where(np.isfinite(existing["capacity"]) & (existing["capacity"] > 0) & on,
@@ -382,7 +397,7 @@ def _shares(check: _Checker, coverage: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
         "demand": coverage.groupby("service", sort=False)["demand"].sum(),
         "covered": coverage.groupby("service", sort=False)["covered_units"].sum(),
     }).reindex(services)
-    table["share"] = np.where(table["demand"] > 0, table["covered"] / table["demand"].where(table["demand"] > 0, 1), 0.0)
+    table["share"] = _ratio(table["covered"], table["demand"])
     table["weight"] = [cfg.services[k].weight for k in services]
     table["weighted_covered"] = table["weight"] * table["covered"]
     table.index.name = "service"
