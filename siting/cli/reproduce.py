@@ -60,6 +60,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--p", type=int, default=None, metavar="P",
                         help=f"sjc-mclp only: number of sites (default {MCLP_DEFAULT_P})")
     add_solver_options(parser)
+    parser.epilog = ("instances: orlib-pmed pmed1 … pmed40; orlib-cap cap41 … cap134 (capacitated, capopt), "
+                     "cap71-uncap … cap134-uncap and capa, capb, capc (uncapacitated), capa-8000 … capc-7250 "
+                     "(capacitated at the capacities capopt lists); sjc-cpmp SJC1, SJC2, SJC3a, SJC3b, SJC4a, "
+                     "SJC4b; sjc-mclp SJC324, SJC402, SJC500, SJC708, SJC818.")
     gaps = ", ".join(f"{k} {v:g}" for k, v in DEFAULT_GAP.items())
     for action in parser._actions:  # the shared --gap default (1e-6) is too loose for 3-decimal optima of 1e7
         if action.dest == "gap":

@@ -59,6 +59,8 @@ def _summary(result) -> str:
          f"{wan(ev.capex)} 万元 of {wan(cfg.budget.capex)} 万元 budget ({ev.capex / cfg.budget.capex:.1%})"
          if cfg.budget.capex else f"{wan(ev.capex)} 万元"],
         ["年度费用 Yearly cost", f"{wan(ev.annual)} 万元/年"
+         + (f" − {wan(ev.freed)} 万元/年 freed by closures 关闭释放 = {wan(ev.annual - ev.freed)} 万元/年"
+            if ev.freed else "")
          + (f" of {wan(cfg.budget.annual)} 万元/年 budget" if cfg.budget.annual is not None else " (no limit)")],
         [f"{cfg.budget.horizon_years}年净现值成本 Net present cost ({cfg.budget.discount_rate:.1%})",
          f"{wan(ev.npv)} 万元"],
@@ -76,9 +78,12 @@ def _selected(result) -> str:
         return "## 选定建筑 Buildings acquired\n\n无 / none: the budget buys no building that covers demand."
     capacitated = result.spec.capacitated
     kind = result.scenario.config.model.complex is not None
+    assets = result.scenario.assets
     rows = []
     for r in sel.itertuples():
-        row = [f"{r.name} ({r.building})", f"{r.mode_zh} {r.mode}", r.services_zh,
+        traded = "、".join(f"{assets.loc[a, 'name']} ({a})" for a in r.assets_traded.split(";") if a)
+        mode = f"{r.mode_zh} {r.mode}" + (f"，换出 trading {traded}" if traded else "")
+        row = [f"{r.name} ({r.building})", mode, r.services_zh,
                f"{r.area_used_m2:,.0f} / {r.floor_area_m2:,.0f}", wan(r.capex), wan(r.annual_cost)]
         if kind:
             row.insert(3, "综合体 complex" if r.complex else "插花 scattered")

@@ -40,6 +40,7 @@ def selected_table(result) -> pd.DataFrame:
         "mode_zh": [MODE_LABELS[m][0] for m in sel["mode"]],
         "services": [";".join(s) for s in sel["services"]],
         "services_zh": ["、".join(service_label(result, k)[0] for k in s) for s in sel["services"]],
+        "assets_traded": [";".join(a) for a in sel["assets"]],
         "area_by_service_m2": [";".join(f"{a:.2f}" for a in areas) for areas in sel["area_m2"]],
         "complex": sel["complex"].astype(int),
         "capex": sel["capex"].round(2),
@@ -100,12 +101,14 @@ def plan_document(result) -> dict[str, Any]:
                         "value": rounded(s.result.objective), "bound": rounded(s.result.bound),
                         "gap": rounded(s.result.gap)} for s in sol.stages],
         },
-        "cost": {"capex": rounded(ev.capex), "annual": rounded(ev.annual), "npv": rounded(ev.npv)},
+        "cost": {"capex": rounded(ev.capex), "annual": rounded(ev.annual), "annual_freed": rounded(ev.freed),
+                 "npv": rounded(ev.npv)},
         "budget": {"capex": rounded(cfg.budget.capex), "annual": rounded(cfg.budget.annual),
                    "horizon_years": cfg.budget.horizon_years, "discount_rate": cfg.budget.discount_rate},
         "selected": [
             {"building": r.building, "name": r.name, "mode": r.mode, "services": r.services.split(";"),
-             "area_m2": [float(a) for a in r.area_by_service_m2.split(";")], "complex": bool(r.complex),
+             "area_m2": [float(a) for a in r.area_by_service_m2.split(";") if a], "complex": bool(r.complex),
+             "assets_traded": [a for a in r.assets_traded.split(";") if a],
              "capex": rounded(r.capex), "annual_cost": rounded(r.annual_cost)}
             for r in selected.itertuples()
         ],

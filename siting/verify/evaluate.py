@@ -28,9 +28,9 @@ class Evaluation:
 
     Attributes:
         violations: broken rules in plain words (empty = the plan is valid).
-        selected: one row per acquired building: building, name, mode, services, area_m2, capex,
-            annual_cost, npv, floor_area_m2, area_used_m2, capacity (units per service, ';'-joined),
-            served (units), utilisation, complex (bool).
+        selected: one row per acquired building: building, name, mode, services, area_m2, assets (traded
+            in a swap), capex, annual_cost, npv, floor_area_m2, area_used_m2, capacity, served (units),
+            utilisation, complex (bool).
         existing: one row per existing facility: facility, name, services, status (kept / closed), served,
             capacity, utilisation.
         coverage: one row per community × service: community, name, service, demand, covered_units,
@@ -38,6 +38,7 @@ class Evaluation:
         by_service: per service: demand, covered, share, weight, weighted_covered.
         by_group: per district × service: demand, covered, share (empty without districts).
         capex, annual, npv: totals in 元 of the new acquisitions (npv: capex + annual × annuity factor).
+        freed: yearly cost freed by closing existing facilities, 元/year.
         walking: Σ covered units × walking metres (unit·m).
         objectives: value of each objective of the scenario, recomputed (min_cost counts the net present
             cost of the new acquisitions and of the existing facilities kept open).
@@ -52,6 +53,7 @@ class Evaluation:
     capex: float
     annual: float
     npv: float
+    freed: float
     walking: float
     objectives: dict[str, float]
 
@@ -226,10 +228,12 @@ def evaluate(scenario: Scenario, plan: Plan, demand: pd.DataFrame) -> Evaluation
                   "min_distance": walking,
                   "max_min_share": float(by_group["share"].min()) if len(by_group) else 0.0}
     return Evaluation(
-        violations=tuple(check.violations), selected=selected.drop(columns=["assets"]).reset_index(drop=True),
+        violations=tuple(check.violations), selected=selected.reset_index(drop=True),
         existing=existing, coverage=coverage.drop(columns=["walking", "credited_units"], errors="ignore"),
         by_service=by_service, by_group=by_group, capex=float(np.nansum(selected["capex"])),
-        annual=float(np.nansum(selected["annual_cost"])), npv=npv, walking=walking, objectives=objectives)
+        annual=float(np.nansum(selected["annual_cost"])), npv=npv,
+        freed=float(existing.loc[existing["status"] == "closed", "annual_cost"].sum()), walking=walking,
+        objectives=objectives)
 
 
 def _hosts(scenario: Scenario, selected: pd.DataFrame, existing: pd.DataFrame) -> dict[str, list[str]]:
