@@ -121,3 +121,14 @@ def test_all_solvers_agree_on_the_line_scenario(tmp_path):
     values = {solver: solve(path, solver).evaluation.objective for solver in SOLVERS}
     assert len(SOLVERS) >= 2
     assert max(values.values()) - min(values.values()) < 1e-6, values
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_bundled_tiny_scenario_matches_its_hand_solution(solver):
+    # scenarios/tiny/README.md: B001 rent (childcare) + B003 swap (both services): 80 + 30 + 40 = 150 of 300.
+    from conftest import REPO
+
+    result = solve(REPO / "scenarios" / "tiny" / "scenario.yaml", solver)
+    assert plan_of(result) == {("B001", "rent", ("childcare",)), ("B003", "swap", ("childcare", "elderly_care"))}
+    assert result.evaluation.objective == pytest.approx(150)
+    assert result.evaluation.capex == pytest.approx(1_900_000)

@@ -21,8 +21,6 @@ from siting.solvers.mps import write_mps
 
 INF = np.inf
 SOLVERS = available_solvers()
-# CP-SAT refuses continuous variables by design; LP-shaped tests expect that refusal from it.
-INTEGER_ONLY = {"ortools-cpsat"}
 
 
 def problem(c, rows, row_lower, row_upper, col_lower, col_upper, integer, **kwargs) -> MilpProblem:
@@ -109,6 +107,8 @@ def test_registry_order_and_default():
     assert "highs" in SOLVERS
     solver = get_solver(" HiGHS ")
     assert solver.name == "highs" and solver.version().count(".") == 2
+    assert {name: get_solver(name).integer_only for name in SOLVERS} == {
+        name: name == "ortools-cpsat" for name in SOLVERS}
 
 
 def test_unknown_solver_names_the_choices():
@@ -219,7 +219,7 @@ def test_equality_rows_ranges_and_infinite_bounds(solver):
 
 def test_lp_with_continuous_variables(solver):
     result = solver.solve(equality_problem(integer=False))
-    if solver.name in INTEGER_ONLY:
+    if solver.integer_only:  # CP-SAT refuses continuous columns by design
         assert result.status is Status.ERROR and "continuous" in result.message and result.x is None
     else:
         assert_optimal(result, 1.5, [1, 2, 4])
@@ -238,7 +238,7 @@ def test_infeasible(solver):
 
 def test_infeasible_lp(solver):
     result = solver.solve(problem([1, 1], [[1, 1]], [3], [INF], [0, 0], [1, 1], [False, False]))
-    expected = Status.ERROR if solver.name in INTEGER_ONLY else Status.INFEASIBLE
+    expected = Status.ERROR if solver.integer_only else Status.INFEASIBLE
     assert result.status is expected, result.message
 
 
@@ -258,7 +258,7 @@ def test_crossed_bounds_are_infeasible(solver):
 def test_unbounded(solver, integer):
     p = problem([1, 1], [[1, -1]], [-INF], [2], [0, 0], [INF, INF], [integer] * 2, maximize=True)
     result = solver.solve(p)
-    expected = Status.ERROR if solver.name in INTEGER_ONLY and not integer else Status.UNBOUNDED
+    expected = Status.ERROR if solver.integer_only and not integer else Status.UNBOUNDED
     assert result.status is expected, result.message
     assert result.x is None and result.objective is None and result.bound is None
 
@@ -277,6 +277,24 @@ def test_time_limit_is_not_optimal(solver):
         assert result.x is None and result.objective is None
 
 
+def test_lp_stopped_early_keeps_only_a_feasible_point(solver):
+    # A random LP that takes these solvers seconds: an interrupted simplex sits at a point that need
+    # not be feasible, and such a point must not come back as a plan.
+    rng = np.random.default_rng(0)
+    m, n, k = 1500, 2000, 12000
+    A = sp.csr_array((rng.random(k), (rng.integers(0, m, k), rng.integers(0, n, k))), shape=(m, n))
+    p = MilpProblem(c=-rng.random(n), A=A, row_lower=np.full(m, -INF), row_upper=rng.random(m) * 5 + 1,
+                    col_lower=np.zeros(n), col_upper=np.full(n, 10.0), integrality=np.zeros(n, bool))
+    result = solver.solve(p, SolveOptions(time_limit_s=0.05))
+    if solver.integer_only:
+        assert result.status is Status.ERROR
+        return
+    assert result.status in (Status.OPTIMAL, Status.FEASIBLE, Status.NO_SOLUTION), result.message
+    if result.x is not None:
+        assert p.max_violation(result.x) <= 1e-6
+        assert result.bound is None or result.bound <= result.objective + 1e-6  # minimisation
+
+
 def test_warm_start_is_used(solver):
     p, plan = market_split()
     cold = solver.solve(p, SolveOptions(time_limit_s=0.15))
@@ -285,6 +303,14 @@ def test_warm_start_is_used(solver):
     assert warm.status in (Status.FEASIBLE, Status.OPTIMAL), warm.message
     assert p.max_violation(warm.x) <= 1e-6
     assert warm.objective <= p.objective_value(plan) + 1e-9  # minimisation: at least as good
+
+
+@pytest.mark.skipif("cbc" not in SOLVERS, reason="CBC is not installed")
+def test_cbc_is_killed_when_it_overruns_its_time_limit(monkeypatch):
+    monkeypatch.setattr("siting.solvers.cbc._deadline", lambda time_limit_s: 0.3)
+    result = get_solver("cbc").solve(market_split()[0], SolveOptions(time_limit_s=60))
+    assert result.status is Status.NO_SOLUTION and "ignored its time limit" in result.message
+    assert result.time_s < 5.0
 
 
 def test_infeasible_warm_start_is_harmless(solver):

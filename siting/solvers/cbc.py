@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 
@@ -118,7 +119,10 @@ class CbcSolver(Solver):
                 _write_start(warm_start, start)
                 args += ["-mips", start]
             args += ["-solve", "-solution", status_file, "-saveSolution", values_file]
-            log, return_code = _run(args, options.verbose)
+            log, return_code, killed = _run(args, options.verbose, options.time_limit_s)
+            if killed:
+                message = f"CBC ignored its time limit and was stopped after {_deadline(options.time_limit_s):g} s"
+                return self._result(problem, Status.NO_SOLUTION, None, None, message, started)
             if return_code != 0 or not os.path.exists(status_file):
                 tail = " | ".join(log.strip().splitlines()[-3:])
                 return self._result(problem, Status.ERROR, None, None, f"CBC failed ({return_code}): {tail}",
@@ -140,16 +144,40 @@ class CbcSolver(Solver):
                             message=message, started=started)
 
 
-def _run(args: list[str], verbose: bool) -> tuple[str, int]:
-    """Run CBC and return its log, echoing it line by line when ``verbose``."""
+def _run(args: list[str], verbose: bool, time_limit_s: float | None) -> tuple[str, int, bool]:
+    """Run CBC and return its log, return code and whether it had to be killed.
+
+    CBC checks ``-sec`` only between search steps, so a large root LP or preprocessing can overrun
+    it by minutes. Past :func:`_deadline` the process is killed. The log is echoed line by line when
+    ``verbose``.
+    """
     lines = []
+    killed = threading.Event()
     with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                           text=True) as process:
-        for line in process.stdout:
-            lines.append(line)
-            if verbose:
-                sys.stdout.write(line)
-    return "".join(lines), process.returncode
+
+        def kill() -> None:
+            killed.set()
+            process.kill()
+
+        timer = threading.Timer(_deadline(time_limit_s), kill) if time_limit_s is not None else None
+        if timer is not None:
+            timer.start()
+        try:
+            for line in process.stdout:
+                lines.append(line)
+                if verbose:
+                    sys.stdout.write(line)
+            process.wait()
+        finally:
+            if timer is not None:
+                timer.cancel()
+    return "".join(lines), process.returncode, killed.is_set() and process.returncode != 0
+
+
+def _deadline(time_limit_s: float) -> float:
+    """Wall time after which a CBC run is killed: a quarter more than its limit, plus 10 s."""
+    return 1.25 * time_limit_s + 10.0
 
 
 def _write_start(x: np.ndarray, path: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 
 import numpy as np
@@ -30,11 +32,34 @@ _SOLUTION_FEASIBLE = 2
 _scheduler_threads: int | None = None
 
 
+_banner_done = False
+
+
+def _new_highs(verbose: bool):
+    """A Highs object; the first one is created with the process's stdout file descriptor on /dev/null."""
+    global _banner_done
+    if _banner_done or verbose:
+        _banner_done = True
+        return highspy.Highs()
+    sys.stdout.flush()
+    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+    _banner_done = True
+    return h
+
+
 class HighsSolver(Solver):
     """HiGHS MIP/LP solver (the ``highs`` registry name).
 
     Deterministic for a given seed and thread count. The first HiGHS object in a process prints a
-    one-line banner to stdout (from HiGHS's C++ code, before any option can silence it).
+    banner to stdout from HiGHS's C++ code, before any option can silence it; `_new_highs` sends that one
+    to /dev/null so that the command line prints only its own lines.
     """
 
     name = "highs"
@@ -52,7 +77,7 @@ class HighsSolver(Solver):
     def solve(self, problem: MilpProblem, options: SolveOptions = DEFAULT_OPTIONS) -> SolveResult:
         """Solve with HiGHS; see :meth:`Solver.solve`."""
         started = time.perf_counter()
-        h = highspy.Highs()
+        h = _new_highs(options.verbose)
         h.setOptionValue("output_flag", options.verbose)
         _size_scheduler(options.threads)
         h.setOptionValue("threads", options.threads)

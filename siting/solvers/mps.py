@@ -45,6 +45,7 @@ def _cat(*parts: np.ndarray | str) -> np.ndarray:
 
 
 def _names(prefix: str, indices: np.ndarray) -> np.ndarray:
+    """``prefix`` followed by each index, e.g. C0, C1, ..."""
     return _cat(prefix, indices.astype(np.str_))
 
 
@@ -74,9 +75,8 @@ def _row_section(problem: MilpProblem) -> tuple[list[str], list[str], list[str]]
     rhs = np.where(equal | only_lower, lower, upper)
     ranged = np.isfinite(lower) & np.isfinite(upper) & ~equal
     rows = _cat(kinds, names).tolist()
-    rhs_lines = _cat(" RHS ", names, " ", _fmt(rhs)).tolist() if kept.size else []
-    range_lines = (_cat(" RNG ", names[ranged], " ", _fmt(upper[ranged] - lower[ranged])).tolist()
-                   if ranged.any() else [])
+    rhs_lines = _cat(" RHS ", names, " ", _fmt(rhs)).tolist()
+    range_lines = _cat(" RNG ", names[ranged], " ", _fmt(upper[ranged] - lower[ranged])).tolist()
     return rows, rhs_lines, range_lines
 
 

@@ -33,10 +33,14 @@ except ImportError:  # is_available() reports it; nothing else touches OR-Tools 
     ortools = mbh = None
 
 
+_SCIP_INFINITY = 1e20
+
+
 class _OrToolsSolver(Solver):
     """What SCIP and CP-SAT share: model loading, status mapping, bound reading."""
 
     backend: ClassVar[str]  # OR-Tools' name for the solver behind the model-builder helper
+    _recheck_plan: ClassVar[bool] = False  # check plans against the original problem before trusting them
 
     @classmethod
     def is_available(cls) -> bool:
@@ -52,17 +56,12 @@ class _OrToolsSolver(Solver):
     def _parameters(self, options: SolveOptions) -> str:
         """Solver-specific parameter text for gap, seed and threads."""
 
-    def _refusal(self, problem: MilpProblem) -> str | None:
-        """Why this backend cannot solve ``problem`` honestly, or None when it can."""
-        return None
-
     def solve(self, problem: MilpProblem, options: SolveOptions = DEFAULT_OPTIONS) -> SolveResult:
         """Solve with OR-Tools; see :meth:`Solver.solve`."""
         started = time.perf_counter()
         warm_start = options.warm_start_for(problem)
-        refusal = self._refusal(problem)
-        if refusal is not None:
-            return self._result(problem, Status.ERROR, None, None, refusal, started)
+        if self.integer_only and not problem.integrality.all():
+            return self._result(problem, Status.ERROR, None, None, _continuous_refusal(problem), started)
         solver = mbh.ModelSolverHelper(self.backend)
         solver.enable_output(options.verbose)
         solver.set_solver_specific_parameters(self._parameters(options))
@@ -78,12 +77,15 @@ class _OrToolsSolver(Solver):
         if undecided and "unbounded" in text.lower():
             # SCIP's INFORUNBD arrives as INFEASIBLE, CP-SAT's as UNKNOWN_STATUS; both say so in text.
             status, message = settle_infeasible_or_unbounded(self, problem, options, message)
-        if x is not None and status in (Status.OPTIMAL, Status.FEASIBLE):
+        if self._recheck_plan and x is not None and status in (Status.OPTIMAL, Status.FEASIBLE):
             violation = problem.max_violation(x)
             if violation > FEASIBILITY_TOLERANCE:
                 status, message = Status.ERROR, f"plan violates the problem by {violation:.3g}; {message}"
-        # The bound is only filled in when a plan was found; otherwise OR-Tools leaves a placeholder.
+        # The bound is only filled in when a plan was found (otherwise OR-Tools leaves a 0.0
+        # placeholder), and SCIP writes "none yet" as its infinity, 1e20.
         bound = solver.best_objective_bound() if status in (Status.OPTIMAL, Status.FEASIBLE) else None
+        if bound is not None and abs(bound) >= _SCIP_INFINITY:
+            bound = None
         return self._result(problem, status, x, bound, message, started)
 
     def _result(self, problem: MilpProblem, status: Status, x: np.ndarray | None, bound: float | None,
@@ -119,18 +121,10 @@ class OrToolsCpSatSolver(_OrToolsSolver):
     deterministic.
     """
 
-    integer_only = True
-
     name = "ortools-cpsat"
     backend = "sat"
-
-    def _refusal(self, problem: MilpProblem) -> str | None:
-        continuous = np.flatnonzero(~problem.integrality)
-        if continuous.size == 0:
-            return None
-        shown = ", ".join(str(j) for j in continuous[:5]) + (", ..." if continuous.size > 5 else "")
-        return (f"CP-SAT needs integer variables but {continuous.size} column(s) are continuous ({shown}); "
-                "use highs, cbc or ortools (SCIP) for problems with continuous variables")
+    integer_only = True
+    _recheck_plan = True
 
     def _parameters(self, options: SolveOptions) -> str:
         fields = [f"num_workers: {options.threads}", f"random_seed: {options.seed}",
@@ -140,6 +134,14 @@ class OrToolsCpSatSolver(_OrToolsSolver):
         elif options.threads == 2:
             fields.append("subsolvers: 'max_lp' subsolvers: 'default_lp'")
         return " ".join(fields)
+
+
+def _continuous_refusal(problem: MilpProblem) -> str:
+    """Status message for an integer-only backend given continuous columns."""
+    continuous = np.flatnonzero(~problem.integrality)
+    shown = ", ".join(str(j) for j in continuous[:5]) + (", ..." if continuous.size > 5 else "")
+    return (f"CP-SAT needs integer variables but {continuous.size} column(s) are continuous ({shown}); "
+            "use highs, cbc or ortools (SCIP) for problems with continuous variables")
 
 
 def _build_model(problem: MilpProblem, warm_start: np.ndarray | None) -> mbh.ModelBuilderHelper:
