@@ -285,10 +285,10 @@ def build_result(problem: MilpProblem, status: Status, *, x: np.ndarray | None, 
     plan = np.array(x, dtype=np.float64) if has_plan else None
     objective = problem.objective_value(plan) if plan is not None else None
     gap = None
-    if status is Status.OPTIMAL:
+    if objective is not None and bound is not None:
+        gap = relative_gap(objective, bound)  # the measured gap, also when the solver stopped at its tolerance
+    elif status is Status.OPTIMAL:
         gap = 0.0
-    elif objective is not None and bound is not None:
-        gap = relative_gap(objective, bound)
     return SolveResult(status=status, x=plan, objective=objective,
                        bound=None if bound is None else float(bound), gap=gap,
                        time_s=time.perf_counter() - started, solver=solver, version=version,
