@@ -234,8 +234,8 @@ class SolveResult:
         x: primal values (n,), None when there is no solution.
         objective: ``c @ x + offset`` in the problem's own sense, None without a solution.
         bound: best proven dual bound (offset included, same sense), None when unknown.
-        gap: ``|objective - bound| / max(|objective|, 1e-9)``; 0.0 when OPTIMAL (proven within the
-            requested tolerance; ``bound`` still shows what the solver proved); None without both.
+        gap: ``|objective - bound| / max(|objective|, 1e-9)``, as measured (an OPTIMAL result is within the
+            requested tolerance); 0.0 for OPTIMAL without a bound (LPs); None otherwise without both.
         time_s: wall time of the solve call, model building included.
         solver: registry name of the backend, e.g. "highs".
         version: the solver's version, e.g. "1.16.0".
