@@ -51,7 +51,3 @@ class Plan:
             tidy.append(Selection(s.building, s.mode, tuple(s.services[i] for i in order),
                                   tuple(s.area_m2[i] for i in order) if s.area_m2 else ()))
         return cls(tuple(sorted(tidy)), tuple(sorted(closed)), tuple(sorted(assignments)))
-
-    def to_records(self) -> list[dict]:
-        """JSON-ready list: [{"building", "mode", "services"}]."""
-        return [{"building": s.building, "mode": s.mode, "services": list(s.services)} for s in self.selected]
