@@ -42,8 +42,8 @@ def reproduce(bench: Path, set_name: str, name: str) -> Row:
 
 # ---------------------------------------------------------------- published values, real instances
 
-# Measured on 2 cores (HiGHS 1.16, one thread, machine shared): pmed1–5 0.5–6 s each, pmed6 ~30–50 s,
-# pmed7–10 4–7 s each; every cap instance below < 0.5 s; SJC1 ~25–45 s.
+# Measured on 2 cores (HiGHS 1.16, one thread, quiet machine; about twice as long when the machine is shared):
+# pmed6 27 s, SJC1 19 s, pmed1–5 and pmed7–10 0.5–3 s each, every cap instance < 0.2 s; this file 72 s in all.
 
 
 @pytest.mark.parametrize("k", range(1, 11))

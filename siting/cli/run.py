@@ -39,7 +39,8 @@ def main(args: argparse.Namespace) -> int:
         write_json(tmp / "manifest.json", manifest(result, args))
     ev = result.evaluation
     print(f"{scenario.name}: {result.solution.status.value}, {len(ev.selected)} buildings, "
-          f"one-off {wan(ev.capex)} 万元, yearly {wan(ev.annual)} 万元/年")
+          f"one-off {wan(ev.capex)} 万元, yearly {wan(ev.annual)} 万元/年"
+          + (f" ({wan(ev.annual - ev.freed)} net of {wan(ev.freed)} freed by closures)" if ev.freed else ""))
     for key, row in ev.by_service.iterrows():
         print(f"  {key}: {row.share:.1%} of {row.demand:,.1f} demand units covered")
     print(f"wrote {out}/ (plan.json, selected.csv, coverage.csv, report.md, manifest.json)")
