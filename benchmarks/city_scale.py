@@ -47,12 +47,21 @@ def city(n_communities: int, n_buildings: int, seed: int = 7):
     base = np.repeat(area, len(MODES))
     factor_capex = np.tile([2_950, 19_150, 600, 7_800], n_buildings) * rng.uniform(0.85, 1.15, building.size)
     factor_annual = np.tile([200, 200, 1_300, 200], n_buildings) * rng.uniform(0.85, 1.15, building.size)
-    options = pd.DataFrame({"building": [f"B{i}" for i in building], "mode": np.tile(MODES, n_buildings),
-                            "capex": np.round(base * factor_capex), "annual_cost": np.round(base * factor_annual),
-                            "floor_area_m2": base})
-    budget = SimpleNamespace(capex=float(np.median(options["capex"]) * n_buildings / 10),
-                             annual=float(np.median(options["annual_cost"]) * n_buildings / 10),
-                             horizon_years=10, discount_rate=0.03)
+    options = pd.DataFrame(
+        {
+            "building": [f"B{i}" for i in building],
+            "mode": np.tile(MODES, n_buildings),
+            "capex": np.round(base * factor_capex),
+            "annual_cost": np.round(base * factor_annual),
+            "floor_area_m2": base,
+        }
+    )
+    budget = SimpleNamespace(
+        capex=float(np.median(options["capex"]) * n_buildings / 10),
+        annual=float(np.median(options["annual_cost"]) * n_buildings / 10),
+        horizon_years=10,
+        discount_rate=0.03,
+    )
     return comm_xy, bldg_xy, demand, options, budget
 
 
@@ -87,21 +96,32 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--peer", action="store_true", help="also time a per-coefficient PuLP build")
-    parser.add_argument("--capacitated", action="store_true",
-                        help="capacities from floor area (10 m² per place) with assignment variables")
+    parser.add_argument(
+        "--capacitated",
+        action="store_true",
+        help="capacities from floor area (10 m² per place) with assignment variables",
+    )
     args = parser.parse_args()
 
     comm_xy, bldg_xy, demand, options, budget = city(args.communities, args.buildings)
     t0 = time.perf_counter()
     reach = reach_pairs(comm_xy, bldg_xy, 1_000.0, detour_factor=1.3)
     t1 = time.perf_counter()
-    data = from_arrays(services=["elderly_care"], demand=demand, arcs=[reach],
-                       building_ids=[f"B{i}" for i in range(args.buildings)],
-                       option_building=np.repeat(np.arange(args.buildings), len(MODES)),
-                       capex=options["capex"].to_numpy(), annual=options["annual_cost"].to_numpy(),
-                       area=options["floor_area_m2"].to_numpy(), min_area=[350.0], radius=[1_000.0],
-                       area_per_unit=[10.0] if args.capacitated else None,
-                       budget_capex=budget.capex, budget_annual=budget.annual)
+    data = from_arrays(
+        services=["elderly_care"],
+        demand=demand,
+        arcs=[reach],
+        building_ids=[f"B{i}" for i in range(args.buildings)],
+        option_building=np.repeat(np.arange(args.buildings), len(MODES)),
+        capex=options["capex"].to_numpy(),
+        annual=options["annual_cost"].to_numpy(),
+        area=options["floor_area_m2"].to_numpy(),
+        min_area=[350.0],
+        radius=[1_000.0],
+        area_per_unit=[10.0] if args.capacitated else None,
+        budget_capex=budget.capex,
+        budget_annual=budget.annual,
+    )
     spec = ModelSpec(capacitated=args.capacitated)
     t2 = time.perf_counter()
     model, v = formulation.build(data, spec)
@@ -109,25 +129,34 @@ def main() -> None:
     t3 = time.perf_counter()
     reach = {"elderly_care": reach}
     kind = "capacitated assignment" if args.capacitated else "coverage"
-    print(f"city: {args.communities:,} communities × {args.buildings:,} buildings × {len(MODES)} modes × 1 service"
-          f" ({kind} model)")
-    print(f"reach pairs: {len(reach['elderly_care']):,}; options kept {len(data.option_row):,} "
-          f"(dropped {data.dropped_options:,} dominated); model {problem.A.shape[1]:,} columns × "
-          f"{problem.A.shape[0]:,} rows, {problem.A.nnz:,} nonzeros")
+    print(
+        f"city: {args.communities:,} communities × {args.buildings:,} buildings × {len(MODES)} modes × 1 service"
+        f" ({kind} model)"
+    )
+    print(
+        f"reach pairs: {len(reach['elderly_care']):,}; options kept {len(data.option_row):,} "
+        f"(dropped {data.dropped_options:,} dominated); model {problem.A.shape[1]:,} columns × "
+        f"{problem.A.shape[0]:,} rows, {problem.A.nnz:,} nonzeros"
+    )
     print(f"build: reach {t1 - t0:.2f} s + index {t2 - t1:.2f} s + matrix {t3 - t2:.2f} s = {t3 - t0:.2f} s")
 
-    solution = solve(data, spec, solver=args.solver, options=SolveOptions(time_limit_s=args.time_limit,
-                                                                           threads=args.threads))
+    solution = solve(
+        data, spec, solver=args.solver, options=SolveOptions(time_limit_s=args.time_limit, threads=args.threads)
+    )
     stage_times = " + ".join(f"{s.result.time_s:.1f}" for s in solution.stages)
-    print(f"solve ({args.solver}, limit {args.time_limit:g} s per stage): {stage_times} s; status "
-          f"{solution.status.value}; objective {solution.objective:,.2f}; bound "
-          f"{solution.bound if solution.bound is None else f'{solution.bound:,.2f}'}; gap "
-          f"{solution.gap if solution.gap is None else f'{solution.gap:.4%}'}; {len(solution.plan.selected)} buildings")
+    print(
+        f"solve ({args.solver}, limit {args.time_limit:g} s per stage): {stage_times} s; status "
+        f"{solution.status.value}; objective {solution.objective:,.2f}; bound "
+        f"{solution.bound if solution.bound is None else f'{solution.bound:,.2f}'}; gap "
+        f"{solution.gap if solution.gap is None else f'{solution.gap:.4%}'}; {len(solution.plan.selected)} buildings"
+    )
     print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
     if args.peer and not args.capacitated:
         peer = peer_pulp_build(data)
-        print(f"peer: per-coefficient PuLP build {peer:.2f} s vs ours {t3 - t1:.3f} s (index + matrix): "
-              f"{peer / (t3 - t1):,.0f}× slower")
+        print(
+            f"peer: per-coefficient PuLP build {peer:.2f} s vs ours {t3 - t1:.3f} s (index + matrix): "
+            f"{peer / (t3 - t1):,.0f}× slower"
+        )
 
 
 if __name__ == "__main__":

@@ -38,32 +38,47 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--time-limit", type=float, default=300.0, help="seconds per instance (default 300)")
     parser.add_argument("--threads", type=int, default=1, help="solver threads (default 1)")
     parser.add_argument("--solver", default="highs", help="solver (default highs)")
-    parser.add_argument("--mclp", default="800:5,800:10,1200:3,1200:5",
-                        help="sjc-mclp settings as radius:p pairs (default 800:5,800:10,1200:3,1200:5)")
-    parser.add_argument("--data-root", type=Path, default=None,
-                        help="folder holding one sub-folder per set (default: ../shared/benchmarks)")
+    parser.add_argument(
+        "--mclp",
+        default="800:5,800:10,1200:3,1200:5",
+        help="sjc-mclp settings as radius:p pairs (default 800:5,800:10,1200:3,1200:5)",
+    )
+    parser.add_argument(
+        "--data-root",
+        type=Path,
+        default=None,
+        help="folder holding one sub-folder per set (default: ../shared/benchmarks)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="markdown file, rewritten after every instance")
     return parser.parse_args(argv)
 
 
-def document(sections: list[tuple[str, str, list[Row]]], args: argparse.Namespace, started: float,
-             done: bool) -> str:
+def document(sections: list[tuple[str, str, list[Row]]], args: argparse.Namespace, started: float, done: bool) -> str:
     """The whole markdown document: a heading, the settings, then one table per set (and per MCLP setting)."""
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    lines = [f"# siting reproduce: published benchmark sets ({'complete' if done else 'in progress'})", "",
-             f"- {now}, siting {__version__}, solver {args.solver} {get_solver(args.solver).version()}, "
-             f"threads {args.threads}, time limit {args.time_limit:g} s per instance, python "
-             f"{platform.python_version()}, {platform.machine()}",
-             f"- default relative gaps: {', '.join(f'{k} {v:g}' for k, v in DEFAULT_GAP.items())}",
-             f"- wall time so far: {time.perf_counter() - started:.0f} s",
-             "- ours = objective of our plan recomputed from the instance file; gap = proven relative gap "
-             "|objective − bound| / |objective|; seconds = read + build + solve + re-evaluate.", ""]
+    lines = [
+        f"# siting reproduce: published benchmark sets ({'complete' if done else 'in progress'})",
+        "",
+        f"- {now}, siting {__version__}, solver {args.solver} {get_solver(args.solver).version()}, "
+        f"threads {args.threads}, time limit {args.time_limit:g} s per instance, python "
+        f"{platform.python_version()}, {platform.machine()}",
+        f"- default relative gaps: {', '.join(f'{k} {v:g}' for k, v in DEFAULT_GAP.items())}",
+        f"- wall time so far: {time.perf_counter() - started:.0f} s",
+        "- ours = objective of our plan recomputed from the instance file; gap = proven relative gap "
+        "|objective − bound| / |objective|; seconds = read + build + solve + re-evaluate.",
+        "",
+    ]
     for title, set_name, rows in sections:
         unproven = [r.instance for r in rows if r.status != "optimal"]
         failed = [r.instance for r in rows if r.failure]
-        lines += [f"## {title}", "", markdown(rows, with_bounds=set_name == "sjc-mclp"),
-                  f"Not proven optimal within the limit: {', '.join(unproven) or 'none'}.  ",
-                  f"Failed: {', '.join(failed) or 'none'}.", ""]
+        lines += [
+            f"## {title}",
+            "",
+            markdown(rows, with_bounds=set_name == "sjc-mclp"),
+            f"Not proven optimal within the limit: {', '.join(unproven) or 'none'}.  ",
+            f"Failed: {', '.join(failed) or 'none'}.",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -83,8 +98,13 @@ def main(argv: list[str] | None = None) -> int:
         if set_name == "sjc-mclp":
             for setting in args.mclp.split(","):
                 radius, p = setting.split(":")
-                plan.append((f"sjc-mclp, S = {float(radius):g}, p = {int(p)}", set_name,
-                             cases(set_name, folder, names, radius=float(radius), p=int(p))))
+                plan.append(
+                    (
+                        f"sjc-mclp, S = {float(radius):g}, p = {int(p)}",
+                        set_name,
+                        cases(set_name, folder, names, radius=float(radius), p=int(p)),
+                    )
+                )
         else:
             plan.append((f"{set_name}: {SETS[set_name]}", set_name, cases(set_name, folder, names)))
     for _, _, chosen in plan:  # every file is read once before anything is solved: a bad file stops us early
@@ -94,8 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     for title, set_name, chosen in plan:
         rows: list[Row] = []
         sections.append((title, set_name, rows))
-        options = SolveOptions(time_limit_s=args.time_limit, mip_rel_gap=DEFAULT_GAP[set_name],
-                               threads=args.threads)
+        options = SolveOptions(time_limit_s=args.time_limit, mip_rel_gap=DEFAULT_GAP[set_name], threads=args.threads)
         print(f"\n{title}\n{text_header(set_name == 'sjc-mclp')}", file=sys.stderr, flush=True)
         for case in chosen:
             row = run_case(case, solver=args.solver, options=options)

@@ -22,8 +22,15 @@ class InputError(SitingError):
         field: the column or key.
     """
 
-    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
-                 field: str | None = None, line: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        field: str | None = None,
+        line: int | None = None,
+    ):
         self.message, self.file, self.row, self.field, self.line = message, file, row, field, line
         super().__init__(str(self))
 

@@ -52,8 +52,13 @@ def compute_demand(scenario: Scenario) -> DemandResult:
     cfg = scenario.config
     required = {s.population for s in cfg.services.values()}
     required |= {"total"} if any(s.per_1000_residents is not None for s in cfg.services.values()) else set()
-    estimate = estimate_groups(scenario.communities, cfg.demand, base_dir=scenario.path.resolve().parent,
-                               source_name=_table_name(cfg.communities), required=required)
+    estimate = estimate_groups(
+        scenario.communities,
+        cfg.demand,
+        base_dir=scenario.path.resolve().parent,
+        source_name=_table_name(cfg.communities),
+        required=required,
+    )
     spec = {key: (s.population, s.uptake, s.per_1000_residents) for key, s in cfg.services.items()}
     return DemandResult(estimate, service_demand(estimate, spec))
 
@@ -71,16 +76,26 @@ def compute_reach(scenario: Scenario) -> dict[str, ReachPairs]:
     base = scenario.path.resolve().parent
     walking = cfg.walking
     if walking.od_table is not None:
-        od = read_od_table(walking.od_table, base_dir=base, community_ids=scenario.communities.index,
-                           building_ids=sites.index, speed_m_per_min=walking.speed_kmh * 1000 / 60)
+        od = read_od_table(
+            walking.od_table,
+            base_dir=base,
+            community_ids=scenario.communities.index,
+            building_ids=sites.index,
+            speed_m_per_min=walking.speed_kmh * 1000 / 60,
+        )
         return {key: od_reach_pairs(od, s.radius_m) for key, s in cfg.services.items()}
     if walking.network is not None:
         net = read_network(walking.network.nodes, walking.network.edges, base_dir=base, crs=cfg.crs)
-        return {key: network_reach_pairs(net, comm_xy, site_xy, s.radius_m, crs=cfg.crs,
-                                         snap_max_m=walking.network.snap_max_m)
-                for key, s in cfg.services.items()}
-    return {key: reach_pairs(comm_xy, site_xy, s.radius_m, crs=cfg.crs, detour_factor=walking.detour_factor)
-            for key, s in cfg.services.items()}
+        return {
+            key: network_reach_pairs(
+                net, comm_xy, site_xy, s.radius_m, crs=cfg.crs, snap_max_m=walking.network.snap_max_m
+            )
+            for key, s in cfg.services.items()
+        }
+    return {
+        key: reach_pairs(comm_xy, site_xy, s.radius_m, crs=cfg.crs, detour_factor=walking.detour_factor)
+        for key, s in cfg.services.items()
+    }
 
 
 def run(scenario: Scenario, *, solver: str = "highs", options: SolveOptions | None = None) -> RunResult:
@@ -124,5 +139,7 @@ def check_objective(solution: Solution, evaluation: Evaluation) -> None:
     tolerance = max(1e-6, 1e-7 * abs(claimed))
     worse = actual < claimed - tolerance if MAXIMIZE[name] else actual > claimed + tolerance
     if worse or not np.isfinite(actual):
-        raise PlanViolation(f"the solver claims {name} = {claimed:.6f} but the plan, re-checked from the raw "
-                            f"tables, gives {actual:.6f}: a bug in the model, please report it")
+        raise PlanViolation(
+            f"the solver claims {name} = {claimed:.6f} but the plan, re-checked from the raw "
+            f"tables, gives {actual:.6f}: a bug in the model, please report it"
+        )

@@ -42,12 +42,19 @@ class Plan:
     assignments: tuple[Assignment, ...] = ()
 
     @classmethod
-    def of(cls, selections: Iterable[Selection], *, closed: Iterable[str] = (),
-           assignments: Iterable[Assignment] = ()) -> Plan:
+    def of(
+        cls, selections: Iterable[Selection], *, closed: Iterable[str] = (), assignments: Iterable[Assignment] = ()
+    ) -> Plan:
         """A plan with everything sorted, so that equal plans compare and print equal."""
         tidy = []
         for s in selections:
             order = sorted(range(len(s.services)), key=lambda i: s.services[i])
-            tidy.append(Selection(s.building, s.mode, tuple(s.services[i] for i in order),
-                                  tuple(s.area_m2[i] for i in order) if s.area_m2 else ()))
+            tidy.append(
+                Selection(
+                    s.building,
+                    s.mode,
+                    tuple(s.services[i] for i in order),
+                    tuple(s.area_m2[i] for i in order) if s.area_m2 else (),
+                )
+            )
         return cls(tuple(sorted(tidy)), tuple(sorted(closed)), tuple(sorted(assignments)))

@@ -27,16 +27,33 @@ def write_csv(path: Path, rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
-def make_scenario(folder: Path, *, communities: list[dict], buildings: list[dict], options: list[dict],
-                  services: dict, budget: dict, name: str = "tiny", **extra) -> Path:
+def make_scenario(
+    folder: Path,
+    *,
+    communities: list[dict],
+    buildings: list[dict],
+    options: list[dict],
+    services: dict,
+    budget: dict,
+    name: str = "tiny",
+    **extra,
+) -> Path:
     """Write scenario.yaml plus three CSV tables into `folder` and return the YAML path."""
     folder.mkdir(parents=True, exist_ok=True)
     write_csv(folder / "communities.csv", communities)
     write_csv(folder / "buildings.csv", buildings)
     write_csv(folder / "options.csv", options)
-    doc = {"name": name, "crs": "planar", "walking": {"detour_factor": 1.0}, "services": services,
-           "budget": budget, "communities": "communities.csv", "buildings": "buildings.csv",
-           "options": "options.csv", **extra}
+    doc = {
+        "name": name,
+        "crs": "planar",
+        "walking": {"detour_factor": 1.0},
+        "services": services,
+        "budget": budget,
+        "communities": "communities.csv",
+        "buildings": "buildings.csv",
+        "options": "options.csv",
+        **extra,
+    }
     path = folder / "scenario.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
@@ -45,8 +62,9 @@ def make_scenario(folder: Path, *, communities: list[dict], buildings: list[dict
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run `python -m siting ARGS` as a user would and capture its output."""
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([sys.executable, "-m", "siting", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "siting", *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=300
+    )
 
 
 @pytest.fixture

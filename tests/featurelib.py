@@ -23,8 +23,7 @@ CHILDCARE = {"population": "infant", "radius_m": 500, "uptake": 1.0, "min_area_m
 
 
 def community(cid: str, x: float, elderly: float, infant: float = 0.0, district: str | None = None) -> dict:
-    row = {"id": cid, "name": f"社区{cid}", "x": x, "y": 0, "population": 10000, "elderly": elderly,
-           "infant": infant}
+    row = {"id": cid, "name": f"社区{cid}", "x": x, "y": 0, "population": 10000, "elderly": elderly, "infant": infant}
     if district is not None:
         row["district"] = district
     return row
@@ -38,14 +37,29 @@ def option(bid: str, mode: str, capex: float, annual: float = 0.0, **extra) -> d
     return {"building": bid, "mode": mode, "capex": capex, "annual_cost": annual, **extra}
 
 
-def facility(fid: str, x: float, services: str, capacity: float | str = "", annual: float = 0.0,
-             closable: bool = False, asset: str = "") -> dict:
-    return {"id": fid, "name": f"站{fid}", "x": x, "y": 0, "services": services, "capacity": capacity,
-            "annual_cost": annual, "closable": "true" if closable else "false", "asset": asset}
+def facility(
+    fid: str,
+    x: float,
+    services: str,
+    capacity: float | str = "",
+    annual: float = 0.0,
+    closable: bool = False,
+    asset: str = "",
+) -> dict:
+    return {
+        "id": fid,
+        "name": f"站{fid}",
+        "x": x,
+        "y": 0,
+        "services": services,
+        "capacity": capacity,
+        "annual_cost": annual,
+        "closable": "true" if closable else "false",
+        "asset": asset,
+    }
 
 
-def scenario(folder: Path, *, existing: list[dict] | None = None, assets: list[dict] | None = None,
-             **kwargs) -> Path:
+def scenario(folder: Path, *, existing: list[dict] | None = None, assets: list[dict] | None = None, **kwargs) -> Path:
     """make_scenario plus the optional existing-facilities and assets tables."""
     extra = {}
     folder.mkdir(parents=True, exist_ok=True)

@@ -47,10 +47,8 @@ def test_minutes_to_metres():
 
 
 def river_rows() -> tuple[list[dict], list[dict]]:
-    nodes = [{"id": f"{bank}{i}", "x": 100 * i, "y": 50 if bank == "n" else -50}
-             for bank in "sn" for i in range(5)]
-    edges = [{"from": f"{bank}{i}", "to": f"{bank}{i + 1}", "length_m": 100}
-             for bank in "sn" for i in range(4)]
+    nodes = [{"id": f"{bank}{i}", "x": 100 * i, "y": 50 if bank == "n" else -50} for bank in "sn" for i in range(5)]
+    edges = [{"from": f"{bank}{i}", "to": f"{bank}{i + 1}", "length_m": 100} for bank in "sn" for i in range(4)]
     edges.append({"from": "s4", "to": "n4", "length_m": 100})
     return nodes, edges
 
@@ -65,17 +63,17 @@ def river(tmp_path: Path) -> WalkNetwork:
 def test_river_network_distance_is_the_path_not_the_straight_line(tmp_path):
     net = river(tmp_path)
     assert (net.n_nodes, net.n_edges) == (10, 9)
-    origins = np.array([[0.0, -50.0]])                     # on s0
-    targets = np.array([[0.0, 50.0], [400.0, -50.0]])      # on n0 (across the river), on s4 (same bank)
+    origins = np.array([[0.0, -50.0]])  # on s0
+    targets = np.array([[0.0, 50.0], [400.0, -50.0]])  # on n0 (across the river), on s4 (same bank)
     straight = reach_pairs(origins, targets, 500.0)
-    assert straight.building.tolist() == [0, 1]            # n0 100 m, s4 400 m in a straight line
+    assert straight.building.tolist() == [0, 1]  # n0 100 m, s4 400 m in a straight line
     pairs = network_reach_pairs(net, origins, targets, 500.0)
     assert pairs.community.tolist() == [0]
-    assert pairs.building.tolist() == [1]                  # only s4, 400 m along the bank
+    assert pairs.building.tolist() == [1]  # only s4, 400 m along the bank
     assert pairs.distance_m.tolist() == [400.0]
     full = network_reach_pairs(net, origins, targets, 2000.0)
     assert full.building.tolist() == [0, 1]
-    assert full.distance_m.tolist() == [900.0, 400.0]      # 400 + bridge 100 + 400
+    assert full.distance_m.tolist() == [900.0, 400.0]  # 400 + bridge 100 + 400
 
 
 def test_pairs_exactly_at_the_radius_are_kept(tmp_path):
@@ -98,8 +96,8 @@ def test_pairs_exactly_at_the_radius_are_kept(tmp_path):
 
 def test_snapping_distances_are_added(tmp_path):
     net = river(tmp_path)
-    origins = np.array([[0.0, -80.0], [190.0, 60.0]])      # 30 m from s0; 10 m east + 10 m north of n2
-    targets = np.array([[390.0, 60.0]])                    # nearest node n4, hypot(10, 10) away
+    origins = np.array([[0.0, -80.0], [190.0, 60.0]])  # 30 m from s0; 10 m east + 10 m north of n2
+    targets = np.array([[390.0, 60.0]])  # nearest node n4, hypot(10, 10) away
     node, snap = snap_to_network(net, np.vstack([origins, targets]))
     assert [net.node_ids[i] for i in node] == ["s0", "n2", "n4"]
     assert snap == pytest.approx([30.0, np.hypot(10, 10), np.hypot(10, 10)])
@@ -119,10 +117,15 @@ def test_isolated_nodes_are_not_snapped_to():
 
 def test_duplicate_edges_keep_the_shortest(tmp_path):
     write_csv(tmp_path / "nodes.csv", [{"id": "a", "x": 0, "y": 0}, {"id": "b", "x": 100, "y": 0}])
-    write_csv(tmp_path / "edges.csv", [{"from": "a", "to": "b", "length_m": 150},
-                                       {"from": "b", "to": "a", "length_m": 120},
-                                       {"from": "a", "to": "b", "length_m": 130},
-                                       {"from": "a", "to": "a", "length_m": 5}])   # self-loop: ignored
+    write_csv(
+        tmp_path / "edges.csv",
+        [
+            {"from": "a", "to": "b", "length_m": 150},
+            {"from": "b", "to": "a", "length_m": 120},
+            {"from": "a", "to": "b", "length_m": 130},
+            {"from": "a", "to": "a", "length_m": 5},
+        ],
+    )  # self-loop: ignored
     net = read_network("nodes.csv", "edges.csv", base_dir=tmp_path)
     assert net.n_edges == 1 and net.length_m.tolist() == [120.0]
     assert net.graph[0, 1] == 120.0 and net.graph[1, 0] == 120.0
@@ -131,15 +134,17 @@ def test_duplicate_edges_keep_the_shortest(tmp_path):
 
 
 def test_lengths_default_to_straight_line_and_zero_length_edges_count(tmp_path):
-    write_csv(tmp_path / "nodes.csv", [{"id": "a", "x": 0, "y": 0}, {"id": "b", "x": 30, "y": 40},
-                                       {"id": "c", "x": 30, "y": 40}])
+    write_csv(
+        tmp_path / "nodes.csv",
+        [{"id": "a", "x": 0, "y": 0}, {"id": "b", "x": 30, "y": 40}, {"id": "c", "x": 30, "y": 40}],
+    )
     write_csv(tmp_path / "edges.csv", [{"from": "a", "to": "b"}])
     net = read_network("nodes.csv", "edges.csv", base_dir=tmp_path)
     assert net.length_m.tolist() == [50.0]
     zero = WalkNetwork.from_arrays(["a", "b", "c"], [[0, 0], [30, 40], [30, 40]], [0, 1], [1, 2], [50.0, 0.0])
     dist = network_reach_pairs(zero, [[0.0, 0.0]], [[30.0, 40.0]], 60.0)
     assert dist.distance_m.tolist() == [50.0]
-    assert shortest_path(zero.graph, indices=[0])[0, 2] == 50.0   # the zero-length edge b-c is an edge
+    assert shortest_path(zero.graph, indices=[0])[0, 2] == 50.0  # the zero-length edge b-c is an edge
     assert zero.graph.nnz == 4
 
 
@@ -149,20 +154,24 @@ def test_lonlat_network_uses_great_circle_metres():
     xy = np.array([[116.30, 39.90], [116.31, 39.90], [116.31, 39.91]])
     net = WalkNetwork.from_arrays(["a", "b", "c"], xy, [0, 1], [1, 2], crs="lonlat")
     origin, target = np.array([[116.30, 39.8995]]), np.array([[116.3105, 39.91]])
-    expected = (straight_distance(origin, xy[[0]], "lonlat")[0] + net.length_m.sum()
-                + straight_distance(target, xy[[2]], "lonlat")[0])
+    expected = (
+        straight_distance(origin, xy[[0]], "lonlat")[0]
+        + net.length_m.sum()
+        + straight_distance(target, xy[[2]], "lonlat")[0]
+    )
     pairs = network_reach_pairs(net, origin, target, 5000.0, crs="lonlat")
     assert pairs.distance_m == pytest.approx([expected], rel=1e-12)
-    assert 850 < net.length_m[0] < 860                     # 0.01° of longitude at 39.9° N ≈ 853 m
+    assert 850 < net.length_m[0] < 860  # 0.01° of longitude at 39.9° N ≈ 853 m
     with pytest.raises(ValueError):
-        network_reach_pairs(net, origin, target, 5000.0)    # planar points on a lon/lat network
+        network_reach_pairs(net, origin, target, 5000.0)  # planar points on a lon/lat network
 
 
 def test_snap_max_names_the_point(tmp_path):
     net = river(tmp_path)
     with pytest.raises(InputError) as err:
-        network_reach_pairs(net, [[0.0, -50.0]], [[0.0, 40.0], [1000.0, 10.0]], 500.0, snap_max_m=200.0,
-                            target_ids=["B1", "B2"])
+        network_reach_pairs(
+            net, [[0.0, -50.0]], [[0.0, 40.0], [1000.0, 10.0]], 500.0, snap_max_m=200.0, target_ids=["B1", "B2"]
+        )
     e = err.value
     assert (e.file, e.row, e.field) == ("buildings", 2, "x")
     assert "'B2'" in str(e) and "'n4'" in str(e) and "601.3 m" in str(e)
@@ -184,28 +193,30 @@ def random_grid(rng: np.random.Generator, side: int, spacing: float) -> WalkNetw
     return WalkNetwork.from_arrays([f"n{i}" for i in range(side * side)], xy, u, v, length)
 
 
-@pytest.mark.parametrize("memory_mb", [256.0, 1e-6])   # 1e-6 MB: one origin node per dijkstra chunk
+@pytest.mark.parametrize("memory_mb", [256.0, 1e-6])  # 1e-6 MB: one origin node per dijkstra chunk
 def test_network_agrees_with_brute_force_all_pairs(memory_mb):
     rng = np.random.default_rng(20240611)
     net = random_grid(rng, side=14, spacing=50.0)
     origins = rng.uniform(-60, 700, (70, 2))
     targets = rng.uniform(-60, 700, (90, 2))
-    targets[:5] = origins[:5] + 1.0                      # some targets share an origin's node
+    targets[:5] = origins[:5] + 1.0  # some targets share an origin's node
     radius = 420.0
     pairs = network_reach_pairs(net, origins, targets, radius, memory_mb=memory_mb)
 
     # brute force: full all-pairs shortest paths, nearest node by a full distance matrix (nodes with edges)
     all_paths = shortest_path(net.graph, directed=False)
     has_edge = np.diff(net.graph.indptr) > 0
+
     def nearest(points):
         d = np.hypot(points[:, None, 0] - net.xy[None, :, 0], points[:, None, 1] - net.xy[None, :, 1])
         d[:, ~has_edge] = np.inf
         return d.argmin(axis=1), d.min(axis=1)
+
     on, od = nearest(origins)
     tn, td = nearest(targets)
     walk = od[:, None] + all_paths[on][:, tn] + td[None, :]
     ci, bi = np.nonzero(walk <= radius + 1e-6)
-    assert len(ci) > 50 and len(ci) < walk.size / 2       # a meaningful, non-trivial test
+    assert len(ci) > 50 and len(ci) < walk.size / 2  # a meaningful, non-trivial test
     assert pairs.community.tolist() == ci.tolist()
     assert pairs.building.tolist() == bi.tolist()
     assert pairs.distance_m == pytest.approx(walk[ci, bi], rel=1e-12, abs=1e-9)
@@ -236,8 +247,10 @@ def test_city_scale_timing():
     start = time.perf_counter()
     pairs = network_reach_pairs(net, origins, targets, minutes_to_metres(15, 4.7))
     seconds = time.perf_counter() - start
-    print(f"\nnetwork_reach_pairs: {net.n_nodes} nodes, {net.n_edges} edges, 2000 × 5000 points, "
-          f"{len(pairs)} pairs in {seconds:.2f} s")
+    print(
+        f"\nnetwork_reach_pairs: {net.n_nodes} nodes, {net.n_edges} edges, 2000 × 5000 points, "
+        f"{len(pairs)} pairs in {seconds:.2f} s"
+    )
     assert len(pairs) > 0 and np.all(pairs.distance_m <= 1175.0 + 1e-6)
     # on a street grid the walking distance is at least the Manhattan distance minus the two snaps
     manhattan = np.abs(origins[pairs.community] - targets[pairs.building]).sum(axis=1)
@@ -308,27 +321,36 @@ BUILDINGS = pd.Index(["B1", "B2"])
 
 def read_od(tmp_path, rows, **kwargs) -> OdTable:
     write_csv(tmp_path / "od.csv", rows)
-    return read_od_table("od.csv", base_dir=tmp_path, community_ids=COMMUNITIES, building_ids=BUILDINGS,
-                         **kwargs)
+    return read_od_table("od.csv", base_dir=tmp_path, community_ids=COMMUNITIES, building_ids=BUILDINGS, **kwargs)
 
 
 def test_od_table_in_metres(tmp_path):
-    od = read_od(tmp_path, [{"community": "C3", "building": "B1", "walk_m": 300},
-                            {"community": "C1", "building": "B2", "walk_m": 500.0000005},
-                            {"community": "C1", "building": "B1", "walk_m": 900},
-                            {"community": "C2", "building": "B2", "walk_m": 0}])
+    od = read_od(
+        tmp_path,
+        [
+            {"community": "C3", "building": "B1", "walk_m": 300},
+            {"community": "C1", "building": "B2", "walk_m": 500.0000005},
+            {"community": "C1", "building": "B1", "walk_m": 900},
+            {"community": "C2", "building": "B2", "walk_m": 0},
+        ],
+    )
     assert od.unit == "m" and len(od) == 4
     pairs = od_reach_pairs(od, 500.0)
-    assert pairs.community.tolist() == [0, 1, 2]          # C1-B2 (within 1 µm), C2-B2, C3-B1; not C1-B1
+    assert pairs.community.tolist() == [0, 1, 2]  # C1-B2 (within 1 µm), C2-B2, C3-B1; not C1-B1
     assert pairs.building.tolist() == [1, 1, 0]
     assert pairs.distance_m.tolist() == [500.0000005, 0.0, 300.0]
-    assert len(od_reach_pairs(od, 299.0)) == 1            # C2-B2 only
+    assert len(od_reach_pairs(od, 299.0)) == 1  # C2-B2 only
 
 
 def test_od_table_in_minutes(tmp_path):
-    od = read_od(tmp_path, [{"community": "C1", "building": "B1", "walk_min": 15},
-                            {"community": "C2", "building": "B1", "walk_min": 15.5}],
-                 speed_m_per_min=speed_m_per_min(4.7))
+    od = read_od(
+        tmp_path,
+        [
+            {"community": "C1", "building": "B1", "walk_min": 15},
+            {"community": "C2", "building": "B1", "walk_min": 15.5},
+        ],
+        speed_m_per_min=speed_m_per_min(4.7),
+    )
     assert od.unit == "min"
     assert od.distance_m == pytest.approx([1175.0, 15.5 * 4700 / 60])
     pairs = od_reach_pairs(od, minutes_to_metres(15, 4.7))
@@ -337,9 +359,11 @@ def test_od_table_in_minutes(tmp_path):
 
 def test_od_table_from_excel(tmp_path):
     pd.DataFrame({"community": ["C2"], "building": ["B1"], "walk_m": [250]}).to_excel(
-        tmp_path / "od.xlsx", sheet_name="walk", index=False)
-    od = read_od_table({"path": "od.xlsx", "sheet": "walk"}, base_dir=tmp_path, community_ids=COMMUNITIES,
-                       building_ids=BUILDINGS)
+        tmp_path / "od.xlsx", sheet_name="walk", index=False
+    )
+    od = read_od_table(
+        {"path": "od.xlsx", "sheet": "walk"}, base_dir=tmp_path, community_ids=COMMUNITIES, building_ids=BUILDINGS
+    )
     assert (od.community.tolist(), od.building.tolist(), od.distance_m.tolist()) == ([1], [0], [250.0])
 
 
@@ -349,19 +373,21 @@ def od_error(tmp_path, rows, **kwargs) -> InputError:
     return err.value
 
 
-GOOD = [{"community": "C1", "building": "B1", "walk_m": 100},
-        {"community": "C2", "building": "B2", "walk_m": 200}]
+GOOD = [{"community": "C1", "building": "B1", "walk_m": 100}, {"community": "C2", "building": "B2", "walk_m": 200}]
 
 
-@pytest.mark.parametrize("change, row, field, words", [
-    ({"community": "C9"}, 2, "community", "C9"),
-    ({"building": "B7"}, 2, "building", "B7"),
-    ({"community": "C1", "building": "B1"}, 2, "building", "twice"),
-    ({"walk_m": -1}, 2, "walk_m", "range"),
-    ({"walk_m": "NaN"}, 2, "walk_m", "finite"),
-    ({"walk_m": ""}, 2, "walk_m", "empty"),
-    ({"walk_m": "far"}, 2, "walk_m", "far"),
-])
+@pytest.mark.parametrize(
+    "change, row, field, words",
+    [
+        ({"community": "C9"}, 2, "community", "C9"),
+        ({"building": "B7"}, 2, "building", "B7"),
+        ({"community": "C1", "building": "B1"}, 2, "building", "twice"),
+        ({"walk_m": -1}, 2, "walk_m", "range"),
+        ({"walk_m": "NaN"}, 2, "walk_m", "finite"),
+        ({"walk_m": ""}, 2, "walk_m", "empty"),
+        ({"walk_m": "far"}, 2, "walk_m", "far"),
+    ],
+)
 def test_od_errors_name_file_row_field(tmp_path, change, row, field, words):
     rows = [dict(r) for r in GOOD]
     rows[1].update(change)
@@ -373,8 +399,7 @@ def test_od_errors_name_file_row_field(tmp_path, change, row, field, words):
 def test_od_errors_on_columns(tmp_path):
     e = od_error(tmp_path, [{"community": "C1", "building": "B1", "walk_min": 3}])
     assert (e.file, e.field) == ("od.csv", "walk_min") and "speed" in e.message
-    e = od_error(tmp_path, [{"community": "C1", "building": "B1", "walk_m": 3, "walk_min": 3}],
-                 speed_m_per_min=78.0)
+    e = od_error(tmp_path, [{"community": "C1", "building": "B1", "walk_m": 3, "walk_min": 3}], speed_m_per_min=78.0)
     assert (e.file, e.row, e.field) == ("od.csv", 0, "walk_min") and "both" in e.message
     e = od_error(tmp_path, [{"community": "C1", "building": "B1", "metres": 3}])
     assert (e.file, e.row, e.field) == ("od.csv", 0, "walk_m") and "neither" in e.message
@@ -391,8 +416,7 @@ def test_od_and_network_give_the_same_pairs(tmp_path):
     targets = np.array([[0.0, 50.0], [300.0, -50.0]])
     from_net = network_reach_pairs(net, origins, targets, 1e6)
     triples = zip(from_net.community, from_net.building, from_net.distance_m, strict=True)
-    rows = [{"community": f"C{c + 1}", "building": f"B{b + 1}", "walk_m": repr(float(d))}
-            for c, b, d in triples]
+    rows = [{"community": f"C{c + 1}", "building": f"B{b + 1}", "walk_m": repr(float(d))} for c, b, d in triples]
     write_csv(tmp_path / "od.csv", rows)
     od = read_od_table("od.csv", base_dir=tmp_path, community_ids=COMMUNITIES, building_ids=BUILDINGS)
     for radius in (100.0, 500.0, 1000.0):

@@ -30,8 +30,18 @@ def test_run_writes_the_four_files_and_a_manifest(demo_runs):
     for name in (*RESULT_FILES, "manifest.json"):
         assert (out / name).is_file(), name
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
-    for key in ("scenario", "status", "objective", "bound", "gap", "solver", "cost", "selected", "coverage",
-                "input_sha256"):
+    for key in (
+        "scenario",
+        "status",
+        "objective",
+        "bound",
+        "gap",
+        "solver",
+        "cost",
+        "selected",
+        "coverage",
+        "input_sha256",
+    ):
         assert key in plan
     assert plan["status"] == "optimal" and plan["solver"]["name"] == "highs"
     assert plan["selected"] == sorted(plan["selected"], key=lambda s: s["building"])
@@ -48,8 +58,15 @@ def test_run_writes_the_four_files_and_a_manifest(demo_runs):
 
 def test_report_is_bilingual_with_units_and_sources(demo_runs):
     report = (demo_runs[0] / "report.md").read_text(encoding="utf-8")
-    for text in ("选定建筑 Buildings acquired", "服务覆盖 Coverage by service", "未覆盖 Not covered",
-                 "需求：假设与来源 Demand: assumptions and sources", "万元", "第七次全国人口普查公报", "方法 Method"):
+    for text in (
+        "选定建筑 Buildings acquired",
+        "服务覆盖 Coverage by service",
+        "未覆盖 Not covered",
+        "需求：假设与来源 Demand: assumptions and sources",
+        "万元",
+        "第七次全国人口普查公报",
+        "方法 Method",
+    ):
         assert text in report, text
     names = pd.read_csv(demo_runs[0] / "selected.csv", encoding="utf-8-sig")["name"]
     assert all(name in report for name in names)  # buildings by name, not raw ids alone

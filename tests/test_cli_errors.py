@@ -104,9 +104,23 @@ def not_yaml(tmp_path):
     return path, ["scenario.yaml", "not valid YAML", "line"]
 
 
-CASES = [unknown_top_key, unknown_service_key, missing_column, duplicate_id, unknown_building_in_options,
-         unknown_mode, negative_cost, nan_area, zero_area, negative_population, zero_radius, missing_file,
-         not_utf8, empty_table, not_yaml]
+CASES = [
+    unknown_top_key,
+    unknown_service_key,
+    missing_column,
+    duplicate_id,
+    unknown_building_in_options,
+    unknown_mode,
+    negative_cost,
+    nan_area,
+    zero_area,
+    negative_population,
+    zero_radius,
+    missing_file,
+    not_utf8,
+    empty_table,
+    not_yaml,
+]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.__name__ for c in CASES])

@@ -15,14 +15,20 @@ from siting.scenario.load import load_scenario
 def districts(tmp_path, budget, min_share=0.8):
     # East: C1 (100 elderly) next to B1 (buy 100); West: C2 (60) next to B2 (renovate 60), C3 (40) next to
     # B3 (build 50). Every district must cover 80 % of its elderly-care demand.
-    comms = [{**community("C1", 0, 100), "district": "东区"}, {**community("C2", 5000, 60), "district": "西区"},
-             {**community("C3", 9000, 40), "district": "西区"}]
+    comms = [
+        {**community("C1", 0, 100), "district": "东区"},
+        {**community("C2", 5000, 60), "district": "西区"},
+        {**community("C3", 9000, 40), "district": "西区"},
+    ]
     return make_scenario(
-        tmp_path, communities=comms,
+        tmp_path,
+        communities=comms,
         buildings=[building("B1", 0), building("B2", 5000), building("B3", 9000)],
         options=[option("B1", "buy", 100), option("B2", "renovate", 60), option("B3", "build", 50)],
-        services={"elderly_care": ELDERLY}, budget={"capex": budget},
-        model={"policy": {"district_min_share": {"elderly_care": min_share}}})
+        services={"elderly_care": ELDERLY},
+        budget={"capex": budget},
+        model={"policy": {"district_min_share": {"elderly_care": min_share}}},
+    )
 
 
 def test_district_shortfall_is_explained_and_the_relaxation_works(tmp_path):

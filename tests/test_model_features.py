@@ -52,15 +52,19 @@ def assert_optimal(result) -> None:
 # 1. Capacities from floor area (area_per_unit_m2): the model splits a building's area between services.
 # ---------------------------------------------------------------------------------------------------------
 
+
 def area_capacity_scenario(folder):
     return scenario(
         folder,
         communities=[community("C1", 0, elderly=40, infant=30)],
         buildings=[building("B1", 100, area=500)],
         options=[option("B1", "renovate", 10)],
-        services={"elderly_care": {**ELDERLY, "area_per_unit_m2": 10},
-                  "childcare": {**CHILDCARE, "area_per_unit_m2": 10, "weight": 1.5}},
-        budget={"capex": 100})
+        services={
+            "elderly_care": {**ELDERLY, "area_per_unit_m2": 10},
+            "childcare": {**CHILDCARE, "area_per_unit_m2": 10, "weight": 1.5},
+        },
+        budget={"capex": 100},
+    )
 
 
 # C1 (100 m from B1) needs 40 elderly-care places (weight 1) and 30 childcare places (weight 1.5); each place
@@ -75,8 +79,7 @@ def test_area_capacity_splits_the_floor_area_by_weighted_demand(tmp_path, solver
     assert plan_of(result) == {("B1", "renovate", ("childcare", "elderly_care"))}
     assert areas_of(result)["B1"] == {"childcare": approx(300), "elderly_care": approx(200)}
     assert objectives(result)["max_coverage"] == approx(65)
-    assert units_by(result, "pair") == {("C1", "childcare", "B1"): approx(30),
-                                        ("C1", "elderly_care", "B1"): approx(20)}
+    assert units_by(result, "pair") == {("C1", "childcare", "B1"): approx(30), ("C1", "elderly_care", "B1"): approx(20)}
     assert share(result, "elderly_care") == approx(0.5)  # partial coverage of C1
     assert share(result, "childcare") == approx(1.0)
     assert coverage_row(result, "C1")["covered"] == approx(0.5)
@@ -89,14 +92,20 @@ def test_area_capacity_splits_the_floor_area_by_weighted_demand(tmp_path, solver
 # 2. Capacity given per option (options.csv `capacity`).
 # ---------------------------------------------------------------------------------------------------------
 
+
 def option_capacity_scenario(folder):
     return scenario(
         folder,
         communities=[community("C1", 0, 60), community("C2", 1000, 40)],
         buildings=[building("B1", 0), building("B2", 500), building("B3", 1000)],
-        options=[option("B1", "renovate", 10, capacity=30), option("B2", "buy", 20, capacity=80),
-                 option("B3", "renovate", 10)],  # B3: no capacity given (unlimited)
-        services={"elderly_care": {**ELDERLY, "radius_m": 600}}, budget={"capex": 20})
+        options=[
+            option("B1", "renovate", 10, capacity=30),
+            option("B2", "buy", 20, capacity=80),
+            option("B3", "renovate", 10),
+        ],  # B3: no capacity given (unlimited)
+        services={"elderly_care": {**ELDERLY, "radius_m": 600}},
+        budget={"capex": 20},
+    )
 
 
 # Radius 600. B1 (x=0, capacity 30) reaches C1 (60); B3 (x=1000, no capacity) reaches C2 (40); B2 (x=500,
@@ -118,6 +127,7 @@ def test_option_capacity_limits_what_a_building_serves(tmp_path, solver):
 # 3. An existing facility covers demand at no cost, up to its capacity.
 # ---------------------------------------------------------------------------------------------------------
 
+
 def existing_scenario(folder):
     return scenario(
         folder,
@@ -125,7 +135,9 @@ def existing_scenario(folder):
         buildings=[building("B1", 0), building("B2", 1000)],
         options=[option("B1", "renovate", 10), option("B2", "renovate", 10)],
         existing=[facility("E1", 0, "elderly_care", capacity=40)],
-        services={"elderly_care": ELDERLY}, budget={"capex": 10})
+        services={"elderly_care": ELDERLY},
+        budget={"capex": 10},
+    )
 
 
 # E1 (x=0, capacity 40, kept, free) serves 40 of C1's 60. Budget 10 buys one building: B1 (next to C1) adds
@@ -138,8 +150,10 @@ def test_existing_facility_covers_for_free_so_the_budget_goes_elsewhere(tmp_path
     assert plan_of(result) == {("B2", "renovate", EC)}
     assert result.solution.plan.closed == ()
     assert objectives(result)["max_coverage"] == approx(90)
-    assert units_by(result, "pair") == {("C1", "elderly_care", "E1"): approx(40),
-                                        ("C2", "elderly_care", "B2"): approx(50)}
+    assert units_by(result, "pair") == {
+        ("C1", "elderly_care", "E1"): approx(40),
+        ("C2", "elderly_care", "B2"): approx(50),
+    }
     assert coverage_row(result, "C1")["covered"] == approx(40 / 60)
     existing = result.evaluation.existing.set_index("facility")
     assert existing.loc["E1", "status"] == "kept"
@@ -151,6 +165,7 @@ def test_existing_facility_covers_for_free_so_the_budget_goes_elsewhere(tmp_path
 # 4. A closable existing facility is closed to free its yearly cost for a better new building.
 # ---------------------------------------------------------------------------------------------------------
 
+
 def closable_scenario(folder):
     return scenario(
         folder,
@@ -158,7 +173,9 @@ def closable_scenario(folder):
         buildings=[building("B1", 1000)],
         options=[option("B1", "rent", 0, annual=60)],
         existing=[facility("E1", 0, "elderly_care", annual=50, closable=True)],
-        services={"elderly_care": ELDERLY}, budget={"capex": 100, "annual": 20})
+        services={"elderly_care": ELDERLY},
+        budget={"capex": 100, "annual": 20},
+    )
 
 
 # E1 (x=0) covers C1 (30) for 50 a year; renting B1 (next to C2, 100) costs 60 a year. New yearly spending
@@ -187,13 +204,24 @@ ASSETS = [{"id": "A1", "name": "资产1", "value": 100}, {"id": "A2", "name": "�
 def swap_scenario(folder, facilities):
     return scenario(
         folder,
-        communities=[community("C1", 0, 50), community("C2", 2000, 40), community("C3", 4000, 30),
-                     community("C4", 6000, 20), community("C5", 8000, 5)],
+        communities=[
+            community("C1", 0, 50),
+            community("C2", 2000, 40),
+            community("C3", 4000, 30),
+            community("C4", 6000, 20),
+            community("C5", 8000, 5),
+        ],
         buildings=[building("B1", 0), building("B2", 2000), building("B3", 4000)],
-        options=[option("B1", "swap", 1, assets="A1"), option("B2", "swap", 1, assets="A1"),
-                 option("B3", "swap", 1, assets="A2")],
-        existing=facilities, assets=ASSETS,
-        services={"elderly_care": ELDERLY}, budget={"capex": 10})
+        options=[
+            option("B1", "swap", 1, assets="A1"),
+            option("B2", "swap", 1, assets="A1"),
+            option("B3", "swap", 1, assets="A2"),
+        ],
+        existing=facilities,
+        assets=ASSETS,
+        services={"elderly_care": ELDERLY},
+        budget={"capex": 10},
+    )
 
 
 # B1 (C1: 50) and B2 (C2: 40) are both paid with asset A1: only one of them, B1. B3 (C3: 30) is paid with A2,
@@ -217,8 +245,13 @@ def test_swap_trades_each_asset_once_and_closes_the_facility_it_houses(tmp_path,
 # still worth it. Optimum: swap B1 and B3, close E1 and E2, objective 80 (keeping A2: 50 + 25 = 75).
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_trading_an_asset_closes_every_facility_it_houses(tmp_path, solver):
-    path = swap_scenario(tmp_path, [facility("E1", 6000, "elderly_care", closable=True, asset="A2"),
-                                    facility("E2", 8000, "elderly_care", closable=True, asset="A2")])
+    path = swap_scenario(
+        tmp_path,
+        [
+            facility("E1", 6000, "elderly_care", closable=True, asset="A2"),
+            facility("E2", 8000, "elderly_care", closable=True, asset="A2"),
+        ],
+    )
     result = run(path, solver)
     assert_optimal(result)
     assert plan_of(result) == {("B1", "swap", EC), ("B3", "swap", EC)}
@@ -230,9 +263,11 @@ def test_trading_an_asset_closes_every_facility_it_houses(tmp_path, solver):
 # 6. Complexes (综合体): ≥ 600 m², ≥ 3 services, ≥ 2 core; a required count or a bonus.
 # ---------------------------------------------------------------------------------------------------------
 
-COMPLEX_SERVICES = {"elderly_care": {**ELDERLY, "min_area_m2": 200, "weight": 1.2},
-                    "childcare": {**CHILDCARE, "min_area_m2": 200, "weight": 1.5},
-                    "meals": {**ELDERLY, "min_area_m2": 200, "weight": 1.0}}
+COMPLEX_SERVICES = {
+    "elderly_care": {**ELDERLY, "min_area_m2": 200, "weight": 1.2},
+    "childcare": {**CHILDCARE, "min_area_m2": 200, "weight": 1.5},
+    "meals": {**ELDERLY, "min_area_m2": 200, "weight": 1.0},
+}
 COMPLEX_RULE = {"min_area_m2": 600, "min_services": 3, "core": ["elderly_care", "childcare"], "min_core": 2}
 ALL3 = ("childcare", "elderly_care", "meals")
 TWO = ("childcare", "elderly_care")
@@ -241,11 +276,13 @@ TWO = ("childcare", "elderly_care")
 def complex_scenario(folder, **rule):
     return scenario(
         folder,
-        communities=[community("C1", 0, 10, 10), community("C2", 2000, 50, 50),
-                     community("C3", 4000, 40, 40)],
+        communities=[community("C1", 0, 10, 10), community("C2", 2000, 50, 50), community("C3", 4000, 40, 40)],
         buildings=[building("B1", 0, 600), building("B2", 2000, 400), building("B3", 4000, 400)],
         options=[option(b, "renovate", 10) for b in ("B1", "B2", "B3")],
-        services=COMPLEX_SERVICES, budget={"capex": 20}, model={"complex": {**COMPLEX_RULE, **rule}})
+        services=COMPLEX_SERVICES,
+        budget={"capex": 20},
+        model={"complex": {**COMPLEX_RULE, **rule}},
+    )
 
 
 # Each service needs 200 m²; weights: childcare 1.5, elderly care 1.2, meals 1.0 (per elderly person).
@@ -264,10 +301,13 @@ def test_complex_min_count_forces_one_multi_service_building(tmp_path, solver):
 
 # Bonus per complex instead of a count: {B1 complex, B2} = 172 + bonus vs {B2, B3} = 243. Bonus 80 → 252
 # wins with B1 a complex; bonus 60 → 232 < 243, no complex.
-@pytest.mark.parametrize(("bonus", "plan", "value", "complexes"), [
-    (80, {("B1", "renovate", ALL3), ("B2", "renovate", TWO)}, 252, {"B1": True, "B2": False}),
-    (60, {("B2", "renovate", TWO), ("B3", "renovate", TWO)}, 243, {"B2": False, "B3": False}),
-])
+@pytest.mark.parametrize(
+    ("bonus", "plan", "value", "complexes"),
+    [
+        (80, {("B1", "renovate", ALL3), ("B2", "renovate", TWO)}, 252, {"B1": True, "B2": False}),
+        (60, {("B2", "renovate", TWO), ("B3", "renovate", TWO)}, 243, {"B2": False, "B3": False}),
+    ],
+)
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_complex_bonus_buys_a_complex_only_when_it_pays(tmp_path, solver, bonus, plan, value, complexes):
     result = run(complex_scenario(tmp_path, bonus=bonus), solver)
@@ -289,7 +329,10 @@ def test_complex_keeps_its_services_when_another_building_covers_the_same_demand
         communities=[community("C1", 0, 10, 10), community("C2", 600, 50)],
         buildings=[building("B1", 0, 600), building("B2", 300, 200)],
         options=[option("B1", "renovate", 10), option("B2", "renovate", 10)],
-        services=COMPLEX_SERVICES, budget={"capex": 20}, model={"complex": {**COMPLEX_RULE, "min_count": 1}})
+        services=COMPLEX_SERVICES,
+        budget={"capex": 20},
+        model={"complex": {**COMPLEX_RULE, "min_count": 1}},
+    )
     result = run(path, solver)
     assert_optimal(result)
     assert plan_of(result) == {("B1", "renovate", ALL3), ("B2", "renovate", EC)}
@@ -301,6 +344,7 @@ def test_complex_keeps_its_services_when_another_building_covers_the_same_demand
 # 7. Objectives: min_cost with a target share, min_distance (p-median), max_min_share, lexicographic lists.
 # ---------------------------------------------------------------------------------------------------------
 
+
 # Set covering. C1..C4 at x = 0, 1000, 2000, 3000 with 40, 30, 20, 10 elderly (100); radius 600. B1..B4 next
 # to each (capex 50, 30, 10, 5) and B5 at x=500 reaching C1 and C2 (capex 60). 75 % must be covered: without
 # C1 at most 60, so C1 via B1 or B5. B1 + B2 = 70 < 75; B1 + B2 + B4 = 80 costs 85, B1 + B2 + B3 = 90
@@ -309,14 +353,30 @@ def test_complex_keeps_its_services_when_another_building_covers_the_same_demand
 def test_min_cost_with_target_share_is_set_covering(tmp_path, solver):
     path = scenario(
         tmp_path,
-        communities=[community("C1", 0, 40), community("C2", 1000, 30), community("C3", 2000, 20),
-                     community("C4", 3000, 10)],
-        buildings=[building("B1", 0), building("B2", 1000), building("B3", 2000), building("B4", 3000),
-                   building("B5", 500)],
-        options=[option("B1", "renovate", 50), option("B2", "renovate", 30), option("B3", "renovate", 10),
-                 option("B4", "renovate", 5), option("B5", "buy", 60)],
-        services={"elderly_care": {**ELDERLY, "radius_m": 600}}, budget={"capex": 1000},
-        model={"objectives": ["min_cost"], "target_share": {"elderly_care": 0.75}})
+        communities=[
+            community("C1", 0, 40),
+            community("C2", 1000, 30),
+            community("C3", 2000, 20),
+            community("C4", 3000, 10),
+        ],
+        buildings=[
+            building("B1", 0),
+            building("B2", 1000),
+            building("B3", 2000),
+            building("B4", 3000),
+            building("B5", 500),
+        ],
+        options=[
+            option("B1", "renovate", 50),
+            option("B2", "renovate", 30),
+            option("B3", "renovate", 10),
+            option("B4", "renovate", 5),
+            option("B5", "buy", 60),
+        ],
+        services={"elderly_care": {**ELDERLY, "radius_m": 600}},
+        budget={"capex": 1000},
+        model={"objectives": ["min_cost"], "target_share": {"elderly_care": 0.75}},
+    )
     result = run(path, solver)
     assert_optimal(result)
     assert plan_of(result) == {("B4", "renovate", EC), ("B5", "buy", EC)}
@@ -330,19 +390,23 @@ def test_min_cost_with_target_share_is_set_covering(tmp_path, solver):
 # 3000 (B3: 30 × 100 + 10 × 300 = 6000; B5: 10 × 300 + 30 × 200 = 9000). Any other split puts a 1 km walk on
 # ≥ 10 people (≥ 10,000). Optimum {B1, B4}, demand-weighted walk 4000 unit·m. With max_coverage first (all
 # demand is coverable by any two buildings) min_distance must give the same plan.
-@pytest.mark.parametrize("objective_list", [["min_distance"], ["max_coverage", "min_distance"]],
-                         ids=["min_distance", "coverage-then-distance"])
+@pytest.mark.parametrize(
+    "objective_list",
+    [["min_distance"], ["max_coverage", "min_distance"]],
+    ids=["min_distance", "coverage-then-distance"],
+)
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_min_distance_with_a_facility_count_is_the_p_median(tmp_path, solver, objective_list):
     xs, elderly = [0, 100, 1000, 1100, 1300], [20, 10, 10, 30, 10]
     path = scenario(
         tmp_path,
-        communities=[community(f"C{i}", x, w)
-                     for i, (x, w) in enumerate(zip(xs, elderly, strict=True), start=1)],
+        communities=[community(f"C{i}", x, w) for i, (x, w) in enumerate(zip(xs, elderly, strict=True), start=1)],
         buildings=[building(f"B{i}", x) for i, x in enumerate(xs, start=1)],
         options=[option(f"B{i}", "renovate", 10) for i in range(1, 6)],
-        services={"elderly_care": {**ELDERLY, "radius_m": 5000}}, budget={"capex": 100},
-        model={"objectives": objective_list, "policy": {"min_facilities": 2, "max_facilities": 2}})
+        services={"elderly_care": {**ELDERLY, "radius_m": 5000}},
+        budget={"capex": 100},
+        model={"objectives": objective_list, "policy": {"min_facilities": 2, "max_facilities": 2}},
+    )
     result = run(path, solver)
     assert_optimal(result)
     assert plan_of(result) == {("B1", "renovate", EC), ("B4", "renovate", EC)}
@@ -359,13 +423,23 @@ def test_min_distance_with_a_facility_count_is_the_p_median(tmp_path, solver, ob
 def test_max_min_share_balances_districts(tmp_path, solver):
     path = scenario(
         tmp_path,
-        communities=[community("C1", 0, 60, district="D1"), community("C2", 1000, 60, district="D1"),
-                     community("C3", 3000, 30, district="D2"), community("C4", 4000, 10, district="D2")],
+        communities=[
+            community("C1", 0, 60, district="D1"),
+            community("C2", 1000, 60, district="D1"),
+            community("C3", 3000, 30, district="D2"),
+            community("C4", 4000, 10, district="D2"),
+        ],
         buildings=[building("B1", 0), building("B2", 1000), building("B3", 3000), building("B4", 4000)],
-        options=[option("B1", "renovate", 10), option("B2", "renovate", 12), option("B3", "renovate", 10),
-                 option("B4", "renovate", 10)],
-        services={"elderly_care": ELDERLY}, budget={"capex": 22},
-        model={"objectives": ["max_min_share", "min_cost"]})
+        options=[
+            option("B1", "renovate", 10),
+            option("B2", "renovate", 12),
+            option("B3", "renovate", 10),
+            option("B4", "renovate", 10),
+        ],
+        services={"elderly_care": ELDERLY},
+        budget={"capex": 22},
+        model={"objectives": ["max_min_share", "min_cost"]},
+    )
     result = run(path, solver)
     assert_optimal(result)
     assert plan_of(result) == {("B1", "renovate", EC), ("B3", "renovate", EC)}
@@ -381,20 +455,33 @@ def test_max_min_share_balances_districts(tmp_path, solver):
 # (capex 10, 12, 15), budget 30 (any two). Every pair covers 100: a tie on max_coverage. max_min_share then:
 # {B1, B2} → D2 0; {B1, B3} and {B2, B3} → 0.5; min_cost: {B1, B3} = 25 < 27. Without the middle stage
 # min_cost alone would break the tie with {B1, B2} = 22.
-@pytest.mark.parametrize(("objective_list", "plan", "values"), [
-    (["max_coverage", "max_min_share", "min_cost"], {"B1", "B3"},
-     {"max_coverage": 100, "max_min_share": 0.5, "min_cost": 25}),
-    (["max_coverage", "min_cost"], {"B1", "B2"}, {"max_coverage": 100, "max_min_share": 0.0, "min_cost": 22}),
-], ids=["with-equity-stage", "without"])
+@pytest.mark.parametrize(
+    ("objective_list", "plan", "values"),
+    [
+        (
+            ["max_coverage", "max_min_share", "min_cost"],
+            {"B1", "B3"},
+            {"max_coverage": 100, "max_min_share": 0.5, "min_cost": 25},
+        ),
+        (["max_coverage", "min_cost"], {"B1", "B2"}, {"max_coverage": 100, "max_min_share": 0.0, "min_cost": 22}),
+    ],
+    ids=["with-equity-stage", "without"],
+)
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_lexicographic_stage_breaks_a_tie_of_the_previous_one(tmp_path, solver, objective_list, plan, values):
     path = scenario(
         tmp_path,
-        communities=[community("C1", 0, 50, district="D1"), community("C2", 1000, 50, district="D1"),
-                     community("C3", 3000, 50, district="D2")],
+        communities=[
+            community("C1", 0, 50, district="D1"),
+            community("C2", 1000, 50, district="D1"),
+            community("C3", 3000, 50, district="D2"),
+        ],
         buildings=[building("B1", 0), building("B2", 1000), building("B3", 3000)],
         options=[option("B1", "renovate", 10), option("B2", "renovate", 12), option("B3", "renovate", 15)],
-        services={"elderly_care": ELDERLY}, budget={"capex": 30}, model={"objectives": objective_list})
+        services={"elderly_care": ELDERLY},
+        budget={"capex": 30},
+        model={"objectives": objective_list},
+    )
     result = run(path, solver)
     assert_optimal(result)
     assert {s.building for s in result.solution.plan.selected} == plan
@@ -410,6 +497,7 @@ def test_lexicographic_stage_breaks_a_tie_of_the_previous_one(tmp_path, solver, 
 # 8. Distance decay (full_credit_m): credit falls linearly from 1 at full_credit_m to 0 at radius_m.
 # ---------------------------------------------------------------------------------------------------------
 
+
 # Radius 1000, full credit up to 200: credit(d) = (1000 − d) / 800 beyond 200 m. C1 (x=0, 100), C2 (x=1200,
 # 40). B1 (x=300, buy 50): C1 at 300 m → 0.875, C2 at 900 m → 0.125: 87.5 + 5 = 92.5. B2 (x=600, renovate
 # 20): C1 at 600 → 0.5, C2 at 600 → 0.5: 50 + 20 = 70. Budget 50, one building. Without decay both cover all
@@ -421,7 +509,9 @@ def test_distance_decay_prefers_the_nearer_dearer_building(tmp_path, solver):
         communities=[community("C1", 0, 100), community("C2", 1200, 40)],
         buildings=[building("B1", 300), building("B2", 600)],
         options=[option("B1", "buy", 50), option("B2", "renovate", 20)],
-        services={"elderly_care": {**ELDERLY, "radius_m": 1000, "full_credit_m": 200}}, budget={"capex": 50})
+        services={"elderly_care": {**ELDERLY, "radius_m": 1000, "full_credit_m": 200}},
+        budget={"capex": 50},
+    )
     result = run(path, solver)
     assert_optimal(result)
     assert plan_of(result) == {("B1", "buy", EC)}
@@ -444,12 +534,16 @@ THREE_DISTRICTS = ["D1", "D1", "D2", "D2", "D3"]
 def policy_scenario(folder, policy, districts=TWO_DISTRICTS):
     return scenario(
         folder,
-        communities=[community(f"C{i}", x, w, district=d)
-                     for i, (x, w, d) in enumerate(zip(POLICY_X, POLICY_ELDERLY, districts, strict=True),
-                                                   start=1)],
+        communities=[
+            community(f"C{i}", x, w, district=d)
+            for i, (x, w, d) in enumerate(zip(POLICY_X, POLICY_ELDERLY, districts, strict=True), start=1)
+        ],
         buildings=[building(f"B{i}", x) for i, x in enumerate(POLICY_X, start=1)],
         options=[option(f"B{i}", m, 10) for i, m in enumerate(POLICY_MODES, start=1)],
-        services={"elderly_care": ELDERLY}, budget={"capex": 20}, model={"policy": policy})
+        services={"elderly_care": ELDERLY},
+        budget={"capex": 20},
+        model={"policy": policy},
+    )
 
 
 # C1..C5 2 km apart (60, 50, 40, 20, 10 elderly), each reached only by its own building B1..B5 (modes rent,
@@ -461,16 +555,27 @@ def policy_scenario(folder, policy, districts=TWO_DISTRICTS):
 #   must_not_choose B1, B2         → {B3, B4} 60
 #   district_min_share 50 %        → D1 (110) needs 55: B1 (60); D2 (70) needs 35: B3 (40) → {B1, B3} 100
 #   district_requires D3 (only C5) → B5 plus the best other, B1 → {B1, B5} 70
-@pytest.mark.parametrize(("policy", "districts", "plan", "value"), [
-    ({}, TWO_DISTRICTS, {"B1", "B2"}, 110),
-    ({"max_facilities": 1}, TWO_DISTRICTS, {"B1"}, 60),
-    ({"max_by_mode": {"rent": 0}}, TWO_DISTRICTS, {"B2", "B3"}, 90),
-    ({"must_choose": ["B4"]}, TWO_DISTRICTS, {"B1", "B4"}, 80),
-    ({"must_not_choose": ["B1", "B2"]}, TWO_DISTRICTS, {"B3", "B4"}, 60),
-    ({"district_min_share": {"elderly_care": 0.5}}, TWO_DISTRICTS, {"B1", "B3"}, 100),
-    ({"district_requires": {"D3": ["elderly_care"]}}, THREE_DISTRICTS, {"B1", "B5"}, 70),
-], ids=["none", "max_facilities", "max_by_mode", "must_choose", "must_not_choose", "district_min_share",
-        "district_requires"])
+@pytest.mark.parametrize(
+    ("policy", "districts", "plan", "value"),
+    [
+        ({}, TWO_DISTRICTS, {"B1", "B2"}, 110),
+        ({"max_facilities": 1}, TWO_DISTRICTS, {"B1"}, 60),
+        ({"max_by_mode": {"rent": 0}}, TWO_DISTRICTS, {"B2", "B3"}, 90),
+        ({"must_choose": ["B4"]}, TWO_DISTRICTS, {"B1", "B4"}, 80),
+        ({"must_not_choose": ["B1", "B2"]}, TWO_DISTRICTS, {"B3", "B4"}, 60),
+        ({"district_min_share": {"elderly_care": 0.5}}, TWO_DISTRICTS, {"B1", "B3"}, 100),
+        ({"district_requires": {"D3": ["elderly_care"]}}, THREE_DISTRICTS, {"B1", "B5"}, 70),
+    ],
+    ids=[
+        "none",
+        "max_facilities",
+        "max_by_mode",
+        "must_choose",
+        "must_not_choose",
+        "district_min_share",
+        "district_requires",
+    ],
+)
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_policy_rules_change_the_optimum(tmp_path, solver, policy, districts, plan, value):
     result = run(policy_scenario(tmp_path, policy, districts), solver)
@@ -491,7 +596,10 @@ def test_must_choose_building_stays_in_the_plan_even_if_redundant(tmp_path, solv
         communities=[community("C1", 0, 10), community("C2", 600, 50)],
         buildings=[building("B1", 0), building("B2", 300)],
         options=[option("B1", "renovate", 10), option("B2", "renovate", 10)],
-        services={"elderly_care": ELDERLY}, budget={"capex": 20}, model={"policy": {"must_choose": ["B1"]}})
+        services={"elderly_care": ELDERLY},
+        budget={"capex": 20},
+        model={"policy": {"must_choose": ["B1"]}},
+    )
     result = run(path, solver)
     assert_optimal(result)
     assert {s.building for s in result.solution.plan.selected} == {"B1", "B2"}
@@ -501,6 +609,7 @@ def test_must_choose_building_stays_in_the_plan_even_if_redundant(tmp_path, solv
 # ---------------------------------------------------------------------------------------------------------
 # 10. The independent evaluator catches plans that break each rule (the valid optimum passes).
 # ---------------------------------------------------------------------------------------------------------
+
 
 def sel(building_id: str, mode: str, services=EC, area=()) -> Selection:
     return Selection(building_id, mode, tuple(services), tuple(area))
@@ -513,33 +622,41 @@ def has(found: tuple[str, ...], text: str) -> bool:
 def test_evaluator_catches_over_area_capacity(tmp_path):
     check = evaluator(area_capacity_scenario(tmp_path))
     b1 = sel("B1", "renovate", ("childcare", "elderly_care"), (300, 200))
-    good = Plan.of([b1], assignments=[Assignment("C1", "childcare", "B1", 30),
-                                      Assignment("C1", "elderly_care", "B1", 20)])
+    good = Plan.of(
+        [b1], assignments=[Assignment("C1", "childcare", "B1", 30), Assignment("C1", "elderly_care", "B1", 20)]
+    )
     assert check(good) == ()
-    bad = Plan.of([b1], assignments=[Assignment("C1", "childcare", "B1", 30),
-                                     Assignment("C1", "elderly_care", "B1", 40)])
+    bad = Plan.of(
+        [b1], assignments=[Assignment("C1", "childcare", "B1", 30), Assignment("C1", "elderly_care", "B1", 40)]
+    )
     found = check(bad)
     assert has(found, "building B1 serves 40 units of elderly_care, over its capacity 20"), found
 
 
 def test_evaluator_catches_over_option_capacity_and_beyond_radius(tmp_path):
     check = evaluator(option_capacity_scenario(tmp_path))
-    good = Plan.of([sel("B2", "buy")], assignments=[Assignment("C1", "elderly_care", "B2", 60),
-                                                    Assignment("C2", "elderly_care", "B2", 20)])
+    good = Plan.of(
+        [sel("B2", "buy")],
+        assignments=[Assignment("C1", "elderly_care", "B2", 60), Assignment("C2", "elderly_care", "B2", 20)],
+    )
     assert check(good) == ()
     over = Plan.of([sel("B1", "renovate")], assignments=[Assignment("C1", "elderly_care", "B1", 60)])
     found = check(over)
     assert has(found, "building B1 serves 60 units, over the option's capacity 30"), found
-    far = Plan.of([sel("B1", "renovate")], assignments=[Assignment("C1", "elderly_care", "B1", 20),
-                                                        Assignment("C2", "elderly_care", "B1", 10)])
+    far = Plan.of(
+        [sel("B1", "renovate")],
+        assignments=[Assignment("C1", "elderly_care", "B1", 20), Assignment("C2", "elderly_care", "B1", 10)],
+    )
     found = check(far)
     assert has(found, "C2 is assigned to B1 for elderly_care at 1,000 m, beyond 600 m"), found
 
 
 def test_evaluator_catches_over_capacity_of_an_existing_facility_and_a_forbidden_closure(tmp_path):
     check = evaluator(existing_scenario(tmp_path))
-    good = Plan.of([sel("B2", "renovate")], assignments=[Assignment("C1", "elderly_care", "E1", 40),
-                                                         Assignment("C2", "elderly_care", "B2", 50)])
+    good = Plan.of(
+        [sel("B2", "renovate")],
+        assignments=[Assignment("C1", "elderly_care", "E1", 40), Assignment("C2", "elderly_care", "B2", 50)],
+    )
     assert check(good) == ()
     over = Plan.of([sel("B2", "renovate")], assignments=[Assignment("C1", "elderly_care", "E1", 60)])
     found = check(over)
@@ -557,8 +674,7 @@ def test_evaluator_counts_closures_against_the_yearly_budget(tmp_path):
 
 
 def test_evaluator_catches_an_asset_traded_twice_and_a_facility_left_open_in_a_traded_asset(tmp_path):
-    check = evaluator(swap_scenario(tmp_path, [facility("E1", 6000, "elderly_care", closable=True,
-                                                        asset="A2")]))
+    check = evaluator(swap_scenario(tmp_path, [facility("E1", 6000, "elderly_care", closable=True, asset="A2")]))
     assert check(Plan.of([sel("B1", "swap"), sel("B3", "swap")], closed=["E1"])) == ()
     found = check(Plan.of([sel("B1", "swap"), sel("B2", "swap")]))
     assert has(found, "asset A1 is traded 2 times; each asset can be traded once"), found
@@ -567,8 +683,7 @@ def test_evaluator_catches_an_asset_traded_twice_and_a_facility_left_open_in_a_t
 
 
 def test_evaluator_accepts_closing_a_non_closable_facility_by_trading_its_asset(tmp_path):
-    check = evaluator(swap_scenario(tmp_path, [facility("E1", 6000, "elderly_care", closable=False,
-                                                        asset="A2")]))
+    check = evaluator(swap_scenario(tmp_path, [facility("E1", 6000, "elderly_care", closable=False, asset="A2")]))
     assert check(Plan.of([sel("B1", "swap"), sel("B3", "swap")], closed=["E1"])) == ()
     found = check(Plan.of([sel("B1", "swap")], closed=["E1"]))
     assert has(found, "existing facility E1 is closed but is not closable"), found
@@ -614,22 +729,31 @@ def test_evaluator_catches_district_minimum_share_and_requirement(tmp_path):
     assert check(Plan.of([sel("B1", "rent"), sel("B3", "buy")])) == ()
     found = check(Plan.of([sel("B1", "rent"), sel("B2", "renovate")]))
     assert has(found, "D2: elderly_care covers 0.00%; every district needs 50%"), found
-    check = evaluator(policy_scenario(tmp_path / "requires", {"district_requires": {"D3": ["elderly_care"]}},
-                                      THREE_DISTRICTS))
+    check = evaluator(
+        policy_scenario(tmp_path / "requires", {"district_requires": {"D3": ["elderly_care"]}}, THREE_DISTRICTS)
+    )
     assert check(Plan.of([sel("B1", "rent"), sel("B5", "renovate")])) == ()
     found = check(Plan.of([sel("B1", "rent"), sel("B2", "renovate")]))
     assert has(found, "D3 must have elderly_care but none of its demand for it is covered"), found
 
 
 def test_evaluator_catches_a_missed_target_share_for_min_cost(tmp_path):
-    check = evaluator(scenario(
-        tmp_path,
-        communities=[community("C1", 0, 40), community("C2", 1000, 30), community("C3", 2000, 20),
-                     community("C4", 3000, 10)],
-        buildings=[building("B1", 0), building("B2", 1000)],
-        options=[option("B1", "renovate", 50), option("B2", "renovate", 30)],
-        services={"elderly_care": {**ELDERLY, "radius_m": 600}}, budget={"capex": 1000},
-        model={"objectives": ["min_cost"], "target_share": {"elderly_care": 0.65}}))
+    check = evaluator(
+        scenario(
+            tmp_path,
+            communities=[
+                community("C1", 0, 40),
+                community("C2", 1000, 30),
+                community("C3", 2000, 20),
+                community("C4", 3000, 10),
+            ],
+            buildings=[building("B1", 0), building("B2", 1000)],
+            options=[option("B1", "renovate", 50), option("B2", "renovate", 30)],
+            services={"elderly_care": {**ELDERLY, "radius_m": 600}},
+            budget={"capex": 1000},
+            model={"objectives": ["min_cost"], "target_share": {"elderly_care": 0.65}},
+        )
+    )
     assert check(Plan.of([sel("B1", "renovate"), sel("B2", "renovate")])) == ()
     found = check(Plan.of([sel("B1", "renovate")]))
     assert has(found, "elderly_care covers 40.00% of its demand; the scenario requires 65.00%"), found

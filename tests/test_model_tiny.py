@@ -18,8 +18,7 @@ MEALS = {"population": "elderly", "radius_m": 500, "uptake": 1.0, "min_area_m2":
 
 
 def community(cid: str, x: float, elderly: float, infant: float = 0.0) -> dict:
-    return {"id": cid, "name": f"社区{cid}", "x": x, "y": 0, "population": 1000, "elderly": elderly,
-            "infant": infant}
+    return {"id": cid, "name": f"社区{cid}", "x": x, "y": 0, "population": 1000, "elderly": elderly, "infant": infant}
 
 
 def building(bid: str, x: float, area: float = 400) -> dict:
@@ -36,9 +35,15 @@ def line_scenario(tmp_path, budget: dict):
         tmp_path,
         communities=[community("C1", 0, 100), community("C2", 2000, 100), community("C3", 4000, 50)],
         buildings=[building("B1", 0), building("B2", 2000), building("B3", 4000)],
-        options=[option("B1", "buy", 100), option("B1", "rent", 10, 20), option("B2", "renovate", 60),
-                 option("B3", "build", 30)],
-        services={"elderly_care": ELDERLY}, budget=budget)
+        options=[
+            option("B1", "buy", 100),
+            option("B1", "rent", 10, 20),
+            option("B2", "renovate", 60),
+            option("B3", "build", 30),
+        ],
+        services={"elderly_care": ELDERLY},
+        budget=budget,
+    )
 
 
 def plan_of(result) -> set[tuple[str, str, tuple[str, ...]]]:
@@ -64,8 +69,11 @@ def test_capex_budget_picks_the_two_cheap_buildings(tmp_path, solver):
 def test_yearly_budget_allows_renting_when_buying_is_too_dear(tmp_path, solver):
     # Capex 150 cannot buy B1 (100) with B2 and B3 (90); renting B1 (10 + 20/year) fits: all 250 covered.
     result = solve(line_scenario(tmp_path, {"capex": 150, "annual": 25}), solver)
-    assert plan_of(result) == {("B1", "rent", ("elderly_care",)), ("B2", "renovate", ("elderly_care",)),
-                               ("B3", "build", ("elderly_care",))}
+    assert plan_of(result) == {
+        ("B1", "rent", ("elderly_care",)),
+        ("B2", "renovate", ("elderly_care",)),
+        ("B3", "build", ("elderly_care",)),
+    }
     assert result.evaluation.objective == pytest.approx(250)
     assert result.evaluation.annual == pytest.approx(20)
 
@@ -74,8 +82,11 @@ def test_yearly_budget_allows_renting_when_buying_is_too_dear(tmp_path, solver):
 def test_equal_coverage_prefers_the_lower_net_present_cost(tmp_path, solver):
     # Capex 200 allows both ways to get B1; buying (NPV 100) beats renting (NPV 10 + 20 × 8.53 = 180.6).
     result = solve(line_scenario(tmp_path, {"capex": 200, "annual": 25}), solver)
-    assert plan_of(result) == {("B1", "buy", ("elderly_care",)), ("B2", "renovate", ("elderly_care",)),
-                               ("B3", "build", ("elderly_care",))}
+    assert plan_of(result) == {
+        ("B1", "buy", ("elderly_care",)),
+        ("B2", "renovate", ("elderly_care",)),
+        ("B3", "build", ("elderly_care",)),
+    }
     assert result.evaluation.npv == pytest.approx(190)
     assert 10 + 20 * annuity_factor(10, 0.03) > 100  # the reason
 
@@ -88,16 +99,20 @@ def area_scenario(tmp_path, area: float):
         buildings=[building("B1", 100, area)],
         options=[option("B1", "renovate", 10)],
         services={"elderly_care": ELDERLY, "childcare": CHILDCARE, "meals": MEALS},
-        budget={"capex": 1000})
+        budget={"capex": 1000},
+    )
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize(("area", "possible", "objective"), [
-    (299, [{"meals"}], 100.0),                                    # only meals (150 m²) fits
-    (450, [{"childcare", "meals"}], 220.0),                       # 300 + 150: childcare (120) + meals (100)
-    (650, [{"childcare", "elderly_care"}, {"childcare", "meals"}], 220.0),  # any two; all three need 750
-    (750, [{"childcare", "elderly_care", "meals"}], 320.0),
-])
+@pytest.mark.parametrize(
+    ("area", "possible", "objective"),
+    [
+        (299, [{"meals"}], 100.0),  # only meals (150 m²) fits
+        (450, [{"childcare", "meals"}], 220.0),  # 300 + 150: childcare (120) + meals (100)
+        (650, [{"childcare", "elderly_care"}, {"childcare", "meals"}], 220.0),  # any two; all three need 750
+        (750, [{"childcare", "elderly_care", "meals"}], 320.0),
+    ],
+)
 def test_floor_area_limits_the_services_a_building_hosts(tmp_path, solver, area, possible, objective):
     result = solve(area_scenario(tmp_path, area), solver)
     assert result.evaluation.objective == pytest.approx(objective)
@@ -109,9 +124,13 @@ def test_floor_area_limits_the_services_a_building_hosts(tmp_path, solver, area,
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_budget_zero_with_required_share_is_infeasible(tmp_path, solver):
     path = make_scenario(
-        tmp_path, communities=[community("C1", 0, 100)], buildings=[building("B1", 0)],
+        tmp_path,
+        communities=[community("C1", 0, 100)],
+        buildings=[building("B1", 0)],
         options=[option("B1", "renovate", 10)],
-        services={"elderly_care": {**ELDERLY, "min_share": 0.5}}, budget={"capex": 0})
+        services={"elderly_care": {**ELDERLY, "min_share": 0.5}},
+        budget={"capex": 0},
+    )
     with pytest.raises(InfeasibleError):
         solve(path, solver)
 

@@ -91,8 +91,12 @@ def p_median_optimum(dist: np.ndarray, p: int) -> float:
     a = vstack([one_median, open_only, count]).tocsr()
     lb = np.r_[np.ones(n), np.full(n * n, -np.inf), p]
     ub = np.r_[np.ones(n), np.zeros(n * n), p]
-    res = milp(np.r_[dist.ravel(), np.zeros(n)], constraints=LinearConstraint(a, lb, ub),
-               integrality=np.r_[np.zeros(n * n), np.ones(n)], bounds=Bounds(0, 1))
+    res = milp(
+        np.r_[dist.ravel(), np.zeros(n)],
+        constraints=LinearConstraint(a, lb, ub),
+        integrality=np.r_[np.zeros(n * n), np.ones(n)],
+        bounds=Bounds(0, 1),
+    )
     assert res.status == 0, res.message
     return float(res.fun)
 
@@ -138,8 +142,12 @@ def test_cap41_capacitated_optimum(bench: Path) -> None:
     a = vstack([assign, capacity, strong]).tocsr()
     lb = np.r_[np.ones(n), np.full(m + m * n, -np.inf)]
     ub = np.r_[np.ones(n), np.zeros(m + m * n)]
-    res = milp(np.r_[inst.cost.ravel(), inst.fixed_cost], constraints=LinearConstraint(a, lb, ub),
-               integrality=np.r_[np.zeros(m * n), np.ones(m)], bounds=Bounds(0, 1))
+    res = milp(
+        np.r_[inst.cost.ravel(), inst.fixed_cost],
+        constraints=LinearConstraint(a, lb, ub),
+        integrality=np.r_[np.zeros(m * n), np.ones(m)],
+        bounds=Bounds(0, 1),
+    )
     assert res.status == 0
     assert res.fun == pytest.approx(read_capopt(bench / "orlib-cap")["cap41"], abs=TOL)
 
@@ -174,8 +182,14 @@ def test_sjc1(bench: Path) -> None:
 
 
 def test_sjc_cpmp_all(bench: Path) -> None:
-    expected = {"SJC1": (100, 10, 720), "SJC2": (200, 15, 840), "SJC3a": (300, 25, 740),
-                "SJC3b": (300, 30, 740), "SJC4a": (402, 30, 840), "SJC4b": (402, 40, 840)}
+    expected = {
+        "SJC1": (100, 10, 720),
+        "SJC2": (200, 15, 840),
+        "SJC3a": (300, 25, 740),
+        "SJC3b": (300, 30, 740),
+        "SJC4a": (402, 30, 840),
+        "SJC4b": (402, 40, 840),
+    }
     for name, (n, p, cap) in expected.items():
         inst = read_sjc_cpmp(bench / "sjc-cpmp" / f"{name}.dat")
         assert (inst.n, inst.p) == (n, p) and np.all(inst.capacity == cap)
@@ -224,8 +238,14 @@ def test_known_values(bench: Path) -> None:
     assert uncap["capa"] == 17156454.47830  # the .opt file's more precise value wins
 
     sjc = read_sjc_best(bench / "sjc-cpmp")
-    assert sjc == {"SJC1": 17288.99, "SJC2": 33270.94, "SJC3a": 45335.16, "SJC3b": 40635.90,
-                   "SJC4a": 61925.51, "SJC4b": 52458.02}
+    assert sjc == {
+        "SJC1": 17288.99,
+        "SJC2": 33270.94,
+        "SJC3a": 45335.16,
+        "SJC3b": 40635.90,
+        "SJC4a": 61925.51,
+        "SJC4b": 52458.02,
+    }
 
 
 def test_capopt_key() -> None:
@@ -234,8 +254,23 @@ def test_capopt_key() -> None:
     assert capopt_key("capc", 5750.5) == "capc-5750.5"
 
 
-UFL_OPT = ["cap71", "cap72", "cap73", "cap74", "cap101", "cap102", "cap103", "cap104",
-           "cap131", "cap132", "cap133", "cap134", "capa", "capb", "capc"]
+UFL_OPT = [
+    "cap71",
+    "cap72",
+    "cap73",
+    "cap74",
+    "cap101",
+    "cap102",
+    "cap103",
+    "cap104",
+    "cap131",
+    "cap132",
+    "cap133",
+    "cap134",
+    "capa",
+    "capb",
+    "capc",
+]
 
 
 @pytest.mark.parametrize("name", UFL_OPT)
@@ -268,8 +303,7 @@ PMED_OK = " 3 3 1\n 1 2 4\n 2 3 5\n 1 3 7\n"
         (" 3 3 1\n 1 2 4\n x 2\n 1 3 7\n", 3, "expected 3 integers 'i j cost', got 'x 2'"),
         (" 3 3 1\n 1 2 4\n 2 3 5.5\n 1 3 7\n", 3, "expected 3 integers 'i j cost', got '2 3 5.5'"),
         (" 3 3 1\n 1 2 4\n 2 3 5\n", 3, "expected 3 edge lines after the header, found 2"),
-        (PMED_OK + " 1 2 9\n", 5,
-         "expected 3 edge lines after the header (header 'n m p' = '3 3 1'), found more"),
+        (PMED_OK + " 1 2 9\n", 5, "expected 3 edge lines after the header (header 'n m p' = '3 3 1'), found more"),
         (" 3 3 1\n 1 2 4\n 2 4 5\n 1 3 7\n", 3, "vertex 4 out of range: expected 1..3"),
         (" 3 3 1\n 1 2 4\n 0 3 5\n 1 3 7\n", 3, "vertex 0 out of range: expected 1..3"),
         (" 3 3 1\n 1 2 4\n 2 3 -5\n 1 3 7\n", 3, "expected a non-negative edge cost, got -5"),
@@ -323,19 +357,22 @@ def test_cap_small_file_and_wrapping(tmp_path: Path) -> None:
         ("", 1, "expected the header 'm n' (warehouses, customers), found an empty file"),
         ("2 x\n", 1, "expected the header 'm n' as 2 integers, got '2 x'"),
         ("0 2\n", 1, "expected m >= 1 warehouses and n >= 1 customers"),
-        (CAP_OK.replace(" 3. 4.\n", " 3.\n"), 7,
-         "expected 10 values after the header, found 9: the file ends before the cost of serving customer 2 "
-         "from warehouse 2"),
+        (
+            CAP_OK.replace(" 3. 4.\n", " 3.\n"),
+            7,
+            "expected 10 values after the header, found 9: the file ends before the cost of serving customer 2 "
+            "from warehouse 2",
+        ),
         (CAP_OK + " 9\n", 8, "expected 10 values after the header, found more: '9' is extra"),
-        (CAP_OK.replace(" 1. 2.", " 1. x"), 5, "expected a number for the cost of serving customer 1 from "
-         "warehouse 2, got 'x'"),
-        (CAP_OK.replace(" 7\n", " -7\n"), 6,
-         "expected a non-negative value for the demand of customer 2, got '-7'"),
-        (CAP_OK.replace(" 100 20.", " 100 nan"), 3,
-         "expected a number for the fixed cost of warehouse 2, got 'nan'"),
+        (
+            CAP_OK.replace(" 1. 2.", " 1. x"),
+            5,
+            "expected a number for the cost of serving customer 1 from warehouse 2, got 'x'",
+        ),
+        (CAP_OK.replace(" 7\n", " -7\n"), 6, "expected a non-negative value for the demand of customer 2, got '-7'"),
+        (CAP_OK.replace(" 100 20.", " 100 nan"), 3, "expected a number for the fixed cost of warehouse 2, got 'nan'"),
         (CAP_OK.replace(" 100 20.", " capacity 20."), 3, "pass capacity=..."),
-        (CAP_OK.replace(" 5\n", " capacity\n"), 4,
-         "expected a number for the demand of customer 1, got 'capacity'"),
+        (CAP_OK.replace(" 5\n", " capacity\n"), 4, "expected a number for the demand of customer 1, got 'capacity'"),
     ],
 )
 def test_cap_malformed(tmp_path: Path, content: str, line: int, expected: str) -> None:
@@ -351,8 +388,7 @@ def test_cap_malformed(tmp_path: Path, content: str, line: int, expected: str) -
         ("2\r\n", 1, "expected the header 'n p' (2 integers), got '2'"),
         ("2 3\r\n", 1, "expected n >= 1 and 1 <= p <= n"),
         ("2 1\r\n  1 2 720 5\r\n  3 4 720\r\n", 3, "expected 4 numbers 'x y capacity demand', got '3 4 720'"),
-        ("2 1\r\n  1 2 720 5\r\n  3 4 720 a\r\n", 3,
-         "expected 4 numbers 'x y capacity demand', got '3 4 720 a'"),
+        ("2 1\r\n  1 2 720 5\r\n  3 4 720 a\r\n", 3, "expected 4 numbers 'x y capacity demand', got '3 4 720 a'"),
         ("2 1\r\n  1 2 720 5\r\n  3 4 720 -1\r\n", 3, "expected a non-negative demand, got -1"),
         ("2 1\r\n  1 2 720 5\r\n", 2, "expected 2 node lines after the header, found 1"),
     ],
@@ -423,12 +459,13 @@ def _mutations(text: str, rng: random.Random, count: int) -> list[str]:
         if kind == 0:
             out.append(text[: rng.randrange(len(text))])  # truncate anywhere
         elif kind == 1:
-            out.append(" ".join(toks[:k] + toks[k + 1:]))  # drop a token
+            out.append(" ".join(toks[:k] + toks[k + 1 :]))  # drop a token
         elif kind == 2:
-            out.append(" ".join(toks[:k] + [rng.choice(["x", "-1", "1e999", "0", "99999", "2.5", "", "\n"])]
-                                + toks[k + 1:]))
+            out.append(
+                " ".join(toks[:k] + [rng.choice(["x", "-1", "1e999", "0", "99999", "2.5", "", "\n"])] + toks[k + 1 :])
+            )
         elif kind == 3:
-            out.append(" ".join(toks[:k] + [toks[k], toks[k]] + toks[k + 1:]))  # duplicate a token
+            out.append(" ".join(toks[:k] + [toks[k], toks[k]] + toks[k + 1 :]))  # duplicate a token
         else:
             out.append(text.replace("\n", rng.choice(["\r\n", "\r", "\n\n", " "]), rng.randrange(1, 4)))
     return out
@@ -440,9 +477,15 @@ def test_corrupted_files_raise_only_input_error(tmp_path: Path) -> None:
     cpmp = "3 1\r\n  1 2 720 5\r\n  3 4 720 6\r\n  5 6 720 7\r\n"
     mclp = "3\t9999\tp\tS\r\n1\t2\t3\t\r\n4\t5\t6\t\r\n7\t8\t9\t"
     opt = "0 1 1 0 12.5\n"
-    cases = [(read_pmed, pmed), (read_cap, CAP_OK), (read_sjc_cpmp, cpmp), (read_sjc_mclp, mclp),
-             (read_ufllib_solution, opt), (read_pmed_opt, "Data file\npmed1 5819\npmed2 4093\n"),
-             (read_capopt, "Data file\ncap41 1.5\ncapa 3 (capacity 8000)\n  2 (capacity 9000)\n")]
+    cases = [
+        (read_pmed, pmed),
+        (read_cap, CAP_OK),
+        (read_sjc_cpmp, cpmp),
+        (read_sjc_mclp, mclp),
+        (read_ufllib_solution, opt),
+        (read_pmed_opt, "Data file\npmed1 5819\npmed2 4093\n"),
+        (read_capopt, "Data file\ncap41 1.5\ncapa 3 (capacity 8000)\n  2 (capacity 9000)\n"),
+    ]
     for reader, text in cases:
         for i, bad in enumerate(_mutations(text, rng, 60)):
             path = write(tmp_path, f"m{i}.txt", bad)

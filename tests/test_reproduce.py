@@ -55,8 +55,21 @@ def test_pmed1_to_10_reproduce_the_published_optimum_exactly(bench: Path, k: int
     assert row.verdict == "match" and not row.failure
 
 
-CAPACITATED = ["cap41", "cap42", "cap43", "cap44", "cap51", "cap61", "cap62", "cap63", "cap64", "cap71", "cap72",
-               "cap73", "cap74"]
+CAPACITATED = [
+    "cap41",
+    "cap42",
+    "cap43",
+    "cap44",
+    "cap51",
+    "cap61",
+    "cap62",
+    "cap63",
+    "cap64",
+    "cap71",
+    "cap72",
+    "cap73",
+    "cap74",
+]
 
 
 @pytest.mark.parametrize("name", CAPACITATED)
@@ -154,8 +167,9 @@ def pmed_folder(tmp_path: Path, published: float | None = None) -> tuple[Path, f
 
 def test_tiny_pmedian_matches_brute_force_through_the_cli(tmp_path: Path, capsys) -> None:
     folder, optimum = pmed_folder(tmp_path)
-    code = cli_main(["reproduce", "orlib-pmed", "--instances", "pmed1", "--data", str(folder),
-                     "--out", str(tmp_path / "out")])
+    code = cli_main(
+        ["reproduce", "orlib-pmed", "--instances", "pmed1", "--data", str(folder), "--out", str(tmp_path / "out")]
+    )
     assert code == 0
     text = capsys.readouterr().out
     assert "match" in text and "1 reproduced and proven optimal" in text
@@ -195,8 +209,15 @@ def cap_instance(capacitated_tight: bool = True) -> CapInstance:
     demand = rng.integers(5, 15, n).astype(float)
     per_unit = rng.integers(1, 20, (m, n)).astype(float)
     capacity = np.array([25.0, 30.0, 20.0, 40.0]) if capacitated_tight else np.full(m, 1e4)
-    return CapInstance(name="tiny", m=m, n=n, capacity=capacity, fixed_cost=np.array([60.0, 45.0, 70.0, 90.0]),
-                       demand=demand, cost=per_unit * demand[None, :])
+    return CapInstance(
+        name="tiny",
+        m=m,
+        n=n,
+        capacity=capacity,
+        fixed_cost=np.array([60.0, 45.0, 70.0, 90.0]),
+        demand=demand,
+        cost=per_unit * demand[None, :],
+    )
 
 
 def brute_cflp(inst: CapInstance, capacitated: bool) -> float:
@@ -214,8 +235,15 @@ def brute_cflp(inst: CapInstance, capacitated: bool) -> float:
             k_, n = len(o), inst.n
             a_eq = np.kron(np.ones(k_), np.eye(n))
             a_ub = np.kron(np.eye(k_), inst.demand[None, :])
-            lp = linprog(inst.cost[o].ravel(), A_ub=a_ub, b_ub=inst.capacity[o], A_eq=a_eq, b_eq=np.ones(n),
-                         bounds=(0, 1), method="highs")
+            lp = linprog(
+                inst.cost[o].ravel(),
+                A_ub=a_ub,
+                b_ub=inst.capacity[o],
+                A_eq=a_eq,
+                b_eq=np.ones(n),
+                bounds=(0, 1),
+                method="highs",
+            )
             if lp.status == 0:
                 best = min(best, fixed + lp.fun)
     return float(best)
@@ -282,8 +310,9 @@ def test_zero_demand_is_refused_rather_than_dropped() -> None:
     inst = cap_instance()
     demand = inst.demand.copy()
     demand[2] = 0
-    zero = CapInstance(name="z", m=inst.m, n=inst.n, capacity=inst.capacity, fixed_cost=inst.fixed_cost,
-                       demand=demand, cost=inst.cost)
+    zero = CapInstance(
+        name="z", m=inst.m, n=inst.n, capacity=inst.capacity, fixed_cost=inst.fixed_cost, demand=demand, cost=inst.cost
+    )
     with pytest.raises(InputError, match="customer 3 has demand 0"):
         models.cflp_model(zero, capacitated=True)
 
@@ -295,14 +324,17 @@ def case(published: float | None, maximize: bool = False) -> Case:
     return Case("orlib-cap", "x", Path("x"), "mclp" if maximize else "cap", published, 1e-3)
 
 
-@pytest.mark.parametrize("status, ours, bound, verdict, failure", [
-    (Status.OPTIMAL, 100.0005, 100.0, "match", ""),
-    (Status.FEASIBLE, 100.0, 90.0, "match, not proven", ""),
-    (Status.FEASIBLE, 120.0, 90.0, "above published, not proven", ""),
-    (Status.FEASIBLE, 99.0, 90.0, "MISMATCH: better", "mismatch"),
-    (Status.FEASIBLE, 120.0, 101.0, "MISMATCH: the proven bound", "mismatch"),
-    (Status.OPTIMAL, 100.01, 100.0, "MISMATCH: proven optimal", "mismatch"),
-])
+@pytest.mark.parametrize(
+    "status, ours, bound, verdict, failure",
+    [
+        (Status.OPTIMAL, 100.0005, 100.0, "match", ""),
+        (Status.FEASIBLE, 100.0, 90.0, "match, not proven", ""),
+        (Status.FEASIBLE, 120.0, 90.0, "above published, not proven", ""),
+        (Status.FEASIBLE, 99.0, 90.0, "MISMATCH: better", "mismatch"),
+        (Status.FEASIBLE, 120.0, 101.0, "MISMATCH: the proven bound", "mismatch"),
+        (Status.OPTIMAL, 100.01, 100.0, "MISMATCH: proven optimal", "mismatch"),
+    ],
+)
 def test_verdicts(status, ours, bound, verdict, failure) -> None:
     text, kind = runner._verdict(case(100.0), status, ours, bound)
     assert text.startswith(verdict) and kind == failure
@@ -333,17 +365,22 @@ def test_missing_instance_file(tmp_path: Path, capsys) -> None:
     assert code == 2 and "pmed2.txt" in err and "instance file not found" in err
 
 
-@pytest.mark.parametrize("content, line, words", [
-    ("6 9\n1 2 3\n", 1, "expected the header 'n m p'"),
-    ("3 2 1\n1 2 3\n2 x 4\n", 3, "expected 3 integers 'i j cost'"),
-    ("3 3 1\n1 2 3\n2 3 4\n", 3, "expected 3 edge lines"),
-])
-def test_malformed_instance_file_names_file_and_line(tmp_path: Path, capsys, content: str, line: int,
-                                                     words: str) -> None:
+@pytest.mark.parametrize(
+    "content, line, words",
+    [
+        ("6 9\n1 2 3\n", 1, "expected the header 'n m p'"),
+        ("3 2 1\n1 2 3\n2 x 4\n", 3, "expected 3 integers 'i j cost'"),
+        ("3 3 1\n1 2 3\n2 3 4\n", 3, "expected 3 edge lines"),
+    ],
+)
+def test_malformed_instance_file_names_file_and_line(
+    tmp_path: Path, capsys, content: str, line: int, words: str
+) -> None:
     (tmp_path / "pmedopt.txt").write_text("pmed1 5819\n")
     (tmp_path / "pmed1.txt").write_text(content)
-    code, err = reproduce_cli(capsys, "orlib-pmed", "--instances", "pmed1", "--data", str(tmp_path),
-                              "--out", str(tmp_path / "out"))
+    code, err = reproduce_cli(
+        capsys, "orlib-pmed", "--instances", "pmed1", "--data", str(tmp_path), "--out", str(tmp_path / "out")
+    )
     assert code == 2, err
     assert f"pmed1.txt, line {line}: " in err and words in err
     assert not (tmp_path / "out").exists()

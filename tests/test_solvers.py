@@ -25,16 +25,21 @@ SOLVERS = available_solvers()
 
 def problem(c, rows, row_lower, row_upper, col_lower, col_upper, integer, **kwargs) -> MilpProblem:
     n = len(c)
-    return MilpProblem(c=np.array(c, float), A=sp.csr_array(np.array(rows, float).reshape(-1, n)),
-                       row_lower=np.array(row_lower, float), row_upper=np.array(row_upper, float),
-                       col_lower=np.array(col_lower, float), col_upper=np.array(col_upper, float),
-                       integrality=np.array(integer, bool), **kwargs)
+    return MilpProblem(
+        c=np.array(c, float),
+        A=sp.csr_array(np.array(rows, float).reshape(-1, n)),
+        row_lower=np.array(row_lower, float),
+        row_upper=np.array(row_upper, float),
+        col_lower=np.array(col_lower, float),
+        col_upper=np.array(col_upper, float),
+        integrality=np.array(integer, bool),
+        **kwargs,
+    )
 
 
 def knapsack() -> MilpProblem:
     """max 10a + 13b + 7c + 8d + 4e, weights 3 4 2 3 1 <= 7, binary: b + c + e = 24 is the only best."""
-    return problem([10, 13, 7, 8, 4], [[3, 4, 2, 3, 1]], [-INF], [7], [0] * 5, [1] * 5, [True] * 5,
-                   maximize=True)
+    return problem([10, 13, 7, 8, 4], [[3, 4, 2, 3, 1]], [-INF], [7], [0] * 5, [1] * 5, [True] * 5, maximize=True)
 
 
 def equality_problem(integer: bool) -> MilpProblem:
@@ -43,8 +48,16 @@ def equality_problem(integer: bool) -> MilpProblem:
     On the row x + y = 3 the objective is x - z + 4.5, and x >= 1 (from y - x <= 1), z <= 4 and
     x + z <= 5 make (1, 2, 4) the only optimum, objective 1.5.
     """
-    return problem([2, 1, -1], [[1, 1, 0], [-1, 1, 0], [1, 0, 1]], [3, -INF, 2], [3, 1, 5],
-                   [0, -INF, -INF], [INF, INF, 4], [integer] * 3, offset=1.5)
+    return problem(
+        [2, 1, -1],
+        [[1, 1, 0], [-1, 1, 0], [1, 0, 1]],
+        [3, -INF, 2],
+        [3, 1, 5],
+        [0, -INF, -INF],
+        [INF, INF, 4],
+        [integer] * 3,
+        offset=1.5,
+    )
 
 
 def multi_knapsack(n: int = 400, m: int = 15, seed: int = 7) -> MilpProblem:
@@ -52,9 +65,16 @@ def multi_knapsack(n: int = 400, m: int = 15, seed: int = 7) -> MilpProblem:
     rng = np.random.default_rng(seed)
     weights = rng.integers(10, 1000, size=(m, n)).astype(float)
     profit = weights.mean(axis=0) + rng.integers(0, 100, size=n)
-    return MilpProblem(c=profit, A=sp.csr_array(weights), row_lower=np.full(m, -INF),
-                       row_upper=weights.sum(axis=1) / 2, col_lower=np.zeros(n), col_upper=np.ones(n),
-                       integrality=np.ones(n, bool), maximize=True)
+    return MilpProblem(
+        c=profit,
+        A=sp.csr_array(weights),
+        row_lower=np.full(m, -INF),
+        row_upper=weights.sum(axis=1) / 2,
+        col_lower=np.zeros(n),
+        col_upper=np.ones(n),
+        integrality=np.ones(n, bool),
+        maximize=True,
+    )
 
 
 def market_split(m: int = 5, seed: int = 3) -> tuple[MilpProblem, np.ndarray]:
@@ -66,8 +86,15 @@ def market_split(m: int = 5, seed: int = 3) -> tuple[MilpProblem, np.ndarray]:
     plan = (rng.random(n) < 0.5).astype(float)
     demand = weights @ plan
     cost = rng.integers(1, 10, size=n).astype(float)
-    return MilpProblem(c=cost, A=sp.csr_array(weights), row_lower=demand, row_upper=demand,
-                       col_lower=np.zeros(n), col_upper=np.ones(n), integrality=np.ones(n, bool)), plan
+    return MilpProblem(
+        c=cost,
+        A=sp.csr_array(weights),
+        row_lower=demand,
+        row_upper=demand,
+        col_lower=np.zeros(n),
+        col_upper=np.ones(n),
+        integrality=np.ones(n, bool),
+    ), plan
 
 
 def max_coverage(sites: int = 60, points: int = 150, seed: int = 11) -> MilpProblem:
@@ -80,14 +107,24 @@ def max_coverage(sites: int = 60, points: int = 150, seed: int = 11) -> MilpProb
     reach = np.linalg.norm(point_xy[:, None, :] - site_xy[None, :, :], axis=2) <= 0.18
     weight = rng.integers(1, 20, size=points).astype(float)
     cost = rng.integers(5, 15, size=sites).astype(float)
-    A = sp.vstack([sp.hstack([-sp.csr_array(reach.astype(float)), sp.eye_array(points)]),
-                   sp.hstack([sp.csr_array(cost[None, :]), sp.csr_array((1, points))])]).tocsr()
+    A = sp.vstack(
+        [
+            sp.hstack([-sp.csr_array(reach.astype(float)), sp.eye_array(points)]),
+            sp.hstack([sp.csr_array(cost[None, :]), sp.csr_array((1, points))]),
+        ]
+    ).tocsr()
     n = sites + points
-    return MilpProblem(c=np.concatenate([np.zeros(sites), weight]), A=A,
-                       row_lower=np.full(points + 1, -INF),
-                       row_upper=np.concatenate([np.zeros(points), [0.15 * cost.sum()]]),
-                       col_lower=np.zeros(n), col_upper=np.ones(n), integrality=np.ones(n, bool),
-                       maximize=True, offset=1.0)
+    return MilpProblem(
+        c=np.concatenate([np.zeros(sites), weight]),
+        A=A,
+        row_lower=np.full(points + 1, -INF),
+        row_upper=np.concatenate([np.zeros(points), [0.15 * cost.sum()]]),
+        col_lower=np.zeros(n),
+        col_upper=np.ones(n),
+        integrality=np.ones(n, bool),
+        maximize=True,
+        offset=1.0,
+    )
 
 
 def assert_optimal(result, expected_objective: float, expected_x=None) -> None:
@@ -101,6 +138,7 @@ def assert_optimal(result, expected_objective: float, expected_x=None) -> None:
 
 # --- registry ---------------------------------------------------------------------------------------
 
+
 def test_registry_order_and_default():
     assert SOLVER_NAMES == ("highs", "cbc", "ortools", "ortools-cpsat")
     assert SOLVERS == [name for name in SOLVER_NAMES if name in SOLVERS]
@@ -108,7 +146,8 @@ def test_registry_order_and_default():
     solver = get_solver(" HiGHS ")
     assert solver.name == "highs" and solver.version().count(".") == 2
     assert {name: get_solver(name).integer_only for name in SOLVERS} == {
-        name: name == "ortools-cpsat" for name in SOLVERS}
+        name: name == "ortools-cpsat" for name in SOLVERS
+    }
 
 
 def test_unknown_solver_names_the_choices():
@@ -126,18 +165,28 @@ def test_uninstalled_solver_is_refused(monkeypatch):
 
 # --- validation -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("change, complaint", [
-    ({"c": [1.0, 2.0]}, "A has shape"),
-    ({"row_upper": [1.0, 2.0]}, "row_upper has length 2"),
-    ({"integrality": [True, False]}, "integrality"),
-    ({"col_lower": [0, np.nan, 0]}, "NaN"),
-    ({"col_lower": [0, INF, 0]}, r"col_lower contains \+inf"),
-    ({"A": np.ones((1, 3))}, "scipy.sparse"),
-])
+
+@pytest.mark.parametrize(
+    "change, complaint",
+    [
+        ({"c": [1.0, 2.0]}, "A has shape"),
+        ({"row_upper": [1.0, 2.0]}, "row_upper has length 2"),
+        ({"integrality": [True, False]}, "integrality"),
+        ({"col_lower": [0, np.nan, 0]}, "NaN"),
+        ({"col_lower": [0, INF, 0]}, r"col_lower contains \+inf"),
+        ({"A": np.ones((1, 3))}, "scipy.sparse"),
+    ],
+)
 def test_problem_validation(change, complaint):
-    fields = {"c": [1.0, 1.0, 1.0], "A": sp.csr_array(np.ones((1, 3))), "row_lower": [-INF],
-              "row_upper": [1.0], "col_lower": [0.0] * 3, "col_upper": [1.0] * 3,
-              "integrality": [True] * 3}
+    fields = {
+        "c": [1.0, 1.0, 1.0],
+        "A": sp.csr_array(np.ones((1, 3))),
+        "row_lower": [-INF],
+        "row_upper": [1.0],
+        "col_lower": [0.0] * 3,
+        "col_upper": [1.0] * 3,
+        "integrality": [True] * 3,
+    }
     fields.update(change)
     with pytest.raises(ValueError, match=complaint):
         MilpProblem(**fields)
@@ -165,11 +214,20 @@ def test_relative_gap_formula():
 
 # --- MPS writer -------------------------------------------------------------------------------------
 
+
 def test_mps_round_trips_through_highs(tmp_path):
     highspy = pytest.importorskip("highspy")
-    p = problem([1, -2, 3, 0], [[1, 0, 2, 0], [0, 1, 1, 0], [1, 1, 1, 1], [0, 0, 0, 5]],
-                [-INF, 1, 2, -INF], [4, 1, 6, INF], [0, -INF, -2, 1], [INF, 3, -1, 1],
-                [True, False, True, True], maximize=True, offset=7)
+    p = problem(
+        [1, -2, 3, 0],
+        [[1, 0, 2, 0], [0, 1, 1, 0], [1, 1, 1, 1], [0, 0, 0, 5]],
+        [-INF, 1, 2, -INF],
+        [4, 1, 6, INF],
+        [0, -INF, -2, 1],
+        [INF, 3, -1, 1],
+        [True, False, True, True],
+        maximize=True,
+        offset=7,
+    )
     path = tmp_path / "p.mps"
     write_mps(p, path)
     h = highspy.Highs()
@@ -195,6 +253,7 @@ def test_mps_refuses_crossed_bounds(tmp_path):
 
 # --- every installed solver -------------------------------------------------------------------------
 
+
 @pytest.fixture(params=SOLVERS)
 def solver(request):
     return get_solver(request.param)
@@ -208,8 +267,9 @@ def test_knapsack(solver):
 
 def test_max_sense_with_offset(solver):
     # max 3x + 2y + 10 with x + y <= 4, x <= 2 (integers >= 0): x = 2, y = 2, objective 20.
-    p = problem([3, 2], [[1, 1], [1, 0]], [-INF, -INF], [4, 2], [0, 0], [INF, INF], [True, True],
-                maximize=True, offset=10)
+    p = problem(
+        [3, 2], [[1, 1], [1, 0]], [-INF, -INF], [4, 2], [0, 0], [INF, INF], [True, True], maximize=True, offset=10
+    )
     assert_optimal(solver.solve(p), 20.0, [2, 2])
 
 
@@ -283,8 +343,15 @@ def test_lp_stopped_early_keeps_only_a_feasible_point(solver):
     rng = np.random.default_rng(0)
     m, n, k = 1500, 2000, 12000
     A = sp.csr_array((rng.random(k), (rng.integers(0, m, k), rng.integers(0, n, k))), shape=(m, n))
-    p = MilpProblem(c=-rng.random(n), A=A, row_lower=np.full(m, -INF), row_upper=rng.random(m) * 5 + 1,
-                    col_lower=np.zeros(n), col_upper=np.full(n, 10.0), integrality=np.zeros(n, bool))
+    p = MilpProblem(
+        c=-rng.random(n),
+        A=A,
+        row_lower=np.full(m, -INF),
+        row_upper=rng.random(m) * 5 + 1,
+        col_lower=np.zeros(n),
+        col_upper=np.full(n, 10.0),
+        integrality=np.zeros(n, bool),
+    )
     result = solver.solve(p, SolveOptions(time_limit_s=0.05))
     if solver.integer_only:
         assert result.status is Status.ERROR

@@ -19,8 +19,14 @@ OPTIONS = [option("B1", "buy", 100), option("B2", "renovate", 60)]
 
 
 def baseline(tmp_path):
-    return make_scenario(tmp_path / "csv", communities=COMMUNITIES, buildings=BUILDINGS, options=OPTIONS,
-                         services={"elderly_care": ELDERLY}, budget={"capex": 100})
+    return make_scenario(
+        tmp_path / "csv",
+        communities=COMMUNITIES,
+        buildings=BUILDINGS,
+        options=OPTIONS,
+        services={"elderly_care": ELDERLY},
+        budget={"capex": 100},
+    )
 
 
 def rewrite(path, **tables):
@@ -34,12 +40,20 @@ def test_excel_geojson_and_inline_tables_load_the_same(tmp_path):
     path = baseline(tmp_path / "other")
     folder = path.parent
     pd.DataFrame(BUILDINGS).to_excel(folder / "buildings.xlsx", sheet_name="楼", index=False)
-    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [c["x"], c["y"]]},
-                 "properties": {k: v for k, v in c.items() if k not in ("x", "y")}} for c in COMMUNITIES]
-    (folder / "communities.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}),
-                                                encoding="utf-8")
-    rewrite(path, communities="communities.geojson", buildings={"path": "buildings.xlsx", "sheet": "楼"},
-            options=OPTIONS)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [c["x"], c["y"]]},
+            "properties": {k: v for k, v in c.items() if k not in ("x", "y")},
+        }
+        for c in COMMUNITIES
+    ]
+    (folder / "communities.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+    )
+    rewrite(
+        path, communities="communities.geojson", buildings={"path": "buildings.xlsx", "sheet": "楼"}, options=OPTIONS
+    )
     other = load_scenario(path)
     pd.testing.assert_frame_equal(other.communities[reference.communities.columns], reference.communities)
     pd.testing.assert_frame_equal(other.buildings, reference.buildings)
@@ -62,9 +76,15 @@ def test_lonlat_distances_are_great_circle_metres(tmp_path, radius, covered):
     # 0.005° of longitude at 39.9° N is 0.005 × 111,195 m × cos(39.9°) ≈ 426.6 m.
     comms = [{**community("C1", 116.400, 100), "y": 39.9}]
     blds = [{**building("B1", 116.405), "y": 39.9}]
-    path = make_scenario(tmp_path, communities=comms, buildings=blds, options=[option("B1", "renovate", 1)],
-                         services={"elderly_care": {**ELDERLY, "radius_m": radius}}, budget={"capex": 10},
-                         crs="lonlat")
+    path = make_scenario(
+        tmp_path,
+        communities=comms,
+        buildings=blds,
+        options=[option("B1", "renovate", 1)],
+        services={"elderly_care": {**ELDERLY, "radius_m": radius}},
+        budget={"capex": 10},
+        crs="lonlat",
+    )
     result = pipeline.run(load_scenario(path))
     assert result.evaluation.objective == pytest.approx(100 if covered else 0)
     if covered:

@@ -22,7 +22,9 @@ def scenario(tmp_path):
         communities=[community("C1", 0, 100), community("C2", 2000, 60)],
         buildings=[building("B1", 0, 400), building("B2", 2000, 400)],
         options=[option("B1", "buy", 100), option("B1", "rent", 10, 20), option("B2", "renovate", 60)],
-        services={"elderly_care": ELDERLY, "meals": MEALS}, budget={"capex": 150, "annual": 10})
+        services={"elderly_care": ELDERLY, "meals": MEALS},
+        budget={"capex": 150, "annual": 10},
+    )
     return load_scenario(path)
 
 
@@ -45,8 +47,9 @@ def test_a_valid_plan_has_no_violations_and_its_coverage_is_recomputed(scenario,
 
 
 def test_over_the_one_off_budget(scenario, demand):
-    found = violations(scenario, demand, Selection("B1", "buy", ("elderly_care",)),
-                       Selection("B2", "renovate", ("elderly_care",)))
+    found = violations(
+        scenario, demand, Selection("B1", "buy", ("elderly_care",)), Selection("B2", "renovate", ("elderly_care",))
+    )
     assert any("one-off cost 160 元 exceeds the budget 150 元" in v for v in found), found
 
 
@@ -56,8 +59,7 @@ def test_over_the_yearly_budget(scenario, demand):
 
 
 def test_two_modes_on_one_building(scenario, demand):
-    found = violations(scenario, demand, Selection("B1", "buy", ("elderly_care",)),
-                       Selection("B1", "rent", ("meals",)))
+    found = violations(scenario, demand, Selection("B1", "buy", ("elderly_care",)), Selection("B1", "rent", ("meals",)))
     assert any("building B1 is acquired 2 times (modes buy, rent)" in v for v in found), found
 
 

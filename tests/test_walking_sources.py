@@ -13,17 +13,26 @@ from siting.scenario.load import load_scenario
 def base(tmp_path, walking):
     # C1 at x=0 and C2 at x=1000; B1 at x=0 reaches C1 only by straight line (radius 500).
     return make_scenario(
-        tmp_path, communities=[community("C1", 0, 100), community("C2", 1000, 60)],
+        tmp_path,
+        communities=[community("C1", 0, 100), community("C2", 1000, 60)],
         buildings=[building("B1", 0), building("B2", 1000)],
         options=[option("B1", "renovate", 10), option("B2", "renovate", 10)],
-        services={"elderly_care": ELDERLY}, budget={"capex": 10}, walking=walking)
+        services={"elderly_care": ELDERLY},
+        budget={"capex": 10},
+        walking=walking,
+    )
 
 
 def test_od_table_distances_are_used_as_given(tmp_path):
     # The OD table says B2 is 400 m from both communities (a footbridge), B1 is 2 km from C1: B2 wins (160).
-    write_csv(tmp_path / "od.csv", [
-        {"community": "C1", "building": "B1", "walk_m": 2000}, {"community": "C1", "building": "B2", "walk_m": 400},
-        {"community": "C2", "building": "B2", "walk_m": 0}])
+    write_csv(
+        tmp_path / "od.csv",
+        [
+            {"community": "C1", "building": "B1", "walk_m": 2000},
+            {"community": "C1", "building": "B2", "walk_m": 400},
+            {"community": "C2", "building": "B2", "walk_m": 0},
+        ],
+    )
     result = pipeline.run(load_scenario(base(tmp_path, {"od_table": "od.csv"})))
     assert [s.building for s in result.solution.plan.selected] == ["B2"]
     assert result.evaluation.objective == pytest.approx(160)
@@ -33,9 +42,14 @@ def test_od_table_distances_are_used_as_given(tmp_path):
 
 def test_od_table_in_minutes_uses_the_walking_speed(tmp_path):
     # 6 minutes at 4.7 km/h = 470 m ≤ 500 m; 7 minutes = 548 m > 500 m.
-    write_csv(tmp_path / "od.csv", [
-        {"community": "C1", "building": "B1", "walk_min": 0}, {"community": "C1", "building": "B2", "walk_min": 7},
-        {"community": "C2", "building": "B1", "walk_min": 6}])
+    write_csv(
+        tmp_path / "od.csv",
+        [
+            {"community": "C1", "building": "B1", "walk_min": 0},
+            {"community": "C1", "building": "B2", "walk_min": 7},
+            {"community": "C2", "building": "B1", "walk_min": 6},
+        ],
+    )
     result = pipeline.run(load_scenario(base(tmp_path, {"od_table": "od.csv", "speed_kmh": 4.7})))
     assert [s.building for s in result.solution.plan.selected] == ["B1"]
     assert result.evaluation.objective == pytest.approx(160)  # B1 covers C1 (at 0) and C2 (470 m)
@@ -44,8 +58,15 @@ def test_od_table_in_minutes_uses_the_walking_speed(tmp_path):
 def test_network_detour_puts_a_building_out_of_reach(tmp_path):
     # A river between x=0 and x=1000 with one bridge far north: C2 is 1000 m from B1 in a straight line but
     # 1000 + 2 × 2000 = 5000 m on foot; every community reaches only the building next to it.
-    write_csv(tmp_path / "nodes.csv", [{"id": "a", "x": 0, "y": 0}, {"id": "b", "x": 0, "y": 2000},
-                                       {"id": "c", "x": 1000, "y": 2000}, {"id": "d", "x": 1000, "y": 0}])
+    write_csv(
+        tmp_path / "nodes.csv",
+        [
+            {"id": "a", "x": 0, "y": 0},
+            {"id": "b", "x": 0, "y": 2000},
+            {"id": "c", "x": 1000, "y": 2000},
+            {"id": "d", "x": 1000, "y": 0},
+        ],
+    )
     write_csv(tmp_path / "edges.csv", [{"from": "a", "to": "b"}, {"from": "b", "to": "c"}, {"from": "c", "to": "d"}])
     path = base(tmp_path, {"network": {"nodes": "nodes.csv", "edges": "edges.csv"}})
     result = pipeline.run(load_scenario(path))

@@ -244,9 +244,7 @@ def make_buildings(rng: np.random.Generator, communities: list[dict]) -> tuple[l
     return buildings, modes_of
 
 
-def make_options(
-    rng: np.random.Generator, buildings: list[dict], modes_of: list[list[str]], costs: dict
-) -> list[dict]:
+def make_options(rng: np.random.Generator, buildings: list[dict], modes_of: list[list[str]], costs: dict) -> list[dict]:
     """Cost of each option: unit cost x floor area x uniform(1 - 15 %, 1 + 15 %), whole 元."""
     out = []
     for b, modes in zip(buildings, modes_of, strict=True):
@@ -266,6 +264,7 @@ def make_options(
 
 def anchor_community(rule: str, communities: list[dict]) -> dict:
     """The community an existing facility sits next to (see EXISTING_TYPES); ties go to the lower id."""
+
     def dist(c: dict) -> float:
         return float(np.hypot(c["x"] - CENTRE[0], c["y"] - CENTRE[1]))
 
@@ -292,24 +291,28 @@ def make_existing(rng: np.random.Generator, communities: list[dict], costs: dict
         xy = np.clip(xy, [50.0, 50.0], [WIDTH - 50.0, HEIGHT - 50.0])
         capacity = int(rng.integers(lo // 5, hi // 5 + 1)) * 5  # a multiple of 5
         annual = operation * area * factor * rng.uniform(1.0 - COST_NOISE, 1.0 + COST_NOISE)
-        rows.append({
-            "id": f"E{i + 1:02d}",
-            "name": f"{anchor['name']}{suffix.removeprefix('社区')}",  # 育才社区 + 日间照料中心
-            "x": int(round(xy[0])),
-            "y": int(round(xy[1])),
-            "services": ";".join(services),
-            "capacity": capacity,
-            "annual_cost": int(round(annual)),
-            "closable": "true" if closable else "false",
-            "asset": asset,
-        })
+        rows.append(
+            {
+                "id": f"E{i + 1:02d}",
+                "name": f"{anchor['name']}{suffix.removeprefix('社区')}",  # 育才社区 + 日间照料中心
+                "x": int(round(xy[0])),
+                "y": int(round(xy[1])),
+                "services": ";".join(services),
+                "capacity": capacity,
+                "annual_cost": int(round(annual)),
+                "closable": "true" if closable else "false",
+                "asset": asset,
+            }
+        )
     return rows
 
 
 def make_assets(rng: np.random.Generator) -> list[dict]:
     """Government assets (ASSET_TYPES), values rounded to 10,000 元; second stream, after make_existing."""
-    return [{"id": aid, "name": name, "value": int(round(rng.uniform(lo, hi) / 1e4)) * 10_000}
-            for aid, name, (lo, hi) in ASSET_TYPES]
+    return [
+        {"id": aid, "name": name, "value": int(round(rng.uniform(lo, hi) / 1e4)) * 10_000}
+        for aid, name, (lo, hi) in ASSET_TYPES
+    ]
 
 
 def add_swap_trades(
@@ -366,17 +369,13 @@ def write_csv(path: Path, rows: list[dict], columns: list[str]) -> None:
 
 def flow(value: dict) -> str:
     """One-line YAML flow mapping."""
-    return yaml.safe_dump(
-        value, default_flow_style=True, allow_unicode=True, sort_keys=False, width=10_000
-    ).strip()
+    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, sort_keys=False, width=10_000).strip()
 
 
 def scenario_yaml(services: dict) -> str:
     """The scenario file, written as text so that its comments survive."""
     keys = ["label", "population", "radius_m", "uptake", "min_area_m2", "weight", "area_per_unit_m2"]
-    service_lines = "\n".join(
-        f"  {name}: {flow({k: services[name][k] for k in keys})}" for name in DEMO_SERVICES
-    )
+    service_lines = "\n".join(f"  {name}: {flow({k: services[name][k] for k in keys})}" for name in DEMO_SERVICES)
     description = (
         "Synthetic district modelled on an old-town district of a second-tier pilot city "
         "(40 communities, 150 candidate buildings, 4 facilities already in service, 4 government assets "

@@ -40,8 +40,9 @@ def minutes_to_metres(minutes: float | np.ndarray, speed_kmh: float) -> float | 
     return float(metres) if metres.ndim == 0 else metres
 
 
-def read_checked(source: Any, columns: list[Column], *, base_dir: Path, label: str,
-                 sheet: str | None = None) -> tuple[pd.DataFrame, str]:
+def read_checked(
+    source: Any, columns: list[Column], *, base_dir: Path, label: str, sheet: str | None = None
+) -> tuple[pd.DataFrame, str]:
     """Read a table with `read_table` and check it with `check_columns`.
 
     Args:
@@ -82,7 +83,11 @@ def lookup_ids(values: pd.Series, known: pd.Index, *, where: str, field: str, wh
     missing = position < 0
     if missing.any():
         row = int(np.flatnonzero(missing)[0]) + 1
-        raise InputError(f"unknown {what} '{values.iloc[row - 1]}'; it is not in the {what} ids "
-                         f"({len(known)} known, e.g. {', '.join(map(str, known[:3]))})",
-                         file=where, row=row, field=field)
+        raise InputError(
+            f"unknown {what} '{values.iloc[row - 1]}'; it is not in the {what} ids "
+            f"({len(known)} known, e.g. {', '.join(map(str, known[:3]))})",
+            file=where,
+            row=row,
+            field=field,
+        )
     return position.astype(np.int64)

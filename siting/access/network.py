@@ -36,8 +36,7 @@ from siting.errors import InputError
 from siting.scenario.tables import Column
 
 NODE_COLUMNS = [Column("id", kind="id"), Column("x"), Column("y")]
-EDGE_COLUMNS = [Column("from", kind="text"), Column("to", kind="text"),
-                Column("length_m", required=False, min=0.0)]
+EDGE_COLUMNS = [Column("from", kind="text"), Column("to", kind="text"), Column("length_m", required=False, min=0.0)]
 CRS_CHOICES = ("planar", "lonlat")
 DEFAULT_MEMORY_MB = 256.0
 
@@ -78,9 +77,17 @@ class WalkNetwork:
         return len(self.edge_from)
 
     @classmethod
-    def from_arrays(cls, node_ids: Sequence, xy: np.ndarray, edge_from: np.ndarray, edge_to: np.ndarray,
-                    length_m: np.ndarray | None = None, *, crs: str = "planar",
-                    where: str = "") -> WalkNetwork:
+    def from_arrays(
+        cls,
+        node_ids: Sequence,
+        xy: np.ndarray,
+        edge_from: np.ndarray,
+        edge_to: np.ndarray,
+        length_m: np.ndarray | None = None,
+        *,
+        crs: str = "planar",
+        where: str = "",
+    ) -> WalkNetwork:
         """Build a network from arrays; repeated edges keep the shortest length, self-loops are dropped.
 
         Args:
@@ -114,14 +121,23 @@ class WalkNetwork:
         first = np.ones(len(lo), dtype=bool)
         first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
         lo, hi, length = lo[first], hi[first], length[first]
-        graph = sp.csr_matrix((np.concatenate([length, length]),
-                               (np.concatenate([lo, hi]), np.concatenate([hi, lo]))), shape=(n, n))
+        graph = sp.csr_matrix(
+            (np.concatenate([length, length]), (np.concatenate([lo, hi]), np.concatenate([hi, lo]))), shape=(n, n)
+        )
         return cls(np.asarray(node_ids, dtype=object), xy, lo, hi, length, graph, crs, where)
 
 
-def read_network(nodes_source: Any, edges_source: Any, *, base_dir: Path, crs: str = "planar",
-                 nodes_sheet: str | None = None, edges_sheet: str | None = None,
-                 nodes_label: str = "walking_nodes", edges_label: str = "walking_edges") -> WalkNetwork:
+def read_network(
+    nodes_source: Any,
+    edges_source: Any,
+    *,
+    base_dir: Path,
+    crs: str = "planar",
+    nodes_sheet: str | None = None,
+    edges_sheet: str | None = None,
+    nodes_label: str = "walking_nodes",
+    edges_label: str = "walking_edges",
+) -> WalkNetwork:
     """Read a walking network from a nodes table and an edges table (formats in the module docstring).
 
     Args:
@@ -141,17 +157,24 @@ def read_network(nodes_source: Any, edges_source: Any, *, base_dir: Path, crs: s
     """
     if crs not in CRS_CHOICES:
         raise ValueError(f"crs must be one of {CRS_CHOICES}, got {crs!r}")
-    nodes, nodes_where = read_checked(nodes_source, NODE_COLUMNS, base_dir=base_dir, label=nodes_label,
-                                      sheet=nodes_sheet)
+    nodes, nodes_where = read_checked(
+        nodes_source, NODE_COLUMNS, base_dir=base_dir, label=nodes_label, sheet=nodes_sheet
+    )
     xy = nodes[["x", "y"]].to_numpy(dtype=float)
     if crs == "lonlat":
         bad = np.abs(xy[:, 1]) > 90
         if bad.any():
             row = int(np.flatnonzero(bad)[0]) + 1
-            raise InputError(f"latitude {xy[row - 1, 1]:g} is beyond ±90°; with crs lonlat, x is the "
-                             "longitude and y the latitude in degrees", file=nodes_where, row=row, field="y")
-    edges, edges_where = read_checked(edges_source, EDGE_COLUMNS, base_dir=base_dir, label=edges_label,
-                                      sheet=edges_sheet)
+            raise InputError(
+                f"latitude {xy[row - 1, 1]:g} is beyond ±90°; with crs lonlat, x is the "
+                "longitude and y the latitude in degrees",
+                file=nodes_where,
+                row=row,
+                field="y",
+            )
+    edges, edges_where = read_checked(
+        edges_source, EDGE_COLUMNS, base_dir=base_dir, label=edges_label, sheet=edges_sheet
+    )
     node_ids = pd.Index(nodes["id"])
     u = lookup_ids(edges["from"], node_ids, where=edges_where, field="from", what="node")
     v = lookup_ids(edges["to"], node_ids, where=edges_where, field="to", what="node")
@@ -188,10 +211,18 @@ def snap_to_network(net: WalkNetwork, points: np.ndarray) -> tuple[np.ndarray, n
     return node, straight_distance(points, net.xy[node], "lonlat")
 
 
-def network_reach_pairs(net: WalkNetwork, origins_xy: np.ndarray, targets_xy: np.ndarray, radius_m: float, *,
-                        crs: str = "planar", snap_max_m: float | None = None,
-                        origin_ids: Sequence | None = None, target_ids: Sequence | None = None,
-                        memory_mb: float = DEFAULT_MEMORY_MB) -> ReachPairs:
+def network_reach_pairs(
+    net: WalkNetwork,
+    origins_xy: np.ndarray,
+    targets_xy: np.ndarray,
+    radius_m: float,
+    *,
+    crs: str = "planar",
+    snap_max_m: float | None = None,
+    origin_ids: Sequence | None = None,
+    target_ids: Sequence | None = None,
+    memory_mb: float = DEFAULT_MEMORY_MB,
+) -> ReachPairs:
     """All (community, building) pairs whose network walking distance is within radius_m (+1 µm).
 
     Walking distance = snap distance of the community + shortest network path + snap distance of the
@@ -296,8 +327,12 @@ def _check_snap(net, points, node, snap, snap_max_m, ids, where, what) -> None:
     i = int(np.flatnonzero(far)[0])
     name = f"'{ids[i]}'" if ids is not None else f"in row {i + 1}"
     more = int(far.sum()) - 1
-    raise InputError(f"{what} {name} at ({points[i, 0]:g}, {points[i, 1]:g}) is {snap[i]:.1f} m from the "
-                     f"nearest walking-network node '{net.node_ids[node[i]]}'; at most snap_max_m = "
-                     f"{snap_max_m:g} m is allowed (extend the network near it or raise snap_max_m)"
-                     + (f"; {more} more {what}(s) are too far" if more else ""),
-                     file=where, row=i + 1, field="x")
+    raise InputError(
+        f"{what} {name} at ({points[i, 0]:g}, {points[i, 1]:g}) is {snap[i]:.1f} m from the "
+        f"nearest walking-network node '{net.node_ids[node[i]]}'; at most snap_max_m = "
+        f"{snap_max_m:g} m is allowed (extend the network near it or raise snap_max_m)"
+        + (f"; {more} more {what}(s) are too far" if more else ""),
+        file=where,
+        row=i + 1,
+        field="x",
+    )

@@ -56,9 +56,16 @@ class OdTable:
         return len(self.community)
 
 
-def read_od_table(source: Any, *, base_dir: Path, community_ids: pd.Index, building_ids: pd.Index,
-                  speed_m_per_min: float | None = None, sheet: str | None = None,
-                  label: str = "walking_od") -> OdTable:
+def read_od_table(
+    source: Any,
+    *,
+    base_dir: Path,
+    community_ids: pd.Index,
+    building_ids: pd.Index,
+    speed_m_per_min: float | None = None,
+    sheet: str | None = None,
+    label: str = "walking_od",
+) -> OdTable:
     """Read and check an OD table of walking distances.
 
     Args:
@@ -79,22 +86,28 @@ def read_od_table(source: Any, *, base_dir: Path, community_ids: pd.Index, build
     frame, where = read_checked(source, OD_COLUMNS, base_dir=base_dir, label=label, sheet=sheet)
     given = [c for c in ("walk_m", "walk_min") if c in frame.columns]
     if len(given) != 1:
-        raise InputError(f"expected exactly one distance column, walk_m (metres) or walk_min (minutes); "
-                         f"got {'both' if given else 'neither'} (the header has: {', '.join(frame.columns)})",
-                         file=where, row=0, field="walk_m" if not given else "walk_min")
+        raise InputError(
+            f"expected exactly one distance column, walk_m (metres) or walk_min (minutes); "
+            f"got {'both' if given else 'neither'} (the header has: {', '.join(frame.columns)})",
+            file=where,
+            row=0,
+            field="walk_m" if not given else "walk_min",
+        )
     field = given[0]
     values = frame[field].to_numpy(dtype=float)
     if field == "walk_min":
         if speed_m_per_min is None:
-            raise InputError("distances are in minutes (walk_min) but no walking speed is given; set the "
-                             "walking speed (e.g. 4.7 km/h for older people) or give walk_m in metres",
-                             file=where, field=field)
+            raise InputError(
+                "distances are in minutes (walk_min) but no walking speed is given; set the "
+                "walking speed (e.g. 4.7 km/h for older people) or give walk_m in metres",
+                file=where,
+                field=field,
+            )
         speed = float(speed_m_per_min)
         if not np.isfinite(speed) or speed <= 0:
             raise ValueError(f"speed_m_per_min must be a finite number > 0, got {speed_m_per_min!r}")
         values = values * speed
-    community = lookup_ids(frame["community"], community_ids, where=where, field="community",
-                           what="community")
+    community = lookup_ids(frame["community"], community_ids, where=where, field="community", what="community")
     building = lookup_ids(frame["building"], building_ids, where=where, field="building", what="building")
     pair = pd.DataFrame({"c": community, "b": building})
     dup = pair.duplicated(keep="first").to_numpy()
@@ -102,12 +115,16 @@ def read_od_table(source: Any, *, base_dir: Path, community_ids: pd.Index, build
         row = int(np.flatnonzero(dup)[0]) + 1
         same = (community == community[row - 1]) & (building == building[row - 1])
         first = int(np.flatnonzero(same)[0]) + 1
-        raise InputError(f"the pair community '{frame['community'].iloc[row - 1]}', building "
-                         f"'{frame['building'].iloc[row - 1]}' is given twice (first in row {first}); "
-                         "give each pair once", file=where, row=row, field="building")
+        raise InputError(
+            f"the pair community '{frame['community'].iloc[row - 1]}', building "
+            f"'{frame['building'].iloc[row - 1]}' is given twice (first in row {first}); "
+            "give each pair once",
+            file=where,
+            row=row,
+            field="building",
+        )
     order = np.lexsort((building, community))
-    return OdTable(community[order], building[order], values[order], unit=field.removeprefix("walk_"),
-                   where=where)
+    return OdTable(community[order], building[order], values[order], unit=field.removeprefix("walk_"), where=where)
 
 
 def od_reach_pairs(od: OdTable, radius_m: float) -> ReachPairs:
@@ -115,5 +132,6 @@ def od_reach_pairs(od: OdTable, radius_m: float) -> ReachPairs:
     keep = od.distance_m <= radius_m + RADIUS_TOLERANCE_M
     community, building, distance = od.community[keep], od.building[keep], od.distance_m[keep]
     order = np.lexsort((building, community))
-    return ReachPairs(community[order].astype(np.int64), building[order].astype(np.int64),
-                      distance[order].astype(float))
+    return ReachPairs(
+        community[order].astype(np.int64), building[order].astype(np.int64), distance[order].astype(float)
+    )

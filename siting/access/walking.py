@@ -53,8 +53,9 @@ def straight_distance(a: np.ndarray, b: np.ndarray, crs: str) -> np.ndarray:
     return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
-def reach_pairs(origins: np.ndarray, targets: np.ndarray, radius_m: float, *, crs: str = "planar",
-                detour_factor: float = 1.0) -> ReachPairs:
+def reach_pairs(
+    origins: np.ndarray, targets: np.ndarray, radius_m: float, *, crs: str = "planar", detour_factor: float = 1.0
+) -> ReachPairs:
     """All (origin, target) pairs whose walking distance is within radius_m.
 
     Args:
@@ -71,8 +72,7 @@ def reach_pairs(origins: np.ndarray, targets: np.ndarray, radius_m: float, *, cr
         tree_o, tree_t = unit_sphere(origins), unit_sphere(targets)
         angle = min(straight_radius / EARTH_RADIUS_M, np.pi)
         query_r = 2 * np.sin(angle / 2) * (1 + 1e-9)
-    matrix = cKDTree(tree_o).sparse_distance_matrix(cKDTree(tree_t), max_distance=query_r,
-                                                    output_type="ndarray")
+    matrix = cKDTree(tree_o).sparse_distance_matrix(cKDTree(tree_t), max_distance=query_r, output_type="ndarray")
     origin, target = matrix["i"].astype(np.int64), matrix["j"].astype(np.int64)
     walk = straight_distance(origins[origin], targets[target], crs) * detour_factor
     keep = walk <= radius_m + RADIUS_TOLERANCE_M

@@ -20,11 +20,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `siting demand`."""
     parser.add_argument("scenario", type=Path, help="scenario YAML file")
     parser.add_argument("--year", type=int, default=None, help="target year (default: the scenario's)")
-    parser.add_argument("--variant", choices=("low", "central", "high"), default=None,
-                        help="projection variant (default: the scenario's)")
+    parser.add_argument(
+        "--variant",
+        choices=("low", "central", "high"),
+        default=None,
+        help="projection variant (default: the scenario's)",
+    )
     parser.add_argument("--by", default="district", help="column to sum by in the summary (default: district)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="folder for demand.csv and summary.csv (default: runs/<name>-demand)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="folder for demand.csv and summary.csv (default: runs/<name>-demand)"
+    )
 
 
 def with_overrides(scenario: Scenario, year: int | None, variant: str | None) -> Scenario:
@@ -34,8 +39,9 @@ def with_overrides(scenario: Scenario, year: int | None, variant: str | None) ->
         return scenario
     section = type(scenario.config.demand).model_validate({**scenario.config.demand.model_dump(), **update})
     config = scenario.config.model_copy(update={"demand": section})
-    return Scenario(config, scenario.path, scenario.communities, scenario.buildings, scenario.options,
-                    scenario.input_sha256)
+    return Scenario(
+        config, scenario.path, scenario.communities, scenario.buildings, scenario.options, scenario.input_sha256
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -51,8 +57,10 @@ def main(args: argparse.Namespace) -> int:
     with atomic_folder(out) as tmp:
         write_csv(tmp / "demand.csv", table)
         write_csv(tmp / "summary.csv", summary.rename_axis(args.by).reset_index())
-    print(f"{scenario.name}: demand for {est.year} ({est.variant} variant), {int(est.estimated.sum())} of "
-          f"{len(table)} communities estimated")
+    print(
+        f"{scenario.name}: demand for {est.year} ({est.variant} variant), {int(est.estimated.sum())} of "
+        f"{len(table)} communities estimated"
+    )
     with pd.option_context("display.width", 200, "display.max_columns", 40):
         print(summary.to_string())
     for a in est.assumptions:

@@ -14,15 +14,17 @@ COMMANDS = (run, validate, demand, schema, reproduce)
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
-    top = argparse.ArgumentParser(prog="siting", description="Plan community embedded service facilities "
-                                  "(社区嵌入式服务设施): which buildings to acquire, how, for which services.")
+    top = argparse.ArgumentParser(
+        prog="siting",
+        description="Plan community embedded service facilities "
+        "(社区嵌入式服务设施): which buildings to acquire, how, for which services.",
+    )
     top.add_argument("--version", action="version", version=f"siting {__version__}")
     top.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     subs = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMANDS:
         sub = subs.add_parser(module.NAME, help=module.HELP, description=module.HELP)
-        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                         help="show tracebacks for errors")
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks for errors")
         module.add_arguments(sub)
         sub.set_defaults(handler=module.main)
     return top

@@ -9,12 +9,17 @@ from siting.solvers import SOLVER_NAMES, SolveOptions
 
 def add_solver_options(parser: argparse.ArgumentParser) -> None:
     """--solver, --time-limit, --gap, --threads."""
-    parser.add_argument("--solver", default="highs", choices=SOLVER_NAMES,
-                        help="MILP solver (default: highs)")
-    parser.add_argument("--time-limit", type=float, default=None, metavar="S",
-                        help="stop after S seconds and return the best plan found, with its gap")
-    parser.add_argument("--gap", type=float, default=1e-6, metavar="G",
-                        help="relative optimality gap at which to stop (default 1e-6)")
+    parser.add_argument("--solver", default="highs", choices=SOLVER_NAMES, help="MILP solver (default: highs)")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        metavar="S",
+        help="stop after S seconds and return the best plan found, with its gap",
+    )
+    parser.add_argument(
+        "--gap", type=float, default=1e-6, metavar="G", help="relative optimality gap at which to stop (default 1e-6)"
+    )
     parser.add_argument("--threads", type=int, default=1, help="solver threads (default 1: deterministic)")
 
 

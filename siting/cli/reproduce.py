@@ -46,30 +46,48 @@ EXIT_CHECK = 4
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `siting reproduce`."""
-    parser.add_argument("set", metavar="SET", choices=tuple(SETS),
-                        help="; ".join(f"{k}: {v}" for k, v in SETS.items()))
-    parser.add_argument("--instances", default=None, metavar="A,B,...",
-                        help="comma-separated instance names (default: every instance of the set)")
-    parser.add_argument("--data", type=Path, default=None, metavar="DIR",
-                        help="folder with the set's files (default: ../shared/benchmarks/SET next to the "
-                             "repository, or from the current directory)")
+    parser.add_argument("set", metavar="SET", choices=tuple(SETS), help="; ".join(f"{k}: {v}" for k, v in SETS.items()))
+    parser.add_argument(
+        "--instances",
+        default=None,
+        metavar="A,B,...",
+        help="comma-separated instance names (default: every instance of the set)",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder with the set's files (default: ../shared/benchmarks/SET next to the "
+        "repository, or from the current directory)",
+    )
     parser.add_argument("--out", type=Path, default=None, metavar="DIR", help="also write DIR/results.csv")
-    parser.add_argument("--radius", type=float, default=None, metavar="S",
-                        help=f"sjc-mclp only: coverage radius in metres (default {MCLP_DEFAULT_RADIUS:g}; the "
-                             "literature uses 800 and 1200)")
-    parser.add_argument("--p", type=int, default=None, metavar="P",
-                        help=f"sjc-mclp only: number of sites (default {MCLP_DEFAULT_P})")
+    parser.add_argument(
+        "--radius",
+        type=float,
+        default=None,
+        metavar="S",
+        help=f"sjc-mclp only: coverage radius in metres (default {MCLP_DEFAULT_RADIUS:g}; the "
+        "literature uses 800 and 1200)",
+    )
+    parser.add_argument(
+        "--p", type=int, default=None, metavar="P", help=f"sjc-mclp only: number of sites (default {MCLP_DEFAULT_P})"
+    )
     add_solver_options(parser)
-    parser.epilog = ("instances: orlib-pmed pmed1 … pmed40; orlib-cap cap41 … cap134 (capacitated, capopt), "
-                     "cap71-uncap … cap134-uncap and capa, capb, capc (uncapacitated), capa-8000 … capc-7250 "
-                     "(capacitated at the capacities capopt lists); sjc-cpmp SJC1, SJC2, SJC3a, SJC3b, SJC4a, "
-                     "SJC4b; sjc-mclp SJC324, SJC402, SJC500, SJC708, SJC818.")
+    parser.epilog = (
+        "instances: orlib-pmed pmed1 … pmed40; orlib-cap cap41 … cap134 (capacitated, capopt), "
+        "cap71-uncap … cap134-uncap and capa, capb, capc (uncapacitated), capa-8000 … capc-7250 "
+        "(capacitated at the capacities capopt lists); sjc-cpmp SJC1, SJC2, SJC3a, SJC3b, SJC4a, "
+        "SJC4b; sjc-mclp SJC324, SJC402, SJC500, SJC708, SJC818."
+    )
     gaps = ", ".join(f"{k} {v:g}" for k, v in DEFAULT_GAP.items())
     for action in parser._actions:  # the shared --gap default (1e-6) is too loose for 3-decimal optima of 1e7
         if action.dest == "gap":
             action.default = None
-            action.help = (f"relative optimality gap at which to stop (default per set, tight enough to prove "
-                           f"the published rounding: {gaps})")
+            action.help = (
+                f"relative optimality gap at which to stop (default per set, tight enough to prove "
+                f"the published rounding: {gaps})"
+            )
 
 
 def options_for(args: argparse.Namespace) -> SolveOptions:
@@ -104,8 +122,17 @@ def select_cases(args: argparse.Namespace) -> list[Case]:
 
 def warm_up(backend: Solver) -> None:
     """Solve a one-variable problem, so that a solver's start-up banner (HiGHS prints one) precedes the table."""
-    backend.solve(MilpProblem(c=np.ones(1), A=sp.csr_matrix((0, 1)), row_lower=np.zeros(0), row_upper=np.zeros(0),
-                              col_lower=np.zeros(1), col_upper=np.ones(1), integrality=np.zeros(1, bool)))
+    backend.solve(
+        MilpProblem(
+            c=np.ones(1),
+            A=sp.csr_matrix((0, 1)),
+            row_lower=np.zeros(0),
+            row_upper=np.zeros(0),
+            col_lower=np.zeros(1),
+            col_upper=np.ones(1),
+            integrality=np.zeros(1, bool),
+        )
+    )
     sys.stdout.flush()
 
 
@@ -137,8 +164,11 @@ def main(args: argparse.Namespace) -> int:
     with_bounds = args.set == "sjc-mclp"
     warm_up(backend)
     limit = "none" if options.time_limit_s is None else f"{options.time_limit_s:g} s"
-    print(f"{args.set}: {len(chosen)} instances from {chosen[0].file.parent}; solver {args.solver}, gap "
-          f"{options.mip_rel_gap:g}, time limit {limit}, threads {options.threads}", flush=True)
+    print(
+        f"{args.set}: {len(chosen)} instances from {chosen[0].file.parent}; solver {args.solver}, gap "
+        f"{options.mip_rel_gap:g}, time limit {limit}, threads {options.threads}",
+        flush=True,
+    )
     print(text_header(with_bounds), flush=True)
     rows: list[Row] = []
     for case in chosen:
@@ -152,6 +182,5 @@ def main(args: argparse.Namespace) -> int:
         print(f"wrote {args.out}/results.csv", flush=True)
     code = exit_code(rows)
     if code:
-        print(f"siting: reproduction failed for {', '.join(r.instance for r in rows if r.failure)}",
-              file=sys.stderr)
+        print(f"siting: reproduction failed for {', '.join(r.instance for r in rows if r.failure)}", file=sys.stderr)
     return code

@@ -38,9 +38,11 @@ def main(args: argparse.Namespace) -> int:
         (tmp / "report.md").write_text(render(result), encoding="utf-8")
         write_json(tmp / "manifest.json", manifest(result, args))
     ev = result.evaluation
-    print(f"{scenario.name}: {result.solution.status.value}, {len(ev.selected)} buildings, "
-          f"one-off {wan(ev.capex)} 万元, yearly {wan(ev.annual)} 万元/年"
-          + (f" ({wan(ev.annual - ev.freed)} net of {wan(ev.freed)} freed by closures)" if ev.freed else ""))
+    print(
+        f"{scenario.name}: {result.solution.status.value}, {len(ev.selected)} buildings, "
+        f"one-off {wan(ev.capex)} 万元, yearly {wan(ev.annual)} 万元/年"
+        + (f" ({wan(ev.annual - ev.freed)} net of {wan(ev.freed)} freed by closures)" if ev.freed else "")
+    )
     for key, row in ev.by_service.iterrows():
         print(f"  {key}: {row.share:.1%} of {row.demand:,.1f} demand units covered")
     print(f"wrote {out}/ (plan.json, selected.csv, coverage.csv, report.md, manifest.json)")
@@ -57,13 +59,21 @@ def manifest(result: pipeline.RunResult, args: argparse.Namespace) -> dict:
         "siting_version": __version__,
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "solver": {"name": result.solver, "time_limit_s": args.time_limit, "gap": args.gap, "threads": args.threads,
-                   "stages": [{"objective": s.objective, "status": s.result.status.value,
-                               "time_s": round(s.result.time_s, 3), "version": s.result.version}
-                              for s in result.solution.stages]},
+        "solver": {
+            "name": result.solver,
+            "time_limit_s": args.time_limit,
+            "gap": args.gap,
+            "threads": args.threads,
+            "stages": [
+                {
+                    "objective": s.objective,
+                    "status": s.result.status.value,
+                    "time_s": round(s.result.time_s, 3),
+                    "version": s.result.version,
+                }
+                for s in result.solution.stages
+            ],
+        },
         "timings_s": {k: round(v, 3) for k, v in {**result.timings, "build_s": result.solution.build_s}.items()},
         "files": ["plan.json", "selected.csv", "coverage.csv", "report.md"],
     }
-
-
-

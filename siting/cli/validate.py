@@ -23,8 +23,10 @@ def main(args: argparse.Namespace) -> int:
     demand = pipeline.compute_demand(scenario)
     reach = pipeline.compute_reach(scenario)
     print(f"{args.scenario}: valid scenario '{scenario.name}'")
-    print(f"  {len(scenario.communities)} communities, {len(scenario.buildings)} buildings, "
-          f"{len(scenario.options)} acquisition options ({', '.join(sorted(scenario.options['mode'].unique()))})")
+    print(
+        f"  {len(scenario.communities)} communities, {len(scenario.buildings)} buildings, "
+        f"{len(scenario.options)} acquisition options ({', '.join(sorted(scenario.options['mode'].unique()))})"
+    )
     if len(scenario.existing):
         closable = int(scenario.existing["closable"].sum())
         print(f"  {len(scenario.existing)} existing facilities ({closable} closable)")
@@ -34,12 +36,16 @@ def main(args: argparse.Namespace) -> int:
     for key, service in scenario.config.services.items():
         units = demand.units[key].sum()
         capacity = f", {service.area_per_unit_m2:g} m² per unit" if service.area_per_unit_m2 else ""
-        print(f"  {key}: {units:,.1f} demand units, {len(reach[key]):,} community-building pairs within "
-              f"{service.radius_m:g} m{capacity}")
+        print(
+            f"  {key}: {units:,.1f} demand units, {len(reach[key]):,} community-building pairs within "
+            f"{service.radius_m:g} m{capacity}"
+        )
     model = scenario.config.model
     rules = [f"objectives {' > '.join(model.objectives)}"]
     if model.complex is not None:
-        rules.append(f"complex rule (≥ {model.complex.min_area_m2:g} m², ≥ {model.complex.min_services} services, "
-                     f"≥ {model.complex.min_core} core, at least {model.complex.min_count})")
+        rules.append(
+            f"complex rule (≥ {model.complex.min_area_m2:g} m², ≥ {model.complex.min_services} services, "
+            f"≥ {model.complex.min_core} core, at least {model.complex.min_count})"
+        )
     print("  model: " + "; ".join(rules))
     return 0

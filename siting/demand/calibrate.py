@@ -18,8 +18,19 @@ from siting.demand.rake import RakeError, rake
 from siting.demand.section import Margin
 from siting.errors import InputError
 
-CALIBRATION_COLUMNS = ("group", "by", "category", "communities", "given", "raw", "target", "difference",
-                       "ratio", "final", "source")
+CALIBRATION_COLUMNS = (
+    "group",
+    "by",
+    "category",
+    "communities",
+    "given",
+    "raw",
+    "target",
+    "difference",
+    "ratio",
+    "final",
+    "source",
+)
 """Columns of the calibration report: raw = sum of the estimates before raking (given counts included),
 given = sum of the given counts in it, difference = raw - target, ratio = target / raw, final = sum after
 raking, source = where the totals come from (the margin's `source`)."""
@@ -33,25 +44,38 @@ def _labels(communities: pd.DataFrame, by: str) -> pd.Series:
 def _index(communities: pd.DataFrame, margin: Margin, pos: int) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Category index per row (-1 = no total), the category names and their targets."""
     if margin.by not in communities:
-        raise InputError(f"column '{margin.by}' is not in the communities table (it has: "
-                         f"{', '.join(map(str, communities.columns))})", file=SECTION,
-                         field=f"calibration.{pos}.by")
+        raise InputError(
+            f"column '{margin.by}' is not in the communities table (it has: "
+            f"{', '.join(map(str, communities.columns))})",
+            file=SECTION,
+            field=f"calibration.{pos}.by",
+        )
     labels = _labels(communities, margin.by)
     cats = list(margin.totals)
     unknown = [c for c in cats if c not in set(labels)]
     if unknown:
         present = sorted(set(labels) - {""})
         names = ", ".join(repr(c) for c in unknown)
-        raise InputError(f"{names} match no community's {margin.by} (the table has: "
-                         f"{', '.join(present[:20])}{' ...' if len(present) > 20 else ''})", file=SECTION,
-                         field=f"calibration.{pos}.totals")
+        raise InputError(
+            f"{names} match no community's {margin.by} (the table has: "
+            f"{', '.join(present[:20])}{' ...' if len(present) > 20 else ''})",
+            file=SECTION,
+            field=f"calibration.{pos}.totals",
+        )
     lookup = {c: k for k, c in enumerate(cats)}
     index = labels.map(lambda v: lookup.get(v, -1)).to_numpy(dtype=np.int64)
     return index, cats, np.array([margin.totals[c] for c in cats], dtype=float)
 
 
-def calibrate_group(table: BaseTable, communities: pd.DataFrame, group: str,
-                    margins: list[tuple[int, Margin]], *, keep_given: bool, where: str) -> list[dict]:
+def calibrate_group(
+    table: BaseTable,
+    communities: pd.DataFrame,
+    group: str,
+    margins: list[tuple[int, Margin]],
+    *,
+    keep_given: bool,
+    where: str,
+) -> list[dict]:
     """Rake one group's values (in place) to its margins; returns the calibration report rows."""
     ids = communities.index
     values, given = table.values[group], table.given[group]
@@ -63,29 +87,42 @@ def calibrate_group(table: BaseTable, communities: pd.DataFrame, group: str,
         missing = inside & np.isnan(values)
         if missing.any():
             row = int(np.flatnonzero(missing)[0])
-            raise InputError(f"community '{ids[row]}' has no {group} value (no population, households or "
-                             f"count) but its {margin.by} has a {group} total to rake to", file=where,
-                             row=row + 1, field=group)
+            raise InputError(
+                f"community '{ids[row]}' has no {group} value (no population, households or "
+                f"count) but its {margin.by} has a {group} total to rake to",
+                file=where,
+                row=row + 1,
+                field=group,
+            )
         fixed = np.bincount(index[inside & ~free], weights=values[inside & ~free], minlength=len(cats))
         rest = target - fixed
         if np.any(rest < -1e-9 * np.maximum(1.0, target)):
             k = int(np.argmin(rest))
-            raise InputError(f"the given {group} counts in {margin.by} '{cats[k]}' already sum to "
-                             f"{fixed[k]:g}, more than the total {target[k]:g}", file=SECTION,
-                             field=f"calibration.{pos}.totals.{cats[k]}")
+            raise InputError(
+                f"the given {group} counts in {margin.by} '{cats[k]}' already sum to "
+                f"{fixed[k]:g}, more than the total {target[k]:g}",
+                file=SECTION,
+                field=f"calibration.{pos}.totals.{cats[k]}",
+            )
         has_free = np.bincount(index[inside & free], minlength=len(cats)) > 0
         stuck = ~has_free & (rest > 1e-9 * np.maximum(1.0, target))
         if stuck.any():
             k = int(np.flatnonzero(stuck)[0])
-            raise InputError(f"every community in {margin.by} '{cats[k]}' has a given {group} count (sum "
-                             f"{fixed[k]:g}) and keep_given is set, so nothing can make up the total "
-                             f"{target[k]:g}", file=SECTION, field=f"calibration.{pos}.totals.{cats[k]}")
+            raise InputError(
+                f"every community in {margin.by} '{cats[k]}' has a given {group} count (sum "
+                f"{fixed[k]:g}) and keep_given is set, so nothing can make up the total "
+                f"{target[k]:g}",
+                file=SECTION,
+                field=f"calibration.{pos}.totals.{cats[k]}",
+            )
         prepared.append((pos, margin, index, cats, target, np.maximum(rest, 0.0)))
         covered |= inside
         outside = int((~inside).sum())
         if outside:
-            table.notes.append(f"{outside} communit{'y' if outside == 1 else 'ies'} without a {margin.by} "
-                               f"{group} total left as estimated by the {margin.by} margin")
+            table.notes.append(
+                f"{outside} communit{'y' if outside == 1 else 'ies'} without a {margin.by} "
+                f"{group} total left as estimated by the {margin.by} margin"
+            )
     rows = covered & free
     start = np.nan_to_num(values[rows])
     try:
@@ -95,15 +132,21 @@ def calibrate_group(table: BaseTable, communities: pd.DataFrame, group: str,
         if err.category is None:
             raise InputError(str(err), file=SECTION, field=f"calibration.{pos}") from None
         cat = cats[err.category]
-        raise InputError(f"the {group} estimates of the communities in {margin.by} '{cat}' sum to 0, so they "
-                         f"cannot be raked to {target[err.category]:g}", file=SECTION,
-                         field=f"calibration.{pos}.totals.{cat}") from None
+        raise InputError(
+            f"the {group} estimates of the communities in {margin.by} '{cat}' sum to 0, so they "
+            f"cannot be raked to {target[err.category]:g}",
+            file=SECTION,
+            field=f"calibration.{pos}.totals.{cat}",
+        ) from None
     if not result.converged:
         bys = " and ".join(m.by for _, m in margins)
-        raise InputError(f"the {group} margins by {bys} cannot all be met (largest gap "
-                         f"{result.max_abs_deviation:.6g} after {result.iterations} sweeps): their totals "
-                         "disagree over the communities they share", file=SECTION,
-                         field=f"calibration.{margins[0][0]}")
+        raise InputError(
+            f"the {group} margins by {bys} cannot all be met (largest gap "
+            f"{result.max_abs_deviation:.6g} after {result.iterations} sweeps): their totals "
+            "disagree over the communities they share",
+            file=SECTION,
+            field=f"calibration.{margins[0][0]}",
+        )
     report = []
     after = values.copy()
     after[rows] = result.values
@@ -111,11 +154,21 @@ def calibrate_group(table: BaseTable, communities: pd.DataFrame, group: str,
         for k, cat in enumerate(cats):
             member = index == k
             raw = float(np.nansum(values[member]))
-            report.append({"group": group, "by": margin.by, "category": cat, "communities": int(member.sum()),
-                           "given": float(np.nansum(values[member & given])), "raw": raw,
-                           "target": float(target[k]), "difference": raw - float(target[k]),
-                           "ratio": float(target[k]) / raw if raw > 0 else float("nan"),
-                           "final": float(after[member].sum()), "source": margin.source})
+            report.append(
+                {
+                    "group": group,
+                    "by": margin.by,
+                    "category": cat,
+                    "communities": int(member.sum()),
+                    "given": float(np.nansum(values[member & given])),
+                    "raw": raw,
+                    "target": float(target[k]),
+                    "difference": raw - float(target[k]),
+                    "ratio": float(target[k]) / raw if raw > 0 else float("nan"),
+                    "final": float(after[member].sum()),
+                    "source": margin.source,
+                }
+            )
     text = f"raked to {' and '.join(m.by for _, m in margins)} totals"
     table.sources[group][rows] = table.sources[group][rows] + f"; {text}"
     table.values[group] = after
@@ -123,8 +176,9 @@ def calibrate_group(table: BaseTable, communities: pd.DataFrame, group: str,
     return report
 
 
-def propagate(table: BaseTable, before: dict[str, np.ndarray], calibrated: set[str],
-              originally_given: dict[str, np.ndarray]) -> None:
+def propagate(
+    table: BaseTable, before: dict[str, np.ndarray], calibrated: set[str], originally_given: dict[str, np.ndarray]
+) -> None:
     """Scale estimated, uncalibrated elderly groups by the row factor of the nearest calibrated one."""
     for group in ELDERLY_CHAIN:
         if group in calibrated:
@@ -139,8 +193,15 @@ def propagate(table: BaseTable, before: dict[str, np.ndarray], calibrated: set[s
         table.sources[group][change] = table.sources[group][change] + f"; scaled with raked {anchor}"
 
 
-def calibrate(table: BaseTable, communities: pd.DataFrame, margins: tuple[Margin, ...],
-              groups: tuple[str, ...], *, keep_given: bool, where: str) -> list[dict]:
+def calibrate(
+    table: BaseTable,
+    communities: pd.DataFrame,
+    margins: tuple[Margin, ...],
+    groups: tuple[str, ...],
+    *,
+    keep_given: bool,
+    where: str,
+) -> list[dict]:
     """Rake each of `groups` that has margins (in place), then restore the order of the elderly groups."""
     report: list[dict] = []
     originally_given = {g: table.given[g].copy() for g in groups}

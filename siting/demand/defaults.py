@@ -56,17 +56,18 @@ def check_shares(shares: Mapping[str, float]) -> list[tuple[str, str]]:
 
     Checks: each share in [0, 1]; 80+ <= 65+ <= 60+; 75-79 + 80+ <= 65+; 55-59 + 60+ + 0-2 <= 1.
     """
-    problems = [(k, f"share {v:g} is outside [0, 1] (shares are fractions: 18.7 % is 0.187)")
-                for k, v in shares.items() if not 0.0 <= v <= 1.0]
+    problems = [
+        (k, f"share {v:g} is outside [0, 1] (shares are fractions: 18.7 % is 0.187)")
+        for k, v in shares.items()
+        if not 0.0 <= v <= 1.0
+    ]
     if problems:
         return problems
     s = shares
     if s["elderly_65"] > s["elderly"]:
-        problems.append(("elderly_65",
-                         f"65+ share {s['elderly_65']:g} exceeds the 60+ share {s['elderly']:g}"))
+        problems.append(("elderly_65", f"65+ share {s['elderly_65']:g} exceeds the 60+ share {s['elderly']:g}"))
     if s["elderly_80"] > s["elderly_65"]:
-        problems.append(("elderly_80",
-                         f"80+ share {s['elderly_80']:g} exceeds the 65+ share {s['elderly_65']:g}"))
+        problems.append(("elderly_80", f"80+ share {s['elderly_80']:g} exceeds the 65+ share {s['elderly_65']:g}"))
     if s["age_75_79"] + s["elderly_80"] > s["elderly_65"] + 1e-12:
         problems.append(("age_75_79", "75-79 share plus 80+ share exceeds the 65+ share"))
     if s["age_55_59"] + s["elderly"] + s["infant"] > 1.0:
@@ -183,8 +184,11 @@ def load_defaults(path: Path | None = None) -> DemandDefaults:
         raise InputError("not UTF-8 text", file=where) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
-        raise InputError(f"not valid YAML: {getattr(err, 'problem', err)}", file=where,
-                         line=mark.line + 1 if mark is not None else None) from None
+        raise InputError(
+            f"not valid YAML: {getattr(err, 'problem', err)}",
+            file=where,
+            line=mark.line + 1 if mark is not None else None,
+        ) from None
     if not isinstance(data, dict):
         raise InputError("expected a mapping (census_year, household_size, regions, ...)", file=where)
     try:
@@ -204,6 +208,6 @@ def validation_error(err: ValidationError, where: str, prefix: str = "") -> Inpu
         message = "required key is missing"
     key, _, rest = message.partition(": ")
     if rest and key.replace("_", "").isalnum() and first["type"] == "value_error":
-        loc, message = [*loc, key], rest   # validators name the key first: "elderly_65: ..."
+        loc, message = [*loc, key], rest  # validators name the key first: "elderly_65: ..."
     field = ".".join(filter(None, [prefix, *loc])) or None
     return InputError(message, file=where, field=field)

@@ -27,10 +27,20 @@ from siting.demand.parameters import Parameters
 from siting.errors import InputError
 
 LABELS = {"elderly": "60+", "elderly_65": "65+", "elderly_80": "80+", "infant": "0-2", "total": "total"}
-ANCHORS = {"elderly": ("elderly_65", "elderly_80"), "elderly_65": ("elderly", "elderly_80"),
-           "elderly_80": ("elderly_65", "elderly")}
-ORDER = (("elderly_65", "elderly"), ("elderly_80", "elderly_65"), ("elderly_80", "elderly"),
-         ("elderly", "total"), ("elderly_65", "total"), ("elderly_80", "total"), ("infant", "total"))
+ANCHORS = {
+    "elderly": ("elderly_65", "elderly_80"),
+    "elderly_65": ("elderly", "elderly_80"),
+    "elderly_80": ("elderly_65", "elderly"),
+}
+ORDER = (
+    ("elderly_65", "elderly"),
+    ("elderly_80", "elderly_65"),
+    ("elderly_80", "elderly"),
+    ("elderly", "total"),
+    ("elderly_65", "total"),
+    ("elderly_80", "total"),
+    ("infant", "total"),
+)
 """(smaller, larger) pairs every community must respect."""
 
 
@@ -87,22 +97,32 @@ def read_inputs(communities: pd.DataFrame, where: str) -> dict[str, np.ndarray]:
         negative = values < 0
         if negative.any():
             row = _first(negative)
-            raise InputError(f"negative count {values[row]:g}; expected a number >= 0", file=where,
-                             row=row + 1, field=name)
+            raise InputError(
+                f"negative count {values[row]:g}; expected a number >= 0", file=where, row=row + 1, field=name
+            )
     given = dict(cols, total=cols["population"])
     for small, large in ORDER:
         bad = given[small] > given[large]
         if bad.any():
             row = _first(bad)
             big = "population" if large == "total" else large
-            raise InputError(f"{small} ({given[small][row]:g}) exceeds {big} ({given[large][row]:g}) in "
-                             f"community '{communities.index[row]}'", file=where, row=row + 1, field=small)
+            raise InputError(
+                f"{small} ({given[small][row]:g}) exceeds {big} ({given[large][row]:g}) in "
+                f"community '{communities.index[row]}'",
+                file=where,
+                row=row + 1,
+                field=small,
+            )
     over = given["elderly"] + given["infant"] > given["total"]
     if over.any():
         row = _first(over)
         both = given["elderly"][row] + given["infant"][row]
-        raise InputError(f"elderly + infant ({both:g}) exceed population ({given['total'][row]:g})",
-                         file=where, row=row + 1, field="population")
+        raise InputError(
+            f"elderly + infant ({both:g}) exceed population ({given['total'][row]:g})",
+            file=where,
+            row=row + 1,
+            field="population",
+        )
     return cols
 
 
@@ -120,29 +140,42 @@ def totals(cols: dict[str, np.ndarray], params: Parameters) -> tuple[np.ndarray,
     return total, basis, given
 
 
-def multipliers(communities: pd.DataFrame, params: Parameters, where: str
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def multipliers(
+    communities: pd.DataFrame, params: Parameters, where: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per-row elderly and infant multipliers from the attribute bands, with their source texts."""
     n = len(communities)
     m_eld, m_inf = np.ones(n), np.ones(n)
     txt_eld, txt_inf = np.full(n, "", dtype=object), np.full(n, "", dtype=object)
     for i, rule in enumerate(params.section.attribute_multipliers):
         if rule.attribute not in communities:
-            raise InputError(f"column '{rule.attribute}' is not in the communities table", file=SECTION,
-                             field=f"attribute_multipliers.{i}.attribute")
+            raise InputError(
+                f"column '{rule.attribute}' is not in the communities table",
+                file=SECTION,
+                field=f"attribute_multipliers.{i}.attribute",
+            )
         value = numeric_column(communities, rule.attribute, where)
         lower = -np.inf
         for j, band in enumerate(rule.bands):
             upper = np.inf if band.until is None else band.until
             inside = (value > lower) & (value <= upper)
             desc = _band_text(rule.attribute, lower, upper)
-            for kind, m, txt, factor in (("elderly", m_eld, txt_eld, band.elderly),
-                                         ("infant", m_inf, txt_inf, band.infant)):
+            for kind, m, txt, factor in (
+                ("elderly", m_eld, txt_eld, band.elderly),
+                ("infant", m_inf, txt_inf, band.infant),
+            ):
                 if inside.any() and factor != 1.0:
                     m[inside] *= factor
                     txt[inside] += f" × {factor:g} ({desc})"
-                    params.record(Assumption(f"multiplier.{rule.attribute}.{j}.{kind}", factor,
-                                             f"× census {kind} share, {desc}", rule.source, "scenario"))
+                    params.record(
+                        Assumption(
+                            f"multiplier.{rule.attribute}.{j}.{kind}",
+                            factor,
+                            f"× census {kind} share, {desc}",
+                            rule.source,
+                            "scenario",
+                        )
+                    )
             lower = upper
     return m_eld, m_inf, txt_eld, txt_inf
 
@@ -157,12 +190,21 @@ def _band_text(attribute: str, lower: float, upper: float) -> str:
 
 def share_source(params: Parameters, key: str) -> str:
     """Text for "× census share": value, group and region, e.g. "18.70 % 60+ share (Beijing, 2020 census)"."""
-    return (f"{pct(params.share(key))} {LABELS.get(key, key)} share "
-            f"({params.region_label}, {params.defaults.census_year} census)")
+    return (
+        f"{pct(params.share(key))} {LABELS.get(key, key)} share "
+        f"({params.region_label}, {params.defaults.census_year} census)"
+    )
 
 
-def estimate_counts(table: BaseTable, cols: dict[str, np.ndarray], params: Parameters, *,
-                    ids: pd.Index, where: str, required: Iterable[str]) -> None:
+def estimate_counts(
+    table: BaseTable,
+    cols: dict[str, np.ndarray],
+    params: Parameters,
+    *,
+    ids: pd.Index,
+    where: str,
+    required: Iterable[str],
+) -> None:
     """Fill the count groups of `table` (in place) by rules 2-5 of the module docstring."""
     required = set(required)
     total = table.values["total"]
@@ -177,13 +219,18 @@ def estimate_counts(table: BaseTable, cols: dict[str, np.ndarray], params: Param
                 mine, theirs = params.share(group), params.share(anchor)
                 ratio = mine / theirs if theirs > 0 else 0.0
                 value[use] = cols[anchor][use] * ratio
-                source[use] = (f"{anchor} given × {LABELS[group]}/{LABELS[anchor]} share ratio {ratio:.4f} "
-                               f"({params.region_label}, {params.defaults.census_year} census)")
+                source[use] = (
+                    f"{anchor} given × {LABELS[group]}/{LABELS[anchor]} share ratio {ratio:.4f} "
+                    f"({params.region_label}, {params.defaults.census_year} census)"
+                )
                 todo &= ~use
         from_total = todo & ~np.isnan(total)
         if from_total.any():
-            mult, text = ((table.infant_mult, table.infant_text) if group == "infant"
-                          else (table.elderly_mult, table.elderly_text))
+            mult, text = (
+                (table.infant_mult, table.infant_text)
+                if group == "infant"
+                else (table.elderly_mult, table.elderly_text)
+            )
             value[from_total] = total[from_total] * params.share(group) * mult[from_total]
             base = f" × {share_source(params, group)}"
             source[from_total] = table.basis[from_total] + base + text[from_total]
@@ -191,8 +238,13 @@ def estimate_counts(table: BaseTable, cols: dict[str, np.ndarray], params: Param
         if missing.any():
             row = _first(missing)
             if group in required:
-                raise InputError(f"community '{ids[row]}' has no population, households or {group} count to "
-                                 f"estimate {LABELS[group]} from", file=where, row=row + 1, field=group)
+                raise InputError(
+                    f"community '{ids[row]}' has no population, households or {group} count to "
+                    f"estimate {LABELS[group]} from",
+                    file=where,
+                    row=row + 1,
+                    field=group,
+                )
             source[missing] = "missing: no population, households or count"
         table.values[group], table.sources[group], table.given[group] = value, source, given
     enforce_order(table)
@@ -206,15 +258,15 @@ def enforce_order(table: BaseTable, fixed: Iterable[str] = ()) -> None:
     """
     v, src, fixed = table.values, table.sources, set(fixed)
     movable = {g: ~table.given[g] if g not in fixed else np.zeros_like(table.given[g]) for g in GROUPS}
-    for small, large in ORDER:                                    # shrink estimates above their container
+    for small, large in ORDER:  # shrink estimates above their container
         over = movable[small] & (v[small] > v[large])
         v[small][over] = v[large][over]
         src[small][over] = src[small][over] + f"; capped at {large}"
-    for small, large in reversed(ORDER):                          # grow estimated containers to given parts
+    for small, large in reversed(ORDER):  # grow estimated containers to given parts
         under = movable[large] & (v[large] < v[small])
         v[large][under] = v[small][under]
         src[large][under] = src[large][under] + f"; raised to {small}"
-    room = v["total"] - v["elderly"]                              # 60+ and 0-2 do not overlap
+    room = v["total"] - v["elderly"]  # 60+ and 0-2 do not overlap
     over = movable["infant"] & (v["infant"] > room) & ~movable["total"]
     v["infant"][over] = np.maximum(room[over], 0.0)
     src["infant"][over] = src["infant"][over] + "; capped at total - elderly"
@@ -232,13 +284,16 @@ def check_order(table: BaseTable, ids: pd.Index, where: str, when: str) -> None:
         bad = v[small] > v[large] * (1 + 1e-9) + 1e-9
         if bad.any():
             row = _first(bad)
-            raise InputError(f"{when}, {small} ({v[small][row]:.6g}) exceeds {large} ({v[large][row]:.6g}) "
-                             f"in community '{ids[row]}'; check the calibration totals of both groups",
-                             file=where, row=row + 1, field=small)
+            raise InputError(
+                f"{when}, {small} ({v[small][row]:.6g}) exceeds {large} ({v[large][row]:.6g}) "
+                f"in community '{ids[row]}'; check the calibration totals of both groups",
+                file=where,
+                row=row + 1,
+                field=small,
+            )
 
 
-def new_table(communities: pd.DataFrame, params: Parameters, where: str
-              ) -> tuple[BaseTable, dict[str, np.ndarray]]:
+def new_table(communities: pd.DataFrame, params: Parameters, where: str) -> tuple[BaseTable, dict[str, np.ndarray]]:
     """Read the inputs and compute the totals and the multipliers (counts come later, after raking totals)."""
     cols = read_inputs(communities, where)
     total, basis, given = totals(cols, params)
@@ -250,11 +305,22 @@ def new_table(communities: pd.DataFrame, params: Parameters, where: str
         over = m_eld * older + m_inf * params.share("infant") > 1
     if over.any():
         row = _first(over)
-        raise InputError(f"the attribute multipliers of community '{communities.index[row]}' push the 55+ "
-                         "and 0-2 shares above 1", file=SECTION, row=row + 1, field="attribute_multipliers")
+        raise InputError(
+            f"the attribute multipliers of community '{communities.index[row]}' push the 55+ and 0-2 shares above 1",
+            file=SECTION,
+            row=row + 1,
+            field="attribute_multipliers",
+        )
     source = np.where(given, "given", basis).astype(object)
     source[np.isnan(total)] = "missing: no population or households"
-    table = BaseTable(values={"total": total}, sources={"total": source}, given={"total": given},
-                      basis=basis, elderly_mult=m_eld, infant_mult=m_inf, elderly_text=txt_eld,
-                      infant_text=txt_inf)
+    table = BaseTable(
+        values={"total": total},
+        sources={"total": source},
+        given={"total": given},
+        basis=basis,
+        elderly_mult=m_eld,
+        infant_mult=m_inf,
+        elderly_text=txt_eld,
+        infant_text=txt_inf,
+    )
     return table, cols

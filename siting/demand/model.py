@@ -63,19 +63,29 @@ class DemandEstimate:
 def _years(section: DemandSection, census_year: int) -> tuple[int, int]:
     base = section.base_year if section.base_year is not None else census_year
     if base < census_year:
-        raise InputError(f"base year {base} is before the census year {census_year} of the shares",
-                         file=SECTION, field="base_year")
+        raise InputError(
+            f"base year {base} is before the census year {census_year} of the shares", file=SECTION, field="base_year"
+        )
     year = section.year if section.year is not None else base
     if year < census_year:
-        raise InputError(f"target year {year} is before the census year {census_year}; projections only run "
-                         "forward", file=SECTION, field="year")
+        raise InputError(
+            f"target year {year} is before the census year {census_year}; projections only run forward",
+            file=SECTION,
+            field="year",
+        )
     if year < base:
         raise InputError(f"target year {year} is before the base year {base}", file=SECTION, field="year")
     return base, year
 
 
-def estimate_groups(communities: pd.DataFrame, section: DemandSection, *, base_dir: Path,
-                    source_name: str = "communities", required: Iterable[str] = GROUPS) -> DemandEstimate:
+def estimate_groups(
+    communities: pd.DataFrame,
+    section: DemandSection,
+    *,
+    base_dir: Path,
+    source_name: str = "communities",
+    required: Iterable[str] = GROUPS,
+) -> DemandEstimate:
     """Estimate, calibrate and project the population groups of each community.
 
     Args:
@@ -96,15 +106,16 @@ def estimate_groups(communities: pd.DataFrame, section: DemandSection, *, base_d
     params = Parameters(defaults, section, section.shares or str(DEFAULTS_PATH.name))
     base_year, year = _years(section, defaults.census_year)
     if year > base_year:
-        params.birth_rate(base_year)          # fails early when the base year has no birth rate
+        params.birth_rate(base_year)  # fails early when the base year has no birth rate
         required = GROUPS
     required = set(required)
     ids = communities.index
 
     table, cols = new_table(communities, params, source_name)
     notes = table.notes
-    report = calibrate(table, communities, section.calibration, ("total",), keep_given=section.keep_given,
-                       where=source_name)
+    report = calibrate(
+        table, communities, section.calibration, ("total",), keep_given=section.keep_given, where=source_name
+    )
     raked = pd.Series(table.sources["total"]).str.contains("raked").to_numpy()
     if raked.any():
         bys = " and ".join(m.by for m in section.calibration if m.group == "total")
@@ -112,17 +123,21 @@ def estimate_groups(communities: pd.DataFrame, section: DemandSection, *, base_d
     missing = np.isnan(table.values["total"])
     if "total" in required and missing.any():
         row = int(np.flatnonzero(missing)[0])
-        raise InputError(f"community '{ids[row]}' has no population or households"
-                         + (f" (needed to project to {year})" if year > base_year else ""),
-                         file=source_name, row=row + 1, field="population")
+        raise InputError(
+            f"community '{ids[row]}' has no population or households"
+            + (f" (needed to project to {year})" if year > base_year else ""),
+            file=source_name,
+            row=row + 1,
+            field="population",
+        )
     estimate_counts(table, cols, params, ids=ids, where=source_name, required=required)
-    report += calibrate(table, communities, section.calibration, COUNT_GROUPS, keep_given=section.keep_given,
-                        where=source_name)
+    report += calibrate(
+        table, communities, section.calibration, COUNT_GROUPS, keep_given=section.keep_given, where=source_name
+    )
     check_order(table, ids, source_name, "after raking" if report else "in the estimates")
 
     base = pd.DataFrame({g: table.values[g] for g in GROUPS}, index=ids, columns=list(GROUPS), dtype=float)
-    sources = pd.DataFrame({g: table.sources[g] for g in GROUPS}, index=ids, columns=list(GROUPS),
-                           dtype=object)
+    sources = pd.DataFrame({g: table.sources[g] for g in GROUPS}, index=ids, columns=list(GROUPS), dtype=object)
     estimated_cells = np.column_stack([~table.given[g] & ~np.isnan(table.values[g]) for g in GROUPS])
     estimated = pd.Series(estimated_cells.any(axis=1), index=ids, name="estimated")
 
@@ -132,10 +147,20 @@ def estimate_groups(communities: pd.DataFrame, section: DemandSection, *, base_d
         crowded = (groups["elderly"] + groups["infant"] > groups["total"]).to_numpy()
         if crowded.any():
             first = ids[int(np.flatnonzero(crowded)[0])]
-            notes.append(f"{int(crowded.sum())} communities have more projected elderly + infants than "
-                         f"residents in {year} (first: '{first}'); the total follows its own growth path")
+            notes.append(
+                f"{int(crowded.sum())} communities have more projected elderly + infants than "
+                f"residents in {year} (first: '{first}'); the total follows its own growth path"
+            )
     calibration = pd.DataFrame(report, columns=list(CALIBRATION_COLUMNS))
-    return DemandEstimate(groups=groups, sources=sources, estimated=estimated,
-                          assumptions=params.assumptions(), calibration=calibration, year=year,
-                          variant=section.variant, base_year=base_year,
-                          base_groups=base, notes=tuple(notes))
+    return DemandEstimate(
+        groups=groups,
+        sources=sources,
+        estimated=estimated,
+        assumptions=params.assumptions(),
+        calibration=calibration,
+        year=year,
+        variant=section.variant,
+        base_year=base_year,
+        base_groups=base,
+        notes=tuple(notes),
+    )

@@ -33,12 +33,17 @@ class Parameters:
     def __post_init__(self) -> None:
         d, s = self.defaults, self.section
         if s.region not in d.regions:
-            raise InputError(f"unknown region '{s.region}'; the shares file {self.shares_file} has: "
-                             f"{', '.join(sorted(d.regions))}", file=SECTION, field="region")
+            raise InputError(
+                f"unknown region '{s.region}'; the shares file {self.shares_file} has: {', '.join(sorted(d.regions))}",
+                file=SECTION,
+                field="region",
+            )
         region = d.regions[s.region]
-        params: dict[str, Param] = {"household_size": d.household_size,
-                                    "birth_rate_trend": d.birth_rate_trend,
-                                    "population_growth": d.population_growth}
+        params: dict[str, Param] = {
+            "household_size": d.household_size,
+            "birth_rate_trend": d.birth_rate_trend,
+            "population_growth": d.population_growth,
+        }
         for key in SHARE_KEYS:
             p = getattr(region, key)
             params[f"share.{key}"] = p.model_copy(update={"source": f"{p.source} [{region.label}]"})
@@ -56,38 +61,41 @@ class Parameters:
 
     def _check_overrides(self) -> None:
         for name, value in self._overrides.items():
-            where = "household_size" if name == "household_size" and self.section.household_size else \
-                f"overrides.{name}"
+            where = (
+                "household_size" if name == "household_size" and self.section.household_size else f"overrides.{name}"
+            )
             if name.startswith("crude_birth_rate.") and name.removeprefix("crude_birth_rate.").isdigit():
                 if not 0 <= value < 100:
-                    raise InputError(f"{value:g} births per 1,000 residents is not plausible", file=SECTION,
-                                     field=where)
+                    raise InputError(
+                        f"{value:g} births per 1,000 residents is not plausible", file=SECTION, field=where
+                    )
                 continue
             if name.startswith("births.") and name.removeprefix("births.").isdigit():
                 if not value > 0:
                     raise InputError(f"births {value:g} must be > 0", file=SECTION, field=where)
                 continue
             if name not in self._params:
-                known = ", ".join(k for k in self._params
-                                  if not k.startswith(("crude_birth_rate.", "births.")))
-                raise InputError(f"unknown parameter '{name}'; known: {known}, crude_birth_rate.YEAR, "
-                                 "births.YEAR", file=SECTION, field=where)
+                known = ", ".join(k for k in self._params if not k.startswith(("crude_birth_rate.", "births.")))
+                raise InputError(
+                    f"unknown parameter '{name}'; known: {known}, crude_birth_rate.YEAR, births.YEAR",
+                    file=SECTION,
+                    field=where,
+                )
             if name.startswith("survival.") and not 0 <= value <= 1:
-                raise InputError(f"survival {value:g} is not a probability in [0, 1]", file=SECTION,
-                                 field=where)
+                raise InputError(f"survival {value:g} is not a probability in [0, 1]", file=SECTION, field=where)
             if name == "household_size" and not value > 0:
                 raise InputError(f"household size {value:g} must be > 0", file=SECTION, field=where)
             if name in ("birth_rate_trend", "population_growth") and not -1 < value < 1:
-                raise InputError(f"{value:g} is an annual relative change; expected a value in (-1, 1)",
-                                 file=SECTION, field=where)
+                raise InputError(
+                    f"{value:g} is an annual relative change; expected a value in (-1, 1)", file=SECTION, field=where
+                )
         for variant in ("low", "central", "high"):
             shares = {k: self._value(f"share.{k}", variant) for k in SHARE_KEYS}
             for key, message in check_shares(shares):
                 name = f"share.{key}"
                 if name in self._overrides:
                     raise InputError(message, file=SECTION, field=f"overrides.{name}")
-                raise InputError(message + " (after the scenario's share overrides)", file=SECTION,
-                                 field="overrides")
+                raise InputError(message + " (after the scenario's share overrides)", file=SECTION, field="overrides")
 
     def _value(self, name: str, variant: str | None = None) -> float:
         if name in self._overrides:
@@ -99,8 +107,11 @@ class Parameters:
         if name not in self._used:
             value = self._value(name)
             if name in self._overrides:
-                where = "demand.household_size" if name == "household_size" and self.section.household_size \
+                where = (
+                    "demand.household_size"
+                    if name == "household_size" and self.section.household_size
                     else f"demand.overrides.{name}"
+                )
                 default = self._params.get(name)
                 was = f" (default {default.value:g}: {default.source})" if default else ""
                 unit = default.unit if default else self._unit(name)
@@ -130,8 +141,9 @@ class Parameters:
 
     def known_birth_years(self) -> list[int]:
         """Years with a crude birth rate given (defaults or overrides)."""
-        years = {int(k.rsplit(".", 1)[1]) for k in [*self._params, *self._overrides]
-                 if k.startswith("crude_birth_rate.")}
+        years = {
+            int(k.rsplit(".", 1)[1]) for k in [*self._params, *self._overrides] if k.startswith("crude_birth_rate.")
+        }
         return sorted(years)
 
     def birth_rate(self, year: int) -> float:
@@ -144,8 +156,11 @@ class Parameters:
             return self.get(name)
         years = self.known_birth_years()
         if year < years[0]:
-            raise InputError(f"no crude birth rate for {year} (the shares file starts at {years[0]})",
-                             file=self.shares_file, field="crude_birth_rate")
+            raise InputError(
+                f"no crude birth rate for {year} (the shares file starts at {years[0]})",
+                file=self.shares_file,
+                field="crude_birth_rate",
+            )
         last = max(y for y in years if y < year)
         return self.birth_rate(last) * (1.0 + self.get("birth_rate_trend")) ** (year - last)
 
@@ -156,8 +171,16 @@ class Parameters:
 
     def assumptions(self) -> tuple[Assumption, ...]:
         """Every parameter read so far: shares, household size, multipliers, births, birth rates, survival."""
-        order = ("share.", "household_size", "multiplier.", "births.", "crude_birth_rate.",
-                 "birth_rate_trend", "survival.", "population_growth")
+        order = (
+            "share.",
+            "household_size",
+            "multiplier.",
+            "births.",
+            "crude_birth_rate.",
+            "birth_rate_trend",
+            "survival.",
+            "population_growth",
+        )
 
         def key(name: str) -> tuple[int, int, str]:
             rank = next((i for i, p in enumerate(order) if name.startswith(p)), len(order))

@@ -46,8 +46,9 @@ STATE: tuple[str, ...] = ("total", *COHORTS, "births_0", "births_1", "births_2")
 """Columns of the cohort state table."""
 
 
-def initial_cohorts(groups: pd.DataFrame, shares: Mapping[str, float],
-                    birth_split: tuple[float, float, float] = (1 / 3, 1 / 3, 1 / 3)) -> pd.DataFrame:
+def initial_cohorts(
+    groups: pd.DataFrame, shares: Mapping[str, float], birth_split: tuple[float, float, float] = (1 / 3, 1 / 3, 1 / 3)
+) -> pd.DataFrame:
     """Split base-year groups into the cohort state (see "Start" in the module docstring).
 
     Args:
@@ -64,14 +65,27 @@ def initial_cohorts(groups: pd.DataFrame, shares: Mapping[str, float],
         a55 = e60 * shares["age_55_59"] / shares["elderly"]
     else:
         a55 = total * shares["age_55_59"]
-    state = {"total": total, "age_55_59": a55, "age_60_64": e60 - e65, "age_65_74": e65 - e80 - a75,
-             "age_75_79": a75, "age_80_plus": e80, "births_0": infant * birth_split[0],
-             "births_1": infant * birth_split[1], "births_2": infant * birth_split[2]}
+    state = {
+        "total": total,
+        "age_55_59": a55,
+        "age_60_64": e60 - e65,
+        "age_65_74": e65 - e80 - a75,
+        "age_75_79": a75,
+        "age_80_plus": e80,
+        "births_0": infant * birth_split[0],
+        "births_1": infant * birth_split[1],
+        "births_2": infant * birth_split[2],
+    }
     return pd.DataFrame(state, index=groups.index, columns=list(STATE))
 
 
-def cohort_step(state: pd.DataFrame, *, survival: Mapping[str, float],
-                birth_rate: float | np.ndarray | pd.Series, growth: float = 0.0) -> pd.DataFrame:
+def cohort_step(
+    state: pd.DataFrame,
+    *,
+    survival: Mapping[str, float],
+    birth_rate: float | np.ndarray | pd.Series,
+    growth: float = 0.0,
+) -> pd.DataFrame:
     """Age the cohort state by one year: equations (1)-(7) of the module docstring.
 
     Args:
@@ -107,8 +121,13 @@ def groups_from_cohorts(state: pd.DataFrame) -> pd.DataFrame:
     a = {c: state[c].to_numpy(dtype=float) for c in STATE}
     e80 = a["age_80_plus"]
     e65 = a["age_65_74"] + a["age_75_79"] + e80
-    out = {"elderly": a["age_60_64"] + e65, "elderly_65": e65, "elderly_80": e80,
-           "infant": a["births_0"] + a["births_1"] + a["births_2"], "total": a["total"]}
+    out = {
+        "elderly": a["age_60_64"] + e65,
+        "elderly_65": e65,
+        "elderly_80": e80,
+        "infant": a["births_0"] + a["births_1"] + a["births_2"],
+        "total": a["total"],
+    }
     return pd.DataFrame(out, index=state.index, columns=list(GROUPS))
 
 
@@ -133,8 +152,7 @@ def project(groups: pd.DataFrame, params: Parameters, base_year: int, year: int)
     growth = params.get("population_growth")
     state = initial_cohorts(groups, shares, birth_split(params, base_year))
     total = state["total"].to_numpy(dtype=float)
-    base_rate = np.divide(state["births_0"].to_numpy(dtype=float), total, out=np.zeros_like(total),
-                          where=total > 0)
+    base_rate = np.divide(state["births_0"].to_numpy(dtype=float), total, out=np.zeros_like(total), where=total > 0)
     cbr0 = params.birth_rate(base_year)
     for y in range(base_year + 1, year + 1):
         index = params.birth_rate(y) / cbr0 if cbr0 > 0 else 0.0

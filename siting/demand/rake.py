@@ -60,8 +60,9 @@ def _sums(values: np.ndarray, index: np.ndarray, n_cat: int) -> np.ndarray:
     return np.bincount(index[inside], weights=values[inside], minlength=n_cat)
 
 
-def _checked(estimates: np.ndarray, margins: Sequence[tuple[np.ndarray, np.ndarray]]
-             ) -> list[tuple[np.ndarray, np.ndarray]]:
+def _checked(
+    estimates: np.ndarray, margins: Sequence[tuple[np.ndarray, np.ndarray]]
+) -> list[tuple[np.ndarray, np.ndarray]]:
     x = np.asarray(estimates, dtype=float)
     if x.ndim != 1:
         raise ValueError("estimates must be a 1-d array")
@@ -81,8 +82,9 @@ def _checked(estimates: np.ndarray, margins: Sequence[tuple[np.ndarray, np.ndarr
     return out
 
 
-def rake(estimates: np.ndarray, margins: Sequence[tuple[np.ndarray, np.ndarray]], *, tol: float = 1e-12,
-         max_iter: int = 1000) -> RakeResult:
+def rake(
+    estimates: np.ndarray, margins: Sequence[tuple[np.ndarray, np.ndarray]], *, tol: float = 1e-12, max_iter: int = 1000
+) -> RakeResult:
     """Scale non-negative estimates so their sums per category match each margin's targets (IPF).
 
     Args:
@@ -109,8 +111,9 @@ def rake(estimates: np.ndarray, margins: Sequence[tuple[np.ndarray, np.ndarray]]
             empty = (sums <= 0) & (target > 0)
             if empty.any():
                 k = int(np.flatnonzero(empty)[0])
-                raise RakeError(f"margin {m}: category {k} has estimates summing to 0 but a total of "
-                                f"{target[k]:g}", m, k)
+                raise RakeError(
+                    f"margin {m}: category {k} has estimates summing to 0 but a total of {target[k]:g}", m, k
+                )
             factor = np.divide(target, sums, out=np.ones_like(target), where=sums > 0)
             inside = index >= 0
             x[inside] *= factor[index[inside]]

@@ -111,13 +111,15 @@ class DemandSection(_Frozen):
     @model_validator(mode="after")
     def _no_double_setting(self) -> DemandSection:
         if self.household_size is not None and "household_size" in self.overrides:
-            raise ValueError("household_size is set twice (demand.household_size and "
-                             "demand.overrides.household_size); keep one")
+            raise ValueError(
+                "household_size is set twice (demand.household_size and demand.overrides.household_size); keep one"
+            )
         seen: set[tuple[str, str]] = set()
         for margin in self.calibration:
             if (margin.group, margin.by) in seen:
-                raise ValueError(f"calibration has two margins for group '{margin.group}' by '{margin.by}'; "
-                                 "merge their totals")
+                raise ValueError(
+                    f"calibration has two margins for group '{margin.group}' by '{margin.by}'; merge their totals"
+                )
             seen.add((margin.group, margin.by))
         if self.year is not None and self.base_year is not None and self.year < self.base_year:
             raise ValueError(f"year: target year {self.year} is before the base year {self.base_year}")

@@ -18,8 +18,9 @@ from siting.errors import InputError
 SERVICES = "scenario services"
 
 
-def service_demand(estimate: DemandEstimate, services: Mapping[str, tuple[str, float | None, float | None]]
-                   ) -> pd.DataFrame:
+def service_demand(
+    estimate: DemandEstimate, services: Mapping[str, tuple[str, float | None, float | None]]
+) -> pd.DataFrame:
     """Demand units per community and service.
 
     Args:
@@ -37,23 +38,32 @@ def service_demand(estimate: DemandEstimate, services: Mapping[str, tuple[str, f
     for name, (group, uptake, per_1000) in services.items():
         field = f"services.{name}"
         if group not in GROUPS:
-            raise InputError(f"unknown population group '{group}'; expected one of {', '.join(GROUPS)}",
-                             file=SERVICES, field=f"{field}.population")
+            raise InputError(
+                f"unknown population group '{group}'; expected one of {', '.join(GROUPS)}",
+                file=SERVICES,
+                field=f"{field}.population",
+            )
         if (uptake is None) == (per_1000 is None):
-            raise InputError("give exactly one of 'uptake' (per person of the group) or 'per_1000_residents'",
-                             file=SERVICES, field=field)
+            raise InputError(
+                "give exactly one of 'uptake' (per person of the group) or 'per_1000_residents'",
+                file=SERVICES,
+                field=field,
+            )
         rate, basis = (uptake, group) if uptake is not None else (per_1000 / 1000.0, "total")
         key = "uptake" if uptake is not None else "per_1000_residents"
         if not np.isfinite(rate) or rate < 0:
             got = uptake if uptake is not None else per_1000
-            raise InputError(f"{key} must be a number >= 0 (got {got})", file=SERVICES,
-                             field=f"{field}.{key}")
+            raise InputError(f"{key} must be a number >= 0 (got {got})", file=SERVICES, field=f"{field}.{key}")
         values = estimate.groups[basis].to_numpy(dtype=float)
         missing = np.isnan(values)
         if missing.any():
             row = int(np.flatnonzero(missing)[0])
-            raise InputError(f"community '{estimate.groups.index[row]}' has no {basis} value (no population, "
-                             f"households or count), which service '{name}' needs", file="communities",
-                             row=row + 1, field=basis if basis != "total" else "population")
+            raise InputError(
+                f"community '{estimate.groups.index[row]}' has no {basis} value (no population, "
+                f"households or count), which service '{name}' needs",
+                file="communities",
+                row=row + 1,
+                field=basis if basis != "total" else "population",
+            )
         out[name] = values * rate
     return pd.DataFrame(out, index=estimate.groups.index, columns=list(services), dtype=float)

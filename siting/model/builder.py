@@ -55,8 +55,15 @@ class Model:
     constraints: list[ConstraintBlock] = field(default_factory=list)
     n_cols: int = 0
 
-    def add_variables(self, name: str, n: int, *, lower: float | np.ndarray = 0.0,
-                      upper: float | np.ndarray = 1.0, integer: bool = False) -> np.ndarray:
+    def add_variables(
+        self,
+        name: str,
+        n: int,
+        *,
+        lower: float | np.ndarray = 0.0,
+        upper: float | np.ndarray = 1.0,
+        integer: bool = False,
+    ) -> np.ndarray:
         """Add a block of n variables; return their global column indices."""
         if name in self.blocks:
             raise ValueError(f"variable block {name!r} already exists")
@@ -74,8 +81,9 @@ class Model:
             if item is not None and item.n_rows:
                 self.constraints.append(item)
 
-    def problem(self, objective: np.ndarray, *, maximize: bool,
-                extra: list[ConstraintBlock] | None = None) -> MilpProblem:
+    def problem(
+        self, objective: np.ndarray, *, maximize: bool, extra: list[ConstraintBlock] | None = None
+    ) -> MilpProblem:
         """Stack everything into a MilpProblem with the given objective vector."""
         blocks = self.constraints + [b for b in (extra or []) if b.n_rows]
         offsets = np.cumsum([0] + [b.n_rows for b in blocks])
@@ -100,20 +108,40 @@ class Model:
         return {b.name: b.n_rows for b in self.constraints}
 
 
-def linear_row(name: str, cols: np.ndarray, vals: np.ndarray, *, lower: float = -np.inf,
-               upper: float = np.inf, label: str = "") -> ConstraintBlock:
+def linear_row(
+    name: str, cols: np.ndarray, vals: np.ndarray, *, lower: float = -np.inf, upper: float = np.inf, label: str = ""
+) -> ConstraintBlock:
     """A single constraint lower ≤ Σ vals·x[cols] ≤ upper."""
     cols = np.asarray(cols, dtype=np.int64)
-    return ConstraintBlock(name, np.zeros(len(cols), np.int64), cols, np.asarray(vals, dtype=float),
-                           np.array([lower], float), np.array([upper], float), (label,) if label else ())
+    return ConstraintBlock(
+        name,
+        np.zeros(len(cols), np.int64),
+        cols,
+        np.asarray(vals, dtype=float),
+        np.array([lower], float),
+        np.array([upper], float),
+        (label,) if label else (),
+    )
 
 
-def block_from(name: str, matrix: sp.spmatrix, lower: np.ndarray | float, upper: np.ndarray | float,
-               labels: tuple[str, ...] = (), totals: tuple[float, ...] = ()) -> ConstraintBlock:
+def block_from(
+    name: str,
+    matrix: sp.spmatrix,
+    lower: np.ndarray | float,
+    upper: np.ndarray | float,
+    labels: tuple[str, ...] = (),
+    totals: tuple[float, ...] = (),
+) -> ConstraintBlock:
     """A block from a sparse matrix whose columns are global column indices."""
     coo = sp.coo_matrix(matrix)
     m = coo.shape[0]
-    return ConstraintBlock(name, coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data.astype(float),
-                           np.broadcast_to(np.asarray(lower, float), (m,)).copy(),
-                           np.broadcast_to(np.asarray(upper, float), (m,)).copy(), tuple(labels),
-                           tuple(float(t) for t in totals))
+    return ConstraintBlock(
+        name,
+        coo.row.astype(np.int64),
+        coo.col.astype(np.int64),
+        coo.data.astype(float),
+        np.broadcast_to(np.asarray(lower, float), (m,)).copy(),
+        np.broadcast_to(np.asarray(upper, float), (m,)).copy(),
+        tuple(labels),
+        tuple(float(t) for t in totals),
+    )

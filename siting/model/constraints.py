@@ -21,8 +21,15 @@ if TYPE_CHECKING:
 INF = np.inf
 
 
-def _options_of(data: ModelData, rows_of_building: np.ndarray, n_rows: int, n_cols: int, v: Variables,
-                coef: np.ndarray | float = 1.0, mask: np.ndarray | None = None) -> sp.csr_matrix:
+def _options_of(
+    data: ModelData,
+    rows_of_building: np.ndarray,
+    n_rows: int,
+    n_cols: int,
+    v: Variables,
+    coef: np.ndarray | float = 1.0,
+    mask: np.ndarray | None = None,
+) -> sp.csr_matrix:
     """(n_rows × n_cols) matrix with coef_o at (row of o's building, x_o) for options whose building has a row."""
     row = rows_of_building[data.option_building]
     keep = row >= 0 if mask is None else (row >= 0) & mask
@@ -53,9 +60,13 @@ def host_only_if_acquired(data, spec, v, n_cols):
     count = np.searchsorted(sorted_b, data.host_building, side="right") - start
     host_rep = np.repeat(np.arange(n_hosts), count)
     opt = order[np.repeat(start, count) + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)]
-    matrix = sp.csr_matrix((np.concatenate([np.ones(n_hosts), -np.ones(len(opt))]),
-                            (np.concatenate([np.arange(n_hosts), host_rep]), np.concatenate([v.y, v.x[opt]]))),
-                           shape=(n_hosts, n_cols))
+    matrix = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(n_hosts), -np.ones(len(opt))]),
+            (np.concatenate([np.arange(n_hosts), host_rep]), np.concatenate([v.y, v.x[opt]])),
+        ),
+        shape=(n_hosts, n_cols),
+    )
     lower = np.where(data.host_existing, 0.0, -INF)
     return block_from("(2) host only if acquired", matrix, lower, 0.0)
 
@@ -76,20 +87,36 @@ def floor_area(data, spec, v, n_cols):
     plain = slots & ~by_area
     host_row = rows[data.host_building]
     q_slots = np.flatnonzero(by_area)
-    use = sp.csr_matrix((np.concatenate([data.min_area[data.host_service[plain]], np.ones(len(q_slots))]),
-                         (np.concatenate([host_row[plain], host_row[q_slots]]), np.concatenate([v.y[plain], v.q]))),
-                        shape=(len(buildings), n_cols))
+    use = sp.csr_matrix(
+        (
+            np.concatenate([data.min_area[data.host_service[plain]], np.ones(len(q_slots))]),
+            (np.concatenate([host_row[plain], host_row[q_slots]]), np.concatenate([v.y[plain], v.q])),
+        ),
+        shape=(len(buildings), n_cols),
+    )
     option_ok = ~data.option_existing & np.isfinite(data.area)
     matrix = use - _options_of(data, rows, len(buildings), n_cols, v, data.area, option_ok)
     blocks = [block_from("(3) floor area", matrix, -INF, 0.0)]
     if len(q_slots):
         k = np.arange(len(q_slots))
-        lower = sp.csr_matrix((np.concatenate([np.ones(len(k)), -data.min_area[data.host_service[q_slots]]]),
-                               (np.concatenate([k, k]), np.concatenate([v.q, v.y[q_slots]]))), shape=(len(k), n_cols))
-        upper = sp.csr_matrix((np.concatenate([np.ones(len(k)), -max_area[data.host_building[q_slots]]]),
-                               (np.concatenate([k, k]), np.concatenate([v.q, v.y[q_slots]]))), shape=(len(k), n_cols))
-        blocks += [block_from("(3) area given ≥ minimum", lower, 0.0, INF),
-                   block_from("(3) area given only if hosted", upper, -INF, 0.0)]
+        lower = sp.csr_matrix(
+            (
+                np.concatenate([np.ones(len(k)), -data.min_area[data.host_service[q_slots]]]),
+                (np.concatenate([k, k]), np.concatenate([v.q, v.y[q_slots]])),
+            ),
+            shape=(len(k), n_cols),
+        )
+        upper = sp.csr_matrix(
+            (
+                np.concatenate([np.ones(len(k)), -max_area[data.host_building[q_slots]]]),
+                (np.concatenate([k, k]), np.concatenate([v.q, v.y[q_slots]])),
+            ),
+            shape=(len(k), n_cols),
+        )
+        blocks += [
+            block_from("(3) area given ≥ minimum", lower, 0.0, INF),
+            block_from("(3) area given only if hosted", upper, -INF, 0.0),
+        ]
     return blocks
 
 
@@ -97,27 +124,45 @@ def coverage_link(data, spec, v, n_cols):
     """(4) z_p ≤ Σ_{h∈R(p)} y_h; or Σ_{e∈p} v_e ≤ 1 (= 1 with full assignment) and v_e ≤ y_{h(e)}."""
     n_pairs, n_arcs = len(data.pair_community), len(data.arc_pair)
     if not v.assign:
-        matrix = sp.csr_matrix((np.concatenate([np.ones(n_pairs), -np.ones(n_arcs)]),
-                                (np.concatenate([np.arange(n_pairs), data.arc_pair]),
-                                 np.concatenate([v.z, v.y[data.arc_host]]))), shape=(n_pairs, n_cols))
+        matrix = sp.csr_matrix(
+            (
+                np.concatenate([np.ones(n_pairs), -np.ones(n_arcs)]),
+                (np.concatenate([np.arange(n_pairs), data.arc_pair]), np.concatenate([v.z, v.y[data.arc_host]])),
+            ),
+            shape=(n_pairs, n_cols),
+        )
         return block_from("(4) coverage", matrix, -INF, 0.0)
     total = sp.csr_matrix((np.ones(n_arcs), (data.arc_pair, v.v)), shape=(n_pairs, n_cols))
-    link = sp.csr_matrix((np.concatenate([np.ones(n_arcs), -np.ones(n_arcs)]),
-                          (np.tile(np.arange(n_arcs), 2), np.concatenate([v.v, v.y[data.arc_host]]))),
-                         shape=(n_arcs, n_cols))
-    return [block_from("(4) assignment", total, 1.0 if spec.full_assignment else -INF, 1.0),
-            block_from("(4) assign only to hosts", link, -INF, 0.0)]
+    link = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(n_arcs), -np.ones(n_arcs)]),
+            (np.tile(np.arange(n_arcs), 2), np.concatenate([v.v, v.y[data.arc_host]])),
+        ),
+        shape=(n_arcs, n_cols),
+    )
+    return [
+        block_from("(4) assignment", total, 1.0 if spec.full_assignment else -INF, 1.0),
+        block_from("(4) assign only to hosts", link, -INF, 0.0),
+    ]
 
 
 def budgets(data, spec, v, n_cols):
     """(5) Σ_o c_o x_o ≤ B_c;  (6) Σ_o f_o x_o ≤ B_f + F_0."""
     blocks = []
     if np.isfinite(data.budget_capex):
-        blocks.append(linear_row("(5) one-off budget", v.x, data.capex, upper=data.budget_capex,
-                                 label="one-off budget"))
+        blocks.append(
+            linear_row("(5) one-off budget", v.x, data.capex, upper=data.budget_capex, label="one-off budget")
+        )
     if data.budget_annual is not None:
-        blocks.append(linear_row("(6) yearly budget", v.x, data.annual,
-                                 upper=data.budget_annual + data.annual_existing, label="yearly budget"))
+        blocks.append(
+            linear_row(
+                "(6) yearly budget",
+                v.x,
+                data.annual,
+                upper=data.budget_annual + data.annual_existing,
+                label="yearly budget",
+            )
+        )
     return blocks
 
 
@@ -134,11 +179,18 @@ def required_share(data, spec, v, n_cols):
     rows = _row_index(services, len(data.services))
     pair_row = rows[data.pair_service]
     keep = pair_row >= 0
-    weights = sp.csr_matrix((data.pair_demand[keep], (pair_row[keep], np.flatnonzero(keep))),
-                            shape=(len(services), len(data.pair_community)))
-    return block_from("(7) required share", weights @ covered(data, v, n_cols),
-                      share[services] * data.total_demand[services], INF,
-                      tuple(f"{data.services[s]} share" for s in services), data.total_demand[services])
+    weights = sp.csr_matrix(
+        (data.pair_demand[keep], (pair_row[keep], np.flatnonzero(keep))),
+        shape=(len(services), len(data.pair_community)),
+    )
+    return block_from(
+        "(7) required share",
+        weights @ covered(data, v, n_cols),
+        share[services] * data.total_demand[services],
+        INF,
+        tuple(f"{data.services[s]} share" for s in services),
+        data.total_demand[services],
+    )
 
 
 def capacity(data, spec, v, n_cols):
@@ -158,8 +210,9 @@ def capacity(data, spec, v, n_cols):
         blocks.append(block_from("(9) capacity from floor area", by_host[by_area] + room, -INF, 0.0))
     fixed = np.flatnonzero(data.host_existing & np.isfinite(data.host_capacity))
     if len(fixed):
-        room = sp.csr_matrix((-data.host_capacity[fixed], (np.arange(len(fixed)), v.y[fixed])),
-                             shape=(len(fixed), n_cols))
+        room = sp.csr_matrix(
+            (-data.host_capacity[fixed], (np.arange(len(fixed)), v.y[fixed])), shape=(len(fixed), n_cols)
+        )
         blocks.append(block_from("(9) capacity of existing facilities", by_host[fixed] + room, -INF, 0.0))
     given = np.isfinite(data.option_capacity) & ~data.option_existing
     if given.any():
@@ -169,10 +222,16 @@ def capacity(data, spec, v, n_cols):
         keep = arc_row >= 0
         served = sp.csr_matrix((load[keep], (arc_row[keep], v.v[keep])), shape=(len(buildings), n_cols))
         reachable = np.bincount(arc_row[keep], weights=load[keep], minlength=len(buildings))
-        cap = np.where(np.isfinite(data.option_capacity), data.option_capacity,
-                       reachable[np.maximum(rows[data.option_building], 0)])
-        blocks.append(block_from("(9) capacity of options",
-                                 served - _options_of(data, rows, len(buildings), n_cols, v, cap), -INF, 0.0))
+        cap = np.where(
+            np.isfinite(data.option_capacity),
+            data.option_capacity,
+            reachable[np.maximum(rows[data.option_building], 0)],
+        )
+        blocks.append(
+            block_from(
+                "(9) capacity of options", served - _options_of(data, rows, len(buildings), n_cols, v, cap), -INF, 0.0
+            )
+        )
     return blocks
 
 
@@ -181,22 +240,31 @@ def facility_counts(data, spec, v, n_cols):
     new = ~data.option_existing
     blocks = []
     if spec.min_facilities is not None or spec.max_facilities is not None:
-        blocks.append(linear_row("(10) facility count", v.x[new], np.ones(int(new.sum())),
-                                 lower=-INF if spec.min_facilities is None else spec.min_facilities,
-                                 upper=INF if spec.max_facilities is None else spec.max_facilities,
-                                 label="number of facilities"))
+        blocks.append(
+            linear_row(
+                "(10) facility count",
+                v.x[new],
+                np.ones(int(new.sum())),
+                lower=-INF if spec.min_facilities is None else spec.min_facilities,
+                upper=INF if spec.max_facilities is None else spec.max_facilities,
+                label="number of facilities",
+            )
+        )
     for mode, limit in sorted(spec.max_by_mode.items()):
         of_mode = data.option_mode == mode
-        blocks.append(linear_row(f"(10) at most {limit} {mode}", v.x[of_mode], np.ones(int(of_mode.sum())),
-                                 upper=limit))
+        blocks.append(
+            linear_row(f"(10) at most {limit} {mode}", v.x[of_mode], np.ones(int(of_mode.sum())), upper=limit)
+        )
     return blocks
 
 
 def must_and_must_not(data, spec, v, n_cols):
     """(11) Σ_{o∈O(b)} x_o = 1 for required buildings; = 0 for forbidden ones."""
     blocks = []
-    for name, buildings, bound in (("(11) must choose", spec.must_choose, 1.0),
-                                   ("(11) must not choose", spec.must_not_choose, 0.0)):
+    for name, buildings, bound in (
+        ("(11) must choose", spec.must_choose, 1.0),
+        ("(11) must not choose", spec.must_not_choose, 0.0),
+    ):
         if len(buildings):
             rows = _row_index(np.asarray(buildings), data.n_buildings)
             matrix = _options_of(data, rows, len(buildings), n_cols, v)
@@ -204,8 +272,9 @@ def must_and_must_not(data, spec, v, n_cols):
     return blocks
 
 
-def _group_rows(data: ModelData, mask_gs: np.ndarray, values: np.ndarray, v,
-                n_cols) -> tuple[sp.csr_matrix, np.ndarray]:
+def _group_rows(
+    data: ModelData, mask_gs: np.ndarray, values: np.ndarray, v, n_cols
+) -> tuple[sp.csr_matrix, np.ndarray]:
     """Rows Σ_{p∈P(g,s)} value_p cov_p for each (g, s) with mask_gs[g, s]; returns the matrix and the (g, s) list."""
     from siting.model.formulation import covered
 
@@ -216,8 +285,9 @@ def _group_rows(data: ModelData, mask_gs: np.ndarray, values: np.ndarray, v,
     row = np.full(len(data.pair_group), -1, np.int64)
     row[has_group] = index[data.pair_group[has_group], data.pair_service[has_group]]
     keep = row >= 0
-    weights = sp.csr_matrix((values[keep], (row[keep], np.flatnonzero(keep))),
-                            shape=(len(selected), len(data.pair_community)))
+    weights = sp.csr_matrix(
+        (values[keep], (row[keep], np.flatnonzero(keep))), shape=(len(selected), len(data.pair_community))
+    )
     return weights @ covered(data, v, n_cols), selected
 
 
@@ -228,9 +298,14 @@ def district_min_share(data, spec, v, n_cols):
     mask = (data.group_demand > 0) & (spec.group_min_share[None, :] > 0)
     matrix, gs = _group_rows(data, mask, data.pair_demand, v, n_cols)
     need = spec.group_min_share[gs[:, 1]] * data.group_demand[gs[:, 0], gs[:, 1]]
-    return block_from("(12) district minimum share", matrix, need, INF,
-                      tuple(f"{data.groups[g]}: {data.services[s]} share" for g, s in gs),
-                      data.group_demand[gs[:, 0], gs[:, 1]])
+    return block_from(
+        "(12) district minimum share",
+        matrix,
+        need,
+        INF,
+        tuple(f"{data.groups[g]}: {data.services[s]} share" for g, s in gs),
+        data.group_demand[gs[:, 0], gs[:, 1]],
+    )
 
 
 def district_requires(data, spec, v, n_cols):
@@ -241,8 +316,13 @@ def district_requires(data, spec, v, n_cols):
     for g, s in spec.group_requires:
         mask[g, s] = True
     matrix, gs = _group_rows(data, mask, np.ones(len(data.pair_community)), v, n_cols)
-    return block_from("(13) district must have service", matrix, 1.0, INF,
-                      tuple(f"{data.groups[g]}: must have {data.services[s]}" for g, s in gs))
+    return block_from(
+        "(13) district must have service",
+        matrix,
+        1.0,
+        INF,
+        tuple(f"{data.groups[g]}: must have {data.services[s]}" for g, s in gs),
+    )
 
 
 def asset_pool(data, spec, v, n_cols):
@@ -255,8 +335,10 @@ def asset_pool(data, spec, v, n_cols):
         return None
     assets = np.unique(data.asset_of_option)
     rows = _row_index(assets, int(assets.max()) + 1)
-    once = sp.csr_matrix((np.ones(len(data.asset_of_option)), (rows[data.asset_of_option], v.x[data.option_of_asset])),
-                         shape=(len(assets), n_cols))
+    once = sp.csr_matrix(
+        (np.ones(len(data.asset_of_option)), (rows[data.asset_of_option], v.x[data.option_of_asset])),
+        shape=(len(assets), n_cols),
+    )
     blocks = [block_from("(14) each asset traded once", once, -INF, 1.0)]
     trades = pd.DataFrame({"asset": data.asset_of_option, "option": data.option_of_asset})
     housed = pd.DataFrame({"asset": data.asset_facility, "facility": data.facility_option})
@@ -298,23 +380,44 @@ def complexes(data, spec, v, n_cols):
     slots = sp.csr_matrix((np.ones(int(keep.sum())), (slot_row[keep], v.y[keep])), shape=(n, n_cols))
     core = keep & rule.core[data.host_service]
     core_slots = sp.csr_matrix((np.ones(int(core.sum())), (slot_row[core], v.y[core])), shape=(n, n_cols))
-    blocks = [block_from("(15) complex is acquired", ident - acquired, -INF, 0.0),
-              block_from("(15) complex floor area", rule.min_area * ident - area, -INF, 0.0),
-              block_from("(15) complex services", rule.min_services * ident - slots, -INF, 0.0),
-              block_from("(15) complex core services", rule.min_core * ident - core_slots, -INF, 0.0)]
+    blocks = [
+        block_from("(15) complex is acquired", ident - acquired, -INF, 0.0),
+        block_from("(15) complex floor area", rule.min_area * ident - area, -INF, 0.0),
+        block_from("(15) complex services", rule.min_services * ident - slots, -INF, 0.0),
+        block_from("(15) complex core services", rule.min_core * ident - core_slots, -INF, 0.0),
+    ]
     if rule.min_count:
-        blocks.append(linear_row("(15) number of complexes", v.c, np.ones(n), lower=rule.min_count,
-                                 label="number of complexes"))
+        blocks.append(
+            linear_row("(15) number of complexes", v.c, np.ones(n), lower=rule.min_count, label="number of complexes")
+        )
     if len(v.r):
         k = np.arange(len(v.r))
         c_of = v.c[rows[data.option_building[v.r_option]]]
-        blocks.append(block_from("(15) complex option ≤ taken", sp.csr_matrix(
-            (np.concatenate([np.ones(len(k)), -np.ones(len(k))]),
-             (np.tile(k, 2), np.concatenate([v.r, v.x[v.r_option]]))),
-            shape=(len(k), n_cols)), -INF, 0.0))
-        blocks.append(block_from("(15) complex option ≤ complex", sp.csr_matrix(
-            (np.concatenate([np.ones(len(k)), -np.ones(len(k))]), (np.tile(k, 2), np.concatenate([v.r, c_of]))),
-            shape=(len(k), n_cols)), -INF, 0.0))
+        blocks.append(
+            block_from(
+                "(15) complex option ≤ taken",
+                sp.csr_matrix(
+                    (
+                        np.concatenate([np.ones(len(k)), -np.ones(len(k))]),
+                        (np.tile(k, 2), np.concatenate([v.r, v.x[v.r_option]])),
+                    ),
+                    shape=(len(k), n_cols),
+                ),
+                -INF,
+                0.0,
+            )
+        )
+        blocks.append(
+            block_from(
+                "(15) complex option ≤ complex",
+                sp.csr_matrix(
+                    (np.concatenate([np.ones(len(k)), -np.ones(len(k))]), (np.tile(k, 2), np.concatenate([v.r, c_of]))),
+                    shape=(len(k), n_cols),
+                ),
+                -INF,
+                0.0,
+            )
+        )
         cols = np.concatenate([v.r, v.x[new]])
         vals = np.concatenate([data.capex[v.r_option], -rule.min_capex_share * data.capex[new]])
         blocks.append(linear_row("(15) share of spending on complexes", cols, vals, lower=0.0))
@@ -327,14 +430,29 @@ def min_share_level(data, spec, v, n_cols):
         return None
     mask = data.group_demand > 0
     matrix, gs = _group_rows(data, mask, data.pair_demand, v, n_cols)
-    level = sp.csr_matrix((-data.group_demand[gs[:, 0], gs[:, 1]], (np.arange(len(gs)), np.full(len(gs), v.t[0]))),
-                          shape=(len(gs), n_cols))
+    level = sp.csr_matrix(
+        (-data.group_demand[gs[:, 0], gs[:, 1]], (np.arange(len(gs)), np.full(len(gs), v.t[0]))),
+        shape=(len(gs), n_cols),
+    )
     return block_from("(16) smallest district share", matrix + level, 0.0, INF)
 
 
-FAMILIES = (one_mode_per_building, host_only_if_acquired, floor_area, coverage_link, budgets, required_share,
-            capacity, facility_counts, must_and_must_not, district_min_share, district_requires, asset_pool,
-            complexes, min_share_level)
+FAMILIES = (
+    one_mode_per_building,
+    host_only_if_acquired,
+    floor_area,
+    coverage_link,
+    budgets,
+    required_share,
+    capacity,
+    facility_counts,
+    must_and_must_not,
+    district_min_share,
+    district_requires,
+    asset_pool,
+    complexes,
+    min_share_level,
+)
 
 
 __all__ = ["FAMILIES", "ConstraintBlock"]

@@ -104,8 +104,14 @@ class ModelData:
         return len(self.building_ids)
 
 
-def dominated_options(building: np.ndarray, capex: np.ndarray, annual: np.ndarray, area: np.ndarray,
-                      capacity: np.ndarray | None = None, protected: np.ndarray | None = None) -> np.ndarray:
+def dominated_options(
+    building: np.ndarray,
+    capex: np.ndarray,
+    annual: np.ndarray,
+    area: np.ndarray,
+    capacity: np.ndarray | None = None,
+    protected: np.ndarray | None = None,
+) -> np.ndarray:
     """Mask of options that another option of the same building beats.
 
     The other option is no dearer in one-off or yearly cost, no smaller in area or capacity, and strictly
@@ -118,14 +124,23 @@ def dominated_options(building: np.ndarray, capex: np.ndarray, annual: np.ndarra
     """
     cap = np.full(len(building), np.inf) if capacity is None else np.where(np.isnan(capacity), np.inf, capacity)
     keep_out = np.zeros(len(building), bool) if protected is None else protected
-    frame = pd.DataFrame({"b": building, "c": capex, "a": annual, "f": area, "k": cap, "p": keep_out,
-                          "i": np.arange(len(building))})
+    frame = pd.DataFrame(
+        {"b": building, "c": capex, "a": annual, "f": area, "k": cap, "p": keep_out, "i": np.arange(len(building))}
+    )
     pairs = frame.merge(frame, on="b", suffixes=("", "_o"))
     pairs = pairs[(pairs["i"] != pairs["i_o"]) & ~pairs["p"] & ~pairs["p_o"]]
-    weakly = (pairs["c_o"] <= pairs["c"]) & (pairs["a_o"] <= pairs["a"]) & (pairs["f_o"] >= pairs["f"]) & \
-        (pairs["k_o"] >= pairs["k"])
-    strictly = (pairs["c_o"] < pairs["c"]) | (pairs["a_o"] < pairs["a"]) | (pairs["f_o"] > pairs["f"]) | \
-        (pairs["k_o"] > pairs["k"])
+    weakly = (
+        (pairs["c_o"] <= pairs["c"])
+        & (pairs["a_o"] <= pairs["a"])
+        & (pairs["f_o"] >= pairs["f"])
+        & (pairs["k_o"] >= pairs["k"])
+    )
+    strictly = (
+        (pairs["c_o"] < pairs["c"])
+        | (pairs["a_o"] < pairs["a"])
+        | (pairs["f_o"] > pairs["f"])
+        | (pairs["k_o"] > pairs["k"])
+    )
     beaten = pairs.loc[weakly & (strictly | (pairs["i_o"] < pairs["i"])), "i"].unique()
     mask = np.zeros(len(building), dtype=bool)
     mask[beaten] = True
@@ -140,21 +155,41 @@ def credit(distance: np.ndarray, full_credit: np.ndarray, radius: np.ndarray) ->
     return np.clip(np.where(distance <= full_credit, 1.0, falling), 0.0, 1.0)
 
 
-def from_arrays(*, services: Sequence[str], demand: np.ndarray, arcs: Sequence[Arcs], building_ids: Sequence[str],
-                option_building: np.ndarray, capex: np.ndarray, min_area: np.ndarray | None = None,
-                area: np.ndarray | None = None, annual: np.ndarray | None = None,
-                option_capacity: np.ndarray | None = None, option_mode: np.ndarray | None = None,
-                option_row: np.ndarray | None = None, option_existing: np.ndarray | None = None,
-                option_forced: np.ndarray | None = None, option_closable: np.ndarray | None = None,
-                weight: np.ndarray | None = None,
-                min_share: np.ndarray | None = None, area_per_unit: np.ndarray | None = None,
-                radius: np.ndarray | None = None, full_credit: np.ndarray | None = None,
-                existing_services: dict[int, Sequence[int]] | None = None,
-                existing_capacity: dict[int, float] | None = None, community_group: np.ndarray | None = None,
-                groups: Sequence[str] = (), asset_trades: tuple[np.ndarray, np.ndarray] | None = None,
-                asset_facilities: tuple[np.ndarray, np.ndarray] | None = None, budget_capex: float = np.inf,
-                budget_annual: float | None = None, horizon_years: int = 10, discount_rate: float = 0.03,
-                community_ids: Sequence[str] | None = None, reduce_options: bool = True) -> ModelData:
+def from_arrays(
+    *,
+    services: Sequence[str],
+    demand: np.ndarray,
+    arcs: Sequence[Arcs],
+    building_ids: Sequence[str],
+    option_building: np.ndarray,
+    capex: np.ndarray,
+    min_area: np.ndarray | None = None,
+    area: np.ndarray | None = None,
+    annual: np.ndarray | None = None,
+    option_capacity: np.ndarray | None = None,
+    option_mode: np.ndarray | None = None,
+    option_row: np.ndarray | None = None,
+    option_existing: np.ndarray | None = None,
+    option_forced: np.ndarray | None = None,
+    option_closable: np.ndarray | None = None,
+    weight: np.ndarray | None = None,
+    min_share: np.ndarray | None = None,
+    area_per_unit: np.ndarray | None = None,
+    radius: np.ndarray | None = None,
+    full_credit: np.ndarray | None = None,
+    existing_services: dict[int, Sequence[int]] | None = None,
+    existing_capacity: dict[int, float] | None = None,
+    community_group: np.ndarray | None = None,
+    groups: Sequence[str] = (),
+    asset_trades: tuple[np.ndarray, np.ndarray] | None = None,
+    asset_facilities: tuple[np.ndarray, np.ndarray] | None = None,
+    budget_capex: float = np.inf,
+    budget_annual: float | None = None,
+    horizon_years: int = 10,
+    discount_rate: float = 0.03,
+    community_ids: Sequence[str] | None = None,
+    reduce_options: bool = True,
+) -> ModelData:
     """Index a problem given as arrays.
 
     Args:
@@ -214,7 +249,8 @@ def from_arrays(*, services: Sequence[str], demand: np.ndarray, arcs: Sequence[A
         keep = ~dominated_options(option_building, capex, annual, area, capacity, protected)
     new_index = np.cumsum(keep) - 1
     option_building, capex, area, annual, capacity, mode, row, existing, forced, closable = (
-        a[keep] for a in (option_building, capex, area, annual, capacity, mode, row, existing, forced, closable))
+        a[keep] for a in (option_building, capex, area, annual, capacity, mode, row, existing, forced, closable)
+    )
     trade_keep = keep[np.asarray(trades[1], np.int64)]
     trades = (np.asarray(trades[0], np.int64)[trade_keep], new_index[np.asarray(trades[1], np.int64)[trade_keep]])
     facilities = (np.asarray(facilities[0], np.int64), new_index[np.asarray(facilities[1], np.int64)])
@@ -264,25 +300,49 @@ def from_arrays(*, services: Sequence[str], demand: np.ndarray, arcs: Sequence[A
     has_group = group >= 0
     np.add.at(group_demand, group[has_group], demand[has_group])
     return ModelData(
-        services=tuple(services), weight=per_service(weight, 1.0), min_area=min_area,
-        min_share=per_service(min_share, 0.0), area_per_unit=per_service(area_per_unit, np.nan),
-        radius=radius, full_credit=full, total_demand=demand.sum(axis=0),
+        services=tuple(services),
+        weight=per_service(weight, 1.0),
+        min_area=min_area,
+        min_share=per_service(min_share, 0.0),
+        area_per_unit=per_service(area_per_unit, np.nan),
+        radius=radius,
+        full_credit=full,
+        total_demand=demand.sum(axis=0),
         building_ids=np.asarray(building_ids, dtype=object),
-        option_row=row, option_building=option_building, option_mode=mode, capex=capex, annual=annual,
-        area=area, npv=capex + annual * annuity_factor(horizon_years, discount_rate), option_capacity=capacity,
-        option_existing=existing, option_forced=forced, option_closable=closable,
-        host_building=host_building, host_service=host_service,
-        host_capacity=fixed_capacity[host_building, host_service], host_existing=is_facility[host_building],
-        pair_community=pair_community, pair_service=pair_service,
-        pair_demand=demand[pair_community, pair_service], pair_group=group[pair_community],
-        arc_pair=arc_pair[order], arc_host=arc_host[order], arc_distance=arc_d[order],
+        option_row=row,
+        option_building=option_building,
+        option_mode=mode,
+        capex=capex,
+        annual=annual,
+        area=area,
+        npv=capex + annual * annuity_factor(horizon_years, discount_rate),
+        option_capacity=capacity,
+        option_existing=existing,
+        option_forced=forced,
+        option_closable=closable,
+        host_building=host_building,
+        host_service=host_service,
+        host_capacity=fixed_capacity[host_building, host_service],
+        host_existing=is_facility[host_building],
+        pair_community=pair_community,
+        pair_service=pair_service,
+        pair_demand=demand[pair_community, pair_service],
+        pair_group=group[pair_community],
+        arc_pair=arc_pair[order],
+        arc_host=arc_host[order],
+        arc_distance=arc_d[order],
         arc_credit=credit(arc_d[order], full[arc_s[order]], radius[arc_s[order]]),
-        groups=tuple(groups), group_demand=group_demand,
-        asset_of_option=trades[0], option_of_asset=trades[1],
-        asset_facility=facilities[0], facility_option=facilities[1],
-        budget_capex=float(budget_capex), budget_annual=None if budget_annual is None else float(budget_annual),
+        groups=tuple(groups),
+        group_demand=group_demand,
+        asset_of_option=trades[0],
+        option_of_asset=trades[1],
+        asset_facility=facilities[0],
+        facility_option=facilities[1],
+        budget_capex=float(budget_capex),
+        budget_annual=None if budget_annual is None else float(budget_annual),
         annual_existing=float(annual[existing].sum()),
-        community_ids=np.asarray([str(i) for i in range(len(demand))] if community_ids is None else community_ids,
-                                 dtype=object),
+        community_ids=np.asarray(
+            [str(i) for i in range(len(demand))] if community_ids is None else community_ids, dtype=object
+        ),
         dropped_options=int(n_options - keep.sum()),
     )

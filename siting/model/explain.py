@@ -40,8 +40,10 @@ class Relaxation:
         if self.side == "upper":
             if "budget" in self.label:
                 unit = "元/年" if "yearly" in self.label else "元"
-                return (f"{self.label}: {self.slack:,.0f} {unit} more ({self.bound:,.0f} → "
-                        f"{self.bound + self.slack:,.0f} {unit})")
+                return (
+                    f"{self.label}: {self.slack:,.0f} {unit} more ({self.bound:,.0f} → "
+                    f"{self.bound + self.slack:,.0f} {unit})"
+                )
             return f"{self.label}: raise the limit from {self.bound:g} to {self.bound + self.slack:g}"
         new = self.bound - self.slack
         if self.total:
@@ -69,15 +71,32 @@ def _elastic(data: ModelData, spec: ModelSpec, integer_only: bool):
             for r, col in zip(finite, new):
                 total = block.totals[r] if block.totals else None
                 slacks.append((int(col), block.labels[r], float(bounds[r]), side, total))
-        blocks.append(ConstraintBlock(block.name, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
-                                      block.lower, block.upper, block.labels, block.totals))
-    elastic = Model(blocks=model.blocks, lower=model.lower, upper=model.upper, integer=model.integer,
-                    constraints=others + blocks, n_cols=model.n_cols)
+        blocks.append(
+            ConstraintBlock(
+                block.name,
+                np.concatenate(rows),
+                np.concatenate(cols),
+                np.concatenate(vals),
+                block.lower,
+                block.upper,
+                block.labels,
+                block.totals,
+            )
+        )
+    elastic = Model(
+        blocks=model.blocks,
+        lower=model.lower,
+        upper=model.upper,
+        integer=model.integer,
+        constraints=others + blocks,
+        n_cols=model.n_cols,
+    )
     return elastic, slacks
 
 
-def explain(data: ModelData, spec: ModelSpec, *, solver: str = "highs",
-            options: SolveOptions | None = None) -> list[Relaxation]:
+def explain(
+    data: ModelData, spec: ModelSpec, *, solver: str = "highs", options: SolveOptions | None = None
+) -> list[Relaxation]:
     """The conflicting requirements and, for each, the smallest relaxation that alone makes it feasible."""
     options = options or SolveOptions(time_limit_s=60)
     backend = get_solver(solver)
@@ -113,8 +132,11 @@ def explain(data: ModelData, spec: ModelSpec, *, solver: str = "highs",
         objective = np.zeros(model.n_cols)
         objective[col] = 1.0
         alone = backend.solve(replace(base, c=objective, col_upper=upper), options)
-        slack = float(alone.objective) if alone.x is not None and alone.status in (Status.OPTIMAL, Status.FEASIBLE) \
+        slack = (
+            float(alone.objective)
+            if alone.x is not None and alone.status in (Status.OPTIMAL, Status.FEASIBLE)
             else None
+        )
         _, label, bound, side, total = slacks[i]
         if slack is not None or i in violated:
             found.append(Relaxation(label, bound, slack, side, total))
@@ -124,12 +146,16 @@ def explain(data: ModelData, spec: ModelSpec, *, solver: str = "highs",
 def message(relaxations: list[Relaxation]) -> str:
     """The user's explanation of an infeasible scenario."""
     if not relaxations:
-        return ("infeasible: no plan meets the scenario's fixed rules (one mode per building, floor area, "
-                "required and forbidden buildings, assets); relaxing budgets and shares does not help")
+        return (
+            "infeasible: no plan meets the scenario's fixed rules (one mode per building, floor area, "
+            "required and forbidden buildings, assets); relaxing budgets and shares does not help"
+        )
     names = ", ".join(r.label for r in relaxations if r.slack is None or r.slack > 0)
-    lines = [f"infeasible: these requirements cannot all be met: {names}.",
-             "Any one of these changes alone makes the scenario feasible:"
-             if any(r.slack is not None for r in relaxations)
-             else "No single change is enough; they must be relaxed together:"]
+    lines = [
+        f"infeasible: these requirements cannot all be met: {names}.",
+        "Any one of these changes alone makes the scenario feasible:"
+        if any(r.slack is not None for r in relaxations)
+        else "No single change is enough; they must be relaxed together:",
+    ]
     lines += [f"  - {r.text()}" for r in relaxations]
     return "\n".join(lines)

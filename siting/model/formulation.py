@@ -118,8 +118,7 @@ def add_variables(model: Model, data: ModelData, spec: ModelSpec, integer_only: 
     x = model.add_variables("x", len(data.option_row), lower=forced_lower, integer=True)
     y = model.add_variables("y", len(data.host_building), integer=True)
     z = model.add_variables("z", 0 if assign else len(data.pair_community), integer=integer_only)
-    v = model.add_variables("v", len(data.arc_pair) if assign else 0,
-                            integer=spec.single_source or integer_only)
+    v = model.add_variables("v", len(data.arc_pair) if assign else 0, integer=spec.single_source or integer_only)
     q = model.add_variables("q", int(area_capacity(data, spec).sum()), upper=np.inf)
     candidates = complex_candidates(data, spec)
     c = model.add_variables("c", len(candidates), integer=True)

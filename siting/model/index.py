@@ -35,8 +35,9 @@ def model_data(scenario: Scenario, demand: pd.DataFrame, reach: dict[str, Arcs])
     def stack(values, fill):
         return np.concatenate([np.asarray(values, float), np.full(len(existing), fill, float)])
 
-    existing_services = {int(b): [keys.index(k) for k in services]
-                         for b, services in zip(facility_building, existing["services"])}
+    existing_services = {
+        int(b): [keys.index(k) for k in services] for b, services in zip(facility_building, existing["services"])
+    }
     existing_capacity = {int(b): float(c) for b, c in zip(facility_building, existing["capacity"])}
     asset_ids = list(scenario.assets.index)
     trades = [(asset_ids.index(a), o) for o, traded in enumerate(options["assets"]) for a in traded]
@@ -55,7 +56,9 @@ def model_data(scenario: Scenario, demand: pd.DataFrame, reach: dict[str, Arcs])
 
     services = [cfg.services[k] for k in keys]
     return from_arrays(
-        services=keys, demand=demand[list(keys)].to_numpy(float), arcs=[reach[k] for k in keys],
+        services=keys,
+        demand=demand[list(keys)].to_numpy(float),
+        arcs=[reach[k] for k in keys],
         building_ids=buildings.index.to_numpy(dtype=object),
         option_building=option_building,
         capex=stack(options["capex"], 0.0),
@@ -67,17 +70,22 @@ def model_data(scenario: Scenario, demand: pd.DataFrame, reach: dict[str, Arcs])
         option_existing=np.concatenate([np.zeros(n_new, bool), np.ones(len(existing), bool)]),
         option_forced=np.concatenate([np.zeros(n_new, bool), ~existing["closable"].to_numpy(bool) & ~in_traded]),
         option_closable=np.concatenate([np.ones(n_new, bool), existing["closable"].to_numpy(bool)]),
-        min_area=[s.min_area_m2 for s in services], weight=[s.weight for s in services],
+        min_area=[s.min_area_m2 for s in services],
+        weight=[s.weight for s in services],
         min_share=[s.min_share for s in services],
         area_per_unit=[np.nan if s.area_per_unit_m2 is None else s.area_per_unit_m2 for s in services],
         radius=[s.radius_m for s in services],
         full_credit=[s.radius_m if s.full_credit_m is None else min(s.full_credit_m, s.radius_m) for s in services],
-        existing_services=existing_services, existing_capacity=existing_capacity,
-        community_group=community_group, groups=groups,
+        existing_services=existing_services,
+        existing_capacity=existing_capacity,
+        community_group=community_group,
+        groups=groups,
         asset_trades=(np.array([t[0] for t in trades], np.int64), np.array([t[1] for t in trades], np.int64)),
         asset_facilities=(np.array([h[0] for h in housed], np.int64), np.array([h[1] for h in housed], np.int64)),
-        budget_capex=cfg.budget.capex, budget_annual=cfg.budget.annual,
-        horizon_years=cfg.budget.horizon_years, discount_rate=cfg.budget.discount_rate,
+        budget_capex=cfg.budget.capex,
+        budget_annual=cfg.budget.annual,
+        horizon_years=cfg.budget.horizon_years,
+        discount_rate=cfg.budget.discount_rate,
         community_ids=scenario.communities.index.to_numpy(dtype=object),
         reduce_options=not needs_fixed_modes(scenario),
     )
@@ -90,23 +98,34 @@ def model_spec(scenario: Scenario, data: ModelData) -> ModelSpec:
     keys = data.services
     capacitated = model.capacities
     if capacitated is None:
-        capacitated = bool(np.isfinite(data.area_per_unit).any() or np.isfinite(data.option_capacity).any()
-                           or np.isfinite(data.host_capacity).any())
+        capacitated = bool(
+            np.isfinite(data.area_per_unit).any()
+            or np.isfinite(data.option_capacity).any()
+            or np.isfinite(data.host_capacity).any()
+        )
     target = np.array([model.target_share.get(k, cfg.services[k].min_share) for k in keys])
     building_index = pd.Index(data.building_ids)
     complex_spec = None
     if model.complex is not None:
         rule = model.complex
-        complex_spec = ComplexSpec(min_area=rule.min_area_m2, min_services=rule.min_services,
-                                   core=np.array([k in rule.core for k in keys]), min_core=rule.min_core,
-                                   min_count=rule.min_count, min_capex_share=rule.min_capex_share, bonus=rule.bonus)
-    requires = [(data.groups.index(d), keys.index(s)) for d, services in policy.district_requires.items()
-                for s in services]
+        complex_spec = ComplexSpec(
+            min_area=rule.min_area_m2,
+            min_services=rule.min_services,
+            core=np.array([k in rule.core for k in keys]),
+            min_core=rule.min_core,
+            min_count=rule.min_count,
+            min_capex_share=rule.min_capex_share,
+            bonus=rule.bonus,
+        )
+    requires = [
+        (data.groups.index(d), keys.index(s)) for d, services in policy.district_requires.items() for s in services
+    ]
     objectives = tuple(model.objectives)
     # Minimising walking distance before (or without) maximising coverage must serve all coverable demand,
     # or serving nobody would be optimal.
     distance_first = "min_distance" in objectives and (
-        "max_coverage" not in objectives or objectives.index("min_distance") < objectives.index("max_coverage"))
+        "max_coverage" not in objectives or objectives.index("min_distance") < objectives.index("max_coverage")
+    )
     return ModelSpec(
         objectives=objectives,
         full_assignment=distance_first,

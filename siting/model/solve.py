@@ -68,8 +68,9 @@ def keep_optimum(name: str, vector: np.ndarray, value: float) -> ConstraintBlock
     return linear_row(f"(8) keep {name}", cols, vector[cols], upper=value + tolerance)
 
 
-def solve(data: ModelData, spec: ModelSpec | None = None, *, solver: str = "highs",
-          options: SolveOptions | None = None) -> Solution:
+def solve(
+    data: ModelData, spec: ModelSpec | None = None, *, solver: str = "highs", options: SolveOptions | None = None
+) -> Solution:
     """Optimise each objective in turn, keeping the earlier optima; decode and return the plan.
 
     The time limit in `options` applies to the first stage; each later stage gets what is left of it, and
@@ -86,9 +87,12 @@ def solve(data: ModelData, spec: ModelSpec | None = None, *, solver: str = "high
     integer_only = getattr(backend, "integer_only", False)
     model, v = formulation.build(data, spec, integer_only=integer_only)
     if integer_only and (v.assign or len(v.q) or len(v.t) or len(v.r)):
-        raise InputError(f"{solver} takes integer variables only, and this scenario's model needs continuous "
-                         "ones (capacities, distance decay or distances, max_min_share, or the complex spending "
-                         "share); use highs, cbc or ortools", field="--solver")
+        raise InputError(
+            f"{solver} takes integer variables only, and this scenario's model needs continuous "
+            "ones (capacities, distance decay or distances, max_min_share, or the complex spending "
+            "share); use highs, cbc or ortools",
+            field="--solver",
+        )
     vectors = [objective_vector(name, data, spec, v, model.n_cols) for name in spec.objectives]
     build_s = time.perf_counter() - started
 
@@ -113,8 +117,13 @@ def solve(data: ModelData, spec: ModelSpec | None = None, *, solver: str = "high
     return Solution(
         plan=decode(data, spec, v, x),
         status=Status.OPTIMAL if proven else Status.FEASIBLE,
-        objective=float(first.objective), bound=first.bound, gap=first.gap,
-        stages=tuple(stages), rows=model.row_counts(), n_cols=model.n_cols, build_s=build_s,
+        objective=float(first.objective),
+        bound=first.bound,
+        gap=first.gap,
+        stages=tuple(stages),
+        rows=model.row_counts(),
+        n_cols=model.n_cols,
+        build_s=build_s,
     )
 
 
@@ -122,8 +131,10 @@ def _check_first(result: SolveResult, solver: str, options: SolveOptions) -> Non
     if result.status is Status.INFEASIBLE:
         raise InfeasibleError("infeasible: no plan meets every requirement of the scenario")
     if result.status is Status.NO_SOLUTION:
-        raise NoPlanError(f"{solver} found no plan within the time limit of {options.time_limit_s} s; "
-                          "give it more time (--time-limit)")
+        raise NoPlanError(
+            f"{solver} found no plan within the time limit of {options.time_limit_s} s; "
+            "give it more time (--time-limit)"
+        )
     if result.x is None or result.status not in (Status.OPTIMAL, Status.FEASIBLE):
         raise SitingError(f"{solver} failed: {result.status.value} {result.message}".strip())
 
@@ -154,17 +165,26 @@ def decode(data: ModelData, spec: ModelSpec, v: formulation.Variables, x: np.nda
     for option in np.flatnonzero(taken & ~data.option_existing):
         building = data.option_building[option]
         slots = np.flatnonzero(hosted & (data.host_building == building))
-        selections.append(Selection(str(data.building_ids[building]), str(data.option_mode[option]),
-                                    tuple(data.services[s] for s in data.host_service[slots]),
-                                    tuple(float(a) for a in area[slots])))
+        selections.append(
+            Selection(
+                str(data.building_ids[building]),
+                str(data.option_mode[option]),
+                tuple(data.services[s] for s in data.host_service[slots]),
+                tuple(float(a) for a in area[slots]),
+            )
+        )
     assignments = ()
     if v.assign:
         on = share > 1e-7
-        assignments = tuple(Assignment(str(data.community_ids[data.pair_community[p]]),
-                                       data.services[data.pair_service[p]],
-                                       str(data.building_ids[data.host_building[h]]),
-                                       float(data.pair_demand[p] * s))
-                            for p, h, s in zip(data.arc_pair[on], data.arc_host[on], share[on]))
+        assignments = tuple(
+            Assignment(
+                str(data.community_ids[data.pair_community[p]]),
+                data.services[data.pair_service[p]],
+                str(data.building_ids[data.host_building[h]]),
+                float(data.pair_demand[p] * s),
+            )
+            for p, h, s in zip(data.arc_pair[on], data.arc_host[on], share[on])
+        )
     return Plan.of(selections, closed=closed, assignments=assignments)
 
 
@@ -174,7 +194,7 @@ def _drop_idle_hosts(data: ModelData, hosted: np.ndarray, keep: np.ndarray) -> n
     order = np.argsort(data.arc_host, kind="stable")
     starts = np.searchsorted(data.arc_host[order], np.arange(len(hosted) + 1))
     for host in np.flatnonzero(hosted & ~keep):
-        pairs = data.arc_pair[order[starts[host]:starts[host + 1]]]
+        pairs = data.arc_pair[order[starts[host] : starts[host + 1]]]
         if np.all(count[pairs] >= 2):
             hosted[host] = False
             count[pairs] -= 1

@@ -57,5 +57,10 @@ class ModelSpec:
     @property
     def assignment(self) -> bool:
         """Whether the model needs per-arc assignment variables rather than one coverage flag per pair."""
-        return (self.capacitated or self.single_source or self.full_assignment or self.distance_cost > 0
-                or "min_distance" in self.objectives)
+        return (
+            self.capacitated
+            or self.single_source
+            or self.full_assignment
+            or self.distance_cost > 0
+            or "min_distance" in self.objectives
+        )

@@ -33,25 +33,27 @@ def service_label(result, key: str) -> tuple[str, str]:
 def selected_table(result) -> pd.DataFrame:
     """One row per acquired building, sorted by building id."""
     sel = result.evaluation.selected.sort_values("building").reset_index(drop=True)
-    return pd.DataFrame({
-        "building": sel["building"],
-        "name": sel["name"],
-        "mode": sel["mode"],
-        "mode_zh": [MODE_LABELS[m][0] for m in sel["mode"]],
-        "services": [";".join(s) for s in sel["services"]],
-        "services_zh": ["、".join(service_label(result, k)[0] for k in s) for s in sel["services"]],
-        "assets_traded": [";".join(a) for a in sel["assets"]],
-        "area_by_service_m2": [";".join(f"{a:.2f}" for a in areas) for areas in sel["area_m2"]],
-        "complex": sel["complex"].astype(int),
-        "capex": sel["capex"].round(2),
-        "annual_cost": sel["annual_cost"].round(2),
-        "npv": sel["npv"].round(2),
-        "floor_area_m2": sel["floor_area_m2"].round(2),
-        "area_used_m2": sel["area_used_m2"].round(2),
-        "capacity": sel["capacity"].replace(np.inf, np.nan).round(3),
-        "served": sel["served"].round(3),
-        "utilisation": sel["utilisation"].round(4),
-    })
+    return pd.DataFrame(
+        {
+            "building": sel["building"],
+            "name": sel["name"],
+            "mode": sel["mode"],
+            "mode_zh": [MODE_LABELS[m][0] for m in sel["mode"]],
+            "services": [";".join(s) for s in sel["services"]],
+            "services_zh": ["、".join(service_label(result, k)[0] for k in s) for s in sel["services"]],
+            "assets_traded": [";".join(a) for a in sel["assets"]],
+            "area_by_service_m2": [";".join(f"{a:.2f}" for a in areas) for areas in sel["area_m2"]],
+            "complex": sel["complex"].astype(int),
+            "capex": sel["capex"].round(2),
+            "annual_cost": sel["annual_cost"].round(2),
+            "npv": sel["npv"].round(2),
+            "floor_area_m2": sel["floor_area_m2"].round(2),
+            "area_used_m2": sel["area_used_m2"].round(2),
+            "capacity": sel["capacity"].replace(np.inf, np.nan).round(3),
+            "served": sel["served"].round(3),
+            "utilisation": sel["utilisation"].round(4),
+        }
+    )
 
 
 def coverage_table(result) -> pd.DataFrame:
@@ -61,21 +63,24 @@ def coverage_table(result) -> pd.DataFrame:
     order = {k: i for i, k in enumerate(services)}
     communities = result.scenario.communities
     groups = {k: s.population for k, s in result.scenario.config.services.items()}
-    table = pd.DataFrame({
-        "community": cov["community"],
-        "name": cov["name"],
-        "district": communities["district"].reindex(cov["community"]).fillna("").to_numpy()
-        if "district" in communities else "",
-        "service": cov["service"],
-        "service_zh": [service_label(result, k)[0] for k in cov["service"]],
-        "group": [groups[k] for k in cov["service"]],
-        "demand": cov["demand"].round(DECIMALS),
-        "covered_share": cov["covered"].round(DECIMALS),
-        "covered_demand": cov["covered_units"].round(DECIMALS),
-        "nearest_building": cov["nearest_building"],
-        "nearest_name": cov["nearest_name"],
-        "distance_m": cov["distance_m"].replace(np.inf, np.nan).round(1),
-    })
+    table = pd.DataFrame(
+        {
+            "community": cov["community"],
+            "name": cov["name"],
+            "district": communities["district"].reindex(cov["community"]).fillna("").to_numpy()
+            if "district" in communities
+            else "",
+            "service": cov["service"],
+            "service_zh": [service_label(result, k)[0] for k in cov["service"]],
+            "group": [groups[k] for k in cov["service"]],
+            "demand": cov["demand"].round(DECIMALS),
+            "covered_share": cov["covered"].round(DECIMALS),
+            "covered_demand": cov["covered_units"].round(DECIMALS),
+            "nearest_building": cov["nearest_building"],
+            "nearest_name": cov["nearest_name"],
+            "distance_m": cov["distance_m"].replace(np.inf, np.nan).round(1),
+        }
+    )
     table["_s"] = table["service"].map(order)
     return table.sort_values(["community", "_s"]).drop(columns="_s").reset_index(drop=True)
 
@@ -91,42 +96,80 @@ def plan_document(result) -> dict[str, Any]:
         "objective": rounded(ev.objective),
         "bound": rounded(sol.bound),
         "gap": rounded(sol.gap),
-        "objectives": {name: rounded(value) for name, value in ev.objectives.items()
-                       if name in cfg.model.objectives},
+        "objectives": {name: rounded(value) for name, value in ev.objectives.items() if name in cfg.model.objectives},
         "solver": {
             "name": first.solver,
             "version": first.version,
             "time_limit_s": result.options.time_limit_s,
-            "stages": [{"objective": s.objective, "status": s.result.status.value,
-                        "value": rounded(s.result.objective), "bound": rounded(s.result.bound),
-                        "gap": rounded(s.result.gap)} for s in sol.stages],
+            "stages": [
+                {
+                    "objective": s.objective,
+                    "status": s.result.status.value,
+                    "value": rounded(s.result.objective),
+                    "bound": rounded(s.result.bound),
+                    "gap": rounded(s.result.gap),
+                }
+                for s in sol.stages
+            ],
         },
-        "cost": {"capex": rounded(ev.capex), "annual": rounded(ev.annual), "annual_freed": rounded(ev.freed),
-                 "npv": rounded(ev.npv)},
-        "budget": {"capex": rounded(cfg.budget.capex), "annual": rounded(cfg.budget.annual),
-                   "horizon_years": cfg.budget.horizon_years, "discount_rate": cfg.budget.discount_rate},
+        "cost": {
+            "capex": rounded(ev.capex),
+            "annual": rounded(ev.annual),
+            "annual_freed": rounded(ev.freed),
+            "npv": rounded(ev.npv),
+        },
+        "budget": {
+            "capex": rounded(cfg.budget.capex),
+            "annual": rounded(cfg.budget.annual),
+            "horizon_years": cfg.budget.horizon_years,
+            "discount_rate": cfg.budget.discount_rate,
+        },
         "selected": [
-            {"building": r.building, "name": r.name, "mode": r.mode, "services": r.services.split(";"),
-             "area_m2": [float(a) for a in r.area_by_service_m2.split(";") if a], "complex": bool(r.complex),
-             "assets_traded": [a for a in r.assets_traded.split(";") if a],
-             "capex": rounded(r.capex), "annual_cost": rounded(r.annual_cost)}
+            {
+                "building": r.building,
+                "name": r.name,
+                "mode": r.mode,
+                "services": r.services.split(";"),
+                "area_m2": [float(a) for a in r.area_by_service_m2.split(";") if a],
+                "complex": bool(r.complex),
+                "assets_traded": [a for a in r.assets_traded.split(";") if a],
+                "capex": rounded(r.capex),
+                "annual_cost": rounded(r.annual_cost),
+            }
             for r in selected.itertuples()
         ],
-        "existing": [{"facility": r.facility, "name": r.name, "status": r.status, "services": list(r.services)}
-                     for r in ev.existing.sort_values("facility").itertuples()],
-        "assignments": [{"community": a.community, "service": a.service, "building": a.building,
-                         "units": rounded(a.units)} for a in sol.plan.assignments],
+        "existing": [
+            {"facility": r.facility, "name": r.name, "status": r.status, "services": list(r.services)}
+            for r in ev.existing.sort_values("facility").itertuples()
+        ],
+        "assignments": [
+            {"community": a.community, "service": a.service, "building": a.building, "units": rounded(a.units)}
+            for a in sol.plan.assignments
+        ],
         "coverage": {
-            key: {"group": cfg.services[key].population, "demand": rounded(row.demand),
-                  "covered": rounded(row.covered), "share": rounded(row.share), "weight": rounded(row.weight)}
+            key: {
+                "group": cfg.services[key].population,
+                "demand": rounded(row.demand),
+                "covered": rounded(row.covered),
+                "share": rounded(row.share),
+                "weight": rounded(row.weight),
+            }
             for key, row in ev.by_service.iterrows()
         },
-        "demand": {"year": result.demand.estimate.year, "variant": result.demand.estimate.variant,
-                   "groups": {g: rounded(values.sum()) for g, values in result.demand.estimate.groups.items()
-                              if values.notna().all()}},
-        "model": {"objectives": list(cfg.model.objectives), "capacitated": result.spec.capacitated,
-                  "variables": sol.n_cols, "constraints": sol.rows,
-                  "options_dropped_as_dominated": result.data.dropped_options},
+        "demand": {
+            "year": result.demand.estimate.year,
+            "variant": result.demand.estimate.variant,
+            "groups": {
+                g: rounded(values.sum()) for g, values in result.demand.estimate.groups.items() if values.notna().all()
+            },
+        },
+        "model": {
+            "objectives": list(cfg.model.objectives),
+            "capacitated": result.spec.capacitated,
+            "variables": sol.n_cols,
+            "constraints": sol.rows,
+            "options_dropped_as_dominated": result.data.dropped_options,
+        },
         "input_sha256": result.scenario.input_sha256,
         "siting_version": __version__,
     }

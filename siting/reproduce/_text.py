@@ -193,15 +193,13 @@ def table(
     values = to_numbers(flat, integer=integer, on_error=bad).reshape(len(present), columns)
     if len(rows) < count:
         raise text.error(
-            f"expected {count} {what} after the header, found {len(rows)} "
-            f"(the file ends here; header {header})",
+            f"expected {count} {what} after the header, found {len(rows)} (the file ends here; header {header})",
             line=text.last_line,
         )
     if len(rows) > count:
         extra = rows[count]
         raise text.error(
-            f"expected {count} {what} after the header (header {header}), found more: "
-            f"extra line '{extra.text}'",
+            f"expected {count} {what} after the header (header {header}), found more: extra line '{extra.text}'",
             line=extra.line,
         )
     return values, np.asarray([r.line for r in present], dtype=np.int64)
@@ -230,14 +228,11 @@ def header_ints(text: TextFile, row: Row | None, names: Sequence[str], *, at_lea
         raise text.error(f"expected the header '{layout}', found an empty file", line=1)
     if len(row.tokens) != len(names):
         raise text.error(
-            f"expected the header '{layout}' ({len(names)} {noun}), "
-            f"got '{row.text}' ({len(row.tokens)} fields)",
+            f"expected the header '{layout}' ({len(names)} {noun}), got '{row.text}' ({len(row.tokens)} fields)",
             line=row.line,
         )
 
     def bad(k: int) -> InputError:
-        return text.error(
-            f"expected the header '{layout}' with an integer {names[k]}, got '{row.text}'", line=row.line
-        )
+        return text.error(f"expected the header '{layout}' with an integer {names[k]}, got '{row.text}'", line=row.line)
 
     return [int(v) for v in to_numbers(row.tokens[:ints], integer=True, on_error=bad)]

@@ -95,15 +95,18 @@ def cflp_cost(inst: CapInstance, plan: Plan, *, capacitated: bool) -> Evaluation
         return Evaluation(float("inf"), (), (*problems, "no warehouse open"))
     fixed = float(inst.fixed_cost[open_].sum())
     if not capacitated:
-        return Evaluation(fixed + float(inst.cost[open_].min(axis=0).sum()), tuple(int(i) for i in open_),
-                          tuple(problems))
+        return Evaluation(
+            fixed + float(inst.cost[open_].min(axis=0).sum()), tuple(int(i) for i in open_), tuple(problems)
+        )
     units = _shares(plan, inst.n, inst.m)  # (customers × warehouses)
     served = units.sum(axis=1)
     short = np.flatnonzero(np.abs(served - inst.demand) > FEASIBILITY * np.maximum(inst.demand, 1.0))
     if short.size:
         j = int(short[0])
-        problems.append(f"customer {j + 1}: {served[j]:g} of its demand {inst.demand[j]:g} assigned "
-                        f"({short.size} customers not fully assigned)")
+        problems.append(
+            f"customer {j + 1}: {served[j]:g} of its demand {inst.demand[j]:g} assigned "
+            f"({short.size} customers not fully assigned)"
+        )
     closed = np.setdiff1d(np.flatnonzero(units.sum(axis=0) > 0), open_)
     if closed.size:
         problems.append(f"demand assigned to warehouse {int(closed[0]) + 1}, which is not open")
@@ -131,8 +134,10 @@ def cpmp_cost(inst: CpmpInstance, plan: Plan) -> Evaluation:
     short = np.flatnonzero(got < inst.demand * (1 - INTEGRALITY))
     if short.size:
         i = int(short[0])
-        problems.append(f"node {i + 1}: {got[i]:g} of its demand {inst.demand[i]:g} assigned to one median "
-                        f"({short.size} nodes not wholly assigned to one median)")
+        problems.append(
+            f"node {i + 1}: {got[i]:g} of its demand {inst.demand[i]:g} assigned to one median "
+            f"({short.size} nodes not wholly assigned to one median)"
+        )
     stray_units = units.sum(axis=1) - got
     split = np.flatnonzero(stray_units > inst.demand * INTEGRALITY)
     if split.size:
@@ -160,5 +165,5 @@ def mclp_coverage(inst: MclpInstance, plan: Plan, *, radius: float, p: int) -> E
     if not len(sites):
         return Evaluation(0.0, (), tuple(problems))
     d = inst.xy[:, None, :] - inst.xy[None, sites, :]
-    covered = ((d ** 2).sum(axis=2) <= float(radius) ** 2).any(axis=1)
+    covered = ((d**2).sum(axis=2) <= float(radius) ** 2).any(axis=1)
     return Evaluation(float(inst.demand[covered].sum()), tuple(int(s) for s in sites), tuple(problems))

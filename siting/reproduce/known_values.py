@@ -46,11 +46,9 @@ def _locate(folder: PathArg, default: str) -> Path:
     return p
 
 
-def _add(text: TextFile, values: dict[str, float], seen: dict[str, int], key: str, value: float,
-         line: int) -> None:
+def _add(text: TextFile, values: dict[str, float], seen: dict[str, int], key: str, value: float, line: int) -> None:
     if key in values:
-        raise text.error(f"expected each instance once, but '{key}' was already given on line {seen[key]}",
-                         line=line)
+        raise text.error(f"expected each instance once, but '{key}' was already given on line {seen[key]}", line=line)
     values[key] = value
     seen[key] = line
 
@@ -147,8 +145,9 @@ def read_capopt(folder: PathArg) -> dict[str, float]:
             _add(text, values, seen, capopt_key(name, cap), value, k)
         else:
             if current is None:
-                raise text.error(f"{expected}: the continuation line '{s}' must follow a line "
-                                 "'name value (capacity C)'", line=k)
+                raise text.error(
+                    f"{expected}: the continuation line '{s}' must follow a line 'name value (capacity C)'", line=k
+                )
             _add(text, values, seen, capopt_key(current, cont[2]), float(cont[1]), k)
     if not values:
         raise text.error(f"{expected}, found no values", line=text.last_line)
@@ -192,13 +191,18 @@ def read_ufllib_solution(path: PathArg) -> UflSolution:
     text = read_text(path)
     toks, where = text.tokens()
     if len(toks) < 2:
-        raise text.error("expected a 0-based warehouse index for each customer followed by the optimal "
-                         f"value, found {len(toks)} token(s)", line=text.last_line)
+        raise text.error(
+            "expected a 0-based warehouse index for each customer followed by the optimal "
+            f"value, found {len(toks)} token(s)",
+            line=text.last_line,
+        )
     *indices, last = toks
 
     def bad_index(k: int) -> InputError:
-        return text.error(f"expected the 0-based warehouse index of customer {k + 1} (an integer >= 0), "
-                          f"got '{indices[k]}'", line=int(where[k]))
+        return text.error(
+            f"expected the 0-based warehouse index of customer {k + 1} (an integer >= 0), got '{indices[k]}'",
+            line=int(where[k]),
+        )
 
     def bad_value(_: int) -> InputError:
         return text.error(f"expected the optimal value as the last token, got '{last}'", line=int(where[-1]))
@@ -231,8 +235,9 @@ def read_uncap_opt(folder: PathArg) -> dict[str, float]:
     base = Path(folder)
     if not base.is_dir():
         found = "a file" if base.exists() else "not found"
-        raise InputError(f"{found}: expected a folder holding optimal-solutions.txt and/or ufllib-opt/*.opt",
-                         file=str(base))
+        raise InputError(
+            f"{found}: expected a folder holding optimal-solutions.txt and/or ufllib-opt/*.opt", file=str(base)
+        )
     table = base / "optimal-solutions.txt"
     values: dict[str, float] = {}
     lines: dict[str, int] = {}
@@ -246,9 +251,12 @@ def read_uncap_opt(folder: PathArg) -> dict[str, float]:
     for path in opt_files:
         sol = read_ufllib_solution(path)
         if sol.name in values and abs(values[sol.name] - sol.value) > UNCAP_TOLERANCE:
-            raise InputError(f"expected the optimum of {sol.name} to agree within 1e-3 with "
-                             f"{values[sol.name]} in {table} line {lines[sol.name]}, got {sol.value}",
-                             file=str(path), line=1)
+            raise InputError(
+                f"expected the optimum of {sol.name} to agree within 1e-3 with "
+                f"{values[sol.name]} in {table} line {lines[sol.name]}, got {sol.value}",
+                file=str(path),
+                line=1,
+            )
         values[sol.name] = sol.value
     return values
 
@@ -275,10 +283,10 @@ def read_sjc_best(folder: PathArg) -> dict[str, float]:
     for r in rows:
         match = _SJC_ROW.fullmatch(r.text)
         if match is None:
-            raise text.error(f"expected 'SJCn: value' with a decimal comma (e.g. 'SJC1:  17288,99'), got "
-                             f"'{r.text}'", line=r.line)
+            raise text.error(
+                f"expected 'SJCn: value' with a decimal comma (e.g. 'SJC1:  17288,99'), got '{r.text}'", line=r.line
+            )
         _add(text, values, seen, match[1], float(match[2].replace(",", ".")), r.line)
     if not values:
-        raise text.error("expected rows 'SJCn: value' (e.g. 'SJC1:  17288,99'), found none",
-                         line=text.last_line)
+        raise text.error("expected rows 'SJCn: value' (e.g. 'SJC1:  17288,99'), found none", line=text.last_line)
     return values

@@ -56,9 +56,12 @@ def all_pairs(distance: np.ndarray) -> ReachPairs:
 def _positive_demand(name: str, demand: np.ndarray, what: str) -> None:
     zero = np.flatnonzero(~(demand > 0))
     if zero.size:
-        raise InputError(f"{what} {int(zero[0]) + 1} has demand {demand[zero[0]]:g}: the planning model keeps only "
-                         "demand > 0, so it would drop that client from the objective; this instance cannot be "
-                         "reproduced faithfully", file=name)
+        raise InputError(
+            f"{what} {int(zero[0]) + 1} has demand {demand[zero[0]]:g}: the planning model keeps only "
+            "demand > 0, so it would drop that client from the objective; this instance cannot be "
+            "reproduced faithfully",
+            file=name,
+        )
 
 
 def pmedian_model(inst: PMedianInstance) -> tuple[ModelData, ModelSpec]:
@@ -71,10 +74,15 @@ def pmedian_model(inst: PMedianInstance) -> tuple[ModelData, ModelSpec]:
         The model data and the spec (objective ``min_distance``, full assignment, p facilities).
     """
     n = inst.n
-    data = from_arrays(services=[SERVICE], demand=np.ones((n, 1)), arcs=[all_pairs(inst.dist)],
-                       building_ids=_ids(n), option_building=np.arange(n), capex=np.zeros(n))
-    spec = ModelSpec(objectives=("min_distance",), full_assignment=True, min_facilities=inst.p,
-                     max_facilities=inst.p)
+    data = from_arrays(
+        services=[SERVICE],
+        demand=np.ones((n, 1)),
+        arcs=[all_pairs(inst.dist)],
+        building_ids=_ids(n),
+        option_building=np.arange(n),
+        capex=np.zeros(n),
+    )
+    spec = ModelSpec(objectives=("min_distance",), full_assignment=True, min_facilities=inst.p, max_facilities=inst.p)
     return data, spec
 
 
@@ -94,9 +102,15 @@ def cflp_model(inst: CapInstance, *, capacitated: bool) -> tuple[ModelData, Mode
     """
     _positive_demand(inst.name, inst.demand, "customer")
     per_unit = inst.cost.T / inst.demand[:, None]  # (customers × warehouses): cost of one unit of j's demand
-    data = from_arrays(services=[SERVICE], demand=inst.demand[:, None].astype(np.float64),
-                       arcs=[all_pairs(per_unit)], building_ids=_ids(inst.m), option_building=np.arange(inst.m),
-                       capex=inst.fixed_cost, option_capacity=inst.capacity if capacitated else None)
+    data = from_arrays(
+        services=[SERVICE],
+        demand=inst.demand[:, None].astype(np.float64),
+        arcs=[all_pairs(per_unit)],
+        building_ids=_ids(inst.m),
+        option_building=np.arange(inst.m),
+        capex=inst.fixed_cost,
+        option_capacity=inst.capacity if capacitated else None,
+    )
     spec = ModelSpec(objectives=("min_cost",), full_assignment=True, capacitated=capacitated, distance_cost=1.0)
     return data, spec
 
@@ -120,11 +134,23 @@ def cpmp_model(inst: CpmpInstance) -> tuple[ModelData, ModelSpec]:
     """
     _positive_demand(inst.name, inst.demand, "node")
     n = inst.n
-    data = from_arrays(services=[SERVICE], demand=inst.demand[:, None].astype(np.float64),
-                       arcs=[all_pairs(euclidean(inst.xy) / inst.demand[:, None])], building_ids=_ids(n),
-                       option_building=np.arange(n), capex=np.zeros(n), option_capacity=inst.capacity)
-    spec = ModelSpec(objectives=("min_distance",), full_assignment=True, capacitated=True, single_source=True,
-                     min_facilities=inst.p, max_facilities=inst.p)
+    data = from_arrays(
+        services=[SERVICE],
+        demand=inst.demand[:, None].astype(np.float64),
+        arcs=[all_pairs(euclidean(inst.xy) / inst.demand[:, None])],
+        building_ids=_ids(n),
+        option_building=np.arange(n),
+        capex=np.zeros(n),
+        option_capacity=inst.capacity,
+    )
+    spec = ModelSpec(
+        objectives=("min_distance",),
+        full_assignment=True,
+        capacitated=True,
+        single_source=True,
+        min_facilities=inst.p,
+        max_facilities=inst.p,
+    )
     return data, spec
 
 
@@ -147,7 +173,13 @@ def mclp_model(inst: MclpInstance, *, radius: float, p: int) -> tuple[ModelData,
     if not radius > 0:
         raise InputError(f"expected a coverage radius > 0, got {radius}", field="radius")
     arcs = reach_pairs(inst.xy, inst.xy, float(radius), crs="planar", detour_factor=1.0)
-    data = from_arrays(services=[SERVICE], demand=inst.demand[:, None].astype(np.float64), arcs=[arcs],
-                       building_ids=_ids(inst.n), option_building=np.arange(inst.n), capex=np.zeros(inst.n))
+    data = from_arrays(
+        services=[SERVICE],
+        demand=inst.demand[:, None].astype(np.float64),
+        arcs=[arcs],
+        building_ids=_ids(inst.n),
+        option_building=np.arange(inst.n),
+        capex=np.zeros(inst.n),
+    )
     spec = ModelSpec(objectives=("max_coverage",), min_facilities=p, max_facilities=p)
     return data, spec

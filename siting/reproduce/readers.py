@@ -201,28 +201,44 @@ def read_pmed(path: PathArg) -> PMedianInstance:
     n, m, p = header_ints(text, head, ("n", "m", "p"))
     assert head is not None
     if n < 1 or m < 0:
-        raise text.error(f"expected n >= 1 vertices and m >= 0 edge lines in the header, got '{head.text}'",
-                         line=head.line)
+        raise text.error(
+            f"expected n >= 1 vertices and m >= 0 edge lines in the header, got '{head.text}'", line=head.line
+        )
     if not 1 <= p <= n:
         raise text.error(f"expected 1 <= p <= n = {n} in the header, got p = {p}", line=head.line)
-    edges, lines = table(text, rows[1:], count=m, columns=3, layout="i j cost", what="edge lines",
-                         integer=True, header=f"'n m p' = '{head.text}'")
+    edges, lines = table(
+        text,
+        rows[1:],
+        count=m,
+        columns=3,
+        layout="i j cost",
+        what="edge lines",
+        integer=True,
+        header=f"'n m p' = '{head.text}'",
+    )
     if n > m + 1:
-        raise text.error(f"expected a connected graph, but m = {m} edge lines can connect at most {m + 1} "
-                         f"vertices and the header says n = {n}", line=head.line)
+        raise text.error(
+            f"expected a connected graph, but m = {m} edge lines can connect at most {m + 1} "
+            f"vertices and the header says n = {n}",
+            line=head.line,
+        )
     ends, cost = edges[:, :2], edges[:, 2]
 
     out = np.flatnonzero(((ends < 1) | (ends > n)).any(axis=1))
     if out.size:
         k = int(out[0])
         v = int(ends[k, 0] if not 1 <= ends[k, 0] <= n else ends[k, 1])
-        raise text.error(f"vertex {v} out of range: expected 1..{n} (n in the header), "
-                         f"got '{' '.join(map(str, edges[k]))}'", line=int(lines[k]))
+        raise text.error(
+            f"vertex {v} out of range: expected 1..{n} (n in the header), got '{' '.join(map(str, edges[k]))}'",
+            line=int(lines[k]),
+        )
     loops = np.flatnonzero(ends[:, 0] == ends[:, 1])
     if loops.size:
         k = int(loops[0])
-        raise text.error(f"expected an edge between two different vertices, got a self-loop on vertex "
-                         f"{int(ends[k, 0])}", line=int(lines[k]))
+        raise text.error(
+            f"expected an edge between two different vertices, got a self-loop on vertex {int(ends[k, 0])}",
+            line=int(lines[k]),
+        )
     negative = np.flatnonzero(cost < 0)
     if negative.size:
         k = int(negative[0])
@@ -241,8 +257,10 @@ def read_pmed(path: PathArg) -> PMedianInstance:
     _, label = connected_components(graph, directed=False)
     cut = np.flatnonzero(label != label[0])
     if cut.size:
-        raise text.error(f"expected a connected graph on the n = {n} vertices of the header, but vertex "
-                         f"{int(cut[0]) + 1} cannot be reached from vertex 1")
+        raise text.error(
+            f"expected a connected graph on the n = {n} vertices of the header, but vertex "
+            f"{int(cut[0]) + 1} cannot be reached from vertex 1"
+        )
     dist = shortest_path(graph, method="D", directed=False)
     return PMedianInstance(name=_name(path), n=n, p=p, dist=dist)
 
@@ -251,11 +269,11 @@ def _positive_capacity(capacity: float, file: str) -> float:
     try:
         value = float(capacity)
     except (TypeError, ValueError):
-        raise InputError(f"expected a number for capacity, got {capacity!r}", file=file,
-                         field="capacity") from None
+        raise InputError(f"expected a number for capacity, got {capacity!r}", file=file, field="capacity") from None
     if not value > 0:  # also rejects NaN; +inf is allowed (the uncapacitated problem)
-        raise InputError(f"expected a capacity > 0 (math.inf for uncapacitated), got {capacity!r}", file=file,
-                         field="capacity")
+        raise InputError(
+            f"expected a capacity > 0 (math.inf for uncapacitated), got {capacity!r}", file=file, field="capacity"
+        )
     return value
 
 
@@ -286,50 +304,67 @@ def read_cap(path: PathArg, capacity: float | None = None) -> CapInstance:
     text = read_text(path)
     toks, where = text.tokens()
     if len(toks) < 2:
-        raise text.error("expected the header 'm n' (warehouses, customers), found "
-                         + (f"only '{toks[0]}'" if toks else "an empty file"), line=text.last_line)
+        raise text.error(
+            "expected the header 'm n' (warehouses, customers), found "
+            + (f"only '{toks[0]}'" if toks else "an empty file"),
+            line=text.last_line,
+        )
 
     def bad_header(k: int) -> InputError:
-        return text.error(f"expected the header 'm n' as 2 integers, got '{toks[0]} {toks[1]}'",
-                          line=int(where[k]))
+        return text.error(f"expected the header 'm n' as 2 integers, got '{toks[0]} {toks[1]}'", line=int(where[k]))
 
     m, n = (int(v) for v in to_numbers(toks[:2], integer=True, on_error=bad_header))
     if m < 1 or n < 1:
-        raise text.error(f"expected m >= 1 warehouses and n >= 1 customers in the header, got '{m} {n}'",
-                         line=int(where[0]))
+        raise text.error(
+            f"expected m >= 1 warehouses and n >= 1 customers in the header, got '{m} {n}'", line=int(where[0])
+        )
     expected = 2 * m + n * (m + 1)
     body = toks[2:]
-    header = (f"header 'm n' = '{m} {n}': 2 values for each of {m} warehouses, then a demand and {m} costs "
-              f"for each of {n} customers")
+    header = (
+        f"header 'm n' = '{m} {n}': 2 values for each of {m} warehouses, then a demand and {m} costs "
+        f"for each of {n} customers"
+    )
 
     def role(k: int) -> str:
         if k < 2 * m:
             return f"the {'capacity' if k % 2 == 0 else 'fixed cost'} of warehouse {k // 2 + 1}"
         j, s = divmod(k - 2 * m, m + 1)
-        return f"the demand of customer {j + 1}" if s == 0 else \
-            f"the cost of serving customer {j + 1} from warehouse {s}"
+        return (
+            f"the demand of customer {j + 1}" if s == 0 else f"the cost of serving customer {j + 1} from warehouse {s}"
+        )
 
     if len(body) < expected:
-        raise text.error(f"expected {expected} values after the header, found {len(body)}: the file ends "
-                         f"before {role(len(body))} ({header})", line=text.last_line)
+        raise text.error(
+            f"expected {expected} values after the header, found {len(body)}: the file ends "
+            f"before {role(len(body))} ({header})",
+            line=text.last_line,
+        )
     if len(body) > expected:
-        raise text.error(f"expected {expected} values after the header, found more: '{body[expected]}' is "
-                         f"extra ({header})", line=int(where[2 + expected]))
+        raise text.error(
+            f"expected {expected} values after the header, found more: '{body[expected]}' is extra ({header})",
+            line=int(where[2 + expected]),
+        )
 
     placeholder = np.zeros(len(body), dtype=bool)
-    placeholder[0:2 * m:2] = [t.lower() == "capacity" for t in body[0:2 * m:2]]
+    placeholder[0 : 2 * m : 2] = [t.lower() == "capacity" for t in body[0 : 2 * m : 2]]
     if placeholder.any():
         if capacity is None:
             first = int(np.flatnonzero(placeholder)[0])
-            raise text.error("the file writes the word 'capacity' instead of the warehouse capacities "
-                             "(capa/capb/capc style): pass capacity=..., e.g. capa 8000, capb 5000, "
-                             "capc 5000 (see capopt.txt)", line=int(where[2 + first]))
+            raise text.error(
+                "the file writes the word 'capacity' instead of the warehouse capacities "
+                "(capa/capb/capc style): pass capacity=..., e.g. capa 8000, capb 5000, "
+                "capc 5000 (see capopt.txt)",
+                line=int(where[2 + first]),
+            )
         cap_value = _positive_capacity(capacity, text.file)
         body = ["0" if ph else t for t, ph in zip(body, placeholder, strict=True)]
     elif capacity is not None:
-        raise InputError(f"capacity={capacity!r} was given but the file has numeric capacities; the argument "
-                         "only replaces the literal word 'capacity' (capa, capb, capc)",
-                         file=text.file, field="capacity")
+        raise InputError(
+            f"capacity={capacity!r} was given but the file has numeric capacities; the argument "
+            "only replaces the literal word 'capacity' (capa, capb, capc)",
+            file=text.file,
+            field="capacity",
+        )
 
     def bad(k: int) -> InputError:
         return text.error(f"expected a number for {role(k)}, got '{body[k]}'", line=int(where[2 + k]))
@@ -340,15 +375,20 @@ def read_cap(path: PathArg, capacity: float | None = None) -> CapInstance:
     negative = np.flatnonzero(values < 0)
     if negative.size:
         k = int(negative[0])
-        raise text.error(f"expected a non-negative value for {role(k)}, got '{body[k]}'",
-                         line=int(where[2 + k]))
-    customers = values[2 * m:].reshape(n, m + 1)
-    return CapInstance(name=_name(path), m=m, n=n, capacity=values[0:2 * m:2], fixed_cost=values[1:2 * m:2],
-                       demand=customers[:, 0], cost=customers[:, 1:].T)
+        raise text.error(f"expected a non-negative value for {role(k)}, got '{body[k]}'", line=int(where[2 + k]))
+    customers = values[2 * m :].reshape(n, m + 1)
+    return CapInstance(
+        name=_name(path),
+        m=m,
+        n=n,
+        capacity=values[0 : 2 * m : 2],
+        fixed_cost=values[1 : 2 * m : 2],
+        demand=customers[:, 0],
+        cost=customers[:, 1:].T,
+    )
 
 
-def _check_non_negative(text: TextFile, values: np.ndarray, lines: np.ndarray, column: int,
-                        what: str) -> None:
+def _check_non_negative(text: TextFile, values: np.ndarray, lines: np.ndarray, column: int, what: str) -> None:
     negative = np.flatnonzero(values[:, column] < 0)
     if negative.size:
         k = int(negative[0])
@@ -377,14 +417,20 @@ def read_sjc_cpmp(path: PathArg) -> CpmpInstance:
     n, p = header_ints(text, head, ("n", "p"))
     assert head is not None
     if n < 1 or not 1 <= p <= n:
-        raise text.error(f"expected n >= 1 and 1 <= p <= n in the header 'n p', got '{head.text}'",
-                         line=head.line)
-    values, lines = table(text, rows[1:], count=n, columns=4, layout="x y capacity demand", what="node lines",
-                          integer=False, header=f"'n p' = '{head.text}'")
+        raise text.error(f"expected n >= 1 and 1 <= p <= n in the header 'n p', got '{head.text}'", line=head.line)
+    values, lines = table(
+        text,
+        rows[1:],
+        count=n,
+        columns=4,
+        layout="x y capacity demand",
+        what="node lines",
+        integer=False,
+        header=f"'n p' = '{head.text}'",
+    )
     _check_non_negative(text, values, lines, 2, "capacity")
     _check_non_negative(text, values, lines, 3, "demand")
-    return CpmpInstance(name=_name(path), n=n, p=p, xy=values[:, :2], capacity=values[:, 2],
-                        demand=values[:, 3])
+    return CpmpInstance(name=_name(path), n=n, p=p, xy=values[:, :2], capacity=values[:, 2], demand=values[:, 3])
 
 
 def read_sjc_mclp(path: PathArg) -> MclpInstance:
@@ -411,7 +457,15 @@ def read_sjc_mclp(path: PathArg) -> MclpInstance:
     assert head is not None
     if n < 1:
         raise text.error(f"expected n >= 1 in the header 'n 9999 p S', got '{head.text}'", line=head.line)
-    values, lines = table(text, rows[1:], count=n, columns=3, layout="x y demand", what="node lines",
-                          integer=False, header=f"'n 9999 p S' = '{head.text}'")
+    values, lines = table(
+        text,
+        rows[1:],
+        count=n,
+        columns=3,
+        layout="x y demand",
+        what="node lines",
+        integer=False,
+        header=f"'n 9999 p S' = '{head.text}'",
+    )
     _check_non_negative(text, values, lines, 2, "demand")
     return MclpInstance(name=_name(path), n=n, xy=values[:, :2], demand=values[:, 2])

@@ -40,8 +40,24 @@ from siting.solvers.base import relative_gap
 __all__ = ["CSV_COLUMNS", "Row", "lp_bound", "run_case"]
 
 #: results.csv columns: the eight of the issue first, then the details.
-CSV_COLUMNS = ("instance", "n", "p", "published", "ours", "status", "gap", "seconds", "m", "difference",
-               "bound", "lp_bound", "solver_objective", "solve_seconds", "radius", "verdict")
+CSV_COLUMNS = (
+    "instance",
+    "n",
+    "p",
+    "published",
+    "ours",
+    "status",
+    "gap",
+    "seconds",
+    "m",
+    "difference",
+    "bound",
+    "lp_bound",
+    "solver_objective",
+    "solve_seconds",
+    "radius",
+    "verdict",
+)
 
 #: Agreement between the independently recomputed objective and the solver's: relative to the objective.
 CHECK_REL = 1e-6
@@ -132,13 +148,16 @@ def _verdict(case: Case, status: Status, ours: float, bound: float | None) -> tu
     if worse <= tol:
         return ("match", "") if status is Status.OPTIMAL else ("match, not proven", "")
     if status is Status.OPTIMAL:
-        return (f"MISMATCH: proven optimal within the gap but {worse:.6g} worse than published "
-                "(tighten --gap?)", "mismatch")
+        return (
+            f"MISMATCH: proven optimal within the gap but {worse:.6g} worse than published (tighten --gap?)",
+            "mismatch",
+        )
     return "above published, not proven", ""
 
 
-def run_case(case: Case, *, solver: str = "highs", options: SolveOptions | None = None,
-             with_lp_bound: bool | None = None) -> Row:
+def run_case(
+    case: Case, *, solver: str = "highs", options: SolveOptions | None = None, with_lp_bound: bool | None = None
+) -> Row:
     """Read, model, solve, re-evaluate and compare one case.
 
     Args:
@@ -156,24 +175,60 @@ def run_case(case: Case, *, solver: str = "highs", options: SolveOptions | None 
     options = options or SolveOptions()
     started = time.perf_counter()
     prepared = case.prepare()
-    size = dict(set=case.set, instance=case.name,
-                n=prepared.n, m=prepared.m, p=prepared.p, published=case.published, radius=case.radius)
+    size = dict(
+        set=case.set,
+        instance=case.name,
+        n=prepared.n,
+        m=prepared.m,
+        p=prepared.p,
+        published=case.published,
+        radius=case.radius,
+    )
     try:
         sol = solve(prepared.data, prepared.spec, solver=solver, options=options)
     except NoPlanError:
-        return Row(**size, ours=None, solver_objective=None, bound=None, gap=None, lp_bound=None,
-                   status=Status.NO_SOLUTION.value, seconds=time.perf_counter() - started, solve_seconds=math.nan,
-                   verdict="no plan within the time limit")
+        return Row(
+            **size,
+            ours=None,
+            solver_objective=None,
+            bound=None,
+            gap=None,
+            lp_bound=None,
+            status=Status.NO_SOLUTION.value,
+            seconds=time.perf_counter() - started,
+            solve_seconds=math.nan,
+            verdict="no plan within the time limit",
+        )
     except InfeasibleError:
-        return Row(**size, ours=None, solver_objective=None, bound=None, gap=None, lp_bound=None,
-                   status=Status.INFEASIBLE.value, seconds=time.perf_counter() - started,
-                   solve_seconds=math.nan, verdict="MISMATCH: the model is infeasible", failure="mismatch")
+        return Row(
+            **size,
+            ours=None,
+            solver_objective=None,
+            bound=None,
+            gap=None,
+            lp_bound=None,
+            status=Status.INFEASIBLE.value,
+            seconds=time.perf_counter() - started,
+            solve_seconds=math.nan,
+            verdict="MISMATCH: the model is infeasible",
+            failure="mismatch",
+        )
     except InputError:
         raise
     except SitingError as err:
-        return Row(**size, ours=None, solver_objective=None, bound=None, gap=None, lp_bound=None,
-                   status=Status.ERROR.value, seconds=time.perf_counter() - started, solve_seconds=math.nan,
-                   verdict=f"MISMATCH: {err}", failure="mismatch")
+        return Row(
+            **size,
+            ours=None,
+            solver_objective=None,
+            bound=None,
+            gap=None,
+            lp_bound=None,
+            status=Status.ERROR.value,
+            seconds=time.perf_counter() - started,
+            solve_seconds=math.nan,
+            verdict=f"MISMATCH: {err}",
+            failure="mismatch",
+        )
     solve_seconds = sum(s.result.time_s for s in sol.stages)
     evaluation = prepared.evaluate(sol.plan)
     seconds = time.perf_counter() - started
@@ -200,6 +255,16 @@ def run_case(case: Case, *, solver: str = "highs", options: SolveOptions | None 
         verdict, failure = f"CHECK FAILED: {check}", "check"
     else:
         verdict, failure = _verdict(case, sol.status, ours, bound)
-    return Row(**size, ours=ours, solver_objective=objective, bound=bound, gap=gap, lp_bound=relaxed,
-               status=sol.status.value, seconds=seconds, solve_seconds=solve_seconds, verdict=verdict,
-               failure=failure)
+    return Row(
+        **size,
+        ours=ours,
+        solver_objective=objective,
+        bound=bound,
+        gap=gap,
+        lp_bound=relaxed,
+        status=sol.status.value,
+        seconds=seconds,
+        solve_seconds=solve_seconds,
+        verdict=verdict,
+        failure=failure,
+    )

@@ -41,8 +41,20 @@ from siting.reproduce.readers import (
     read_uncap_opt,
 )
 
-__all__ = ["DEFAULT_GAP", "MCLP_DEFAULT_P", "MCLP_DEFAULT_RADIUS", "SETS", "TOLERANCE", "Case", "Prepared", "cases",
-           "data_folder", "default_folders", "instance_names", "select"]
+__all__ = [
+    "DEFAULT_GAP",
+    "MCLP_DEFAULT_P",
+    "MCLP_DEFAULT_RADIUS",
+    "SETS",
+    "TOLERANCE",
+    "Case",
+    "Prepared",
+    "cases",
+    "data_folder",
+    "default_folders",
+    "instance_names",
+    "select",
+]
 
 #: Sets and what they hold.
 SETS: dict[str, str] = {
@@ -60,21 +72,66 @@ DEFAULT_GAP: dict[str, float] = {"orlib-pmed": 1e-6, "orlib-cap": 1e-10, "sjc-cp
 
 #: Agreement tolerance with the published value: pmed optima are integers (exact up to float noise); capopt and
 #: uncapopt are rounded to 3 decimals (the true optima are often at .xxx5); BestSolution.txt to 2 decimals.
-TOLERANCE: dict[str, float] = {"orlib-pmed": 1e-6, "orlib-cap": 1e-3 + 1e-6, "sjc-cpmp": 0.005 + 1e-6,
-                               "sjc-mclp": 0.0}
+TOLERANCE: dict[str, float] = {"orlib-pmed": 1e-6, "orlib-cap": 1e-3 + 1e-6, "sjc-cpmp": 0.005 + 1e-6, "sjc-mclp": 0.0}
 
 #: The literature's usual settings are S = 800 or 1200 metres; p = 10 is one of the p values reported.
 MCLP_DEFAULT_RADIUS = 800.0
 MCLP_DEFAULT_P = 10
 
-_CAP_CAPACITATED = ("cap41", "cap42", "cap43", "cap44", "cap51", "cap61", "cap62", "cap63", "cap64",
-                    "cap71", "cap72", "cap73", "cap74", "cap81", "cap82", "cap83", "cap84", "cap91", "cap92",
-                    "cap93", "cap94", "cap101", "cap102", "cap103", "cap104", "cap111", "cap112", "cap113",
-                    "cap114", "cap121", "cap122", "cap123", "cap124", "cap131", "cap132", "cap133", "cap134")
-_CAP_UNCAPACITATED = ("cap71", "cap72", "cap73", "cap74", "cap101", "cap102", "cap103", "cap104", "cap131",
-                      "cap132", "cap133", "cap134")
-_CAP_LARGE = {"capa": (8000, 10000, 12000, 14000), "capb": (5000, 6000, 7000, 8000),
-              "capc": (5000, 5750, 6500, 7250)}
+_CAP_CAPACITATED = (
+    "cap41",
+    "cap42",
+    "cap43",
+    "cap44",
+    "cap51",
+    "cap61",
+    "cap62",
+    "cap63",
+    "cap64",
+    "cap71",
+    "cap72",
+    "cap73",
+    "cap74",
+    "cap81",
+    "cap82",
+    "cap83",
+    "cap84",
+    "cap91",
+    "cap92",
+    "cap93",
+    "cap94",
+    "cap101",
+    "cap102",
+    "cap103",
+    "cap104",
+    "cap111",
+    "cap112",
+    "cap113",
+    "cap114",
+    "cap121",
+    "cap122",
+    "cap123",
+    "cap124",
+    "cap131",
+    "cap132",
+    "cap133",
+    "cap134",
+)
+_CAP_UNCAPACITATED = (
+    "cap71",
+    "cap72",
+    "cap73",
+    "cap74",
+    "cap101",
+    "cap102",
+    "cap103",
+    "cap104",
+    "cap131",
+    "cap132",
+    "cap133",
+    "cap134",
+)
+_CAP_LARGE = {"capa": (8000, 10000, 12000, 14000), "capb": (5000, 6000, 7000, 8000), "capc": (5000, 5750, 6500, 7250)}
 _UNCAP_SUFFIX = "-uncap"
 _CPMP = ("SJC1", "SJC2", "SJC3a", "SJC3b", "SJC4a", "SJC4b")
 _MCLP = ("SJC324", "SJC402", "SJC500", "SJC708", "SJC818")
@@ -151,15 +208,22 @@ class Case:
         if self.kind in ("cap", "uncap"):
             capacitated = self.kind == "cap"
             data, spec = models.cflp_model(inst, capacitated=capacitated)
-            return Prepared(data, spec, inst.n, inst.m, None,
-                            functools.partial(evaluate.cflp_cost, inst, capacitated=capacitated))
+            return Prepared(
+                data, spec, inst.n, inst.m, None, functools.partial(evaluate.cflp_cost, inst, capacitated=capacitated)
+            )
         if self.kind == "cpmp":
             data, spec = models.cpmp_model(inst)
             return Prepared(data, spec, inst.n, inst.n, inst.p, functools.partial(evaluate.cpmp_cost, inst))
         assert self.radius is not None and self.p is not None
         data, spec = models.mclp_model(inst, radius=self.radius, p=self.p)
-        return Prepared(data, spec, inst.n, inst.n, self.p,
-                        functools.partial(evaluate.mclp_coverage, inst, radius=self.radius, p=self.p))
+        return Prepared(
+            data,
+            spec,
+            inst.n,
+            inst.n,
+            self.p,
+            functools.partial(evaluate.mclp_coverage, inst, radius=self.radius, p=self.p),
+        )
 
 
 def instance_names(set_name: str) -> tuple[str, ...]:
@@ -172,8 +236,12 @@ def instance_names(set_name: str) -> tuple[str, ...]:
     if set_name == "orlib-pmed":
         return tuple(f"pmed{k}" for k in range(1, 41))
     if set_name == "orlib-cap":
-        return (_CAP_CAPACITATED + tuple(n + _UNCAP_SUFFIX for n in _CAP_UNCAPACITATED) + tuple(_CAP_LARGE)
-                + tuple(capopt_key(n, c) for n, caps in _CAP_LARGE.items() for c in caps))
+        return (
+            _CAP_CAPACITATED
+            + tuple(n + _UNCAP_SUFFIX for n in _CAP_UNCAPACITATED)
+            + tuple(_CAP_LARGE)
+            + tuple(capopt_key(n, c) for n, caps in _CAP_LARGE.items() for c in caps)
+        )
     return _CPMP if set_name == "sjc-cpmp" else _MCLP
 
 
@@ -193,8 +261,9 @@ def select(set_name: str, wanted: list[str] | None) -> list[str]:
         return list(names)
     unknown = [w for w in wanted if w not in names]
     if unknown:
-        raise InputError(f"unknown instance '{unknown[0]}' in set {set_name}; valid names: "
-                         f"{', '.join(names)}", field="--instances")
+        raise InputError(
+            f"unknown instance '{unknown[0]}' in set {set_name}; valid names: {', '.join(names)}", field="--instances"
+        )
     chosen = set(wanted)
     return [n for n in names if n in chosen]
 
@@ -212,8 +281,14 @@ def _file(folder: Path, name: str) -> Path:
     return path
 
 
-def cases(set_name: str, folder: Path, names: list[str] | None = None, *, radius: float = MCLP_DEFAULT_RADIUS,
-          p: int = MCLP_DEFAULT_P) -> list[Case]:
+def cases(
+    set_name: str,
+    folder: Path,
+    names: list[str] | None = None,
+    *,
+    radius: float = MCLP_DEFAULT_RADIUS,
+    p: int = MCLP_DEFAULT_P,
+) -> list[Case]:
     """The cases of a set, with their published values, for the given instance names (default: all).
 
     Instance files are located (not read); the published-value files are read.
@@ -239,35 +314,72 @@ def cases(set_name: str, folder: Path, names: list[str] | None = None, *, radius
     if set_name == "orlib-pmed":
         opt = read_pmed_opt(folder)
         for name in chosen:
-            out.append(Case(set_name, name, _file(folder, f"{name}.txt"), "pmed",
-                            _need(opt, name, folder / "pmedopt.txt"), tol))
+            out.append(
+                Case(
+                    set_name, name, _file(folder, f"{name}.txt"), "pmed", _need(opt, name, folder / "pmedopt.txt"), tol
+                )
+            )
     elif set_name == "orlib-cap":
-        capopt = read_capopt(folder) if any(not n.endswith(_UNCAP_SUFFIX) and n not in _CAP_LARGE
-                                            for n in chosen) else {}
-        uncap = read_uncap_opt(folder) if any(n.endswith(_UNCAP_SUFFIX) or n in _CAP_LARGE
-                                              for n in chosen) else {}
+        capopt = (
+            read_capopt(folder) if any(not n.endswith(_UNCAP_SUFFIX) and n not in _CAP_LARGE for n in chosen) else {}
+        )
+        uncap = read_uncap_opt(folder) if any(n.endswith(_UNCAP_SUFFIX) or n in _CAP_LARGE for n in chosen) else {}
         for name in chosen:
             if name.endswith(_UNCAP_SUFFIX) or name in _CAP_LARGE:
                 base = name.removesuffix(_UNCAP_SUFFIX)
-                out.append(Case(set_name, name, _file(folder, f"{base}.txt"), "uncap",
-                                _need(uncap, base, folder / "optimal-solutions.txt"), tol,
-                                capacity=float("inf") if base in _CAP_LARGE else None))
+                out.append(
+                    Case(
+                        set_name,
+                        name,
+                        _file(folder, f"{base}.txt"),
+                        "uncap",
+                        _need(uncap, base, folder / "optimal-solutions.txt"),
+                        tol,
+                        capacity=float("inf") if base in _CAP_LARGE else None,
+                    )
+                )
             elif "-" in name:
                 base, capacity = name.split("-")
-                out.append(Case(set_name, name, _file(folder, f"{base}.txt"), "cap",
-                                _need(capopt, name, folder / "capopt.txt"), tol, capacity=float(capacity)))
+                out.append(
+                    Case(
+                        set_name,
+                        name,
+                        _file(folder, f"{base}.txt"),
+                        "cap",
+                        _need(capopt, name, folder / "capopt.txt"),
+                        tol,
+                        capacity=float(capacity),
+                    )
+                )
             else:
-                out.append(Case(set_name, name, _file(folder, f"{name}.txt"), "cap",
-                                _need(capopt, name, folder / "capopt.txt"), tol))
+                out.append(
+                    Case(
+                        set_name,
+                        name,
+                        _file(folder, f"{name}.txt"),
+                        "cap",
+                        _need(capopt, name, folder / "capopt.txt"),
+                        tol,
+                    )
+                )
     elif set_name == "sjc-cpmp":
         best = read_sjc_best(folder)
         for name in chosen:
-            out.append(Case(set_name, name, _file(folder, f"{name}.dat"), "cpmp",
-                            _need(best, name, folder / "BestSolution.txt"), tol))
+            out.append(
+                Case(
+                    set_name,
+                    name,
+                    _file(folder, f"{name}.dat"),
+                    "cpmp",
+                    _need(best, name, folder / "BestSolution.txt"),
+                    tol,
+                )
+            )
     else:
         for name in chosen:
-            out.append(Case(set_name, name, _file(folder, f"{name}.txt"), "mclp", None, tol,
-                            radius=float(radius), p=int(p)))
+            out.append(
+                Case(set_name, name, _file(folder, f"{name}.txt"), "mclp", None, tol, radius=float(radius), p=int(p))
+            )
     return out
 
 
@@ -293,12 +405,16 @@ def data_folder(set_name: str, given: Path | None = None) -> Path:
     if given is not None:
         if not Path(given).is_dir():
             what = "is not a folder" if Path(given).exists() else "not found"
-            raise InputError(f"{what}: expected the folder of the {set_name} instances", file=str(given),
-                             field="--data")
+            raise InputError(
+                f"{what}: expected the folder of the {set_name} instances", file=str(given), field="--data"
+            )
         return Path(given)
     for path in default_folders(set_name):
         if path.is_dir():
             return path
     looked = " and ".join(str(p) for p in default_folders(set_name))
-    raise InputError(f"no data folder for {set_name}: looked in {looked}; pass --data DIR (the folder with the "
-                     "instance files and their published values)", field="--data")
+    raise InputError(
+        f"no data folder for {set_name}: looked in {looked}; pass --data DIR (the folder with the "
+        "instance files and their published values)",
+        field="--data",
+    )

@@ -14,8 +14,16 @@ __all__ = ["DECIMALS", "frame", "markdown", "text_header", "text_line"]
 #: Decimals shown per set (CSV files keep full precision).
 DECIMALS = {"orlib-pmed": 0, "orlib-cap": 4, "sjc-cpmp": 4, "sjc-mclp": 0}
 
-_TEXT = (("instance", 13, "<"), ("size", 16, "<"), ("published", 16, ">"), ("ours", 16, ">"), ("diff", 10, ">"),
-         ("status", 11, "<"), ("gap", 9, ">"), ("seconds", 8, ">"))
+_TEXT = (
+    ("instance", 13, "<"),
+    ("size", 16, "<"),
+    ("published", 16, ">"),
+    ("ours", 16, ">"),
+    ("diff", 10, ">"),
+    ("status", 11, "<"),
+    ("gap", 9, ">"),
+    ("seconds", 8, ">"),
+)
 
 
 def _number(value: float | None, decimals: int, sign: bool = False) -> str:
@@ -48,8 +56,16 @@ def size(row: Row) -> str:
 
 def _cells(row: Row) -> list[str]:
     dec = DECIMALS.get(row.set, 4)
-    return [row.instance, size(row), _number(row.published, dec), _number(row.ours, dec),
-            _number(row.difference, dec, sign=True), row.status, _gap(row.gap), f"{row.seconds:.1f}"]
+    return [
+        row.instance,
+        size(row),
+        _number(row.published, dec),
+        _number(row.ours, dec),
+        _number(row.difference, dec, sign=True),
+        row.status,
+        _gap(row.gap),
+        f"{row.seconds:.1f}",
+    ]
 
 
 def _bounds(row: Row) -> str:
@@ -80,8 +96,17 @@ def markdown(rows: Iterable[Row], with_bounds: bool = False) -> str:
         dec = DECIMALS.get(row.set, 4)
         n = f"{row.n}" if _same_sites(row) else f"{row.n} (m={row.m})"
         p = "—" if row.p is None else f"{row.p}" + (f" (S={row.radius:g})" if row.radius is not None else "")
-        cells = [row.instance, n, p, _number(row.published, dec), _number(row.ours, dec),
-                 _number(row.difference, dec, sign=True), row.status, _gap(row.gap), f"{row.seconds:.1f}"]
+        cells = [
+            row.instance,
+            n,
+            p,
+            _number(row.published, dec),
+            _number(row.ours, dec),
+            _number(row.difference, dec, sign=True),
+            row.status,
+            _gap(row.gap),
+            f"{row.seconds:.1f}",
+        ]
         if with_bounds:
             cells += [_number(row.bound, dec), _number(row.lp_bound, dec)]
         cells.append(row.verdict.replace("|", "/"))

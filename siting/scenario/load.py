@@ -53,8 +53,13 @@ EXISTING_COLUMNS = [
     Column("services", "text"),
     Column("capacity", min=0, required=False, allow_missing=True),
     Column("annual_cost", min=0, required=False, allow_missing=True),
-    Column("closable", "choice", required=False, allow_missing=True,
-           choices=("true", "false", "yes", "no", "1", "0", "True", "False", "TRUE", "FALSE")),
+    Column(
+        "closable",
+        "choice",
+        required=False,
+        allow_missing=True,
+        choices=("true", "false", "yes", "no", "1", "0", "True", "False", "TRUE", "FALSE"),
+    ),
     Column("asset", "text", required=False, allow_missing=True),
 ]
 ASSET_COLUMNS = [
@@ -171,20 +176,34 @@ def load_scenario(path: str | Path) -> Scenario:
     buildings = buildings.set_index("id", drop=True)
     clash = sorted(set(existing.index) & set(buildings.index))
     if clash:
-        raise InputError(f"existing facility id(s) {clash} are also building ids; ids must differ",
-                         file=str(config.existing), field="id")
+        raise InputError(
+            f"existing facility id(s) {clash} are also building ids; ids must differ",
+            file=str(config.existing),
+            field="id",
+        )
     options = _check_options(options, buildings, assets, options_where)
     _check_communities(communities, config, communities_where)
     _check_policy(config, communities, buildings, communities_where)
-    return Scenario(config=config, path=path, communities=communities, buildings=buildings,
-                    options=options, input_sha256=digest.hexdigest(), existing=existing, assets=assets)
+    return Scenario(
+        config=config,
+        path=path,
+        communities=communities,
+        buildings=buildings,
+        options=options,
+        input_sha256=digest.hexdigest(),
+        existing=existing,
+        assets=assets,
+    )
 
 
 def empty_existing() -> pd.DataFrame:
     """An existing-facilities table with no rows."""
-    return pd.DataFrame({c: pd.Series(dtype=object if c in ("name", "services", "asset") else float)
-                         for c in ("name", "x", "y", "services", "capacity", "annual_cost", "closable", "asset")}
-                        ).rename_axis("id")
+    return pd.DataFrame(
+        {
+            c: pd.Series(dtype=object if c in ("name", "services", "asset") else float)
+            for c in ("name", "x", "y", "services", "capacity", "annual_cost", "closable", "asset")
+        }
+    ).rename_axis("id")
 
 
 def split_list(text: str) -> tuple[str, ...]:
@@ -192,15 +211,19 @@ def split_list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in str(text).replace("；", ";").split(";") if part.strip())
 
 
-def _check_existing(existing: pd.DataFrame, config: ScenarioConfig, assets: pd.DataFrame,
-                    where: str) -> pd.DataFrame:
+def _check_existing(existing: pd.DataFrame, config: ScenarioConfig, assets: pd.DataFrame, where: str) -> pd.DataFrame:
     existing = existing.copy()
     services = [split_list(v) for v in existing["services"]]
     for row, keys in enumerate(services, start=1):
         unknown = [k for k in keys if k not in config.services]
         if not keys or unknown:
-            raise InputError(f"unknown service(s) {unknown or '(none given)'}; expected ;-separated keys of "
-                             f"{', '.join(config.services)}", file=where, row=row, field="services")
+            raise InputError(
+                f"unknown service(s) {unknown or '(none given)'}; expected ;-separated keys of "
+                f"{', '.join(config.services)}",
+                file=where,
+                row=row,
+                field="services",
+            )
     existing["services"] = services
     for col, default in (("capacity", float("nan")), ("annual_cost", 0.0)):
         existing[col] = existing[col].fillna(default) if col in existing else default
@@ -210,14 +233,15 @@ def _check_existing(existing: pd.DataFrame, config: ScenarioConfig, assets: pd.D
     unknown = (existing["asset"] != "") & ~existing["asset"].isin(assets.index)
     if unknown.any():
         row = int(unknown.to_numpy().argmax()) + 1
-        raise InputError(f"asset '{existing['asset'].iloc[row - 1]}' is not in the assets table",
-                         file=where, row=row, field="asset")
-    return existing.set_index("id", drop=True)[["name", "x", "y", "services", "capacity", "annual_cost",
-                                                "closable", "asset"]]
+        raise InputError(
+            f"asset '{existing['asset'].iloc[row - 1]}' is not in the assets table", file=where, row=row, field="asset"
+        )
+    return existing.set_index("id", drop=True)[
+        ["name", "x", "y", "services", "capacity", "annual_cost", "closable", "asset"]
+    ]
 
 
-def _check_policy(config: ScenarioConfig, communities: pd.DataFrame, buildings: pd.DataFrame,
-                  where: str) -> None:
+def _check_policy(config: ScenarioConfig, communities: pd.DataFrame, buildings: pd.DataFrame, where: str) -> None:
     policy = config.model.policy
     for key in ("must_choose", "must_not_choose"):
         unknown = [b for b in getattr(policy, key) if b not in buildings.index]
@@ -225,34 +249,45 @@ def _check_policy(config: ScenarioConfig, communities: pd.DataFrame, buildings: 
             raise InputError(f"unknown building id(s) {unknown}", file="scenario", field=f"model.policy.{key}")
     both = sorted(set(policy.must_choose) & set(policy.must_not_choose))
     if both:
-        raise InputError(f"building(s) {both} are both required and forbidden", file="scenario",
-                         field="model.policy.must_choose")
-    needs_groups = policy.district_min_share or policy.district_requires or \
-        "max_min_share" in config.model.objectives
+        raise InputError(
+            f"building(s) {both} are both required and forbidden", file="scenario", field="model.policy.must_choose"
+        )
+    needs_groups = policy.district_min_share or policy.district_requires or "max_min_share" in config.model.objectives
     if needs_groups and policy.group_by not in communities:
-        raise InputError(f"the equity rules group communities by '{policy.group_by}', which is not a column",
-                         file=where, field=policy.group_by)
+        raise InputError(
+            f"the equity rules group communities by '{policy.group_by}', which is not a column",
+            file=where,
+            field=policy.group_by,
+        )
     if policy.district_requires:
         known = set(communities[policy.group_by])
         unknown = sorted(set(policy.district_requires) - known)
         if unknown:
-            raise InputError(f"unknown {policy.group_by}(s) {unknown}", file="scenario",
-                             field="model.policy.district_requires")
+            raise InputError(
+                f"unknown {policy.group_by}(s) {unknown}", file="scenario", field="model.policy.district_requires"
+            )
 
 
-def _check_options(options: pd.DataFrame, buildings: pd.DataFrame, assets: pd.DataFrame,
-                   where: str) -> pd.DataFrame:
+def _check_options(options: pd.DataFrame, buildings: pd.DataFrame, assets: pd.DataFrame, where: str) -> pd.DataFrame:
     known = options["building"].isin(buildings.index).to_numpy()
     if not known.all():
         row = int((~known).argmax()) + 1
-        raise InputError(f"building '{options['building'].iloc[row - 1]}' is not in the buildings table",
-                         file=where, row=row, field="building")
+        raise InputError(
+            f"building '{options['building'].iloc[row - 1]}' is not in the buildings table",
+            file=where,
+            row=row,
+            field="building",
+        )
     dup = options.duplicated(["building", "mode"]).to_numpy()
     if dup.any():
         row = int(dup.argmax()) + 1
-        raise InputError(f"building '{options['building'].iloc[row - 1]}' has mode "
-                         f"'{options['mode'].iloc[row - 1]}' twice; give one row per building and mode",
-                         file=where, row=row, field="mode")
+        raise InputError(
+            f"building '{options['building'].iloc[row - 1]}' has mode "
+            f"'{options['mode'].iloc[row - 1]}' twice; give one row per building and mode",
+            file=where,
+            row=row,
+            field="mode",
+        )
     options = options.copy()
     if "annual_cost" not in options:
         options["annual_cost"] = 0.0
@@ -268,8 +303,9 @@ def _check_options(options: pd.DataFrame, buildings: pd.DataFrame, assets: pd.Da
         if unknown:
             raise InputError(f"asset(s) {unknown} are not in the assets table", file=where, row=row, field="assets")
         if ids and mode != "swap":
-            raise InputError(f"only swap options trade assets; this option's mode is '{mode}'", file=where,
-                             row=row, field="assets")
+            raise InputError(
+                f"only swap options trade assets; this option's mode is '{mode}'", file=where, row=row, field="assets"
+            )
     options["assets"] = traded
     cols = ["building", "mode", "capex", "annual_cost", "floor_area_m2", "capacity", "assets"]
     return options[cols].reset_index(drop=True)
@@ -289,5 +325,10 @@ def _check_communities(communities: pd.DataFrame, config: ScenarioConfig, where:
         bad = ~(sizing | given)
         if bad.any():
             row = int(bad.to_numpy().argmax()) + 1
-            raise InputError("no population, households or group counts; expected a population "
-                             "(or households) to estimate demand from", file=where, row=row, field="population")
+            raise InputError(
+                "no population, households or group counts; expected a population "
+                "(or households) to estimate demand from",
+                file=where,
+                row=row,
+                field="population",
+            )

@@ -29,6 +29,7 @@ GROUP_LABELS: dict[str, tuple[str, str]] = {
     "total": ("常住人口", "residents"),
 }
 
+
 class TableFile(BaseModel):
     """A table in a file, with options for spreadsheets."""
 
@@ -185,8 +186,10 @@ class Policy(Frozen):
 class ModelSection(Frozen):
     """What to optimise and which rules to apply."""
 
-    objectives: tuple[Literal["max_coverage", "min_cost", "min_distance", "max_min_share"], ...] = \
-        ("max_coverage", "min_cost")
+    objectives: tuple[Literal["max_coverage", "min_cost", "min_distance", "max_min_share"], ...] = (
+        "max_coverage",
+        "min_cost",
+    )
     """Objectives in lexicographic order: each later one is optimised keeping the earlier ones' optima."""
     target_share: dict[str, Annotated[float, Field(ge=0, le=1)]] = {}
     """For min_cost: service -> share of its demand that must be covered (default: the service's min_share)."""
@@ -265,8 +268,10 @@ class ScenarioConfig(Frozen):
     @model_validator(mode="after")
     def _references(self) -> ScenarioConfig:
         known = set(self.services)
-        named = {"model.target_share": self.model.target_share,
-                 "model.policy.district_min_share": self.model.policy.district_min_share}
+        named = {
+            "model.target_share": self.model.target_share,
+            "model.policy.district_min_share": self.model.policy.district_min_share,
+        }
         for where, mapping in named.items():
             for key in mapping:
                 if key not in known:
@@ -275,8 +280,11 @@ class ScenarioConfig(Frozen):
             for key in services:
                 if key not in known:
                     raise ValueError(f"model.policy.district_requires.{district}: unknown service '{key}'")
-        if self.model.policy.max_facilities is not None and self.model.policy.min_facilities is not None \
-                and self.model.policy.min_facilities > self.model.policy.max_facilities:
+        if (
+            self.model.policy.max_facilities is not None
+            and self.model.policy.min_facilities is not None
+            and self.model.policy.min_facilities > self.model.policy.max_facilities
+        ):
             raise ValueError("model.policy: min_facilities is larger than max_facilities")
         return self
 

@@ -82,7 +82,9 @@ def _read_csv(path: Path, where: str) -> pd.DataFrame:
         raise InputError(
             f"not UTF-8 text (byte {err.start} cannot be decoded); save the file as UTF-8 "
             "(Excel: 'CSV UTF-8'; GBK/GB18030 files must be converted)",
-            file=where, line=line) from None
+            file=where,
+            line=line,
+        ) from None
     if not text.strip():
         raise InputError("the file is empty; expected a header line and at least one data row", file=where)
     from io import StringIO
@@ -118,8 +120,9 @@ def _read_geojson(path: Path, where: str) -> pd.DataFrame:
     for number, feature in enumerate(doc.get("features", []), start=1):
         geometry = (feature or {}).get("geometry") or {}
         if geometry.get("type") != "Point" or len(geometry.get("coordinates", [])) < 2:
-            raise InputError("expected a Point geometry with [x, y] coordinates", file=where, row=number,
-                             field="geometry")
+            raise InputError(
+                "expected a Point geometry with [x, y] coordinates", file=where, row=number, field="geometry"
+            )
         props = dict(feature.get("properties") or {})
         props["x"], props["y"] = geometry["coordinates"][:2]
         rows.append(props)
@@ -129,8 +132,7 @@ def _read_geojson(path: Path, where: str) -> pd.DataFrame:
     return frame.map(lambda v: "" if v is None else str(v)).astype(str)
 
 
-def check_columns(frame: pd.DataFrame, columns: list[Column], where: str,
-                  allow_extra: bool = True) -> pd.DataFrame:
+def check_columns(frame: pd.DataFrame, columns: list[Column], where: str, allow_extra: bool = True) -> pd.DataFrame:
     """Convert and check the declared columns; keep undeclared ones as text.
 
     Returns:
@@ -145,15 +147,17 @@ def check_columns(frame: pd.DataFrame, columns: list[Column], where: str,
     for col in columns:
         if col.name not in present:
             if col.required:
-                raise InputError(f"missing column '{col.name}' (the header has: {', '.join(frame.columns)})",
-                                 file=where, field=col.name)
+                raise InputError(
+                    f"missing column '{col.name}' (the header has: {', '.join(frame.columns)})",
+                    file=where,
+                    field=col.name,
+                )
             continue
         out[col.name] = _convert(frame[col.name], col, where)
     if not allow_extra:
         unknown = sorted(present - {c.name for c in columns})
         if unknown:
-            raise InputError(f"unknown column(s) {unknown}; expected only "
-                             f"{[c.name for c in columns]}", file=where)
+            raise InputError(f"unknown column(s) {unknown}; expected only {[c.name for c in columns]}", file=where)
     return out
 
 
@@ -174,22 +178,34 @@ def _convert(values: pd.Series, col: Column, where: str) -> pd.Series:
             bad = ~text.isin(col.choices).to_numpy() & ~missing
             if bad.any():
                 row = _first_bad(bad)
-                raise InputError(f"unknown value '{text.iloc[row - 1]}'; expected one of {', '.join(col.choices)}",
-                                 file=where, row=row, field=col.name)
+                raise InputError(
+                    f"unknown value '{text.iloc[row - 1]}'; expected one of {', '.join(col.choices)}",
+                    file=where,
+                    row=row,
+                    field=col.name,
+                )
         if col.kind == "id":
             dup = text.duplicated(keep="first").to_numpy()
             if dup.any():
                 row = _first_bad(dup)
                 first = int(np.flatnonzero((text == text.iloc[row - 1]).to_numpy())[0]) + 1
-                raise InputError(f"duplicate id '{text.iloc[row - 1]}' (first seen in row {first}); ids must be unique",
-                                 file=where, row=row, field=col.name)
+                raise InputError(
+                    f"duplicate id '{text.iloc[row - 1]}' (first seen in row {first}); ids must be unique",
+                    file=where,
+                    row=row,
+                    field=col.name,
+                )
         return text.where(~missing, "")
     numbers = pd.to_numeric(text.where(~missing, "nan"), errors="coerce").to_numpy(dtype=float)
     bad = (np.isnan(numbers) & ~missing) | np.isinf(numbers)
     if bad.any():
         row = _first_bad(bad)
-        raise InputError(f"'{text.iloc[row - 1]}' is not a finite number; expected {_expected(col)}",
-                         file=where, row=row, field=col.name)
+        raise InputError(
+            f"'{text.iloc[row - 1]}' is not a finite number; expected {_expected(col)}",
+            file=where,
+            row=row,
+            field=col.name,
+        )
     if col.kind == "int":
         frac = ~np.isnan(numbers) & (numbers != np.round(numbers))
         if frac.any():
@@ -200,8 +216,12 @@ def _convert(values: pd.Series, col: Column, where: str) -> pd.Series:
         low &= ~np.isnan(numbers)
         if low.any():
             row = _first_bad(low)
-            raise InputError(f"value {text.iloc[row - 1]} is out of range; expected {_expected(col)}",
-                             file=where, row=row, field=col.name)
+            raise InputError(
+                f"value {text.iloc[row - 1]} is out of range; expected {_expected(col)}",
+                file=where,
+                row=row,
+                field=col.name,
+            )
     return pd.Series(numbers, index=values.index, name=col.name)
 
 

@@ -15,11 +15,20 @@ from siting.solvers.cbc import CbcSolver
 from siting.solvers.highs import HighsSolver
 from siting.solvers.ortools import OrToolsCpSatSolver, OrToolsScipSolver
 
-__all__ = ["SOLVER_NAMES", "MilpProblem", "SolveOptions", "SolveResult", "Solver", "Status",
-           "available_solvers", "get_solver"]
+__all__ = [
+    "SOLVER_NAMES",
+    "MilpProblem",
+    "SolveOptions",
+    "SolveResult",
+    "Solver",
+    "Status",
+    "available_solvers",
+    "get_solver",
+]
 
-_SOLVERS: dict[str, type[Solver]] = {cls.name: cls for cls in
-                                     (HighsSolver, CbcSolver, OrToolsScipSolver, OrToolsCpSatSolver)}
+_SOLVERS: dict[str, type[Solver]] = {
+    cls.name: cls for cls in (HighsSolver, CbcSolver, OrToolsScipSolver, OrToolsCpSatSolver)
+}
 
 #: Every known registry name, default first.
 SOLVER_NAMES: tuple[str, ...] = tuple(_SOLVERS)

@@ -94,15 +94,21 @@ class MilpProblem:
         m = A.shape[0]
         integrality = np.array(self.integrality)
         if integrality.shape != (n,) or not np.isin(integrality, (0, 1)).all():
-            raise ValueError(f"MilpProblem.integrality must be a bool (or 0/1) array of shape ({n},), "
-                             f"got {integrality.dtype} {integrality.shape}")
+            raise ValueError(
+                f"MilpProblem.integrality must be a bool (or 0/1) array of shape ({n},), "
+                f"got {integrality.dtype} {integrality.shape}"
+            )
         integrality = integrality.astype(np.bool_)
         integrality.flags.writeable = False
-        fields = {"c": c, "A": A, "integrality": integrality,
-                  "row_lower": _float_vector(self.row_lower, "row_lower", m),
-                  "row_upper": _float_vector(self.row_upper, "row_upper", m),
-                  "col_lower": _float_vector(self.col_lower, "col_lower", n),
-                  "col_upper": _float_vector(self.col_upper, "col_upper", n)}
+        fields = {
+            "c": c,
+            "A": A,
+            "integrality": integrality,
+            "row_lower": _float_vector(self.row_lower, "row_lower", m),
+            "row_upper": _float_vector(self.row_upper, "row_upper", m),
+            "col_lower": _float_vector(self.col_lower, "col_lower", n),
+            "col_upper": _float_vector(self.col_upper, "col_upper", n),
+        }
         for name in ("row_lower", "col_lower"):
             if np.isposinf(fields[name]).any():
                 raise ValueError(f"MilpProblem.{name} contains +inf (a lower bound must be finite or -inf)")
@@ -140,8 +146,7 @@ class MilpProblem:
 
         Such a problem is infeasible before any solver looks at it.
         """
-        for kind, lower, upper in (("column", self.col_lower, self.col_upper),
-                                   ("row", self.row_lower, self.row_upper)):
+        for kind, lower, upper in (("column", self.col_lower, self.col_upper), ("row", self.row_lower, self.row_upper)):
             crossed = np.flatnonzero(lower > upper)
             if crossed.size:
                 i = int(crossed[0])
@@ -159,9 +164,13 @@ class MilpProblem:
         vouch for (an interrupted LP, a model the solver approximated).
         """
         integer = np.abs(x - np.round(x))[self.integrality]
-        return float(max(np.max(_excess(self.A @ x, self.row_lower, self.row_upper), initial=0.0),
-                         np.max(_excess(x, self.col_lower, self.col_upper), initial=0.0),
-                         np.max(integer, initial=0.0)))
+        return float(
+            max(
+                np.max(_excess(self.A @ x, self.row_lower, self.row_upper), initial=0.0),
+                np.max(_excess(x, self.col_lower, self.col_upper), initial=0.0),
+                np.max(integer, initial=0.0),
+            )
+        )
 
 
 def _excess(value: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -217,8 +226,9 @@ class SolveOptions:
             return None
         x = np.asarray(self.warm_start, dtype=np.float64)
         if x.shape != (problem.num_cols,) or not np.isfinite(x).all():
-            raise ValueError(f"SolveOptions.warm_start must be a finite vector of length {problem.num_cols}, "
-                             f"got shape {x.shape}")
+            raise ValueError(
+                f"SolveOptions.warm_start must be a finite vector of length {problem.num_cols}, got shape {x.shape}"
+            )
         return x
 
 
@@ -258,8 +268,17 @@ def relative_gap(objective: float, bound: float) -> float:
     return abs(objective - bound) / max(abs(objective), GAP_DENOMINATOR_FLOOR)
 
 
-def build_result(problem: MilpProblem, status: Status, *, x: np.ndarray | None, bound: float | None,
-                 solver: str, version: str, message: str, started: float) -> SolveResult:
+def build_result(
+    problem: MilpProblem,
+    status: Status,
+    *,
+    x: np.ndarray | None,
+    bound: float | None,
+    solver: str,
+    version: str,
+    message: str,
+    started: float,
+) -> SolveResult:
     """Assemble a :class:`SolveResult` the same way for every backend.
 
     The objective is recomputed from ``x`` (so objective and plan can never disagree) and the gap
@@ -289,14 +308,22 @@ def build_result(problem: MilpProblem, status: Status, *, x: np.ndarray | None, 
         gap = relative_gap(objective, bound)  # the measured gap, also when the solver stopped at its tolerance
     elif status is Status.OPTIMAL:
         gap = 0.0
-    return SolveResult(status=status, x=plan, objective=objective,
-                       bound=None if bound is None else float(bound), gap=gap,
-                       time_s=time.perf_counter() - started, solver=solver, version=version,
-                       message=message)
+    return SolveResult(
+        status=status,
+        x=plan,
+        objective=objective,
+        bound=None if bound is None else float(bound),
+        gap=gap,
+        time_s=time.perf_counter() - started,
+        solver=solver,
+        version=version,
+        message=message,
+    )
 
 
-def settle_infeasible_or_unbounded(solver: Solver, problem: MilpProblem, options: SolveOptions,
-                                   said: str) -> tuple[Status, str]:
+def settle_infeasible_or_unbounded(
+    solver: Solver, problem: MilpProblem, options: SolveOptions, said: str
+) -> tuple[Status, str]:
     """Decide INFEASIBLE or UNBOUNDED for a solver that answered "one of the two" (or may have erred).
 
     Re-solves the same constraints with a zero objective (same options): any plan means the original
@@ -320,8 +347,10 @@ def settle_infeasible_or_unbounded(solver: Solver, problem: MilpProblem, options
         return Status.UNBOUNDED, f"unbounded (solver said '{said}'; without objective a plan exists)"
     if check.status is Status.INFEASIBLE:
         return Status.INFEASIBLE, f"infeasible (solver said '{said}'; without objective no plan exists)"
-    return Status.ERROR, (f"infeasible or unbounded (solver said '{said}'; without objective the solve "
-                          f"ended {check.status.value}: {check.message})")
+    return Status.ERROR, (
+        f"infeasible or unbounded (solver said '{said}'; without objective the solve "
+        f"ended {check.status.value}: {check.message})"
+    )
 
 
 class Solver(abc.ABC):

@@ -63,8 +63,9 @@ def _cbc_version(path: str | None) -> str:
     banner = ""
     if path is not None:
         try:
-            banner = subprocess.run([path, "-stop"], capture_output=True, text=True,
-                                    stdin=subprocess.DEVNULL, timeout=30).stdout
+            banner = subprocess.run(
+                [path, "-stop"], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30
+            ).stdout
         except (OSError, subprocess.SubprocessError):
             pass
     match = re.search(r"Version:\s*(\S+)", banner)
@@ -107,10 +108,21 @@ class CbcSolver(Solver):
             return self._result(problem, Status.INFEASIBLE, None, None, f"infeasible: {crossed}", started)
         with tempfile.TemporaryDirectory(prefix="siting-cbc-") as tmp:
             model, status_file, values_file, start = (
-                os.path.join(tmp, name) for name in ("model.mps", "status.txt", "values.bin", "start.txt"))
+                os.path.join(tmp, name) for name in ("model.mps", "status.txt", "values.bin", "start.txt")
+            )
             write_mps(problem, model)
-            args = [_cbc_path(), model, "-timeMode", "elapsed", "-ratioGap", repr(options.mip_rel_gap),
-                    "-randomSeed", str(options.seed + 1), "-randomCbcSeed", str(options.seed + 1)]
+            args = [
+                _cbc_path(),
+                model,
+                "-timeMode",
+                "elapsed",
+                "-ratioGap",
+                repr(options.mip_rel_gap),
+                "-randomSeed",
+                str(options.seed + 1),
+                "-randomCbcSeed",
+                str(options.seed + 1),
+            ]
             if options.threads > 1:
                 args += ["-threads", str(100 + options.threads)]
             if options.time_limit_s is not None:
@@ -125,8 +137,7 @@ class CbcSolver(Solver):
                 return self._result(problem, Status.NO_SOLUTION, None, None, message, started)
             if return_code != 0 or not os.path.exists(status_file):
                 tail = " | ".join(log.strip().splitlines()[-3:])
-                return self._result(problem, Status.ERROR, None, None, f"CBC failed ({return_code}): {tail}",
-                                    started)
+                return self._result(problem, Status.ERROR, None, None, f"CBC failed ({return_code}): {tail}", started)
             with open(status_file, encoding="ascii", errors="replace") as handle:
                 headline = handle.readline().strip()
             x = _read_values(values_file, problem.num_cols)
@@ -138,10 +149,25 @@ class CbcSolver(Solver):
             status, headline = settle_infeasible_or_unbounded(self, problem, options, headline)
         return self._result(problem, status, x, _bound(log, problem, status, x), headline, started)
 
-    def _result(self, problem: MilpProblem, status: Status, x: np.ndarray | None, bound: float | None,
-                message: str, started: float) -> SolveResult:
-        return build_result(problem, status, x=x, bound=bound, solver=self.name, version=self.version(),
-                            message=message, started=started)
+    def _result(
+        self,
+        problem: MilpProblem,
+        status: Status,
+        x: np.ndarray | None,
+        bound: float | None,
+        message: str,
+        started: float,
+    ) -> SolveResult:
+        return build_result(
+            problem,
+            status,
+            x=x,
+            bound=bound,
+            solver=self.name,
+            version=self.version(),
+            message=message,
+            started=started,
+        )
 
 
 def _run(args: list[str], verbose: bool, time_limit_s: float | None) -> tuple[str, int, bool]:
@@ -153,8 +179,9 @@ def _run(args: list[str], verbose: bool, time_limit_s: float | None) -> tuple[st
     """
     lines = []
     killed = threading.Event()
-    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                          text=True) as process:
+    with subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True
+    ) as process:
 
         def kill() -> None:
             killed.set()
@@ -183,8 +210,13 @@ def _deadline(time_limit_s: float) -> float:
 def _write_start(x: np.ndarray, path: str) -> None:
     """Write a MIP start in CBC's solution format: a status line, then ``index name value`` lines."""
     index = np.arange(x.shape[0])
-    np.savetxt(path, np.column_stack([index, index, x]), fmt=["%d", "C%d", "%.17g"],
-               header="Stopped on iterations - objective value 0", comments="")
+    np.savetxt(
+        path,
+        np.column_stack([index, index, x]),
+        fmt=["%d", "C%d", "%.17g"],
+        header="Stopped on iterations - objective value 0",
+        comments="",
+    )
 
 
 def _read_values(path: str, num_cols: int) -> np.ndarray | None:
@@ -201,7 +233,7 @@ def _read_values(path: str, num_cols: int) -> np.ndarray | None:
     if counts.size != 2 or counts[1] != num_cols or values.size != 1 + 2 * counts[0] + 2 * num_cols:
         return None
     first = 1 + 2 * int(counts[0])
-    return values[first:first + num_cols].copy()
+    return values[first : first + num_cols].copy()
 
 
 def _map_status(headline: str, problem: MilpProblem, x: np.ndarray | None) -> Status:
@@ -236,7 +268,7 @@ def _bound(log: str, problem: MilpProblem, status: Status, x: np.ndarray | None)
     match = _BOUND_LINE.search(log)
     if match and problem.is_mip and abs(float(match.group(1))) < _NO_BOUND:
         decimals = len(match.group(2) or "")
-        return from_min_form(problem, float(match.group(1)) - 0.5 * 10.0 ** -decimals)
+        return from_min_form(problem, float(match.group(1)) - 0.5 * 10.0**-decimals)
     if status is Status.OPTIMAL and x is not None:
         return problem.objective_value(x)
     return None

@@ -86,12 +86,23 @@ class HighsSolver(Solver):
         if options.time_limit_s is not None:
             h.setOptionValue("time_limit", float(options.time_limit_s))
         if h.passModel(_to_highs_lp(problem)) == highspy.HighsStatus.kError:
-            return build_result(problem, Status.ERROR, x=None, bound=None, solver=self.name,
-                                version=self.version(), message="HiGHS rejected the model", started=started)
+            return build_result(
+                problem,
+                Status.ERROR,
+                x=None,
+                bound=None,
+                solver=self.name,
+                version=self.version(),
+                message="HiGHS rejected the model",
+                started=started,
+            )
         integer_cols = np.flatnonzero(problem.integrality).astype(np.int32)
         if integer_cols.size:
-            h.changeColsIntegrality(integer_cols.size, integer_cols,
-                                    np.full(integer_cols.size, int(highspy.HighsVarType.kInteger), np.uint8))
+            h.changeColsIntegrality(
+                integer_cols.size,
+                integer_cols,
+                np.full(integer_cols.size, int(highspy.HighsVarType.kInteger), np.uint8),
+            )
         warm_start = options.warm_start_for(problem)
         if warm_start is not None:
             h.setSolution(problem.num_cols, np.arange(problem.num_cols, dtype=np.int32), warm_start)
@@ -104,15 +115,24 @@ class HighsSolver(Solver):
         x = np.array(h.getSolution().col_value) if has_plan else None
         status = _map_status(model_status, has_plan)
         if model_status == highspy.HighsModelStatus.kUnboundedOrInfeasible or (
-                status is Status.UNBOUNDED and not has_plan):
+            status is Status.UNBOUNDED and not has_plan
+        ):
             status, message = settle_infeasible_or_unbounded(self, problem, options, message)
         bound = None
         if problem.is_mip:
             bound = info.mip_dual_bound
         elif status is Status.OPTIMAL:
             bound = info.objective_function_value  # an optimal LP proves its own objective
-        return build_result(problem, status, x=x, bound=bound, solver=self.name, version=self.version(),
-                            message=message, started=started)
+        return build_result(
+            problem,
+            status,
+            x=x,
+            bound=bound,
+            solver=self.name,
+            version=self.version(),
+            message=message,
+            started=started,
+        )
 
 
 def _size_scheduler(threads: int) -> None:
@@ -149,7 +169,13 @@ def _map_status(model_status: highspy.HighsModelStatus, has_plan: bool) -> Statu
         return Status.INFEASIBLE
     if model_status == kinds.kUnbounded:
         return Status.UNBOUNDED
-    if model_status in (kinds.kTimeLimit, kinds.kIterationLimit, kinds.kSolutionLimit, kinds.kMemoryLimit,
-                        kinds.kInterrupt, kinds.kHighsInterrupt):
+    if model_status in (
+        kinds.kTimeLimit,
+        kinds.kIterationLimit,
+        kinds.kSolutionLimit,
+        kinds.kMemoryLimit,
+        kinds.kInterrupt,
+        kinds.kHighsInterrupt,
+    ):
         return Status.FEASIBLE if has_plan else Status.NO_SOLUTION
     return Status.ERROR

@@ -134,10 +134,19 @@ def write_mps(problem: MilpProblem, path: str | os.PathLike[str]) -> None:
     if reason is not None:
         raise ValueError(f"cannot write an MPS file: {reason}")
     rows, rhs, ranges = _row_section(problem)
-    sections = [["NAME siting FREE", "ROWS", " N OBJ"], rows,
-                ["COLUMNS"], _column_section(problem),
-                ["RHS"], rhs, ["RANGES"] if ranges else [], ranges,
-                ["BOUNDS"], _bound_section(problem), ["ENDATA"]]
+    sections = [
+        ["NAME siting FREE", "ROWS", " N OBJ"],
+        rows,
+        ["COLUMNS"],
+        _column_section(problem),
+        ["RHS"],
+        rhs,
+        ["RANGES"] if ranges else [],
+        ranges,
+        ["BOUNDS"],
+        _bound_section(problem),
+        ["ENDATA"],
+    ]
     with open(path, "w", encoding="ascii") as handle:
         for lines in sections:
             if lines:

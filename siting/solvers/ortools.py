@@ -88,10 +88,25 @@ class _OrToolsSolver(Solver):
             bound = None
         return self._result(problem, status, x, bound, message, started)
 
-    def _result(self, problem: MilpProblem, status: Status, x: np.ndarray | None, bound: float | None,
-                message: str, started: float) -> SolveResult:
-        return build_result(problem, status, x=x, bound=bound, solver=self.name, version=self.version(),
-                            message=message, started=started)
+    def _result(
+        self,
+        problem: MilpProblem,
+        status: Status,
+        x: np.ndarray | None,
+        bound: float | None,
+        message: str,
+        started: float,
+    ) -> SolveResult:
+        return build_result(
+            problem,
+            status,
+            x=x,
+            bound=bound,
+            solver=self.name,
+            version=self.version(),
+            message=message,
+            started=started,
+        )
 
 
 class OrToolsScipSolver(_OrToolsSolver):
@@ -127,8 +142,11 @@ class OrToolsCpSatSolver(_OrToolsSolver):
     _recheck_plan = True
 
     def _parameters(self, options: SolveOptions) -> str:
-        fields = [f"num_workers: {options.threads}", f"random_seed: {options.seed}",
-                  f"relative_gap_limit: {options.mip_rel_gap!r}"]
+        fields = [
+            f"num_workers: {options.threads}",
+            f"random_seed: {options.seed}",
+            f"relative_gap_limit: {options.mip_rel_gap!r}",
+        ]
         if options.threads == 1:
             fields.append("linearization_level: 2")
         elif options.threads == 2:
@@ -140,15 +158,23 @@ def _continuous_refusal(problem: MilpProblem) -> str:
     """Status message for an integer-only backend given continuous columns."""
     continuous = np.flatnonzero(~problem.integrality)
     shown = ", ".join(str(j) for j in continuous[:5]) + (", ..." if continuous.size > 5 else "")
-    return (f"CP-SAT needs integer variables but {continuous.size} column(s) are continuous ({shown}); "
-            "use highs, cbc or ortools (SCIP) for problems with continuous variables")
+    return (
+        f"CP-SAT needs integer variables but {continuous.size} column(s) are continuous ({shown}); "
+        "use highs, cbc or ortools (SCIP) for problems with continuous variables"
+    )
 
 
 def _build_model(problem: MilpProblem, warm_start: np.ndarray | None) -> mbh.ModelBuilderHelper:
     """The problem as an OR-Tools model (arrays in one call; integrality and hints per column)."""
     model = mbh.ModelBuilderHelper()
-    model.fill_model_from_sparse_data(problem.col_lower, problem.col_upper, problem.c, problem.row_lower,
-                                      problem.row_upper, scipy.sparse.csr_matrix(problem.A))
+    model.fill_model_from_sparse_data(
+        problem.col_lower,
+        problem.col_upper,
+        problem.c,
+        problem.row_lower,
+        problem.row_upper,
+        scipy.sparse.csr_matrix(problem.A),
+    )
     for j in np.flatnonzero(problem.integrality):
         model.set_var_integrality(int(j), True)
     model.set_maximize(problem.maximize)
@@ -165,8 +191,12 @@ def _map_status(raw: mbh.SolveStatus, limited: bool) -> Status:
     NOT_SOLVED under a time limit means the limit came before any plan; without one it is an error.
     """
     kinds = mbh.SolveStatus
-    mapping = {kinds.OPTIMAL: Status.OPTIMAL, kinds.FEASIBLE: Status.FEASIBLE,
-               kinds.INFEASIBLE: Status.INFEASIBLE, kinds.UNBOUNDED: Status.UNBOUNDED}
+    mapping = {
+        kinds.OPTIMAL: Status.OPTIMAL,
+        kinds.FEASIBLE: Status.FEASIBLE,
+        kinds.INFEASIBLE: Status.INFEASIBLE,
+        kinds.UNBOUNDED: Status.UNBOUNDED,
+    }
     if raw == kinds.NOT_SOLVED and limited:
         return Status.NO_SOLUTION
     return mapping.get(raw, Status.ERROR)

@@ -46,7 +46,7 @@ def walking_matrix(scenario: Scenario, sites: list[str]) -> np.ndarray:
     site_xy = table[["x", "y"]].to_numpy(float)
     out = np.empty((len(comm_xy), len(site_xy)))
     for start in range(0, len(comm_xy), 1024):
-        out[start:start + 1024] = straight(comm_xy[start:start + 1024], site_xy, cfg.crs) * walking.detour_factor
+        out[start : start + 1024] = straight(comm_xy[start : start + 1024], site_xy, cfg.crs) * walking.detour_factor
     return out
 
 
@@ -55,9 +55,13 @@ def _od_matrix(scenario: Scenario, sites: list[str]) -> np.ndarray:
 
     cfg = scenario.config
     ids = site_table(scenario).index
-    od = read_od_table(cfg.walking.od_table, base_dir=scenario.path.resolve().parent,
-                       community_ids=scenario.communities.index, building_ids=ids,
-                       speed_m_per_min=cfg.walking.speed_kmh * 1000 / 60)
+    od = read_od_table(
+        cfg.walking.od_table,
+        base_dir=scenario.path.resolve().parent,
+        community_ids=scenario.communities.index,
+        building_ids=ids,
+        speed_m_per_min=cfg.walking.speed_kmh * 1000 / 60,
+    )
     out = np.full((len(scenario.communities), len(sites)), np.inf)
     column = pd.Index(sites).get_indexer(ids[od.building])
     keep = column >= 0
@@ -71,8 +75,9 @@ def _network_matrix(scenario: Scenario, table: pd.DataFrame) -> np.ndarray:
     cfg = scenario.config
     net_cfg = cfg.walking.network
     net = read_network(net_cfg.nodes, net_cfg.edges, base_dir=scenario.path.resolve().parent, crs=cfg.crs)
-    pairs = network_reach_pairs(net, scenario.communities[["x", "y"]].to_numpy(float),
-                                table[["x", "y"]].to_numpy(float), np.inf, crs=cfg.crs)
+    pairs = network_reach_pairs(
+        net, scenario.communities[["x", "y"]].to_numpy(float), table[["x", "y"]].to_numpy(float), np.inf, crs=cfg.crs
+    )
     out = np.full((len(scenario.communities), len(table)), np.inf)
     out[pairs.community, pairs.building] = pairs.distance_m
     return out

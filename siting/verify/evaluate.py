@@ -78,8 +78,11 @@ def capacitated(scenario: Scenario) -> bool:
     flag = scenario.config.model.capacities
     if flag is not None:
         return flag
-    return (any(s.area_per_unit_m2 is not None for s in scenario.config.services.values())
-            or bool(scenario.options["capacity"].notna().any()) or bool(scenario.existing["capacity"].notna().any()))
+    return (
+        any(s.area_per_unit_m2 is not None for s in scenario.config.services.values())
+        or bool(scenario.options["capacity"].notna().any())
+        or bool(scenario.existing["capacity"].notna().any())
+    )
 
 
 def _ratio(part: pd.Series, whole: pd.Series) -> np.ndarray:
@@ -106,14 +109,20 @@ class _Checker:
 
     def selected(self) -> pd.DataFrame:
         s, cfg = self.s, self.cfg
-        rows = pd.DataFrame([{"building": x.building, "mode": x.mode, "services": x.services,
-                              "area_m2": x.area_m2} for x in self.plan.selected],
-                            columns=["building", "mode", "services", "area_m2"])
+        rows = pd.DataFrame(
+            [
+                {"building": x.building, "mode": x.mode, "services": x.services, "area_m2": x.area_m2}
+                for x in self.plan.selected
+            ],
+            columns=["building", "mode", "services", "area_m2"],
+        )
         counts = rows["building"].value_counts()
         for building in sorted(counts[counts > 1].index):
             modes = sorted(rows.loc[rows["building"] == building, "mode"])
-            self.fail(f"building {building} is acquired {counts[building]} times (modes {', '.join(modes)}); "
-                      "at most one mode per building")
+            self.fail(
+                f"building {building} is acquired {counts[building]} times (modes {', '.join(modes)}); "
+                "at most one mode per building"
+            )
         for building in rows.loc[~rows["building"].isin(s.buildings.index), "building"]:
             self.fail(f"building {building} is not in the buildings table")
         options = s.options.set_index(["building", "mode"])
@@ -130,18 +139,23 @@ class _Checker:
             for key in services:
                 if key not in cfg.services:
                     self.fail(f"service '{key}' is not defined in the scenario")
-        rows["area_m2"] = [tuple(a) if a else tuple(cfg.services[k].min_area_m2 if k in cfg.services else 0.0
-                                                        for k in services)
-                           for a, services in zip(rows["area_m2"], rows["services"])]
+        rows["area_m2"] = [
+            tuple(a) if a else tuple(cfg.services[k].min_area_m2 if k in cfg.services else 0.0 for k in services)
+            for a, services in zip(rows["area_m2"], rows["services"])
+        ]
         rows["area_used_m2"] = [float(sum(a)) for a in rows["area_m2"]]
         for r in rows.itertuples():
             if r.area_used_m2 > r.floor_area_m2 * (1 + TOL) + TOL:
-                self.fail(f"building {r.building} gives {r.area_used_m2:g} m² to {', '.join(r.services)} "
-                          f"but has {r.floor_area_m2:g} m²")
+                self.fail(
+                    f"building {r.building} gives {r.area_used_m2:g} m² to {', '.join(r.services)} "
+                    f"but has {r.floor_area_m2:g} m²"
+                )
             for key, area in zip(r.services, r.area_m2):
                 if key in cfg.services and area < cfg.services[key].min_area_m2 * (1 - TOL) - TOL:
-                    self.fail(f"building {r.building} gives {key} {area:g} m², less than its minimum "
-                              f"{cfg.services[key].min_area_m2:g} m²")
+                    self.fail(
+                        f"building {r.building} gives {key} {area:g} m², less than its minimum "
+                        f"{cfg.services[key].min_area_m2:g} m²"
+                    )
         rows["npv"] = rows["capex"] + rows["annual_cost"] * annuity(cfg.budget.horizon_years, cfg.budget.discount_rate)
         return rows
 
@@ -210,12 +224,15 @@ def evaluate(scenario: Scenario, plan: Plan, demand: pd.DataFrame) -> Evaluation
     check.budgets(selected, existing)
     check.policy(selected)
     hosts = _hosts(scenario, selected, existing)
-    coverage, load = (_assigned(check, hosts) if capacitated(scenario) else _nearest(check, hosts))
+    coverage, load = _assigned(check, hosts) if capacitated(scenario) else _nearest(check, hosts)
     _capacities(check, selected, existing, hosts, load)
     selected["complex"] = _complexes(check, selected)
     by_service, by_group = _shares(check, coverage)
-    walking = float((coverage["covered_units"] * coverage["distance_m"].fillna(0)).sum()) \
-        if not capacitated(scenario) else float(coverage["walking"].sum())
+    walking = (
+        float((coverage["covered_units"] * coverage["distance_m"].fillna(0)).sum())
+        if not capacitated(scenario)
+        else float(coverage["walking"].sum())
+    )
     weights = coverage["service"].map({k: s.weight for k, s in cfg.services.items()})
     coverage_value = float((weights * coverage["credited_units"]).sum())
     if cfg.model.complex is not None:
@@ -223,17 +240,26 @@ def evaluate(scenario: Scenario, plan: Plan, demand: pd.DataFrame) -> Evaluation
     npv = float(np.nansum(selected["npv"]))
     factor = annuity(cfg.budget.horizon_years, cfg.budget.discount_rate)
     kept_cost = float(existing.loc[existing["status"] == "kept", "annual_cost"].sum()) * factor
-    objectives = {"max_coverage": coverage_value,
-                  "min_cost": npv + kept_cost + cfg.model.distance_cost_per_unit_m * walking,
-                  "min_distance": walking,
-                  "max_min_share": float(by_group["share"].min()) if len(by_group) else 0.0}
+    objectives = {
+        "max_coverage": coverage_value,
+        "min_cost": npv + kept_cost + cfg.model.distance_cost_per_unit_m * walking,
+        "min_distance": walking,
+        "max_min_share": float(by_group["share"].min()) if len(by_group) else 0.0,
+    }
     return Evaluation(
-        violations=tuple(check.violations), selected=selected.reset_index(drop=True),
-        existing=existing, coverage=coverage.drop(columns=["walking", "credited_units"], errors="ignore"),
-        by_service=by_service, by_group=by_group, capex=float(np.nansum(selected["capex"])),
-        annual=float(np.nansum(selected["annual_cost"])), npv=npv,
-        freed=float(existing.loc[existing["status"] == "closed", "annual_cost"].sum()), walking=walking,
-        objectives=objectives)
+        violations=tuple(check.violations),
+        selected=selected.reset_index(drop=True),
+        existing=existing,
+        coverage=coverage.drop(columns=["walking", "credited_units"], errors="ignore"),
+        by_service=by_service,
+        by_group=by_group,
+        capex=float(np.nansum(selected["capex"])),
+        annual=float(np.nansum(selected["annual_cost"])),
+        npv=npv,
+        freed=float(existing.loc[existing["status"] == "closed", "annual_cost"].sum()),
+        walking=walking,
+        objectives=objectives,
+    )
 
 
 def _hosts(scenario: Scenario, selected: pd.DataFrame, existing: pd.DataFrame) -> dict[str, list[str]]:
@@ -251,8 +277,14 @@ def _hosts(scenario: Scenario, selected: pd.DataFrame, existing: pd.DataFrame) -
 
 def _frame(scenario: Scenario, key: str, demand: pd.DataFrame) -> pd.DataFrame:
     communities = scenario.communities
-    return pd.DataFrame({"community": communities.index, "name": communities["name"].to_numpy(), "service": key,
-                         "demand": demand[key].reindex(communities.index).to_numpy(float)})
+    return pd.DataFrame(
+        {
+            "community": communities.index,
+            "name": communities["name"].to_numpy(),
+            "service": key,
+            "demand": demand[key].reindex(communities.index).to_numpy(float),
+        }
+    )
 
 
 def _nearest(check: _Checker, hosts: dict[str, list[str]]) -> tuple[pd.DataFrame, dict]:
@@ -302,8 +334,9 @@ def _assigned(check: _Checker, hosts: dict[str, list[str]]) -> tuple[pd.DataFram
         d = dist[comm, col] if len(part) else np.zeros(0)
         far = d > service.radius_m + RADIUS_TOL_M
         for r, dd in zip(part[far].itertuples(), d[far]):
-            check.fail(f"{r.community} is assigned to {r.building} for {key} at {dd:,.0f} m, "
-                       f"beyond {service.radius_m:g} m")
+            check.fail(
+                f"{r.community} is assigned to {r.building} for {key} at {dd:,.0f} m, beyond {service.radius_m:g} m"
+            )
         units = part["units"].to_numpy(float)
         served = np.bincount(comm, weights=units, minlength=len(frame))
         credited = np.bincount(comm, weights=units * _credit(d, service), minlength=len(frame))
@@ -333,8 +366,9 @@ def _assigned(check: _Checker, hosts: dict[str, list[str]]) -> tuple[pd.DataFram
     return pd.concat(frames, ignore_index=True), load
 
 
-def _capacities(check: _Checker, selected: pd.DataFrame, existing: pd.DataFrame,
-                hosts: dict[str, list[str]], load: dict) -> None:
+def _capacities(
+    check: _Checker, selected: pd.DataFrame, existing: pd.DataFrame, hosts: dict[str, list[str]], load: dict
+) -> None:
     """Check capacities and add capacity, served and utilisation columns.
 
     Capacity per service: area given ÷ area per unit; a facility's given capacity; an option's capacity
@@ -354,8 +388,9 @@ def _capacities(check: _Checker, selected: pd.DataFrame, existing: pd.DataFrame,
                 if u > cap * (1 + TOL) + TOL:
                     check.fail(f"building {r.building} serves {u:g} units of {key}, over its capacity {cap:g}")
             if np.isfinite(r.capacity) and sum(used) > r.capacity * (1 + TOL) + TOL:
-                check.fail(f"building {r.building} serves {sum(used):g} units, "
-                           f"over the option's capacity {r.capacity:g}")
+                check.fail(
+                    f"building {r.building} serves {sum(used):g} units, over the option's capacity {r.capacity:g}"
+                )
         total_cap = min(sum(per_service), r.capacity if np.isfinite(r.capacity) else np.inf)
         caps.append(total_cap)
         served.append(sum(used))
@@ -368,13 +403,16 @@ def _capacities(check: _Checker, selected: pd.DataFrame, existing: pd.DataFrame,
             for key in r.services:
                 u = load.get((r.facility, key), 0.0)
                 if u > r.capacity * (1 + TOL) + TOL:
-                    check.fail(f"existing facility {r.facility} serves {u:g} units of {key}, "
-                               f"over its capacity {r.capacity:g}")
+                    check.fail(
+                        f"existing facility {r.facility} serves {u:g} units of {key}, over its capacity {r.capacity:g}"
+                    )
         e_served.append(used)
     existing["served"] = e_served
-    existing["utilisation"] = np.where(np.isfinite(existing["capacity"]) & (existing["capacity"] > 0) & on,
-                                       existing["served"] / (existing["capacity"].where(existing["capacity"] > 0, 1)
-                                                             * existing["services"].map(len)), np.nan)
+    existing["utilisation"] = np.where(
+        np.isfinite(existing["capacity"]) & (existing["capacity"] > 0) & on,
+        existing["served"] / (existing["capacity"].where(existing["capacity"] > 0, 1) * existing["services"].map(len)),
+        np.nan,
+    )
 
 
 def _complexes(check: _Checker, selected: pd.DataFrame) -> np.ndarray:
@@ -382,25 +420,36 @@ def _complexes(check: _Checker, selected: pd.DataFrame) -> np.ndarray:
     if rule is None:
         return np.zeros(len(selected), bool)
     core = set(rule.core)
-    flags = np.array([r.floor_area_m2 >= rule.min_area_m2 and len(r.services) >= rule.min_services
-                      and sum(k in core for k in r.services) >= rule.min_core for r in selected.itertuples()], bool)
+    flags = np.array(
+        [
+            r.floor_area_m2 >= rule.min_area_m2
+            and len(r.services) >= rule.min_services
+            and sum(k in core for k in r.services) >= rule.min_core
+            for r in selected.itertuples()
+        ],
+        bool,
+    )
     if flags.sum() < rule.min_count:
         check.fail(f"{int(flags.sum())} complexes (综合体); at least {rule.min_count} required")
     total = float(np.nansum(selected["capex"]))
     on_complexes = float(np.nansum(selected["capex"].to_numpy()[flags])) if len(flags) else 0.0
     if rule.min_capex_share and on_complexes < rule.min_capex_share * total * (1 - TOL) - TOL:
-        check.fail(f"{on_complexes / total if total else 0:.1%} of one-off spending goes to complexes; at least "
-                   f"{rule.min_capex_share:.0%} required")
+        check.fail(
+            f"{on_complexes / total if total else 0:.1%} of one-off spending goes to complexes; at least "
+            f"{rule.min_capex_share:.0%} required"
+        )
     return flags
 
 
 def _shares(check: _Checker, coverage: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     cfg, s = check.cfg, check.s
     services = list(cfg.services)
-    table = pd.DataFrame({
-        "demand": coverage.groupby("service", sort=False)["demand"].sum(),
-        "covered": coverage.groupby("service", sort=False)["covered_units"].sum(),
-    }).reindex(services)
+    table = pd.DataFrame(
+        {
+            "demand": coverage.groupby("service", sort=False)["demand"].sum(),
+            "covered": coverage.groupby("service", sort=False)["covered_units"].sum(),
+        }
+    ).reindex(services)
     table["share"] = _ratio(table["covered"], table["demand"])
     table["weight"] = [cfg.services[k].weight for k in services]
     table["weighted_covered"] = table["weight"] * table["covered"]
@@ -417,8 +466,11 @@ def _shares(check: _Checker, coverage: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     group = s.communities[policy.group_by].fillna("").astype(str).reindex(coverage["community"]).to_numpy()
     frame = coverage.assign(group=group)
     frame = frame[frame["group"] != ""]
-    by_group = frame.groupby(["group", "service"], sort=True).agg(
-        demand=("demand", "sum"), covered=("covered_units", "sum"), fraction=("covered", "sum")).reset_index()
+    by_group = (
+        frame.groupby(["group", "service"], sort=True)
+        .agg(demand=("demand", "sum"), covered=("covered_units", "sum"), fraction=("covered", "sum"))
+        .reset_index()
+    )
     by_group = by_group[by_group["demand"] > 0].reset_index(drop=True)
     by_group["share"] = by_group["covered"] / by_group["demand"]
     for r in by_group.itertuples():
