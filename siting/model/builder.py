@@ -27,6 +27,8 @@ class ConstraintBlock:
         upper: (m,) upper bounds (+inf for ≥ rows).
         labels: optional row labels (for explanations), one per row.
         totals: optional per-row totals that turn a row's value into a share (for explanations).
+        relaxable: a requirement the user sets (budget, share, count) that an infeasibility explanation may
+            relax; the model's structural rules (one mode per building, area, links) are not.
     """
 
     name: str
@@ -37,6 +39,7 @@ class ConstraintBlock:
     upper: np.ndarray
     labels: tuple[str, ...] = ()
     totals: tuple[float, ...] = ()
+    relaxable: bool = False
 
     @property
     def n_rows(self) -> int:
@@ -109,7 +112,14 @@ class Model:
 
 
 def linear_row(
-    name: str, cols: np.ndarray, vals: np.ndarray, *, lower: float = -np.inf, upper: float = np.inf, label: str = ""
+    name: str,
+    cols: np.ndarray,
+    vals: np.ndarray,
+    *,
+    lower: float = -np.inf,
+    upper: float = np.inf,
+    label: str = "",
+    relaxable: bool = False,
 ) -> ConstraintBlock:
     """A single constraint lower ≤ Σ vals·x[cols] ≤ upper."""
     cols = np.asarray(cols, dtype=np.int64)
@@ -121,6 +131,7 @@ def linear_row(
         np.array([lower], float),
         np.array([upper], float),
         (label,) if label else (),
+        relaxable=relaxable,
     )
 
 
@@ -131,6 +142,7 @@ def block_from(
     upper: np.ndarray | float,
     labels: tuple[str, ...] = (),
     totals: tuple[float, ...] = (),
+    relaxable: bool = False,
 ) -> ConstraintBlock:
     """A block from a sparse matrix whose columns are global column indices."""
     coo = sp.coo_matrix(matrix)
@@ -144,4 +156,5 @@ def block_from(
         np.broadcast_to(np.asarray(upper, float), (m,)).copy(),
         tuple(labels),
         tuple(float(t) for t in totals),
+        relaxable=relaxable,
     )

@@ -6,17 +6,17 @@ family does not apply. Sparse matrices are built from index arrays; no Python lo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from siting.model.builder import ConstraintBlock, block_from, linear_row
 from siting.model.data import ModelData
+from siting.model.spec import ModelSpec
+from siting.model.variables import Variables, area_capacity, covered
 
-if TYPE_CHECKING:
-    from siting.model.formulation import Variables
+#: What a constraint family returns: a block, several, or None when the family does not apply.
+Blocks = ConstraintBlock | list[ConstraintBlock] | None
 
 INF = np.inf
 
@@ -44,14 +44,14 @@ def _row_index(selected: np.ndarray, size: int) -> np.ndarray:
     return index
 
 
-def one_mode_per_building(data, spec, v, n_cols):
+def one_mode_per_building(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
     """(1) Σ_{o∈O(b)} x_o ≤ 1."""
     buildings = np.unique(data.option_building)
     rows = _row_index(buildings, data.n_buildings)
     return block_from("(1) one mode per building", _options_of(data, rows, len(buildings), n_cols, v), -INF, 1.0)
 
 
-def host_only_if_acquired(data, spec, v, n_cols):
+def host_only_if_acquired(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
     """(2) y_h − Σ_{o∈O(b)} x_o ≤ 0 for new slots; = 0 for an existing facility's slots."""
     n_hosts = len(data.host_building)
     order = np.argsort(data.option_building, kind="stable")
@@ -71,10 +71,8 @@ def host_only_if_acquired(data, spec, v, n_cols):
     return block_from("(2) host only if acquired", matrix, lower, 0.0)
 
 
-def floor_area(data, spec, v, n_cols):
+def floor_area(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
     """(3) Σ_s a_s y_bs (or Σ_s q_bs for area-capacity slots) − Σ_o A_o x_o ≤ 0, and a_s y_h ≤ q_h ≤ Ā_b y_h."""
-    from siting.model.formulation import area_capacity
-
     new_area = np.where(data.option_existing, 0.0, data.area)
     max_area = np.zeros(data.n_buildings)
     np.maximum.at(max_area, data.option_building, new_area)
@@ -120,7 +118,7 @@ def floor_area(data, spec, v, n_cols):
     return blocks
 
 
-def coverage_link(data, spec, v, n_cols):
+def coverage_link(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
     """(4) z_p ≤ Σ_{h∈R(p)} y_h; or Σ_{e∈p} v_e ≤ 1 (= 1 with full assignment) and v_e ≤ y_{h(e)}."""
     n_pairs, n_arcs = len(data.pair_community), len(data.arc_pair)
     if not v.assign:
@@ -146,12 +144,14 @@ def coverage_link(data, spec, v, n_cols):
     ]
 
 
-def budgets(data, spec, v, n_cols):
+def budgets(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
     """(5) Σ_o c_o x_o ≤ B_c;  (6) Σ_o f_o x_o ≤ B_f + F_0."""
     blocks = []
     if np.isfinite(data.budget_capex):
         blocks.append(
-            linear_row("(5) one-off budget", v.x, data.capex, upper=data.budget_capex, label="one-off budget")
+            linear_row(
+                "(5) one-off budget", v.x, data.capex, upper=data.budget_capex, label="one-off budget", relaxable=True
+            )
         )
     if data.budget_annual is not None:
         blocks.append(
@@ -161,15 +161,14 @@ def budgets(data, spec, v, n_cols):
                 data.annual,
                 upper=data.budget_annual + data.annual_existing,
                 label="yearly budget",
+                relaxable=True,
             )
         )
     return blocks
 
 
-def required_share(data, spec, v, n_cols):
+def required_share(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
     """(7) Σ_{p of s} d_p cov_p ≥ σ_s D_s (σ_s = max(min share, target share when min_cost is an objective))."""
-    from siting.model.formulation import covered
-
     share = data.min_share.copy()
     if "min_cost" in spec.objectives and spec.target_share is not None:
         share = np.maximum(share, spec.target_share)
@@ -190,13 +189,12 @@ def required_share(data, spec, v, n_cols):
         INF,
         tuple(f"{data.services[s]} share" for s in services),
         data.total_demand[services],
+        relaxable=True,
     )
 
 
-def capacity(data, spec, v, n_cols):
+def capacity(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
     """(9) Σ_{e∈h} d_p v_e ≤ q_h / u_s (area);  ≤ Q_h y_h (existing);  Σ_{e at b} d_p v_e ≤ Σ_o C_o x_o (options)."""
-    from siting.model.formulation import area_capacity
-
     if not spec.capacitated or not v.assign:
         return None
     load = data.pair_demand[data.arc_pair]
@@ -235,7 +233,7 @@ def capacity(data, spec, v, n_cols):
     return blocks
 
 
-def facility_counts(data, spec, v, n_cols):
+def facility_counts(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
     """(10) p_min ≤ Σ_{o new} x_o ≤ p_max;  Σ_{o of mode m} x_o ≤ p_m."""
     new = ~data.option_existing
     blocks = []
@@ -248,6 +246,7 @@ def facility_counts(data, spec, v, n_cols):
                 lower=-INF if spec.min_facilities is None else spec.min_facilities,
                 upper=INF if spec.max_facilities is None else spec.max_facilities,
                 label="number of facilities",
+                relaxable=True,
             )
         )
     for mode, limit in sorted(spec.max_by_mode.items()):
@@ -258,7 +257,7 @@ def facility_counts(data, spec, v, n_cols):
     return blocks
 
 
-def must_and_must_not(data, spec, v, n_cols):
+def must_and_must_not(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
     """(11) Σ_{o∈O(b)} x_o = 1 for required buildings; = 0 for forbidden ones."""
     blocks = []
     for name, buildings, bound in (
@@ -273,11 +272,9 @@ def must_and_must_not(data, spec, v, n_cols):
 
 
 def _group_rows(
-    data: ModelData, mask_gs: np.ndarray, values: np.ndarray, v, n_cols
+    data: ModelData, mask_gs: np.ndarray, values: np.ndarray, v: Variables, n_cols: int
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     """Rows Σ_{p∈P(g,s)} value_p cov_p for each (g, s) with mask_gs[g, s]; returns the matrix and the (g, s) list."""
-    from siting.model.formulation import covered
-
     selected = np.argwhere(mask_gs)
     index = np.full(mask_gs.shape, -1, np.int64)
     index[selected[:, 0], selected[:, 1]] = np.arange(len(selected))
@@ -291,7 +288,7 @@ def _group_rows(
     return weights @ covered(data, v, n_cols), selected
 
 
-def district_min_share(data, spec, v, n_cols):
+def district_min_share(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
     """(12) Σ_{p∈P(g,s)} d_p cov_p ≥ σ^g_s D_{g,s} in every district with demand."""
     if spec.group_min_share is None or not (spec.group_min_share > 0).any() or not len(data.groups):
         return None
@@ -305,10 +302,11 @@ def district_min_share(data, spec, v, n_cols):
         INF,
         tuple(f"{data.groups[g]}: {data.services[s]} share" for g, s in gs),
         data.group_demand[gs[:, 0], gs[:, 1]],
+        relaxable=True,
     )
 
 
-def district_requires(data, spec, v, n_cols):
+def district_requires(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
     """(13) Σ_{p∈P(g,s)} cov_p ≥ 1 for each service a district must have."""
     if not spec.group_requires:
         return None
@@ -322,10 +320,11 @@ def district_requires(data, spec, v, n_cols):
         1.0,
         INF,
         tuple(f"{data.groups[g]}: must have {data.services[s]}" for g, s in gs),
+        relaxable=True,
     )
 
 
-def asset_pool(data, spec, v, n_cols):
+def asset_pool(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
     """(14) Σ_{o trades k} x_o ≤ 1 per asset k, and the facilities housed in traded assets.
 
     x_o + x_{o(e)} ≤ 1 for each trade o of k and facility e housed in k; Σ_{o trades k} x_o + x_{o(e)} ≥ 1
@@ -361,7 +360,7 @@ def asset_pool(data, spec, v, n_cols):
     return blocks
 
 
-def complexes(data, spec, v, n_cols):
+def complexes(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
     """(15) The complex rule and its requirements.
 
     c_b ≤ Σx, A^c c_b ≤ ΣA x, m c_b ≤ Σ_s y, m^core c_b ≤ Σ_core y, Σc ≥ N, r ≤ x, r ≤ c, Σ c_o r_o ≥ φ Σ c_o x_o.
@@ -388,7 +387,14 @@ def complexes(data, spec, v, n_cols):
     ]
     if rule.min_count:
         blocks.append(
-            linear_row("(15) number of complexes", v.c, np.ones(n), lower=rule.min_count, label="number of complexes")
+            linear_row(
+                "(15) number of complexes",
+                v.c,
+                np.ones(n),
+                lower=rule.min_count,
+                label="number of complexes",
+                relaxable=True,
+            )
         )
     if len(v.r):
         k = np.arange(len(v.r))
@@ -424,7 +430,7 @@ def complexes(data, spec, v, n_cols):
     return blocks
 
 
-def min_share_level(data, spec, v, n_cols):
+def min_share_level(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
     """(16) Σ_{p∈P(g,s)} d_p cov_p − t D_{g,s} ≥ 0 for every district and service with demand."""
     if not len(v.t) or not len(data.groups):
         return None

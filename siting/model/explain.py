@@ -20,8 +20,6 @@ from siting.model.data import ModelData
 from siting.model.spec import ModelSpec
 from siting.solvers import SolveOptions, Status, get_solver
 
-RELAXABLE = ("(5)", "(6)", "(7)", "(10) facility count", "(12)", "(13)", "(15) number of complexes")
-
 
 @dataclass(frozen=True)
 class Relaxation:
@@ -54,7 +52,7 @@ class Relaxation:
 def _elastic(data: ModelData, spec: ModelSpec, integer_only: bool):
     """The model with one slack column per relaxable row side; returns model, slack info."""
     model, v = formulation.build(data, spec, integer_only=integer_only)
-    relaxable = [b for b in model.constraints if b.name.startswith(RELAXABLE) and b.labels]
+    relaxable = [b for b in model.constraints if b.relaxable]
     others = [b for b in model.constraints if b not in relaxable]
     slacks = []  # (column, label, bound, side, total)
     blocks = []
@@ -81,6 +79,7 @@ def _elastic(data: ModelData, spec: ModelSpec, integer_only: bool):
                 block.upper,
                 block.labels,
                 block.totals,
+                relaxable=True,
             )
         )
     elastic = Model(

@@ -58,84 +58,11 @@ capacities (assign form): cov_p < 1 when nearby capacity runs out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
-import scipy.sparse as sp
-
 from siting.model import constraints
 from siting.model.builder import Model
 from siting.model.data import ModelData
 from siting.model.spec import ModelSpec
-
-
-@dataclass(frozen=True)
-class Variables:
-    """Global column indices of each variable block (empty arrays for blocks not in the model)."""
-
-    x: np.ndarray
-    y: np.ndarray
-    z: np.ndarray
-    v: np.ndarray
-    q: np.ndarray
-    c: np.ndarray
-    c_building: np.ndarray  # building of each complex variable
-    r: np.ndarray
-    r_option: np.ndarray  # option of each r variable
-    t: np.ndarray
-    assign: bool
-
-
-def uses_assignment(data: ModelData, spec: ModelSpec) -> bool:
-    """Assign form when the rules need per-arc shares: capacities, decay, distances."""
-    return spec.assignment or bool((data.arc_credit < 1).any())
-
-
-def area_capacity(data: ModelData, spec: ModelSpec) -> np.ndarray:
-    """Mask of slots whose capacity comes from floor area (area per unit given, not an existing facility)."""
-    if not spec.capacitated:
-        return np.zeros(len(data.host_building), bool)
-    return np.isfinite(data.area_per_unit[data.host_service]) & ~data.host_existing
-
-
-def complex_candidates(data: ModelData, spec: ModelSpec) -> np.ndarray:
-    """Buildings that could become complexes: large enough, enough slots and core slots."""
-    rule = spec.complex
-    if rule is None:
-        return np.zeros(0, np.int64)
-    n = data.n_buildings
-    max_area = np.zeros(n)
-    np.maximum.at(max_area, data.option_building, np.where(data.option_existing, 0.0, data.area))
-    slots = np.bincount(data.host_building, minlength=n)
-    core = np.bincount(data.host_building, weights=rule.core[data.host_service].astype(float), minlength=n)
-    return np.flatnonzero((max_area >= rule.min_area) & (slots >= rule.min_services) & (core >= rule.min_core))
-
-
-def add_variables(model: Model, data: ModelData, spec: ModelSpec, integer_only: bool = False) -> Variables:
-    """All variable blocks the spec needs; binaries for x, y, c (and z or v when a solver needs integers)."""
-    assign = uses_assignment(data, spec)
-    forced_lower = data.option_forced.astype(float)
-    x = model.add_variables("x", len(data.option_row), lower=forced_lower, integer=True)
-    y = model.add_variables("y", len(data.host_building), integer=True)
-    z = model.add_variables("z", 0 if assign else len(data.pair_community), integer=integer_only)
-    v = model.add_variables("v", len(data.arc_pair) if assign else 0, integer=spec.single_source or integer_only)
-    q = model.add_variables("q", int(area_capacity(data, spec).sum()), upper=np.inf)
-    candidates = complex_candidates(data, spec)
-    c = model.add_variables("c", len(candidates), integer=True)
-    need_r = spec.complex is not None and spec.complex.min_capex_share > 0
-    r_option = np.flatnonzero(np.isin(data.option_building, candidates)) if need_r else np.zeros(0, np.int64)
-    r = model.add_variables("r", len(r_option))
-    t = model.add_variables("t", 1 if "max_min_share" in spec.objectives else 0)
-    return Variables(x, y, z, v, q, c, candidates, r, r_option, t, assign)
-
-
-def covered(data: ModelData, v: Variables, n_cols: int, credit: bool = False) -> sp.csr_matrix:
-    """(P × n_cols) matrix M with (M x)_p = cov_p, the covered fraction of pair p (credit-weighted if asked)."""
-    n_pairs = len(data.pair_community)
-    if not v.assign:
-        return sp.csr_matrix((np.ones(n_pairs), (np.arange(n_pairs), v.z)), shape=(n_pairs, n_cols))
-    values = data.arc_credit if credit else np.ones(len(v.v))
-    return sp.csr_matrix((values, (data.arc_pair, v.v)), shape=(n_pairs, n_cols))
+from siting.model.variables import Variables, add_variables
 
 
 def build(data: ModelData, spec: ModelSpec, integer_only: bool = False) -> tuple[Model, Variables]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from siting.model.data import ModelData
-from siting.model.formulation import Variables, covered
 from siting.model.spec import ModelSpec
+from siting.model.variables import Variables, covered
 
 MAXIMIZE = {"max_coverage": True, "min_cost": False, "min_distance": False, "max_min_share": True}
 LABELS = {

@@ -13,6 +13,7 @@ from siting.model.builder import ConstraintBlock, Model, linear_row
 from siting.model.data import ModelData
 from siting.model.objectives import MAXIMIZE, objective_vector
 from siting.model.spec import ModelSpec
+from siting.model.variables import Variables, area_capacity
 from siting.plan import Assignment, Plan, Selection
 from siting.solvers import SolveOptions, SolveResult, Status, get_solver
 
@@ -139,7 +140,7 @@ def _check_first(result: SolveResult, solver: str, options: SolveOptions) -> Non
         raise SitingError(f"{solver} failed: {result.status.value} {result.message}".strip())
 
 
-def decode(data: ModelData, spec: ModelSpec, v: formulation.Variables, x: np.ndarray) -> Plan:
+def decode(data: ModelData, spec: ModelSpec, v: Variables, x: np.ndarray) -> Plan:
     """Chosen options, hosted services, area per service, assignments and closed facilities.
 
     A hosted service that serves nobody another host does not serve adds nothing; the solver may leave such
@@ -158,7 +159,7 @@ def decode(data: ModelData, spec: ModelSpec, v: formulation.Variables, x: np.nda
     else:
         hosted = _drop_idle_hosts(data, hosted, keep)
     area = data.min_area[data.host_service].astype(float)
-    area[np.flatnonzero(formulation.area_capacity(data, spec))] = x[v.q]
+    area[np.flatnonzero(area_capacity(data, spec))] = x[v.q]
 
     closed = [str(data.building_ids[data.option_building[o]]) for o in np.flatnonzero(~taken & data.option_existing)]
     selections = []
