@@ -13,20 +13,17 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from siting.demand.base import SHARE_KEYS
 from siting.errors import InputError
+from siting.frozen import Frozen
 
 DEFAULTS_PATH = Path(__file__).resolve().parents[2] / "configs" / "demography.yaml"
 """The shipped defaults file."""
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
-
-
-class Param(_Frozen):
+class Param(Frozen):
     """One cited number."""
 
     value: float = Field(allow_inf_nan=False)
@@ -75,7 +72,7 @@ def check_shares(shares: Mapping[str, float]) -> list[tuple[str, str]]:
     return problems
 
 
-class RegionShares(_Frozen):
+class RegionShares(Frozen):
     """Census age shares of one region (a row of the census tables)."""
 
     label: str
@@ -104,7 +101,7 @@ class RegionShares(_Frozen):
         return self
 
 
-class Survival(_Frozen):
+class Survival(Frozen):
     """Annual survival probabilities by age band (1 - annual mortality)."""
 
     age_55_59: Param
@@ -128,7 +125,7 @@ class Survival(_Frozen):
         return self
 
 
-class DemandDefaults(_Frozen):
+class DemandDefaults(Frozen):
     """The whole defaults file."""
 
     census_year: int = Field(ge=1900, le=2100)

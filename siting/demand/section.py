@@ -6,19 +6,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from siting.demand.base import SECTION
 from siting.demand.defaults import validation_error
+from siting.frozen import Frozen
 
 GroupName = Literal["elderly", "elderly_65", "elderly_80", "infant", "total"]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
-
-
-class Band(_Frozen):
+class Band(Frozen):
     """One band of an attribute: communities whose value is <= `until` (and above the previous band)."""
 
     until: float | None = None
@@ -29,7 +26,7 @@ class Band(_Frozen):
     """Multiplier on the census share of ages 0-2."""
 
 
-class AttributeMultiplier(_Frozen):
+class AttributeMultiplier(Frozen):
     """Shift the census shares by a community attribute, e.g. older housing holds more elderly."""
 
     attribute: str = Field(min_length=1)
@@ -50,7 +47,7 @@ class AttributeMultiplier(_Frozen):
         return self
 
 
-class Margin(_Frozen):
+class Margin(Frozen):
     """Known totals of one group by area: the community estimates are raked to sum to them."""
 
     group: GroupName
@@ -80,7 +77,7 @@ class Margin(_Frozen):
         return totals
 
 
-class DemandSection(_Frozen):
+class DemandSection(Frozen):
     """Demand model settings; every key is optional, so the whole section may be left out."""
 
     year: int | None = Field(None, ge=1900, le=2200)

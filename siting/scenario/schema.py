@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from siting.demand import DemandSection
+from siting.frozen import Frozen
 
 MODES: tuple[str, ...] = ("renovate", "buy", "rent", "swap", "build")
 MODE_LABELS: dict[str, tuple[str, str]] = {
@@ -30,10 +31,9 @@ GROUP_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-class TableFile(BaseModel):
+class TableFile(Frozen):
     """A table in a file, with options for spreadsheets."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     path: str
     """File path relative to the scenario file: .csv, .xlsx or .geojson."""
     sheet: str | None = None
@@ -44,12 +44,6 @@ TableSource = str | TableFile | list[dict[str, Any]]
 
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-
-
-class Frozen(BaseModel):
-    """Base: immutable, unknown keys rejected."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Label(Frozen):
@@ -203,7 +197,7 @@ class ModelSection(Frozen):
     complex: ComplexRule | None = None
     """The complex (综合体) rule; absent = not applied."""
     policy: Policy = Policy()
-    """Equity and policy constraints."""
+    """Rules on what may be chosen: facility counts per mode, required and forbidden buildings, district equity."""
 
     @field_validator("objectives")
     @classmethod
