@@ -15,7 +15,7 @@ Two numerical rules make the answer right whatever the solver's tolerances:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -54,8 +54,8 @@ class Solution:
         plan: chosen buildings, modes, services (and assignments in the assign form).
         status: OPTIMAL only when every stage proved optimality and the settled plan keeps the first stage's
             value; FEASIBLE otherwise.
-        objective: the first objective's value at the settled plan; bound: the solver's proven bound on it;
-            gap: the relative gap between the two.
+        bound: the solver's proven bound on the first objective; gap: the relative gap between the bound and
+            the first objective's value at the settled plan (`objective`).
         stages: every MILP stage, in order.
         rows: constraint rows per family; n_cols: number of variables; build_s: seconds to build the arrays.
         values: each objective's value at the settled plan.
@@ -65,16 +65,20 @@ class Solution:
 
     plan: Plan
     status: Status
-    objective: float
     bound: float | None
     gap: float | None
     stages: tuple[Stage, ...]
     rows: dict[str, int]
     n_cols: int
     build_s: float
-    values: dict[str, float] = field(default_factory=dict)
+    values: dict[str, float]
     settle_s: float = 0.0
     settled: bool = True
+
+    @property
+    def objective(self) -> float:
+        """The first objective's value at the settled plan."""
+        return self.values[self.stages[0].objective]
 
     @property
     def first(self) -> Stage:
@@ -143,7 +147,6 @@ def solve(
     return Solution(
         plan=decode(data, spec, v, x),
         status=Status.OPTIMAL if proven else Status.FEASIBLE,
-        objective=objective,
         bound=bound,
         gap=relative_gap(objective, bound) if bound is not None else first.result.gap,
         stages=tuple(stages),
