@@ -67,7 +67,10 @@ def greedy_start(data: ModelData, spec: ModelSpec, v: Variables, problem: MilpPr
         state.celf()
         state.fill_count()
         spent = time.perf_counter() - started
-        state.local_search(deadline=time.perf_counter() + min(LOCAL_SEARCH_CAP_S, max(LOCAL_SEARCH_FLOOR_S, LOCAL_SEARCH_SHARE * spent)))
+        state.local_search(
+            deadline=time.perf_counter()
+            + min(LOCAL_SEARCH_CAP_S, max(LOCAL_SEARCH_FLOOR_S, LOCAL_SEARCH_SHARE * spent))
+        )
     else:
         state.fill_count()
     x = state.vector(problem.num_cols)
@@ -126,7 +129,7 @@ class _State:
             self.gain_b = np.bincount(d.host_building[d.arc_host], weights=per_arc, minlength=d.n_buildings)
 
     def _shift_gain(self, pairs: np.ndarray, sign: float) -> None:
-        """Cover form: pairs just covered (sign -1) or uncovered (+1) change the gain of every building reaching them."""
+        """Cover form: pairs just covered (sign -1) or uncovered (+1) change the gain of the buildings reaching them."""
         if not len(pairs):
             return
         d = self.data

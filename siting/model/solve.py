@@ -20,16 +20,21 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from siting.errors import InfeasibleError, InputError, SitingError
-from siting.model import formulation
+from siting.model import formulation, greedy
+from siting.model import reduce as reductions
 from siting.model.builder import ConstraintBlock, Model
+from siting.model.choose import choose_solver
 from siting.model.data import ModelData
 from siting.model.objectives import MAXIMIZE, keep_optimum, kept_slack, objective_vector
 from siting.model.settle import decode, settle
 from siting.model.spec import ModelSpec
 from siting.model.variables import Variables
 from siting.plan import Plan
-from siting.solvers import SolveOptions, SolveResult, Status, get_solver
-from siting.solvers.base import relative_gap
+from siting.solvers import AUTO, MilpProblem, SolveOptions, SolveResult, Status, get_solver
+from siting.solvers.base import ProgressEvent, relative_gap
+
+#: A stage with less time than this left is not started.
+MIN_STAGE_S = 1e-3
 
 
 class NoPlanError(SitingError):
@@ -87,21 +92,38 @@ class Solution:
 
 
 def solve(
-    data: ModelData, spec: ModelSpec | None = None, *, solver: str = "highs", options: SolveOptions | None = None
+    data: ModelData,
+    spec: ModelSpec | None = None,
+    *,
+    solver: str = "highs",
+    options: SolveOptions | None = None,
+    reduce: bool = True,
 ) -> Solution:
     """Optimise each objective in turn keeping the earlier optima, settle the options found, decode the plan.
 
-    The time limit in `options` applies to the first stage; each later stage gets what is left of it, and
-    at least a fifth of it.
+    The time limit in `options` is for the whole solve: the greedy start, every stage and settling share it,
+    each getting what is left. Where serving nobody is allowed, a greedy plan is the first stage's start and,
+    should the solver find nothing better in time, the answer (status FEASIBLE, with the proven gap).
+
+    Args:
+        data: the model data; spec: its switches.
+        solver: a registry name, or "auto" to choose by problem class (siting.model.choose).
+        options: time limit, gap, threads, seed.
+        reduce: apply the exact reductions of siting.model.reduce first.
 
     Raises:
         InfeasibleError: the first stage has no feasible plan.
-        NoPlanError: the first stage stopped before finding one.
+        NoPlanError: the first stage stopped before finding one and there is no greedy plan.
     """
     spec = spec or ModelSpec()
     options = options or SolveOptions()
-    backend = get_solver(solver)
     started = time.perf_counter()
+    clock = Clock(started, options.time_limit_s)
+    if reduce:
+        data = reductions.reduce(data, spec).data
+    if solver.strip().lower() == AUTO:
+        solver = choose_solver(data, spec, options)
+    backend = get_solver(solver)
     integer_only = getattr(backend, "integer_only", False)
     model, v = formulation.build(data, spec, integer_only=integer_only)
     if integer_only and (v.assign or len(v.q) or len(v.t) or len(v.r)):
@@ -117,22 +139,44 @@ def solve(
     stages: list[Stage] = []
     kept: list[ConstraintBlock] = []
     x = None
-    for name, vector in vectors.items():
-        limit = options.time_limit_s
-        if limit is not None and stages:
-            limit = max(limit - sum(s.result.time_s for s in stages), limit / 5)
+    for index, (name, vector) in enumerate(vectors.items()):
         problem = model.problem(vector, maximize=MAXIMIZE[name], extra=kept)
-        result = backend.solve(problem, replace(options, time_limit_s=limit, warm_start=x))
+        start = None
+        if not stages and greedy.applicable(spec):
+            start = greedy.greedy_start(data, spec, v, problem)
+            x = None if start is None else start.x
+        limit = clock.left()
+        if limit is not None and limit <= MIN_STAGE_S:
+            result = _not_run(problem, x, solver)
+        else:
+            report = _stage_progress(options.progress, name, index, len(vectors))
+            result = backend.solve(problem, replace(options, time_limit_s=limit, warm_start=x, progress=report))
+            if report is not None:
+                report(
+                    ProgressEvent(
+                        final=True,
+                        status=result.status,
+                        incumbent=result.objective,
+                        bound=result.bound,
+                        elapsed_s=result.time_s,
+                        solver=result.solver,
+                    )
+                )
+        if not stages and result.x is None and result.status is Status.NO_SOLUTION and start is not None:
+            result = _fallback(problem, start, result, solver)
         stages.append(Stage(name, result))
         if len(stages) == 1:
             _check_first(result, solver, options)
         if result.x is None or result.status not in (Status.OPTIMAL, Status.FEASIBLE):
-            break  # a later stage failed: keep the previous plan
+            break  # a later stage failed or had no time: keep the previous plan
         x = result.x
         kept.append(keep_optimum(name, vector, float(result.objective), MAXIMIZE[name]))
 
     settle_started = time.perf_counter()
-    settled = settle(model, v, data, spec, vectors, x, options)
+    left = clock.left()
+    settled = None
+    if left is None or left > MIN_STAGE_S:
+        settled = settle(model, v, data, spec, vectors, x, replace(options, time_limit_s=left))
     settle_s = time.perf_counter() - settle_started
     if settled is None:  # the fixed options admit no settled plan in time: decode the solver's own values
         x = _rounded(model, v, x)
@@ -164,6 +208,56 @@ def _keeps(stage: Stage, vector: np.ndarray, value: float) -> bool:
     claimed = float(stage.result.objective)
     slack = 2 * kept_slack(vector, claimed)  # (8) allows τ; twice that absorbs rounding at the edge
     return value >= claimed - slack if MAXIMIZE[stage.objective] else value <= claimed + slack
+
+
+def _stage_progress(report, name: str, index: int, count: int):
+    """The caller's progress callback with the stage filled in (None without one)."""
+    if report is None:
+        return None
+    return lambda event: report(replace(event, stage=name, index=index, count=count))
+
+
+class Clock:
+    """What is left of the whole solve's time limit."""
+
+    def __init__(self, started: float, limit: float | None) -> None:
+        self.deadline = None if limit is None else started + limit
+
+    def left(self) -> float | None:
+        """Seconds left (None without a limit; may be ≤ 0)."""
+        return None if self.deadline is None else self.deadline - time.perf_counter()
+
+
+def _not_run(problem: MilpProblem, x: np.ndarray | None, solver: str) -> SolveResult:
+    """A stage the time limit left no room for: NO_SOLUTION, with the best bound known without solving."""
+    return SolveResult(Status.NO_SOLUTION, None, None, trivial_bound(problem), None, 0.0, solver, "", "no time left")
+
+
+def _fallback(problem: MilpProblem, start: greedy.Start, result: SolveResult, solver: str) -> SolveResult:
+    """The greedy plan as the first stage's answer, with the solver's bound (or the trivial one)."""
+    bound = result.bound if result.bound is not None else trivial_bound(problem)
+    objective = problem.objective_value(start.x)
+    return SolveResult(
+        Status.FEASIBLE,
+        start.x,
+        objective,
+        bound,
+        None if bound is None else relative_gap(objective, bound),
+        result.time_s + start.seconds,
+        f"greedy ({solver} found no better plan in time)",
+        result.version,
+        result.message,
+    )
+
+
+def trivial_bound(problem: MilpProblem) -> float | None:
+    """The best objective any point within the column bounds could have (None if that is unbounded)."""
+    on = np.flatnonzero(problem.c)
+    upward = (problem.c[on] > 0) == problem.maximize
+    best = np.where(upward, problem.col_upper[on], problem.col_lower[on])
+    if not np.isfinite(best).all():
+        return None
+    return float(problem.c[on] @ best) + problem.offset
 
 
 def _rounded(model: Model, v: Variables, x: np.ndarray) -> np.ndarray:

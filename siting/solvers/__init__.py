@@ -16,6 +16,7 @@ from siting.solvers.highs import HighsSolver
 from siting.solvers.ortools import OrToolsCpSatSolver, OrToolsScipSolver
 
 __all__ = [
+    "AUTO",
     "SOLVER_NAMES",
     "MilpProblem",
     "SolveOptions",
@@ -32,6 +33,8 @@ _SOLVERS: dict[str, type[Solver]] = {
 
 #: Every known registry name, default first.
 SOLVER_NAMES: tuple[str, ...] = tuple(_SOLVERS)
+#: "Choose for me": siting.model.solve picks by problem class; anywhere else it means the default, HiGHS.
+AUTO = "auto"
 
 
 def available_solvers() -> list[str]:
@@ -46,6 +49,8 @@ def get_solver(name: str) -> Solver:
         InputError: if ``name`` is unknown or that solver is not installed; the message lists the choices.
     """
     key = name.strip().lower()
+    if key == AUTO:
+        key = SOLVER_NAMES[0]
     if key not in _SOLVERS:
         raise InputError(f"unknown solver '{name}'; choose one of: {', '.join(SOLVER_NAMES)}", field="solver")
     if not _SOLVERS[key].is_available():

@@ -11,6 +11,7 @@ import abc
 import dataclasses
 import enum
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -183,6 +184,35 @@ def _excess(value: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarr
     return np.maximum(below, above)
 
 
+@dataclass(frozen=True)
+class ProgressEvent:
+    """What a solve reports while it runs (and once at the end of each stage, with `final`).
+
+    Attributes:
+        incumbent: objective of the best plan so far (None before the first); bound: best proven bound.
+        elapsed_s: seconds since the stage started; final: the stage has ended, with `status`.
+        stage, index, count: filled in by the lexicographic stage loop (objective name, 0-based position, total).
+        solver: registry name of the backend.
+    """
+
+    incumbent: float | None = None
+    bound: float | None = None
+    elapsed_s: float = 0.0
+    final: bool = False
+    status: Status | None = None
+    stage: str = ""
+    index: int = 0
+    count: int = 1
+    solver: str = ""
+
+    @property
+    def gap(self) -> float | None:
+        """Relative gap between incumbent and bound, when both are known."""
+        if self.incumbent is None or self.bound is None:
+            return None
+        return relative_gap(self.incumbent, self.bound)
+
+
 @dataclass(frozen=True, eq=False)
 class SolveOptions:
     """What the caller asks of a solve; every backend maps these onto its own parameters.
@@ -194,6 +224,7 @@ class SolveOptions:
         seed: random seed, so repeated solves return the same plan.
         warm_start: a full-length x vector, feasible or not, that backends able to use it do.
         verbose: print the solver's own log.
+        progress: called with a ProgressEvent as the search goes (backends that can say so: HiGHS).
 
     Raises:
         ValueError: for a non-positive time limit or thread count, or a negative gap.
@@ -205,6 +236,7 @@ class SolveOptions:
     seed: int = 0
     warm_start: np.ndarray | None = None
     verbose: bool = False
+    progress: Callable[[ProgressEvent], None] | None = None
 
     def __post_init__(self) -> None:
         if self.time_limit_s is not None and not self.time_limit_s > 0:

@@ -16,6 +16,7 @@ except ImportError:  # HighsSolver.is_available() reports it; nothing else touch
 from siting.solvers.base import (
     DEFAULT_OPTIONS,
     MilpProblem,
+    ProgressEvent,
     SolveOptions,
     Solver,
     SolveResult,
@@ -106,6 +107,8 @@ class HighsSolver(Solver):
         warm_start = options.warm_start_for(problem)
         if warm_start is not None:
             h.setSolution(problem.num_cols, np.arange(problem.num_cols, dtype=np.int32), warm_start)
+        if options.progress is not None and problem.is_mip:
+            h.cbMipInterrupt.subscribe(_reporter(options.progress, self.name, started))
         h.run()
 
         model_status = h.getModelStatus()
@@ -133,6 +136,37 @@ class HighsSolver(Solver):
             message=message,
             started=started,
         )
+
+
+#: Seconds between two progress reports from inside HiGHS.
+PROGRESS_INTERVAL_S = 0.25
+
+
+def _reporter(progress, solver: str, started: float):
+    """A HiGHS MIP callback that passes incumbent and bound on to `progress`, at most every PROGRESS_INTERVAL_S."""
+    last = [0.0]
+
+    def report(event) -> None:
+        now = time.perf_counter()
+        if now - last[0] < PROGRESS_INTERVAL_S:
+            return
+        last[0] = now
+        out = event.data_out
+        incumbent, bound = float(out.mip_primal_bound), float(out.mip_dual_bound)
+        progress(
+            ProgressEvent(
+                incumbent=incumbent if np.isfinite(incumbent) and abs(incumbent) < _NO_VALUE else None,
+                bound=bound if np.isfinite(bound) and abs(bound) < _NO_VALUE else None,
+                elapsed_s=now - started,
+                solver=solver,
+            )
+        )
+
+    return report
+
+
+#: HiGHS writes "none yet" as its infinity (1e30 or more).
+_NO_VALUE = 1e29
 
 
 def _size_scheduler(threads: int) -> None:
