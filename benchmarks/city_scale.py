@@ -31,8 +31,8 @@ from siting.solvers import SolveOptions
 MODES = ("renovate", "buy", "rent", "swap")
 
 
-def city(n_communities: int, n_buildings: int, seed: int = 7):
-    """Clustered coordinates, populations and options (fixed seed)."""
+def city(n_communities: int, n_buildings: int, seed: int = 7, budget_share: float = 0.1):
+    """Clustered coordinates, populations and options (fixed seed); the budget buys `budget_share` of the buildings."""
     rng = np.random.default_rng(seed)
     centres = rng.uniform(2_000, 28_000, size=(40, 2))
 
@@ -57,8 +57,8 @@ def city(n_communities: int, n_buildings: int, seed: int = 7):
         }
     )
     budget = SimpleNamespace(
-        capex=float(np.median(options["capex"]) * n_buildings / 10),
-        annual=float(np.median(options["annual_cost"]) * n_buildings / 10),
+        capex=float(np.median(options["capex"]) * n_buildings * budget_share),
+        annual=float(np.median(options["annual_cost"]) * n_buildings * budget_share),
         horizon_years=10,
         discount_rate=0.03,
     )

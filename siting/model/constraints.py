@@ -44,6 +44,41 @@ def _row_index(selected: np.ndarray, size: int) -> np.ndarray:
     return index
 
 
+def reachable_load(data: ModelData) -> np.ndarray:
+    """(H,) D_h = Σ_{e∈h} d_p: the most demand slot h could ever serve."""
+    return np.bincount(data.arc_host, weights=data.pair_demand[data.arc_pair], minlength=len(data.host_building))
+
+
+def slot_capacity(data: ModelData, spec: ModelSpec) -> np.ndarray:
+    """(H,) C_h: the most demand slot h can serve when hosted (inf without capacities).
+
+    min(D_h, Ā_b / u_s) for area capacities, min(D_h, Q_h) for existing facilities, min(D_h, max_o C_o) under
+    option capacities. Used to tighten (3), (4) and (9): with these bounds the LP can no longer open a sliver
+    of a large building to serve all the demand around it.
+    """
+    n_hosts = len(data.host_building)
+    if not spec.capacitated:
+        return np.full(n_hosts, INF)
+    cap = np.full(n_hosts, INF)
+    max_area = np.zeros(data.n_buildings)
+    np.maximum.at(max_area, data.option_building, np.where(data.option_existing, 0.0, data.area))
+    by_area = area_capacity(data, spec)
+    cap[by_area] = max_area[data.host_building[by_area]] / data.area_per_unit[data.host_service[by_area]]
+    fixed = data.host_existing & np.isfinite(data.host_capacity)
+    cap[fixed] = data.host_capacity[fixed]
+    if (np.isfinite(data.option_capacity) & ~data.option_existing).any():
+        new = ~data.option_existing
+        best = np.zeros(data.n_buildings)  # an option without a capacity limits nothing: inf
+        np.maximum.at(
+            best,
+            data.option_building[new],
+            np.where(np.isnan(data.option_capacity[new]), INF, data.option_capacity[new]),
+        )
+        slots = ~data.host_existing
+        cap[slots] = np.minimum(cap[slots], best[data.host_building[slots]])
+    return np.minimum(cap, reachable_load(data))
+
+
 def one_mode_per_building(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
     """(1) Σ_{o∈O(b)} x_o ≤ 1."""
     buildings = np.unique(data.option_building)
@@ -72,7 +107,10 @@ def host_only_if_acquired(data: ModelData, spec: ModelSpec, v: Variables, n_cols
 
 
 def floor_area(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
-    """(3) Σ_s a_s y_bs (or Σ_s q_bs for area-capacity slots) − Σ_o A_o x_o ≤ 0, and a_s y_h ≤ q_h ≤ Ā_b y_h."""
+    """(3) Σ_s a_s y_bs (or Σ_s q_bs for area-capacity slots) − Σ_o A_o x_o ≤ 0, and a_s y_h ≤ q_h ≤ Ā_h y_h.
+
+    Ā_h = min(Ā_b, max(a_s, u_s C_h)): the largest option area, or the area the slot's reachable demand can use.
+    """
     new_area = np.where(data.option_existing, 0.0, data.area)
     max_area = np.zeros(data.n_buildings)
     np.maximum.at(max_area, data.option_building, new_area)
@@ -104,9 +142,14 @@ def floor_area(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> B
             ),
             shape=(len(k), n_cols),
         )
+        # Area beyond what the reachable demand can use is never needed: q_h ≤ max(a_s, u_s C_h) as well.
+        useful = np.maximum(
+            data.min_area[data.host_service[q_slots]],
+            data.area_per_unit[data.host_service[q_slots]] * slot_capacity(data, spec)[q_slots],
+        )
         upper = sp.csr_matrix(
             (
-                np.concatenate([np.ones(len(k)), -max_area[data.host_building[q_slots]]]),
+                np.concatenate([np.ones(len(k)), -np.minimum(max_area[data.host_building[q_slots]], useful)]),
                 (np.concatenate([k, k]), np.concatenate([v.q, v.y[q_slots]])),
             ),
             shape=(len(k), n_cols),
@@ -119,7 +162,10 @@ def floor_area(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> B
 
 
 def coverage_link(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
-    """(4) z_p ≤ Σ_{h∈R(p)} y_h; or Σ_{e∈p} v_e ≤ 1 (= 1 with full assignment) and v_e ≤ y_{h(e)}."""
+    """(4) z_p ≤ Σ_{h∈R(p)} y_h; or Σ_{e∈p} v_e ≤ 1 (= 1 with full assignment) and v_e ≤ min(1, C_h / d_p) y_{h(e)}.
+
+    C_h is the slot's capacity bound (slot_capacity): a host cannot serve more of a pair than it can hold.
+    """
     n_pairs, n_arcs = len(data.pair_community), len(data.arc_pair)
     if not v.assign:
         matrix = sp.csr_matrix(
@@ -131,9 +177,10 @@ def coverage_link(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -
         )
         return block_from("(4) coverage", matrix, -INF, 0.0)
     total = sp.csr_matrix((np.ones(n_arcs), (data.arc_pair, v.v)), shape=(n_pairs, n_cols))
+    most = np.minimum(1.0, slot_capacity(data, spec)[data.arc_host] / data.pair_demand[data.arc_pair])
     link = sp.csr_matrix(
         (
-            np.concatenate([np.ones(n_arcs), -np.ones(n_arcs)]),
+            np.concatenate([np.ones(n_arcs), -most]),
             (np.tile(np.arange(n_arcs), 2), np.concatenate([v.v, v.y[data.arc_host]])),
         ),
         shape=(n_arcs, n_cols),
@@ -208,9 +255,8 @@ def capacity(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blo
         blocks.append(block_from("(9) capacity from floor area", by_host[by_area] + room, -INF, 0.0))
     fixed = np.flatnonzero(data.host_existing & np.isfinite(data.host_capacity))
     if len(fixed):
-        room = sp.csr_matrix(
-            (-data.host_capacity[fixed], (np.arange(len(fixed)), v.y[fixed])), shape=(len(fixed), n_cols)
-        )
+        held = np.minimum(data.host_capacity[fixed], reachable_load(data)[fixed])
+        room = sp.csr_matrix((-held, (np.arange(len(fixed)), v.y[fixed])), shape=(len(fixed), n_cols))
         blocks.append(block_from("(9) capacity of existing facilities", by_host[fixed] + room, -INF, 0.0))
     given = np.isfinite(data.option_capacity) & ~data.option_existing
     if given.any():
@@ -220,11 +266,8 @@ def capacity(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blo
         keep = arc_row >= 0
         served = sp.csr_matrix((load[keep], (arc_row[keep], v.v[keep])), shape=(len(buildings), n_cols))
         reachable = np.bincount(arc_row[keep], weights=load[keep], minlength=len(buildings))
-        cap = np.where(
-            np.isfinite(data.option_capacity),
-            data.option_capacity,
-            reachable[np.maximum(rows[data.option_building], 0)],
-        )
+        reach_b = reachable[np.maximum(rows[data.option_building], 0)]
+        cap = np.where(np.isfinite(data.option_capacity), np.minimum(data.option_capacity, reach_b), reach_b)
         blocks.append(
             block_from(
                 "(9) capacity of options", served - _options_of(data, rows, len(buildings), n_cols, v, cap), -INF, 0.0

@@ -38,7 +38,7 @@ LOCAL_SEARCH_SHARE = 1.0
 #: Local search may always take this long, seconds.
 LOCAL_SEARCH_FLOOR_S = 0.05
 #: Hard cap on local search, seconds.
-LOCAL_SEARCH_CAP_S = 0.5
+LOCAL_SEARCH_CAP_S = 0.3
 
 
 @dataclass(frozen=True)
