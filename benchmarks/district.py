@@ -111,7 +111,13 @@ def write_district(
     bxy = np.clip(np.round(cxy[anchor] + rng.normal(0, 250, (n_buildings, 2))), 0, side)
     floor = np.round(rng.uniform(200, 2_000, n_buildings))
     buildings = [
-        {"id": f"B{j + 1:05d}", "name": f"楼{j + 1}", "x": int(bxy[j, 0]), "y": int(bxy[j, 1]), "floor_area_m2": floor[j]}
+        {
+            "id": f"B{j + 1:05d}",
+            "name": f"楼{j + 1}",
+            "x": int(bxy[j, 0]),
+            "y": int(bxy[j, 1]),
+            "floor_area_m2": floor[j],
+        }
         for j in range(n_buildings)
     ]
     options = []
@@ -151,8 +157,9 @@ def write_district(
 
     # Budget: BUDGET_SHARE of the floor area that serving every unit of demand would take, at median unit costs.
     need_m2 = sum(
-        SERVICES[s]["uptake"] * SERVICES[s]["area_per_unit_m2"] * (infant if SERVICES[s]["population"] == "infant"
-                                                                  else elderly).sum()
+        SERVICES[s]["uptake"]
+        * SERVICES[s]["area_per_unit_m2"]
+        * (infant if SERVICES[s]["population"] == "infant" else elderly).sum()
         for s in keys
     )
     capex_m2 = np.median([o["capex"] / floor[int(o["building"][1:]) - 1] for o in options])

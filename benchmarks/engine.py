@@ -85,10 +85,22 @@ def row_demo(args) -> None:
     status = "optimal" if all(s["status"] == "optimal" for s in stages) else "feasible"
     solve_s = manifest["timings_s"].get("solve_s", float("nan"))
     objective = plan["objectives"].get("max_coverage")
-    print(line("demo: whole command", "40 × 150 × 3 services", wall - solve_s, solve_s, status, objective,
-               plan.get("gap"), peak_mb(children=True)))
-    print(f"  whole command {wall:.2f} s (solve {solve_s:.2f} s of it); stages: "
-          + ", ".join(f"{s['objective']} {s['time_s']:.2f} s {s['status']}" for s in stages))
+    print(
+        line(
+            "demo: whole command",
+            "40 × 150 × 3 services",
+            wall - solve_s,
+            solve_s,
+            status,
+            objective,
+            plan.get("gap"),
+            peak_mb(children=True),
+        )
+    )
+    print(
+        f"  whole command {wall:.2f} s (solve {solve_s:.2f} s of it); stages: "
+        + ", ".join(f"{s['objective']} {s['time_s']:.2f} s {s['status']}" for s in stages)
+    )
 
 
 def row_district(args) -> None:
@@ -108,9 +120,11 @@ def row_district(args) -> None:
     size = f"{args.communities:,} × {args.buildings:,} × {len(scenario.config.services)} s"
     solve_s = t.get("solve_s", float("nan"))
     print(solution_line("district (whole pipeline)", size, wall - solve_s, sol, solve_s))
-    print(f"  {len(result.data.arc_pair):,} reach arcs; {sol.n_cols:,} columns; stages: "
-          + ", ".join(f"{s.objective} {s.result.time_s:.2f} s {s.result.status.value}" for s in sol.stages)
-          + f"; settle {sol.settle_s:.2f} s; covered {result.evaluation.by_service['share'].round(3).to_dict()}")
+    print(
+        f"  {len(result.data.arc_pair):,} reach arcs; {sol.n_cols:,} columns; stages: "
+        + ", ".join(f"{s.objective} {s.result.time_s:.2f} s {s.result.status.value}" for s in sol.stages)
+        + f"; settle {sol.settle_s:.2f} s; covered {result.evaluation.by_service['share'].round(3).to_dict()}"
+    )
 
 
 def city_data(args):
@@ -147,9 +161,13 @@ def row_city(args) -> None:
     size = f"{args.communities:,} × {args.buildings:,} × {len(MODES)}"
     print(solution_line(f"city {kind}, budget {args.budget_share:g}", size, build, sol, solve_s))
     share = sol.objective / demand.sum()
-    print(f"  covered {share:.1%} of demand; {len(data.arc_pair):,} reach arcs; {sol.n_cols:,} columns; stages: "
-          + ", ".join(f"{s.objective} {s.result.time_s:.2f} s {s.result.status.value} ({s.result.solver})"
-                      for s in sol.stages) + f"; settle {sol.settle_s:.2f} s")
+    print(
+        f"  covered {share:.1%} of demand; {len(data.arc_pair):,} reach arcs; {sol.n_cols:,} columns; stages: "
+        + ", ".join(
+            f"{s.objective} {s.result.time_s:.2f} s {s.result.status.value} ({s.result.solver})" for s in sol.stages
+        )
+        + f"; settle {sol.settle_s:.2f} s"
+    )
 
 
 def row_spopt(args) -> None:
@@ -185,8 +203,10 @@ def row_spopt(args) -> None:
     covered = (cost[:, chosen] <= 1_000.0).any(axis=1)
     their_objective = float(weights[covered].sum())
     print(line("p-facility MCLP: spopt + CBC", size, float("nan"), theirs, "optimal", their_objective, None, peak_mb()))
-    print(f"  siting {ours:.2f} s vs spopt {theirs:.2f} s: {theirs / ours:.1f}×; objectives {sol.objective:,.4f} vs "
-          f"{their_objective:,.4f} (difference {sol.objective - their_objective:+.6f})")
+    print(
+        f"  siting {ours:.2f} s vs spopt {theirs:.2f} s: {theirs / ours:.1f}×; objectives {sol.objective:,.4f} vs "
+        f"{their_objective:,.4f} (difference {sol.objective - their_objective:+.6f})"
+    )
 
 
 def row_published(args) -> None:
@@ -204,8 +224,20 @@ def row_published(args) -> None:
         total += 1
         proven += row.status == "optimal" and not row.failure
         size = f"n={row.n:,} m={row.m:,}" + (f" p={row.p}" if row.p else "")
-        print(line(f"{args.set} {row.instance}", size, row.seconds - row.solve_seconds, row.solve_seconds,
-                   row.status, row.ours, row.gap, peak_mb()) + f"  {row.verdict}", flush=True)
+        print(
+            line(
+                f"{args.set} {row.instance}",
+                size,
+                row.seconds - row.solve_seconds,
+                row.solve_seconds,
+                row.status,
+                row.ours,
+                row.gap,
+                peak_mb(),
+            )
+            + f"  {row.verdict}",
+            flush=True,
+        )
     print(f"  {proven} of {total} proven and matching in {time.perf_counter() - started:.1f} s")
 
 
