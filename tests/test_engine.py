@@ -1,7 +1,7 @@
-"""The fast engine: exact reductions against the plain model, the greedy start, the whole-solve time limit, solver
+"""The fast engine: exact reductions and reduced-cost fixing against the plain model, the greedy start, the whole-solve time limit, solver
 choice and progress display.
 
-Random scenarios are small (≤ 30 communities × 40 buildings) and built to trigger every reduction: communities at
+Random scenarios are small (≤ 20 communities × 28 buildings) and built to trigger every reduction: communities at
 the same spot (identical reach), buildings far from everyone (reach nobody), buildings next to a cheaper one
 (dominated sites). Each is planned through the whole pipeline (reductions on, the independent evaluator checks
 the plan) and its optimum compared with the plain model's (reductions off), with every installed solver.
@@ -38,12 +38,12 @@ VARIANTS = ("plain", "shares", "districts", "must", "complex", "existing", "by_m
 
 
 def random_scenario(folder, seed: int, variant: str):
-    """A random district of 20–30 communities and 30–40 buildings with the rules `variant` switches on."""
+    """A random district of 14–20 communities and 22–28 buildings with the rules `variant` switches on."""
     rng = np.random.default_rng(seed)
-    n_c, n_b = int(rng.integers(20, 31)), int(rng.integers(30, 41))
-    cxy = rng.uniform(0, 2_000, (n_c, 2))
+    n_c, n_b = int(rng.integers(14, 21)), int(rng.integers(22, 29))
+    cxy = rng.uniform(0, 1_600, (n_c, 2))
     cxy[1::5] = cxy[0::5][: len(cxy[1::5])]  # communities at the same spot: identical reach
-    bxy = rng.uniform(0, 2_000, (n_b, 2))
+    bxy = rng.uniform(0, 1_600, (n_b, 2))
     bxy[-3:] = rng.uniform(6_000, 7_000, (3, 2))  # far from everyone: reach nobody
     bxy[1:10:3] = bxy[0:9:3] + rng.normal(0, 20, (3, 2))  # next to another building: nested reach
     communities = [
@@ -131,7 +131,7 @@ def prepared(path):
 def test_reductions_keep_the_optimum_of_every_stage_with_every_solver(tmp_path, variant):
     """Reduced (with the evaluator's check) and plain models give the same value for every objective."""
     removed = 0
-    for seed in range(2):
+    for seed in (VARIANTS.index(variant), 10 + VARIANTS.index(variant)):
         path = random_scenario(tmp_path / f"{variant}{seed}", seed, variant)
         scenario, data, spec = prepared(path)
         removed += sum(
@@ -143,10 +143,12 @@ def test_reductions_keep_the_optimum_of_every_stage_with_every_solver(tmp_path, 
             if solver == "ortools-cpsat" and not cover:
                 continue
             reduced = pipeline.run(scenario, solver=solver)  # reductions on; the evaluator re-checks the plan
-            plain = solve(data, spec, solver=solver, reduce=False)
+            plain = solve(data, spec, solver=solver, reduce=False, fixing=False)
             assert reduced.solution.status is Status.OPTIMAL and plain.status is Status.OPTIMAL
             for name, value in plain.values.items():
                 assert reduced.solution.values[name] == pytest.approx(value, rel=2e-6, abs=1e-6), (solver, name)
+        if variant == "capacities":
+            break  # one capacitated instance: only unreachable buildings go, and capacities are slow for CBC
     assert removed > 0, "the random scenarios should give the reductions something to remove"
 
 
@@ -185,7 +187,7 @@ def test_greedy_start_is_feasible_and_meets_lower_bound_rules(tmp_path, variant)
     assert problem.max_violation(start.x) <= 1e-6
     assert start.objective > 0
     optimum = solve(data, spec).values[spec.objectives[0]]
-    assert start.objective <= optimum + 1e-6
+    assert start.objective <= optimum * (1 + 1e-6) + 1e-6
 
 
 def test_time_limit_returns_the_greedy_plan_with_its_gap_on_tiny(tmp_path):

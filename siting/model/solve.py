@@ -25,6 +25,7 @@ from siting.model import reduce as reductions
 from siting.model.builder import ConstraintBlock, Model
 from siting.model.choose import choose_solver
 from siting.model.data import ModelData
+from siting.model.fixing import fix_for_later_stages
 from siting.model.objectives import MAXIMIZE, keep_optimum, kept_slack, objective_vector
 from siting.model.settle import decode, settle
 from siting.model.spec import ModelSpec
@@ -32,6 +33,7 @@ from siting.model.variables import Variables
 from siting.plan import Plan
 from siting.solvers import AUTO, MilpProblem, SolveOptions, SolveResult, Status, get_solver
 from siting.solvers.base import ProgressEvent, relative_gap
+from siting.solvers.highs import lp_duals
 
 #: A stage with less time than this left is not started.
 MIN_STAGE_S = 1e-3
@@ -98,6 +100,7 @@ def solve(
     solver: str = "highs",
     options: SolveOptions | None = None,
     reduce: bool = True,
+    fixing: bool = True,
 ) -> Solution:
     """Optimise each objective in turn keeping the earlier optima, settle the options found, decode the plan.
 
@@ -110,6 +113,7 @@ def solve(
         solver: a registry name, or "auto" to choose by problem class (siting.model.choose).
         options: time limit, gap, threads, seed.
         reduce: apply the exact reductions of siting.model.reduce first.
+        fixing: fix columns for the later stages by reduced costs (siting.model.fixing).
 
     Raises:
         InfeasibleError: the first stage has no feasible plan.
@@ -139,8 +143,12 @@ def solve(
     stages: list[Stage] = []
     kept: list[ConstraintBlock] = []
     x = None
+    col_lower, col_upper = (np.concatenate(bounds) for bounds in (model.lower, model.upper))
+    solver_fixing = fixing and len(vectors) > 1
     for index, (name, vector) in enumerate(vectors.items()):
         problem = model.problem(vector, maximize=MAXIMIZE[name], extra=kept)
+        if stages:
+            problem = replace(problem, col_lower=col_lower, col_upper=col_upper)
         start = None
         if not stages and greedy.applicable(spec):
             start = greedy.greedy_start(data, spec, v, problem)
@@ -171,6 +179,11 @@ def solve(
             break  # a later stage failed or had no time: keep the previous plan
         x = result.x
         kept.append(keep_optimum(name, vector, float(result.objective), MAXIMIZE[name]))
+        if index + 1 < len(vectors) and solver_fixing:
+            fixed = _fix_later(problem, kept[-1], clock)
+            if fixed is not None:
+                col_lower[fixed.columns] = fixed.values
+                col_upper[fixed.columns] = fixed.values
 
     settle_started = time.perf_counter()
     left = clock.left()
@@ -215,6 +228,17 @@ def _stage_progress(report, name: str, index: int, count: int):
     if report is None:
         return None
     return lambda event: report(replace(event, stage=name, index=index, count=count))
+
+
+def _fix_later(problem: MilpProblem, kept: ConstraintBlock, clock: Clock):
+    """Columns the later stages cannot move (siting.model.fixing), from the LP duals of `problem`."""
+    left = clock.left()
+    duals = lp_duals(problem, None if left is None else left / 4)
+    if duals is None:
+        return None
+    threshold = float(kept.lower[0]) if problem.maximize else -float(kept.upper[0])
+    as_max = problem if problem.maximize else replace(problem, c=-problem.c, maximize=True)
+    return fix_for_later_stages(as_max, duals, threshold)
 
 
 class Clock:

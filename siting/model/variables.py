@@ -66,7 +66,11 @@ def add_variables(model: Model, data: ModelData, spec: ModelSpec, integer_only: 
     y = model.add_variables("y", len(data.host_building), integer=True)
     z = model.add_variables("z", 0 if assign else len(data.pair_community), integer=integer_only)
     v = model.add_variables("v", len(data.arc_pair) if assign else 0, integer=spec.single_source or integer_only)
-    q = model.add_variables("q", int(area_capacity(data, spec).sum()), upper=np.inf)
+    # q_h ≤ Ā_b, the largest option area (implied by (3); explicit so that every column is bounded).
+    max_area = np.zeros(data.n_buildings)
+    np.maximum.at(max_area, data.option_building, np.where(data.option_existing, 0.0, data.area))
+    q_upper = max_area[data.host_building[area_capacity(data, spec)]]
+    q = model.add_variables("q", len(q_upper), upper=q_upper)
     candidates = complex_candidates(data, spec)
     c = model.add_variables("c", len(candidates), integer=True)
     need_r = spec.complex is not None and spec.complex.min_capex_share > 0

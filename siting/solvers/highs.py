@@ -86,7 +86,7 @@ class HighsSolver(Solver):
         h.setOptionValue("random_seed", options.seed)
         if options.time_limit_s is not None:
             h.setOptionValue("time_limit", float(options.time_limit_s))
-        for key, value in TUNING.items():
+        for key, value in {**tuning(problem), **TUNING}.items():
             h.setOptionValue(key, value)
         if h.passModel(_to_highs_lp(problem)) == highspy.HighsStatus.kError:
             return build_result(
@@ -146,8 +146,30 @@ class HighsSolver(Solver):
         )
 
 
-#: HiGHS options set on every solve, measured on this project's models (benchmarks/ENGINE.md).
+#: HiGHS options set on every solve on top of `tuning` (empty; benchmarks set it to try options).
 TUNING: dict[str, object] = {}
+#: Up to this many columns a MIP counts as small (the demo has 1,251; benchmarks/ENGINE.md).
+SMALL_MIP_COLUMNS = 10_000
+#: From this many continuous columns the root LP is solved by interior point (a generated district's 200,000-arc
+#: assignment LP: IPX 32 s, dual simplex over 120 s).
+IPM_ROOT_CONTINUOUS = 100_000
+
+
+def tuning(problem: MilpProblem) -> dict[str, object]:
+    """HiGHS options by problem size, as measured on this project's models (benchmarks/ENGINE.md).
+
+    Small MIPs: no restarts and no RINS/RENS sub-MIPs, which cost more than the few nodes they save (demo:
+    1.42 + 2.24 s of CPU for the two stages down to 0.68 + 0.98 s). Large assignment models: the root LP by
+    interior point.
+    """
+    if not problem.is_mip:
+        return {}
+    if problem.num_cols <= SMALL_MIP_COLUMNS:
+        return {"mip_allow_restart": False, "mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False}
+    if int((~problem.integrality).sum()) >= IPM_ROOT_CONTINUOUS:
+        return {"mip_lp_solver": "ipm"}
+    return {}
+
 
 #: Seconds between two progress reports from inside HiGHS.
 PROGRESS_INTERVAL_S = 0.25
@@ -174,6 +196,22 @@ def _reporter(progress, solver: str, started: float):
         )
 
     return report
+
+
+def lp_duals(problem: MilpProblem, time_limit_s: float | None = None) -> np.ndarray | None:
+    """Row duals of the LP relaxation of `problem` (None unless HiGHS proves that LP optimal in time)."""
+    h = _new_highs(False)
+    h.setOptionValue("output_flag", False)
+    _size_scheduler(1)
+    h.setOptionValue("threads", 1)
+    if time_limit_s is not None:
+        h.setOptionValue("time_limit", float(max(time_limit_s, 1e-3)))
+    if h.passModel(_to_highs_lp(problem)) == highspy.HighsStatus.kError:
+        return None
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal or not h.getSolution().dual_valid:
+        return None
+    return np.array(h.getSolution().row_dual)
 
 
 def _deadline(deadline: float):
