@@ -9,11 +9,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from siting import __version__, pipeline
-from siting.cli.options import add_solver_options, solve_options
+from siting.cli.options import add_scenario_argument, add_solver_options, default_out, load, solve_options
 from siting.report.markdown import render, wan
 from siting.report.tables import coverage_table, plan_document, selected_table
-from siting.report.write import atomic_folder, write_csv, write_json
-from siting.scenario.load import load_scenario
+from siting.report.write import atomic_folder, check_out, write_csv, write_json
 
 NAME = "run"
 HELP = "plan a scenario and write the verified plan and its report"
@@ -21,17 +20,18 @@ HELP = "plan a scenario and write the verified plan and its report"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `siting run`."""
-    parser.add_argument("scenario", type=Path, help="scenario YAML file")
+    add_scenario_argument(parser)
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: runs/<scenario name>)")
     add_solver_options(parser)
 
 
 def main(args: argparse.Namespace) -> int:
     """Run the pipeline and write its files atomically."""
-    scenario = load_scenario(args.scenario)
+    scenario = load(args)
+    out = args.out or default_out(scenario.name)
+    check_out(out, keep=[scenario.path])  # before solving: a bad --out is known at once
     result = pipeline.run(scenario, solver=args.solver, options=solve_options(args))
-    out = args.out or Path("runs") / scenario.name
-    with atomic_folder(out) as tmp:
+    with atomic_folder(out, keep=[scenario.path]) as tmp:
         write_json(tmp / "plan.json", plan_document(result))
         write_csv(tmp / "selected.csv", selected_table(result))
         write_csv(tmp / "coverage.csv", coverage_table(result))

@@ -21,9 +21,17 @@ def persons(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
 
 
+_MARKUP = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", "[": "\\[", "]": "\\]", "`": "\\`"})
+
+
+def text(value: object) -> str:
+    """User text (a name, a description, a label) made inert in Markdown: one line, no HTML, no links, no pipes."""
+    return " ".join(str(value).split()).translate(_MARKUP)
+
+
 def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    lines = ["| " + " | ".join(text(c) for c in header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(text(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -58,10 +66,10 @@ def render(result) -> str:
 
 def _header(result) -> str:
     cfg = result.scenario.config
-    text = f"# 社区嵌入式服务设施选址方案 / Community facility siting plan: {cfg.name}"
+    heading = f"# 社区嵌入式服务设施选址方案 / Community facility siting plan: {text(cfg.name)}"
     if cfg.description:
-        text += f"\n\n> {cfg.description}"
-    return text
+        heading += f"\n\n> {text(cfg.description)}"
+    return heading
 
 
 def _summary(result) -> str:
@@ -272,7 +280,7 @@ def _uncovered(result) -> str:
         ]
         more = len(part) - UNCOVERED_SHOWN
         parts.append(
-            f"### {zh} {en}: {len(part)} 个社区 communities, {persons(part['demand'].sum())} units\n\n"
+            f"### {text(zh)} {text(en)}: {len(part)} 个社区 communities, {persons(part['demand'].sum())} units\n\n"
             + _table(["社区 Community", "街道 District", "需求 Demand", "最近设施距离 Nearest (m)"], rows)
             + (f"\n\n…另有 {more} 个 / and {more} more (see coverage.csv)" if more > 0 else "")
         )
