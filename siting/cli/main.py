@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"siting: error: {err}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt as err:
-        print("siting: interrupted; nothing was written", file=sys.stderr)
+        print("siting: interrupted", file=sys.stderr)
         return 128 + err.signum if isinstance(err, Interrupted) else EXIT_INTERRUPTED
     except BrokenPipeError:
         _discard_stdout()
