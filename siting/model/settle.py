@@ -6,10 +6,9 @@ different ones, so the same buildings could print different figures. Here the op
 and the rest of the model (hosted services y, complexes c, coverage z or assignment v, area q, levels t and r)
 is solved again, always by the same solver (HiGHS, one thread, fixed seed, no start), in a fixed order:
 
-    S1…Sk  each objective of the scenario, in its order, keeping the earlier ones with (8) as the MILP does
+    S1…Sk  each objective of the scenario, in its order, keeping the earlier ones with (8) (slack 1e-9)
     Sk+1   min Σ_{h new} y_h                    host no service that serves nobody
-    Sk+2   min Σ_e d_p ℓ_e v_e                   (assign form) serve each community from the nearest hosts
-           (Sk+1 and Sk+2 keep every objective at its value, to 1e-9)
+    Sk+2   min Σ_e d_p ℓ_e v_e                   (with capacities) serve each community from the nearest hosts
 
 The input of these solves is a function of the options alone, so the figures are too. An acquired building that
 ends up hosting nothing is then released (it only costs money) unless a rule needs it (must-choose, an asset it
@@ -33,9 +32,10 @@ from siting.solvers import SolveOptions, Status, get_solver
 
 #: The one solver every plan is settled with, whichever solver chose its options.
 SETTLE_SOLVER = "highs"
-#: Relative slack of (8) under the tie-breaks: tiny, or the walking tie-break would trade coverage for distance;
-#: the larger one is the fallback should the solver's tolerances make the tiny one infeasible.
-TIE_SLACKS = (1e-9, 1e-6)
+#: Relative slack of (8) between the settle stages: tiny, or a later stage would give up earlier objectives for
+#: nothing (an LP vertex on the slack's edge) or for a hair of distance; the larger one is the fallback should the
+#: solver's tolerances make the tiny one infeasible.
+SLACKS = (1e-9, 1e-6)
 #: Shares below this are solver noise, not an assignment (demand units × share below 1e-9 of a unit).
 SHARE_FLOOR = 1e-9
 
@@ -81,28 +81,23 @@ def settle(
         result = backend.solve(problem, settle_options)
         return result.x if result.x is not None and result.status is Status.OPTIMAL else None
 
-    # S1…Sk: the scenario's objectives, kept between them as between the MILP stages.
-    kept, solution = [], None
-    for name, vector in vectors.items():
-        solution = solve(vector, MAXIMIZE[name], kept)
-        if solution is None:
-            return None
-        kept.append(keep_optimum(name, vector, float(vector @ solution), MAXIMIZE[name]))
-    # The tie-breaks keep every objective at its value (a tiny slack; the larger one should it be infeasible).
     new_hosts = np.zeros(model.n_cols)
     new_hosts[v.y[~data.host_existing]] = 1.0
-    ties = [new_hosts] + ([walking_vector(data, v, model.n_cols)] if spec.capacitated else [])
-    for relative in TIE_SLACKS:
-        kept = [keep_optimum(n, c, float(c @ solution), MAXIMIZE[n], relative) for n, c in vectors.items()]
-        tied = solution
-        for label, vector in zip(("hosted services", "walking"), ties):
-            tied = solve(vector, False, kept)
-            if tied is None:
+    stages = [(name, vector, MAXIMIZE[name]) for name, vector in vectors.items()]
+    stages.append(("hosted services", new_hosts, False))
+    if spec.capacitated:
+        stages.append(("walking", walking_vector(data, v, model.n_cols), False))
+    for relative in SLACKS:
+        kept, solution = [], None
+        for name, vector, maximize in stages:
+            solution = solve(vector, maximize, kept)
+            if solution is None:
                 break
-            kept.append(keep_optimum(label, vector, float(vector @ tied), False, relative))
-        if tied is not None:
-            solution = tied
+            kept.append(keep_optimum(name, vector, float(vector @ solution), maximize, relative))
+        if solution is not None:
             break
+    if solution is None:
+        return None
     solution[v.x] = fixed
     solution[v.x[idle_options(data, spec, v, solution)]] = 0.0
     exact_coverage(data, spec, v, solution)
