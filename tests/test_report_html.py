@@ -107,3 +107,64 @@ def test_names_with_markup_are_shown_as_text(evil_report):
     assert page.console == []  # nothing injected ran
     assert "&lt;/script&gt;&lt;script&gt;console.error" in page.dom  # the name is text on the page
     assert marks(page.dom, "map")["symbol"] == 2
+
+
+def _frontier(points: int = 8) -> pd.DataFrame:
+    """A frontier table as `siting frontier` writes it (frontier.csv), concave, knee at the 4th point."""
+    budget = [i * 5e6 for i in range(points)]
+    objective = [1000 * (1 - 0.6**i) for i in range(points)]
+    return pd.DataFrame(
+        {
+            "budget": budget,
+            "status": "optimal",
+            "gap": 0.0,
+            "objective": objective,
+            "capex": budget,
+            "buildings": list(range(points)),
+            "knee": [i == 3 for i in range(points)],
+            "share.meals": [min(1.0, i / points) for i in range(points)],
+            "share.childcare": [min(1.0, i / (2 * points)) for i in range(points)],
+        }
+    )
+
+
+@needs_browser
+def test_study_report_draws_the_frontier_with_its_knee(tmp_path):
+    import openpyxl
+
+    from siting.report.folder import write_study_reports
+    from siting.report.views import Study
+
+    table = _frontier()
+    labels = {"meals": "助餐 Meals", "childcare": "托育 Childcare"}
+    write_study_reports(tmp_path, "前沿 Frontier", Study(frontier=table), labels)
+    page = load(BROWSER, tmp_path / "report.html")
+    assert page.console == []
+    drawn = marks(page.dom, "frontier")
+    # points of the objective line + the knee ring + points of each service's share line; one knee label
+    assert drawn["symbol"] == len(table) + 1 + 2 * len(table)
+    assert drawn["text"] == 1
+    sheet = openpyxl.load_workbook(tmp_path / "report.xlsx")["前沿 Frontier"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert [r[0] * 1e4 for r in rows[1:]] == pytest.approx(table["budget"].tolist())
+    assert [r[rows[0].index("拐点 Knee")] for r in rows[1:]].count("✓") == 1
+
+
+@needs_browser
+def test_lonlat_scenario_map_draws(tmp_path):
+    path = make_scenario(
+        tmp_path,
+        communities=[
+            {"id": "C1", "name": "甲", "x": 104.06, "y": 30.66, "population": 5000, "elderly": 900},
+            {"id": "C2", "name": "乙", "x": 104.07, "y": 30.67, "population": 5000, "elderly": 800},
+        ],
+        buildings=[{"id": "B1", "name": "楼", "x": 104.062, "y": 30.661, "floor_area_m2": 300}],
+        options=[{"building": "B1", "mode": "buy", "capex": 10, "annual_cost": 1}],
+        services={"meals": {"population": "elderly", "radius_m": 500, "uptake": 0.1, "min_area_m2": 100}},
+        budget={"capex": 100},
+        crs="lonlat",
+    )
+    (tmp_path / "report.html").write_text(html.render(pipeline.run(load_scenario(path)), "zh"), encoding="utf-8")
+    page = load(BROWSER, tmp_path / "report.html")
+    assert page.console == []
+    assert marks(page.dom, "map") == {"shape": 1, "symbol": 3}

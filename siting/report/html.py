@@ -31,6 +31,7 @@ from siting.report.views import (
     services_view,
 )
 
+ROWS_SHOWN = 2000  # per table: a city's 60,000 community × service rows would make the page slow to open
 NUMERIC = {"int", "wan", "wan_year", "pct", "persons", "units", "m2", "m", "coord", "num"}
 
 
@@ -53,18 +54,27 @@ def _specs_json(specs: dict[str, dict]) -> Markup:
     return Markup(text.replace("<", "\\u003c"))
 
 
-def _table(view: View) -> dict:
+def _table(view: View, t: Text) -> dict:
+    """A view as rows of (text, sort key, numeric) cells; long tables are cut to ROWS_SHOWN (the workbook has all)."""
+    cells = view.cells()
+    note = view.note
+    if len(cells) > ROWS_SHOWN:
+        more = t(
+            f"仅显示前 {ROWS_SHOWN:,} 行，共 {len(cells):,} 行；完整数据见 report.xlsx。",
+            f"The first {ROWS_SHOWN:,} of {len(cells):,} rows; report.xlsx has them all.",
+        )
+        note = f"{note} {more}".strip()
     return {
         "key": view.key,
         "title": view.title,
-        "note": view.note,
+        "note": note,
         "columns": [c.title for c in view.columns],
         "rows": [
             [
                 (text, "" if value is None or kind == "text" else f"{value:.10g}", kind in NUMERIC)
                 for text, value, kind in row
             ]
-            for row in view.cells()
+            for row in cells[:ROWS_SHOWN]
         ],
     }
 
@@ -98,7 +108,7 @@ def _page(t: Text, *, title: str, description: str, warnings, cards, charts_, ma
             cards=cards,
             charts=charts_,
             map=map_,
-            views=[_table(v) for v in views],
+            views=[_table(v, t) for v in views],
             blocks=blocks,
             footer=footer,
             specs_json=_specs_json(specs),

@@ -19,6 +19,7 @@ from siting.report.tables import (
     coverage_table,
     district_table,
     group_labels,
+    scenario_warnings,
     selected_table,
     service_label,
     service_table,
@@ -124,6 +125,17 @@ def _services(result, t: Text, keys: str) -> str:
     return "、".join(t(*service_label(result, k), "/") for k in keys.split(";") if k)
 
 
+def _amounts(t: Text, covered: str = "covered", share: str = "share") -> list[Column]:
+    """Persons and units side by side: of the group, covered, and the covered share."""
+    return [
+        Column("persons", t("服务人群人数", "Persons in the group"), "persons"),
+        Column("persons_covered", t("已覆盖人数", "Persons covered"), "persons"),
+        Column("demand", f"{t('需求', 'Demand')} ({t('单位', 'units')})", "units"),
+        Column(covered, f"{t('已覆盖需求', 'Demand covered')} ({t('单位', 'units')})", "units"),
+        Column(share, t("覆盖率", "Covered share"), "pct"),
+    ]
+
+
 def summary_view(result, t: Text) -> View:
     """Key figures: status, buildings, costs against budgets, coverage per service in persons and units."""
     ev, sol, cfg = result.evaluation, result.solution, result.scenario.config
@@ -151,6 +163,7 @@ def summary_view(result, t: Text) -> View:
             (f"{name}: {t('已覆盖需求', 'demand covered')} ({t('单位', 'units')})", row.covered, "units"),
             (f"{name}: {t('需求', 'demand')} ({t('单位', 'units')})", row.demand, "units"),
         ]
+    rows += [(t("输入提示", "Input warning"), text, "text") for text in scenario_warnings(result)]
     frame = pd.DataFrame(
         {
             "item": [r[0] for r in rows],
@@ -229,11 +242,7 @@ def services_view(result, t: Text) -> View:
         Column("service_label", t("服务", "Service")),
         Column("group_label", t("服务人群", "Group")),
         Column("radius_m", t("步行半径", "Radius"), "m"),
-        Column("persons", t("服务人群人数", "Persons in the group"), "persons"),
-        Column("persons_covered", t("已覆盖人数", "Persons covered"), "persons"),
-        Column("demand", f"{t('需求', 'Demand')} ({t('单位', 'units')})", "units"),
-        Column("covered", f"{t('已覆盖需求', 'Demand covered')} ({t('单位', 'units')})", "units"),
-        Column("share", t("覆盖率", "Covered share"), "pct"),
+        *_amounts(t),
         Column("weight", t("权重", "Weight"), "num"),
     ]
     return View("services", t("服务覆盖", "Coverage by service"), columns, frame)
@@ -251,11 +260,7 @@ def coverage_view(result, t: Text) -> View:
         Column("name", t("社区", "Community")),
         Column("district", t("街道", "District")),
         Column("service_label", t("服务", "Service")),
-        Column("persons", t("服务人群人数", "Persons in the group"), "persons"),
-        Column("persons_covered", t("已覆盖人数", "Persons covered"), "persons"),
-        Column("demand", f"{t('需求', 'Demand')} ({t('单位', 'units')})", "units"),
-        Column("covered_demand", f"{t('已覆盖需求', 'Demand covered')} ({t('单位', 'units')})", "units"),
-        Column("covered_share", t("覆盖率", "Covered share"), "pct"),
+        *_amounts(t, "covered_demand", "covered_share"),
         Column("served_by_name", t("服务设施", "Served by")),
         Column("served_by", t("服务设施编号", "Served by (id)")),
         Column("nearest_name", t("最近设施", "Nearest host")),
@@ -272,11 +277,7 @@ def districts_view(result, t: Text) -> View:
     columns = [
         Column("district", t("街道", "District")),
         Column("service_label", t("服务", "Service")),
-        Column("persons", t("服务人群人数", "Persons in the group"), "persons"),
-        Column("persons_covered", t("已覆盖人数", "Persons covered"), "persons"),
-        Column("demand", f"{t('需求', 'Demand')} ({t('单位', 'units')})", "units"),
-        Column("covered", f"{t('已覆盖需求', 'Demand covered')} ({t('单位', 'units')})", "units"),
-        Column("share", t("覆盖率", "Covered share"), "pct"),
+        *_amounts(t),
     ]
     return View("districts", t("各街道覆盖", "Coverage by district"), columns, frame, sheet=t("街道", "Districts"))
 
