@@ -154,13 +154,13 @@ def plan_document(result) -> dict[str, Any]:
                 "name": r.name,
                 "mode": r.mode,
                 "services": r.services.split(";"),
-                "area_m2": [float(a) for a in r.area_by_service_m2.split(";") if a],
+                "area_m2": [rounded(a) for a in areas],
                 "complex": bool(r.complex),
                 "assets_traded": [a for a in r.assets_traded.split(";") if a],
                 "capex": rounded(r.capex),
                 "annual_cost": rounded(r.annual_cost),
             }
-            for r in selected.itertuples()
+            for r, areas in zip(selected.itertuples(), _areas(result, selected))
         ],
         "existing": [
             {"facility": r.facility, "name": r.name, "status": r.status, "services": list(r.services)}
@@ -204,6 +204,12 @@ def plan_document(result) -> dict[str, Any]:
 def group_labels(group: str) -> tuple[str, str]:
     """(zh, en) label of a population group: ('60岁及以上老年人', 'elderly 60+')."""
     return GROUP_LABELS.get(group, (group, group))
+
+
+def _areas(result, selected: pd.DataFrame) -> list[tuple[float, ...]]:
+    """Floor area per service of each selected building, in the order of `selected`, at full precision."""
+    by_building = dict(zip(result.evaluation.selected["building"], result.evaluation.selected["area_m2"]))
+    return [by_building[b] for b in selected["building"]]
 
 
 def group_label(group: str) -> str:
