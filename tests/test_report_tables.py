@@ -61,8 +61,9 @@ def test_persons_are_the_target_group_for_both_demand_rules(result):
     assert cov.loc[("C1", "childcare"), "persons"] == pytest.approx(20)
     services = service_table(result)
     # B1 serves 50 of the 100 elderly-care places in reach: 100 of the 200 elderly there.
-    assert services.loc["elderly_care", "covered"] == pytest.approx(50)
-    assert services.loc["elderly_care", "persons_covered"] == pytest.approx(100)
+    # (the solver keeps each stage's optimum up to a relative slack of about 1e-6 per stage)
+    assert services.loc["elderly_care", "covered"] == pytest.approx(50, rel=1e-5)
+    assert services.loc["elderly_care", "persons_covered"] == pytest.approx(100, rel=1e-5)
     assert services.loc["childcare", "persons_covered"] == pytest.approx(40)
     doc = plan_document(result)["coverage"]
     assert doc["elderly_care"]["persons"] == pytest.approx(300) and doc["childcare"][
@@ -79,7 +80,7 @@ def test_serving_building_by_name_with_district_and_coordinates(result):
     assert list(sel["building"]) == ["B1"]
     assert (sel.loc[0, "x"], sel.loc[0, "y"]) == (50.0, 0.0)
     # Persons served by B1: 100 elderly (capacity) + 40 infants.
-    assert sel.loc[0, "persons_served"] == pytest.approx(140)
+    assert sel.loc[0, "persons_served"] == pytest.approx(140, rel=1e-5)
 
 
 def test_not_covered_reasons(result):
@@ -87,7 +88,7 @@ def test_not_covered_reasons(result):
     assert cov.loc[("C3", "elderly_care"), "not_covered_reason"] == "out_of_reach"
     assert cov.loc[("C3", "childcare"), "not_covered_reason"] == "out_of_reach"
     left = cov.xs("elderly_care", level="service").loc[["C1", "C2"]]
-    partly = left[left["covered_share"] < 1]
+    partly = left[left["covered_share"] < 1 - 1e-4]  # C1 may end a hair below 1 (stage slack): not "uncovered"
     assert len(partly) >= 1 and set(partly["not_covered_reason"]) == {"capacity_full"}
     assert cov.loc[("C1", "childcare"), "not_covered_reason"] == ""
 

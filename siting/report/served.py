@@ -22,7 +22,11 @@ import numpy as np
 import pandas as pd
 
 from siting.verify.distance import straight, walking_matrix
-from siting.verify.evaluate import RADIUS_TOL_M, TOL
+from siting.verify.evaluate import RADIUS_TOL_M
+
+SHOWN_TOL = 1e-4
+"""Relative tolerance of what the reports call full or uncovered: the solver's stages keep each optimum up to a
+small relative slack, so a host can end a hair below its capacity; a reader would call it full."""
 
 REASONS: dict[str, tuple[str, str]] = {
     "out_of_reach": ("步行范围内无设施", "no host within walking distance"),
@@ -111,14 +115,14 @@ def _host_capacity(result) -> tuple[dict[tuple[str, str], float], dict[str, floa
 
 
 def _full(load: float, capacity: float) -> bool:
-    return bool(np.isfinite(capacity) and load >= capacity * (1 - TOL) - TOL)
+    return bool(np.isfinite(capacity) and load >= capacity * (1 - SHOWN_TOL) - 1e-9)
 
 
 def not_covered_reasons(result) -> pd.Series:
     """Reason key per community × service with demand left uncovered (index community, service)."""
     ev, scenario = result.evaluation, result.scenario
     cov = ev.coverage
-    left = cov[cov["demand"] - cov["covered_units"] > TOL * np.maximum(cov["demand"], 1)]
+    left = cov[cov["demand"] - cov["covered_units"] > SHOWN_TOL * np.maximum(cov["demand"], 1)]
     if left.empty:
         return pd.Series(dtype=object, index=pd.MultiIndex.from_tuples([], names=["community", "service"]))
     radius = left["service"].map({k: s.radius_m for k, s in scenario.config.services.items()})
