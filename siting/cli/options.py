@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from siting.report.lang import LANGS
 from siting.solvers import SOLVER_NAMES, SolveOptions
 
 
@@ -26,3 +27,10 @@ def add_solver_options(parser: argparse.ArgumentParser) -> None:
 def solve_options(args: argparse.Namespace) -> SolveOptions:
     """SolveOptions from the parsed arguments."""
     return SolveOptions(time_limit_s=args.time_limit, mip_rel_gap=args.gap, threads=args.threads)
+
+
+def add_report_options(parser: argparse.ArgumentParser) -> None:
+    """--lang: the language of report.md, report.html and report.xlsx."""
+    parser.add_argument(
+        "--lang", choices=LANGS, default="both", help="report language: zh, en or both (default: both, Chinese first)"
+    )
