@@ -29,17 +29,8 @@ from siting.model.data import ModelData
 from siting.model.spec import ModelSpec
 from siting.plan import Plan
 from siting.reproduce import evaluate, models
-from siting.reproduce.readers import (
-    capopt_key,
-    read_cap,
-    read_capopt,
-    read_pmed,
-    read_pmed_opt,
-    read_sjc_best,
-    read_sjc_cpmp,
-    read_sjc_mclp,
-    read_uncap_opt,
-)
+from siting.reproduce.known_values import capopt_key, read_capopt, read_pmed_opt, read_sjc_best, read_uncap_opt
+from siting.reproduce.readers import read_cap, read_pmed, read_sjc_cpmp, read_sjc_mclp
 
 __all__ = [
     "DEFAULT_GAP",
