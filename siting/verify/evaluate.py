@@ -208,14 +208,37 @@ class _Checker:
             if b in chosen:
                 self.fail(f"building {b} must not be acquired but is")
 
+    def idle_purchases(self, selected: pd.DataFrame) -> None:
+        """A proven least-cost plan pays for no building that hosts nothing and could simply be dropped.
 
-def evaluate(scenario: Scenario, plan: Plan, demand: pd.DataFrame) -> Evaluation:
+        Dropping it breaks no rule unless it is required, trades an asset (which closes a facility and so
+        changes costs), is free, or is needed to reach the minimum number of facilities.
+        """
+        policy = self.cfg.model.policy
+        if policy.min_facilities is not None and len(selected) <= policy.min_facilities:
+            return
+        idle = (
+            (selected["services"].map(len) == 0)
+            & (selected["npv"] > 0)
+            & (selected["assets"].map(len) == 0)
+            & ~selected["building"].isin(policy.must_choose)
+        )
+        for r in selected[idle].itertuples():
+            self.fail(
+                f"building {r.building} is paid for ({r.npv:,.0f} 元 net present cost) but hosts no service; "
+                "a least-cost plan would not acquire it"
+            )
+
+
+def evaluate(scenario: Scenario, plan: Plan, demand: pd.DataFrame, *, proven: bool = False) -> Evaluation:
     """Recompute cost, area, capacity use and coverage of `plan`, and list every rule it breaks.
 
     Args:
         scenario: the loaded scenario (raw tables).
         plan: the plan to check.
         demand: demand units, index = community id, one column per service.
+        proven: the plan is claimed optimal; then, when cost is an objective, paying for a building that
+            hosts nothing is a broken claim (the building could be dropped at no loss).
     """
     check = _Checker(scenario, plan, demand)
     cfg = scenario.config
@@ -223,6 +246,8 @@ def evaluate(scenario: Scenario, plan: Plan, demand: pd.DataFrame) -> Evaluation
     existing = check.existing(selected)
     check.budgets(selected, existing)
     check.policy(selected)
+    if proven and "min_cost" in cfg.model.objectives:
+        check.idle_purchases(selected)
     hosts = _hosts(scenario, selected, existing)
     coverage, load = _assigned(check, hosts) if capacitated(scenario) else _nearest(check, hosts)
     _capacities(check, selected, existing, hosts, load)
