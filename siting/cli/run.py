@@ -55,6 +55,7 @@ def manifest(result: pipeline.RunResult, args: argparse.Namespace) -> dict:
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": ["siting", *sys.argv[1:]],
         "scenario_file": str(args.scenario),
+        "scenario_path": str(Path(args.scenario).resolve()),
         "input_sha256": result.scenario.input_sha256,
         "siting_version": __version__,
         "python": platform.python_version(),

@@ -130,13 +130,13 @@ def plan_document(result) -> dict[str, Any]:
                 "name": r.name,
                 "mode": r.mode,
                 "services": r.services.split(";"),
-                "area_m2": [float(a) for a in r.area_by_service_m2.split(";") if a],
+                "area_m2": [rounded(a) for a in areas],
                 "complex": bool(r.complex),
                 "assets_traded": [a for a in r.assets_traded.split(";") if a],
                 "capex": rounded(r.capex),
                 "annual_cost": rounded(r.annual_cost),
             }
-            for r in selected.itertuples()
+            for r, areas in zip(selected.itertuples(), _areas(result, selected))
         ],
         "existing": [
             {"facility": r.facility, "name": r.name, "status": r.status, "services": list(r.services)}
@@ -173,6 +173,12 @@ def plan_document(result) -> dict[str, Any]:
         "input_sha256": result.scenario.input_sha256,
         "siting_version": __version__,
     }
+
+
+def _areas(result, selected: pd.DataFrame) -> list[tuple[float, ...]]:
+    """Floor area per service of each selected building, in the order of `selected`, at full precision."""
+    by_building = dict(zip(result.evaluation.selected["building"], result.evaluation.selected["area_m2"]))
+    return [by_building[b] for b in selected["building"]]
 
 
 def group_label(group: str) -> str:
