@@ -68,7 +68,8 @@ def main() -> int:
             tally["stages agree" if same_stage else "STAGES DIFFER"] += 1
             tally["tables identical" if same_tables else "tables differ"] += 1
             notes = "; ".join(f"{s}: {r[2]}" for s, r in results.items() if r[2])
-            print(f"seed {seed}: {kinds} stages {'=' if same_stage else '≠'} tables {'=' if same_tables else '≠'} {notes}")
+            stages, tables = "=" if same_stage else "≠", "=" if same_tables else "≠"
+            print(f"seed {seed}: {kinds} stages {stages} tables {tables} {notes}")
     print(f"{last - first} scenarios × {len(SOLVERS)} solvers in {time.perf_counter() - started:.1f} s: {dict(tally)}")
     return 0
 
