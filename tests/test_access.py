@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 from scipy.sparse.csgraph import shortest_path
 
-from siting.access.common import minutes_to_metres, speed_m_per_min
 from siting.access.network import WalkNetwork, network_reach_pairs, read_network, snap_to_network
 from siting.access.od import OdTable, od_reach_pairs, read_od_table
 from siting.access.walking import reach_pairs
 from siting.errors import InputError
+from siting.scenario.schema import minutes_to_metres, speed_m_per_min
 from tests.conftest import write_csv
 
 # ----------------------------------------------------------------------------------------------------

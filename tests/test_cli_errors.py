@@ -568,20 +568,20 @@ def test_infeasible_scenario_exits_3_and_writes_nothing(tmp_path):
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_while_writing_removes_the_half_written_folder(tmp_path, monkeypatch, signum, code):
     """SIGTERM is treated as Ctrl-C: the temporary folder is removed, an earlier result is left as it was."""
-    import siting.cli.run
+    import siting.report.folder
 
     path = valid(tmp_path)
     out = tmp_path / "out"
     out.mkdir()
     (out / "plan.json").write_text("earlier", encoding="utf-8")
-    real = siting.cli.run.render
+    real = siting.report.folder.render_markdown
 
-    def render_then_signal(result):
-        text = real(result)
+    def render_then_signal(result, *args):
+        text = real(result, *args)
         os.kill(os.getpid(), signum)  # delivered to the handler at the next bytecode, while files are written
         return text
 
-    monkeypatch.setattr(siting.cli.run, "render", render_then_signal)
+    monkeypatch.setattr(siting.report.folder, "render_markdown", render_then_signal)
     previous = signal.getsignal(signum)
     result = run_main("run", path, "--out", out)
     assert result.returncode == code and "interrupted" in result.stderr and "Traceback" not in result.stderr

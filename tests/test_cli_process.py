@@ -43,13 +43,13 @@ def test_sigterm_while_writing_leaves_nothing_behind(tmp_path):
     """SIGTERM is treated as Ctrl-C: the temporary folder beside --out is removed and the exit code is 143."""
     script = (
         "import os, signal, sys\n"
-        "import siting.cli.run as run\n"
-        "real = run.render\n"
-        "def render(result):\n"
-        "    text = real(result)\n"
+        "import siting.report.folder as folder\n"
+        "real = folder.render_markdown\n"
+        "def render(result, *args):\n"
+        "    text = real(result, *args)\n"
         "    os.kill(os.getpid(), signal.SIGTERM)\n"
         "    return text\n"
-        "run.render = render\n"
+        "folder.render_markdown = render\n"
         "from siting.cli.main import main\n"
         f"sys.exit(main(['run', {str(TINY)!r}, '--out', 'out']))\n"
     )

@@ -92,7 +92,8 @@ def test_run_refuses_a_plan_that_covers_less_than_the_solver_claims(scenario, mo
 
     def optimistic_solve(*args, **kwargs):
         solution = real_solve(*args, **kwargs)
-        return dataclasses.replace(solution, objective=solution.objective + 50)
+        claims = {**solution.values, solution.first.objective: solution.objective + 50}
+        return dataclasses.replace(solution, values=claims)
 
     monkeypatch.setattr(pipeline, "solve", optimistic_solve)
     with pytest.raises(PlanViolation, match="the solver claims"):

@@ -1,4 +1,4 @@
-"""Helpers shared by the walking-distance sources (OD tables, walking networks): units and table reading."""
+"""Helpers shared by the walking-distance sources (OD tables, walking networks): reading tables and ids."""
 
 from __future__ import annotations
 
@@ -10,34 +10,6 @@ import pandas as pd
 
 from siting.errors import InputError, cut
 from siting.scenario.tables import Column, check_columns, read_table, sheet_row
-
-ELDERLY_WALK_SPEED_KMH = 4.7  # typical walking speed of older people, km/h (≈ 78.3 m/min)
-
-
-def speed_m_per_min(speed_kmh: float) -> float:
-    """Walking speed in metres per minute from km/h (4.7 km/h → 78.33 m/min).
-
-    Raises:
-        ValueError: the speed is not a finite number > 0.
-    """
-    speed = float(speed_kmh)
-    if not np.isfinite(speed) or speed <= 0:
-        raise ValueError(f"walking speed must be a finite number > 0 km/h, got {speed_kmh!r}")
-    return speed * 1000.0 / 60.0
-
-
-def minutes_to_metres(minutes: float | np.ndarray, speed_kmh: float) -> float | np.ndarray:
-    """Distance walked in `minutes` at `speed_kmh` (15 min at 4.7 km/h → 1175 m).
-
-    Args:
-        minutes: a number or an array of minutes.
-        speed_kmh: walking speed in km/h (elderly people: about 4.7).
-
-    Returns:
-        Metres, a float for a scalar input, an array otherwise.
-    """
-    metres = np.asarray(minutes, dtype=float) * speed_m_per_min(speed_kmh)
-    return float(metres) if metres.ndim == 0 else metres
 
 
 def read_checked(

@@ -74,7 +74,7 @@ def read_od_table(
         community_ids: ids of the communities table, in row order (row index = position).
         building_ids: ids of the buildings table, in row order.
         speed_m_per_min: walking speed in metres per minute, needed for a `walk_min` column
-            (see `siting.access.common.speed_m_per_min`).
+            (see `siting.scenario.schema.speed_m_per_min`).
         sheet: Excel sheet name.
         label: the scenario key, used in messages.
 

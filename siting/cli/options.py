@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from siting.errors import cut
+from siting.report.lang import LANGS
 from siting.scenario.load import Scenario, load_scenario
 from siting.solvers import SOLVER_NAMES, SolveOptions
 
@@ -67,6 +68,11 @@ def solve_options(args: argparse.Namespace) -> SolveOptions:
 def add_scenario_argument(parser: argparse.ArgumentParser) -> None:
     """The SCENARIO argument and --allow-outside-paths: for every command that loads a scenario."""
     parser.add_argument("scenario", type=Path, help="scenario YAML file")
+    add_outside_paths_flag(parser)
+
+
+def add_outside_paths_flag(parser: argparse.ArgumentParser) -> None:
+    """--allow-outside-paths (see `siting.scenario.load.load_scenario`)."""
     parser.add_argument(
         "--allow-outside-paths",
         action="store_true",
@@ -86,3 +92,10 @@ def default_out(name: str, suffix: str = "") -> Path:
     """runs/<name><suffix>, with the scenario's name made a safe single folder name."""
     safe = re.sub(r"[^\w.-]+", "_", name).strip("._")[:100] or "scenario"
     return Path("runs") / f"{safe}{suffix}"
+
+
+def add_report_options(parser: argparse.ArgumentParser) -> None:
+    """--lang: the language of report.md, report.html and report.xlsx."""
+    parser.add_argument(
+        "--lang", choices=LANGS, default="both", help="report language: zh, en or both (default: both, Chinese first)"
+    )

@@ -6,8 +6,10 @@ and other programs that write scenarios all read the same definition.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from siting.demand import DemandSection
@@ -144,6 +146,32 @@ class Walking(Frozen):
         return self
 
 
+def speed_m_per_min(speed_kmh: float) -> float:
+    """Walking speed in metres per minute from km/h (4.7 km/h → 78.33 m/min).
+
+    Raises:
+        ValueError: the speed is not a finite number > 0.
+    """
+    speed = float(speed_kmh)
+    if not math.isfinite(speed) or speed <= 0:
+        raise ValueError(f"walking speed must be a finite number > 0 km/h, got {speed_kmh!r}")
+    return speed * 1000.0 / 60.0
+
+
+def minutes_to_metres(minutes: float | np.ndarray, speed_kmh: float) -> float | np.ndarray:
+    """Distance walked in ``minutes`` at ``speed_kmh`` (15 min at 4.7 km/h → 1175 m).
+
+    Args:
+        minutes: a number or an array of minutes.
+        speed_kmh: walking speed in km/h (elderly people: about 4.7).
+
+    Returns:
+        Metres, a float for a scalar input, an array otherwise.
+    """
+    metres = np.asarray(minutes, dtype=float) * speed_m_per_min(speed_kmh)
+    return float(metres) if metres.ndim == 0 else metres
+
+
 class Budget(Frozen):
     """Money available. Amounts in 元 (yuan)."""
 
@@ -155,9 +183,6 @@ class Budget(Frozen):
     """Years over which recurring costs count in the net present cost."""
     discount_rate: Annotated[float, Field(ge=0, le=1)] = 0.03
     """Annual discount rate for the net present cost."""
-
-
-OBJECTIVES = ("max_coverage", "min_cost", "min_distance", "max_min_share")
 
 
 class ComplexRule(Frozen):
@@ -277,8 +302,8 @@ class ScenarioConfig(Frozen):
         for key, service in data["services"].items():
             if isinstance(service, dict) and "radius_min" in service and "radius_m" not in service:
                 minutes = service["radius_min"]
-                if isinstance(minutes, (int, float)) and isinstance(speed, (int, float)):
-                    service = {**service, "radius_m": minutes * speed * 1000 / 60}
+                if isinstance(minutes, (int, float)) and isinstance(speed, (int, float)) and 0 < speed < math.inf:
+                    service = {**service, "radius_m": minutes_to_metres(minutes, speed)}
             services[key] = service
         return {**data, "services": services}
 
