@@ -449,6 +449,7 @@ def test_file_content_is_never_echoed(tmp_path):
     set_keys(path, communities="creds.csv")
     result = run_main("run", path, "--out", tmp_path / "out")
     assert result.returncode == 2 and "hunter2" not in result.stderr and "missing column 'id'" in result.stderr
+    assert "names none of this table's columns" in result.stderr and "user" not in result.stderr.split(":", 2)[2]
 
 
 def test_outside_paths_are_accepted_with_the_flag(tmp_path):

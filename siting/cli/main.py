@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             except SystemExit as done:  # --help, --version
                 return int(done.code or 0)
             debug = args.debug
+            args.argv = list(sys.argv[1:] if argv is None else argv)  # for provenance (manifest.json)
             code = int(args.handler(args) or 0)
             sys.stdout.flush()
             return code

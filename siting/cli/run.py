@@ -56,7 +56,7 @@ def manifest(result: pipeline.RunResult, args: argparse.Namespace) -> dict:
     """Provenance of the run: the only file with timestamps and timings."""
     return {
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": ["siting", *sys.argv[1:]],
+        "command": ["siting", *getattr(args, "argv", sys.argv[1:])],
         "scenario_file": str(args.scenario),
         "scenario_path": str(Path(args.scenario).resolve()),
         "input_sha256": result.scenario.input_sha256,

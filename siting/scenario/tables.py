@@ -426,15 +426,22 @@ def check_columns(frame: pd.DataFrame, columns: list[Column], where: str, allow_
     out = frame.copy()
     out.columns = names
     present = set(names)
+    declared = present & {c.name for c in columns}
     for col in columns:
         if col.name not in present:
             if col.required:
                 others = COLUMN_ALIASES.get(col.name, ())[:2]
+                # a header naming none of the table's columns may not be a header at all: never echo a file's
+                # first line (it could be anything, a password included)
+                shown = (
+                    f"the header has: {cut(', '.join(map(str, frame.columns)), 160)}"
+                    if declared
+                    else "the header names none of this table's columns (is it the right file?)"
+                )
                 raise InputError(
-                    f"missing column '{col.name}'"
-                    + (f" (or {' / '.join(others)})" if others else "")
-                    + f"; the header has: {cut(', '.join(map(str, frame.columns)), 160)}",
+                    f"missing column '{col.name}'" + (f" (or {' / '.join(others)})" if others else "") + f"; {shown}",
                     file=where,
+                    row=header,
                     field=col.name,
                 )
             continue
