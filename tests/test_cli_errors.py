@@ -497,10 +497,16 @@ def test_bad_options_are_one_line_with_a_hint(tmp_path, argv, expected):
         (["run", "no/such.yaml"], "no/such.yaml: scenario file not found"),
         (["run", "bad\x00name.yaml"], "cannot use this path"),
         (["run", "s" * 5000 + ".yaml"], "cannot use this path"),
+        (["schema", "--out", "{tmp}/file/schema.json"], "is a file, so this folder cannot be made"),
+        (["schema", "--out", "{tmp}"], "exists and is a folder"),
+        (["verify", "v" * 5000], "File name too long"),
+        (["verify", "{tmp}"], "no plan.json here"),
     ],
 )
 def test_bad_command_lines(tmp_path, argv, expected):
     path = valid(tmp_path)
+    (tmp_path / "file").write_text("a file", encoding="utf-8")
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     result = run_main(*[a.replace("{path}", str(path)) for a in argv])
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert expected in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from siting import __version__
-from siting.errors import SitingError, cut
+from siting.errors import EXIT_USER_ERROR, SitingError, cut
 
 COMMAND_MODULES = ("run", "verify", "validate", "demand", "schema", "reproduce")
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -108,6 +108,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         _discard_stdout()
         return EXIT_BROKEN_PIPE
+    except OSError as err:  # a file the user named cannot be read or written (a name too long, a link loop, ...)
+        if debug:
+            raise
+        name = f"{cut(err.filename)}: " if err.filename else ""
+        print(f"siting: error: {name}{err.strerror or err}", file=sys.stderr)
+        return EXIT_USER_ERROR
 
 
 def _discard_stdout() -> None:

@@ -43,23 +43,25 @@ def safe_frame(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def check_out(out: Path, *, keep: Sequence[Path] = ()) -> Path:
-    """Refuse, before any work is done, an output folder that could not be written or must not be replaced.
+def check_out(out: Path, *, keep: Sequence[Path] = (), folder: bool = True) -> Path:
+    """Refuse, before any work is done, an output folder (or file) that could not be written or must not be replaced.
 
     Args:
-        out: the folder results will replace.
+        out: the folder results will replace (or the file, with folder=False).
         keep: files that must survive (the scenario): a folder holding one of them is refused, as is one holding
             the current directory.
+        folder: out is a folder (else a file).
 
     Raises:
-        InputError: out is a file, its parent is a file or cannot be written, its name is unusable, or
+        InputError: out is a file (a folder), its parent is a file or cannot be written, its name is unusable, or
             replacing it would delete `keep` or the current directory.
     """
     where = str(out)
     try:
         target = Path(os.path.abspath(out))
-        if target.exists() and not target.is_dir():
-            raise InputError("exists and is not a folder; choose another --out", file=where, field="--out")
+        if target.exists() and target.is_dir() != folder:
+            kind = "not a folder" if folder else "a folder"
+            raise InputError(f"exists and is {kind}; choose another --out", file=where, field="--out")
         parent = target.parent
         while not parent.exists():
             parent = parent.parent
@@ -131,6 +133,27 @@ def atomic_folder(out: Path, *, keep: Sequence[Path] = ()) -> Iterator[Path]:
         with _signals_held():
             shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def write_text_file(path: Path, text: str) -> None:
+    """Write one UTF-8 file whole (a temporary sibling renamed into place), or refuse the path with an InputError."""
+    target = check_out(Path(path), folder=False)
+    tmp = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as an ordinary new file (mkstemp makes it private)
+        with _signals_held():
+            os.replace(tmp, target)
+    except OSError as err:
+        raise InputError(f"cannot write here ({err.strerror})", file=str(path), field="--out") from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def write_json(path: Path, document: dict) -> None:
