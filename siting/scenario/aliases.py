@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     # every table
@@ -106,6 +107,7 @@ UNIT_SPELLINGS: dict[str, dict[str, float]] = {
 _UNIT_SUFFIX = re.compile(r"^(?P<name>.*?)[(\[](?P<unit>[^()\[\]]*)[)\]]$")
 
 
+@lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
     """The form headers and values are compared in: NFKC, lower case, no spaces, underscores or hyphens.
 
@@ -127,13 +129,18 @@ def split_unit(header: str) -> tuple[str, str | None]:
 
 def header_names(columns: list[str]) -> dict[str, str]:
     """Normalised header -> canonical column, for a table that declares `columns`."""
+    return dict(_header_names(tuple(columns)))
+
+
+@lru_cache(maxsize=64)
+def _header_names(columns: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     names: dict[str, str] = {}
     for column in columns:
         for alias in COLUMN_ALIASES.get(column, ()):
             names.setdefault(normalise(alias), column)
     for column in columns:  # a canonical name always wins over another column's alias
         names[normalise(column)] = column
-    return names
+    return tuple(names.items())
 
 
 def unit_factor(unit: str, kept_in: str) -> float | None:
