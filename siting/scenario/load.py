@@ -132,6 +132,11 @@ def load_scenario(path: str | Path, *, allow_outside_paths: bool = False) -> Sce
         existing, existing_where = table("existing", existing_columns(crs))
         existing = _check_existing(existing, config, assets, existing_where)
 
+    tables = ("communities", "buildings", "options", "assets", "existing")
+    for key, name in named_paths(config):  # then walking distances and census shares: every input byte
+        if key not in tables:
+            digest.update(read_input_bytes(resolve_input(name, base_dir=base, label=key, allow_outside=True), name))
+
     communities = communities.set_index("id", drop=True)
     buildings = buildings.set_index("id", drop=True)
     clash = sorted(set(existing.index) & set(buildings.index))
