@@ -1,4 +1,4 @@
-"""The fast engine: exact reductions and reduced-cost fixing against the plain model, the greedy start, the whole-solve time limit, solver
+"""The fast engine: reductions and reduced-cost fixing vs the plain model, greedy start, time limit, solver
 choice and progress display.
 
 Random scenarios are small (≤ 20 communities × 28 buildings) and built to trigger every reduction: communities at

@@ -1,4 +1,4 @@
-"""`siting run SCENARIO --out DIR`: plan, re-check and write plan.json, selected.csv, coverage.csv, report.md."""
+"""`siting run SCENARIO --out DIR`: plan, re-check and write the run folder (siting.report.folder)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from siting import __version__, pipeline
-from siting.cli.options import add_solver_options, solve_options
-from siting.report.markdown import render, wan
-from siting.report.tables import coverage_table, plan_document, selected_table
-from siting.report.write import atomic_folder, write_csv, write_json
-from siting.scenario.load import load_scenario
+from siting.cli.options import (
+    add_report_options,
+    add_scenario_argument,
+    add_solver_options,
+    default_out,
+    load,
+    solve_options,
+)
+from siting.report.folder import write_run_folder
+from siting.report.markdown import wan
+from siting.report.write import check_out
 
 NAME = "run"
 HELP = "plan a scenario and write the verified plan and its report"
@@ -21,22 +27,19 @@ HELP = "plan a scenario and write the verified plan and its report"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `siting run`."""
-    parser.add_argument("scenario", type=Path, help="scenario YAML file")
+    add_scenario_argument(parser)
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: runs/<scenario name>)")
     add_solver_options(parser)
+    add_report_options(parser)
 
 
 def main(args: argparse.Namespace) -> int:
     """Run the pipeline and write its files atomically."""
-    scenario = load_scenario(args.scenario)
+    scenario = load(args)
+    out = args.out or default_out(scenario.name)
+    check_out(out, keep=[scenario.path])  # before solving: a bad --out is known at once
     result = pipeline.run(scenario, solver=args.solver, options=solve_options(args))
-    out = args.out or Path("runs") / scenario.name
-    with atomic_folder(out) as tmp:
-        write_json(tmp / "plan.json", plan_document(result))
-        write_csv(tmp / "selected.csv", selected_table(result))
-        write_csv(tmp / "coverage.csv", coverage_table(result))
-        (tmp / "report.md").write_text(render(result), encoding="utf-8")
-        write_json(tmp / "manifest.json", manifest(result, args))
+    names = write_run_folder(result, out, args.lang, manifest=manifest(result, args))
     ev = result.evaluation
     print(
         f"{scenario.name}: {result.solution.status.value}, {len(ev.selected)} buildings, "
@@ -45,7 +48,7 @@ def main(args: argparse.Namespace) -> int:
     )
     for key, row in ev.by_service.iterrows():
         print(f"  {key}: {row.share:.1%} of {row.demand:,.1f} demand units covered")
-    print(f"wrote {out}/ (plan.json, selected.csv, coverage.csv, report.md, manifest.json)")
+    print(f"wrote {out}/ ({', '.join(names)})")
     return 0
 
 
@@ -53,8 +56,9 @@ def manifest(result: pipeline.RunResult, args: argparse.Namespace) -> dict:
     """Provenance of the run: the only file with timestamps and timings."""
     return {
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": ["siting", *sys.argv[1:]],
+        "command": ["siting", *getattr(args, "argv", sys.argv[1:])],
         "scenario_file": str(args.scenario),
+        "scenario_path": str(Path(args.scenario).resolve()),
         "input_sha256": result.scenario.input_sha256,
         "siting_version": __version__,
         "python": platform.python_version(),
@@ -75,5 +79,4 @@ def manifest(result: pipeline.RunResult, args: argparse.Namespace) -> dict:
             ],
         },
         "timings_s": {k: round(v, 3) for k, v in {**result.timings, "build_s": result.solution.build_s}.items()},
-        "files": ["plan.json", "selected.csv", "coverage.csv", "report.md"],
     }

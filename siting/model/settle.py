@@ -6,12 +6,14 @@ different ones, so the same buildings could print different figures. Here the op
 and the rest of the model (hosted services y, complexes c, coverage z or assignment v, area q, levels t and r)
 is solved again, always by the same solver (HiGHS, one thread, fixed seed, no start), in a fixed order:
 
-    S1…Sk  each objective of the scenario, in its order, keeping the earlier ones with (8)
+    S1…Sk  each objective of the scenario, in its order, keeping the earlier ones with (8) (slack 1e-9)
     Sk+1   min Σ_{h new} y_h                    host no service that serves nobody
-    Sk+2   min Σ_e d_p ℓ_e v_e                   (assign form) serve each community from the nearest hosts
+    Sk+2   min Σ_e d_p ℓ_e v_e                   (with capacities) serve each community from the nearest hosts
 
-The input of these solves is a function of the options alone, so the figures are too. The floor area given to
-each service is then the least it needs: q_h = max(a_s, u_s · load_h) (the area split is otherwise free).
+The input of these solves is a function of the options alone, so the figures are too. An acquired building that
+ends up hosting nothing is then released (it only costs money) unless a rule needs it (must-choose, an asset it
+trades, the minimum number of facilities). The floor area given to each service is the least it needs:
+q_h = max(a_s, u_s · load_h) (the area split is otherwise free).
 """
 
 from __future__ import annotations
@@ -24,16 +26,16 @@ from siting.model.builder import Model
 from siting.model.data import ModelData
 from siting.model.objectives import MAXIMIZE, keep_optimum, walking_vector
 from siting.model.spec import ModelSpec
-from siting.model.variables import Variables, area_capacity
+from siting.model.variables import Variables, area_capacity, covered
 from siting.plan import Assignment, Plan, Selection
 from siting.solvers import SolveOptions, Status, get_solver
 
 #: The one solver every plan is settled with, whichever solver chose its options.
 SETTLE_SOLVER = "highs"
-#: Relative slack of (8) between settle stages: tiny, since with the options fixed only tie-breaks follow (a
-#: larger one would let the walking tie-break trade coverage for distance); the larger one is the fallback
-#: should the solver's tolerances make the tiny one infeasible.
-SETTLE_SLACKS = (1e-9, 1e-6)
+#: Relative slack of (8) between the settle stages: tiny, or a later stage would give up earlier objectives for
+#: nothing (an LP vertex on the slack's edge) or for a hair of distance; the larger one is the fallback should the
+#: solver's tolerances make the tiny one infeasible.
+SLACKS = (1e-9, 1e-6)
 #: Shares below this are solver noise, not an assignment (demand units × share below 1e-9 of a unit).
 SHARE_FLOOR = 1e-9
 
@@ -72,29 +74,82 @@ def settle(
     col_lower[v.x], col_upper[v.x] = fixed, fixed
     settle_options = SolveOptions(time_limit_s=options.time_limit_s, mip_rel_gap=1e-9, verbose=options.verbose)
 
-    stages = [(name, vector, MAXIMIZE[name]) for name, vector in vectors.items()]
+    def solve(vector: np.ndarray, maximize: bool, kept: list) -> np.ndarray | None:
+        problem = replace(
+            model.problem(vector, maximize=maximize, extra=kept), col_lower=col_lower, col_upper=col_upper
+        )
+        result = backend.solve(problem, settle_options)
+        return result.x if result.x is not None and result.status is Status.OPTIMAL else None
+
     new_hosts = np.zeros(model.n_cols)
     new_hosts[v.y[~data.host_existing]] = 1.0
+    stages = [(name, vector, MAXIMIZE[name]) for name, vector in vectors.items()]
     stages.append(("hosted services", new_hosts, False))
-    if v.assign:
+    if spec.capacitated:
         stages.append(("walking", walking_vector(data, v, model.n_cols), False))
-    for relative in SETTLE_SLACKS:
-        kept = []
-        solution = None
+    for relative in SLACKS:
+        kept, solution = [], None
         for name, vector, maximize in stages:
-            problem = replace(
-                model.problem(vector, maximize=maximize, extra=kept), col_lower=col_lower, col_upper=col_upper
-            )
-            result = backend.solve(problem, settle_options)
-            if result.x is None or result.status is not Status.OPTIMAL:
-                solution = None
+            solution = solve(vector, maximize, kept)
+            if solution is None:
                 break
-            solution = result.x
-            kept.append(keep_optimum(name, vector, float(result.objective), maximize, relative))
+            kept.append(keep_optimum(name, vector, float(vector @ solution), maximize, relative))
         if solution is not None:
-            solution[v.x] = fixed
-            return Settled(solution, {name: float(vector @ solution) for name, vector in vectors.items()})
-    return None
+            break
+    if solution is None:
+        return None
+    solution[v.x] = fixed
+    solution[v.x[idle_options(data, spec, v, solution)]] = 0.0
+    exact_coverage(data, spec, v, solution)
+    return Settled(solution, {name: float(vector @ solution) for name, vector in vectors.items()})
+
+
+def exact_coverage(data: ModelData, spec: ModelSpec, v: Variables, x: np.ndarray) -> None:
+    """Give the coverage variables their exact values for the hosts in `x` (in place).
+
+    The stages bound them only from above (z_p ≤ Σ y, t ≤ every district share), and later stages may leave them
+    up to the slack of (8) below their value. Without capacities each community is served in full by its nearest
+    hosting building (ties: the building listed first), which is optimal for every objective and is what the
+    evaluator counts; with capacities the assignment found is kept.
+    """
+    hosted = x[v.y] > 0.5
+    if not v.assign:
+        reach = np.bincount(data.arc_pair, weights=hosted[data.arc_host], minlength=len(v.z))
+        x[v.z] = np.minimum(1.0, reach)
+    elif not spec.capacitated:
+        open_arcs = np.flatnonzero(hosted[data.arc_host])
+        order = open_arcs[np.lexsort((data.host_building[data.arc_host[open_arcs]], data.arc_distance[open_arcs],
+                                      data.arc_pair[open_arcs]))]  # fmt: skip
+        first = order[np.r_[True, data.arc_pair[order][1:] != data.arc_pair[order][:-1]]] if len(order) else order
+        x[v.v] = 0.0
+        x[v.v[first]] = 1.0
+    if len(v.t):
+        cover = covered(data, v, len(x)) @ x
+        share = np.zeros_like(data.group_demand)
+        has_group = data.pair_group >= 0
+        np.add.at(share, (data.pair_group[has_group], data.pair_service[has_group]),
+                  (data.pair_demand * cover)[has_group])  # fmt: skip
+        demanded = data.group_demand > 0
+        x[v.t] = (share[demanded] / data.group_demand[demanded]).min(initial=1.0) if demanded.any() else 0.0
+
+
+def idle_options(data: ModelData, spec: ModelSpec, v: Variables, x: np.ndarray) -> np.ndarray:
+    """Options taken in `x` whose building hosts nothing and that no rule needs, dearest first.
+
+    Releasing one changes no coverage, loosens the budgets and the complex spending share, and breaks no rule
+    unless the building is required, the option trades an asset (its facility's fate changes), or the number
+    of facilities would fall below its minimum (then the cheapest idle ones are kept).
+    """
+    taken = (x[v.x] > 0.5) & ~data.option_existing
+    hosting = np.bincount(data.host_building[x[v.y] > 0.5], minlength=data.n_buildings) > 0
+    idle = taken & ~hosting[data.option_building]
+    idle[data.option_of_asset] = False
+    idle &= ~np.isin(data.option_building, spec.must_choose)
+    candidates = np.flatnonzero(idle)
+    candidates = candidates[np.lexsort((candidates, -data.npv[candidates]))]
+    if spec.min_facilities is not None:
+        candidates = candidates[: max(0, int(taken.sum()) - spec.min_facilities)]
+    return candidates
 
 
 def decode(data: ModelData, spec: ModelSpec, v: Variables, x: np.ndarray) -> Plan:

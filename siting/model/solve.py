@@ -199,7 +199,9 @@ def solve(
     first = stages[0]
     objective = values[first.objective]
     proven = all(s.result.status is Status.OPTIMAL for s in stages) and len(stages) == len(vectors)
-    proven &= _keeps(first, vectors[first.objective], objective)
+    proven = proven and all(
+        _keeps(stage, vectors[stage.objective], values[stage.objective], i == 0) for i, stage in enumerate(stages)
+    )
     bound = first.result.bound
     return Solution(
         plan=decode(data, spec, v, x),
@@ -216,11 +218,18 @@ def solve(
     )
 
 
-def _keeps(stage: Stage, vector: np.ndarray, value: float) -> bool:
-    """The settled plan is as good as the stage's solution, within the slack of (8)."""
+def _keeps(stage: Stage, vector: np.ndarray, value: float, primary: bool) -> bool:
+    """The settled plan keeps the stage's proven value, within the slack of (8).
+
+    Better than a proven optimum means the proof was wrong; worse, for the primary objective, means the solver's
+    plan relied on its tolerances: either way the plan is not proven optimal. A later objective may come out
+    slightly worse: settling restores the earlier objectives that the solver had traded within the slack of (8).
+    """
     claimed = float(stage.result.objective)
     slack = 2 * kept_slack(vector, claimed)  # (8) allows τ; twice that absorbs rounding at the edge
-    return value >= claimed - slack if MAXIMIZE[stage.objective] else value <= claimed + slack
+    better = value > claimed + slack if MAXIMIZE[stage.objective] else value < claimed - slack
+    worse = value < claimed - slack if MAXIMIZE[stage.objective] else value > claimed + slack
+    return not better and not (primary and worse)
 
 
 def _stage_progress(report, name: str, index: int, count: int):

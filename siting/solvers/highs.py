@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -21,7 +22,6 @@ from siting.solvers.base import (
     Solver,
     SolveResult,
     Status,
-    build_result,
     settle_infeasible_or_unbounded,
 )
 
@@ -78,8 +78,9 @@ class HighsSolver(Solver):
     def solve(self, problem: MilpProblem, options: SolveOptions = DEFAULT_OPTIONS) -> SolveResult:
         """Solve with HiGHS; see :meth:`Solver.solve`."""
         started = time.perf_counter()
-        h = _new_highs(options.verbose)
-        h.setOptionValue("output_flag", options.verbose)
+        h = highs_model(problem, options.verbose)
+        if h is None:
+            return self._result(problem, Status.ERROR, None, None, "HiGHS rejected the model", started)
         _size_scheduler(options.threads)
         h.setOptionValue("threads", options.threads)
         h.setOptionValue("mip_rel_gap", options.mip_rel_gap)
@@ -88,24 +89,6 @@ class HighsSolver(Solver):
             h.setOptionValue("time_limit", float(options.time_limit_s))
         for key, value in {**tuning(problem), **TUNING}.items():
             h.setOptionValue(key, value)
-        if h.passModel(_to_highs_lp(problem)) == highspy.HighsStatus.kError:
-            return build_result(
-                problem,
-                Status.ERROR,
-                x=None,
-                bound=None,
-                solver=self.name,
-                version=self.version(),
-                message="HiGHS rejected the model",
-                started=started,
-            )
-        integer_cols = np.flatnonzero(problem.integrality).astype(np.int32)
-        if integer_cols.size:
-            h.changeColsIntegrality(
-                integer_cols.size,
-                integer_cols,
-                np.full(integer_cols.size, int(highspy.HighsVarType.kInteger), np.uint8),
-            )
         warm_start = options.warm_start_for(problem)
         if warm_start is not None:
             h.setSolution(problem.num_cols, np.arange(problem.num_cols, dtype=np.int32), warm_start)
@@ -124,6 +107,10 @@ class HighsSolver(Solver):
         message = h.modelStatusToString(model_status)
         has_plan = info.primal_solution_status == _SOLUTION_FEASIBLE
         x = np.array(h.getSolution().col_value) if has_plan else None
+        if x is not None and warm_start is not None and not _matches(problem, x, info.objective_function_value):
+            # HiGHS 1.16 can hand back the start (or a point that is not its incumbent) after a MIP start, with
+            # an objective and bound that belong to another point: never trust that; solve again without it.
+            return self.solve(problem, dataclasses.replace(options, warm_start=None))
         status = _map_status(model_status, has_plan)
         if model_status == highspy.HighsModelStatus.kUnboundedOrInfeasible or (
             status is Status.UNBOUNDED and not has_plan
@@ -134,16 +121,12 @@ class HighsSolver(Solver):
             bound = info.mip_dual_bound
         elif status is Status.OPTIMAL:
             bound = info.objective_function_value  # an optimal LP proves its own objective
-        return build_result(
-            problem,
-            status,
-            x=x,
-            bound=bound,
-            solver=self.name,
-            version=self.version(),
-            message=message,
-            started=started,
-        )
+        return self._result(problem, status, x, bound, message, started)
+
+
+def _matches(problem: MilpProblem, x: np.ndarray, reported: float) -> bool:
+    """The solution's own objective equals the objective HiGHS reports for it (to 1e-9 relative)."""
+    return abs(problem.objective_value(x) - reported) <= 1e-9 * max(1.0, abs(reported))
 
 
 #: HiGHS options set on every solve on top of `tuning` (empty; benchmarks set it to try options).
@@ -200,14 +183,11 @@ def _reporter(progress, solver: str, started: float):
 
 def lp_duals(problem: MilpProblem, time_limit_s: float | None = None) -> np.ndarray | None:
     """Row duals of the LP relaxation of `problem` (None unless HiGHS proves that LP optimal in time)."""
-    h = _new_highs(False)
-    h.setOptionValue("output_flag", False)
-    _size_scheduler(1)
-    h.setOptionValue("threads", 1)
-    if time_limit_s is not None:
-        h.setOptionValue("time_limit", float(max(time_limit_s, 1e-3)))
-    if h.passModel(_to_highs_lp(problem)) == highspy.HighsStatus.kError:
+    relaxed = dataclasses.replace(problem, integrality=np.zeros(problem.num_cols, bool))
+    h = highs_model(relaxed, threads=1, time_limit=float(max(time_limit_s or np.inf, 1e-3)))
+    if h is None:
         return None
+    _size_scheduler(1)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal or not h.getSolution().dual_valid:
         return None
@@ -236,8 +216,32 @@ def _size_scheduler(threads: int) -> None:
     _scheduler_threads = threads
 
 
+def highs_model(problem: MilpProblem, verbose: bool = False, **options: float) -> highspy.Highs | None:
+    """A ``Highs`` object holding ``problem``, integrality included, or None if HiGHS rejects the model.
+
+    Args:
+        problem: the problem, passed column-wise from its arrays (no loop per column).
+        verbose: let HiGHS print its log.
+        **options: HiGHS options set before the model is passed (e.g. ``infinite_cost``).
+    """
+    h = _new_highs(verbose)
+    h.setOptionValue("output_flag", verbose)
+    for name, value in options.items():
+        h.setOptionValue(name, value)
+    if h.passModel(_to_highs_lp(problem)) == highspy.HighsStatus.kError:
+        return None
+    integer_cols = np.flatnonzero(problem.integrality).astype(np.int32)
+    if integer_cols.size:
+        h.changeColsIntegrality(
+            integer_cols.size,
+            integer_cols,
+            np.full(integer_cols.size, int(highspy.HighsVarType.kInteger), np.uint8),
+        )
+    return h
+
+
 def _to_highs_lp(problem: MilpProblem) -> highspy.HighsLp:
-    """A ``HighsLp`` holding the problem column-wise; integrality is set afterwards, vectorised."""
+    """A ``HighsLp`` holding the problem column-wise (integrality is set on the ``Highs`` object)."""
     A = problem.A.tocsc()
     A.sort_indices()
     lp = highspy.HighsLp()

@@ -135,10 +135,14 @@ class _Checker:
         for col in ("capex", "annual_cost", "floor_area_m2", "capacity"):
             rows[col] = found[col].to_numpy(float)
         rows["assets"] = [a if isinstance(a, tuple) else () for a in found["assets"]]
-        for services in rows["services"]:
+        for building, services, areas in zip(rows["building"], rows["services"], rows["area_m2"]):
             for key in services:
                 if key not in cfg.services:
                     self.fail(f"service '{key}' is not defined in the scenario")
+            if len(set(services)) < len(services):
+                self.fail(f"building {building} lists a service twice ({', '.join(services)})")
+            if areas and len(areas) != len(services):
+                self.fail(f"building {building} gives {len(areas)} floor areas for {len(services)} services")
         rows["area_m2"] = [
             tuple(a) if a else tuple(cfg.services[k].min_area_m2 if k in cfg.services else 0.0 for k in services)
             for a, services in zip(rows["area_m2"], rows["services"])
@@ -297,7 +301,7 @@ def _hosts(scenario: Scenario, selected: pd.DataFrame, existing: pd.DataFrame) -
     for r in existing[existing["status"] == "kept"].itertuples():
         for key in r.services:
             hosts[key].append(r.facility)
-    return hosts
+    return {key: list(dict.fromkeys(sites)) for key, sites in hosts.items()}
 
 
 def _frame(scenario: Scenario, key: str, demand: pd.DataFrame) -> pd.DataFrame:
@@ -353,6 +357,10 @@ def _assigned(check: _Checker, hosts: dict[str, list[str]]) -> tuple[pd.DataFram
         for b in sorted(set(part["building"]) - set(sites)):
             check.fail(f"demand for {key} is assigned to {b}, which does not host {key}")
         part = part[part["building"].isin(sites)]
+        unknown = ~part["community"].isin(s.communities.index) | ~(part["units"] >= 0)
+        for r in part[unknown].itertuples():
+            check.fail(f"an assignment of {r.units!r} units of {key} names community {r.community!r}, not a valid one")
+        part = part[~unknown]
         dist = walking_matrix(s, sites) if sites else np.zeros((len(frame), 0))
         comm = s.communities.index.get_indexer(part["community"])
         col = pd.Index(sites).get_indexer(part["building"])
