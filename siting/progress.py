@@ -12,13 +12,16 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from siting.solvers.base import ProgressEvent
+from siting.solvers.base import ProgressEvent, Status
 
 BAR_WIDTH = 20
 
 
 class Display:
     """Shows ProgressEvents: redraws one line on a terminal, prints a line per finished stage otherwise.
+
+    A stage that ends without a plan (infeasible, no plan in time, solver error) prints nothing: the command's
+    error message says what happened, and stays the first line on stderr.
 
     Args:
         stream: where to write (default stderr).
@@ -34,7 +37,8 @@ class Display:
         """Show one event."""
         if event.final:
             self._clear()
-            self.stream.write(final_line(event) + "\n")
+            if event.status in (None, Status.OPTIMAL, Status.FEASIBLE):  # otherwise the error message says why
+                self.stream.write(final_line(event) + "\n")
             self.stream.flush()
         elif self.interactive:
             line = bar_line(event)

@@ -475,7 +475,7 @@ def test_outside_paths_are_accepted_with_the_flag(tmp_path):
         (["--time-limit", "abc"], "got 'abc'"),
         (["--gap", "-1"], "argument --gap: expected a relative gap ≥ 0 and ≤ 1"),
         (["--gap", "nan"], "argument --gap"),
-        (["--solver", "gurobi"], "invalid choice: 'gurobi' (choose from 'highs'"),
+        (["--solver", "gurobi"], "invalid choice: 'gurobi' (choose from 'auto', 'highs'"),
         (["--no-such-option"], "unrecognized arguments: --no-such-option (see 'siting --help')"),
     ],
 )

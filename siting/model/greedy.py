@@ -109,7 +109,6 @@ class _State:
         self.allowed = ~d.option_existing
         self.allowed[d.option_of_asset] = False  # trading an asset closes facilities: left to the solver
         self.allowed &= ~np.isin(d.option_building, spec.must_not_choose)
-        self.cost = self._cost_scale()
         self.pair_start = np.searchsorted(d.arc_pair, np.arange(n_pairs + 1))
         self.gain_b = np.zeros(d.n_buildings)  # cover form: weight of the uncovered pairs each building reaches
         self.weights = np.zeros(n_pairs)
@@ -139,16 +138,23 @@ class _State:
 
     # --- costs and feasibility -------------------------------------------------------------------------------
 
-    def _cost_scale(self) -> np.ndarray:
-        d, scale = self.data, np.zeros(len(self.data.option_row))
+    def cost(self, options: np.ndarray | int) -> np.ndarray | float:
+        """Share of what is left of each budget (and of the facility count) that the options would use.
+
+        Measured against what is left, so the budget running out first gets dearer as it does (with two
+        budgets a fixed split leaves one of them unspent). Costs only rise as the plan grows, so gains per
+        cost stored by the lazy greedy stay upper bounds.
+        """
+        d, spec = self.data, self.spec
+        scale = np.zeros(np.shape(options))
         if np.isfinite(d.budget_capex) and d.budget_capex > 0:
-            scale += d.capex / d.budget_capex
+            scale = scale + d.capex[options] / max(self.capex_left, 1e-9 * d.budget_capex)
         if d.budget_annual is not None and d.budget_annual > 0:
-            scale += d.annual / d.budget_annual
-        if self.spec.max_facilities:
-            scale += 1.0 / self.spec.max_facilities
-        if not scale.any():
-            scale = d.npv / max(float(d.npv.max(initial=0.0)), 1.0)
+            scale = scale + d.annual[options] / max(self.annual_left, 1e-9 * d.budget_annual)
+        if spec.max_facilities:
+            scale = scale + 1.0 / max(self.count_left, 1.0)
+        if not np.any(scale):
+            scale = d.npv[options] / max(float(d.npv.max(initial=0.0)), 1.0)
         return np.maximum(scale, 1e-12)
 
     def fits(self, o: int) -> bool:
@@ -328,7 +334,11 @@ class _State:
     # --- phases ----------------------------------------------------------------------------------------------
 
     def celf(self, candidates: np.ndarray | None = None, stop=None) -> None:
-        """Lazy greedy on gain per cost until nothing fits (or `stop()` says the phase is done)."""
+        """Lazy greedy on gain per cost until nothing fits (or `stop()` says the phase is done).
+
+        Costs are those at the start of the call: with costs measured against what is left, every stored
+        ratio would go stale at each pick and the lazy greedy would evaluate everything again.
+        """
         if self.cover:
             self._cover_greedy(stop)
             return
@@ -340,8 +350,11 @@ class _State:
             & (d.annual <= self.annual_left * (1 + 1e-9) + 1e-9)
         )
         pool = np.flatnonzero(room) if candidates is None else candidates
+        cost = np.zeros(len(d.option_row))
+        cost[pool] = self.cost(pool)
         bound = self._upper_bounds(pool)
-        heap = [(-bound[k] / self.cost[o], int(o), -1) for k, o in enumerate(pool) if bound[k] > 0]
+        ratio = bound / cost[pool]
+        heap = [(-r, int(o), -1) for r, o, b in zip(ratio, pool, bound) if b > 0]
         heapq.heapify(heap)
         round_ = 0
         while heap:
@@ -359,7 +372,7 @@ class _State:
                 continue
             gain, _ = self.evaluate(o)
             if gain > 0:
-                heapq.heappush(heap, (-gain / self.cost[o], o, round_))
+                heapq.heappush(heap, (-gain / cost[o], o, round_))
 
     def _cover_greedy(self, stop=None) -> None:
         """Cover form: best gain per cost from exact per-building gains (kept up to date as pairs get covered).
@@ -386,7 +399,7 @@ class _State:
             live, estimate = live[ok], estimate[ok]
             if not len(live) or self.count_left < 1:
                 return
-            k = int(np.argmax(estimate / self.cost[live]))
+            k = int(np.argmax(estimate / self.cost(live)))
             o = int(live[k])
             gain, plan = self.evaluate(o)
             if gain >= estimate[k] * (1 - 1e-9) - 1e-12:
@@ -412,7 +425,7 @@ class _State:
         for b in np.asarray(spec.must_choose, np.int64):
             options = [o for o in np.flatnonzero(d.option_building == b) if self.fits(o)]
             if options:
-                scored = [(self.evaluate(o)[0] / self.cost[o], o) for o in options]
+                scored = [(self.evaluate(o)[0] / self.cost(o), o) for o in options]
                 best = max(scored)[1]
                 self.take(best, self.evaluate(best, everything=True)[1])
         if spec.complex is not None and spec.complex.min_count:
@@ -434,7 +447,7 @@ class _State:
                 gain, plan = self.evaluate(o, everything=True)
                 services = d.host_service[[h for h, *_ in plan]]
                 if len(plan) >= rule.min_services and rule.core[services].sum() >= rule.min_core:
-                    score = (gain + 1e-9) / self.cost[o]
+                    score = (gain + 1e-9) / self.cost(o)
                     if best is None or score > best[0]:
                         best = (score, o, plan)
             if best is None:
@@ -495,7 +508,7 @@ class _State:
             candidates = [o for o in np.flatnonzero(self.allowed & ~self.taken) if self.fits(o)]
             if not candidates:
                 return
-            scored = max(((self.evaluate(o)[0] + 1e-12) / self.cost[o], o) for o in candidates)
+            scored = max(((self.evaluate(o)[0] + 1e-12) / self.cost(o), o) for o in candidates)
             o = scored[1]
             self.take(o, self.evaluate(o)[1])
 
@@ -511,7 +524,7 @@ class _State:
             chosen = [o for o in np.flatnonzero(self.taken & ~fixed) if o not in tried]
             if not chosen:
                 return
-            worth = [self._contribution(o) / self.cost[o] for o in chosen]
+            worth = [self._contribution(o) / self.cost(o) for o in chosen]
             o = chosen[int(np.argmin(worth))]
             tried.add(o)
             before = self.coverage()

@@ -108,6 +108,11 @@ def reduce(data: ModelData, spec: ModelSpec) -> Reduction:
         before = _has_option(data, keep)
         keep &= ~_dominated_sites(data, spec, keep, protected)
         dominated = before & ~_has_option(data, keep)
+    if not keep.any():  # nothing worth acquiring: keep the model as it is rather than leave it empty
+        keep[:] = True
+        dropped = 0
+        unreachable[:] = False
+        dominated[:] = False
     reduced = _subset(data, keep)
     merged = 0
     if cover:
