@@ -37,6 +37,8 @@ from siting.solvers.highs import lp_duals
 
 #: A stage with less time than this left is not started.
 MIN_STAGE_S = 1e-3
+#: Reduced-cost fixing (an LP) is only worth its time with at least this many seconds left.
+MIN_FIXING_S = 1.0
 
 
 class NoPlanError(SitingError):
@@ -242,6 +244,8 @@ def _stage_progress(report, name: str, index: int, count: int):
 def _fix_later(problem: MilpProblem, kept: ConstraintBlock, clock: Clock):
     """Columns the later stages cannot move (siting.model.fixing), from the LP duals of `problem`."""
     left = clock.left()
+    if left is not None and left < MIN_FIXING_S:
+        return None  # no time for a later stage anyway
     duals = lp_duals(problem, None if left is None else left / 4)
     if duals is None:
         return None

@@ -16,6 +16,7 @@ except ImportError:  # HighsSolver.is_available() reports it; nothing else touch
 
 from siting.solvers.base import (
     DEFAULT_OPTIONS,
+    FEASIBILITY_TOLERANCE,
     MilpProblem,
     ProgressEvent,
     SolveOptions,
@@ -109,8 +110,15 @@ class HighsSolver(Solver):
         x = np.array(h.getSolution().col_value) if has_plan else None
         if x is not None and warm_start is not None and not _matches(problem, x, info.objective_function_value):
             # HiGHS 1.16 can hand back the start (or a point that is not its incumbent) after a MIP start, with
-            # an objective and bound that belong to another point: never trust that; solve again without it.
-            return self.solve(problem, dataclasses.replace(options, warm_start=None))
+            # an objective and bound that belong to another point: never trust that; solve again without it, in
+            # the time that is left. With no time left, the point it gave is kept if it is feasible (its objective
+            # is recomputed from it, and the bound still holds): a plan with an honest gap.
+            left = None if options.time_limit_s is None else options.time_limit_s - (time.perf_counter() - started)
+            if left is None or left > _RETRY_MIN_S:
+                retry = self.solve(problem, dataclasses.replace(options, warm_start=None, time_limit_s=left))
+                return dataclasses.replace(retry, time_s=time.perf_counter() - started)
+            if problem.max_violation(x) > FEASIBILITY_TOLERANCE:
+                x, has_plan = None, False
         status = _map_status(model_status, has_plan)
         if model_status == highspy.HighsModelStatus.kUnboundedOrInfeasible or (
             status is Status.UNBOUNDED and not has_plan
@@ -182,16 +190,30 @@ def _reporter(progress, solver: str, started: float):
 
 
 def lp_duals(problem: MilpProblem, time_limit_s: float | None = None) -> np.ndarray | None:
-    """Row duals of the LP relaxation of `problem` (None unless HiGHS proves that LP optimal in time)."""
+    """Row duals of the LP relaxation of `problem` (None unless HiGHS solves that LP in time).
+
+    Large assignment LPs go to the interior point solver without crossover: its duals are approximate, which is
+    all reduced-cost fixing needs (siting.model.fixing computes a valid bound from any multipliers).
+    """
     relaxed = dataclasses.replace(problem, integrality=np.zeros(problem.num_cols, bool))
-    h = highs_model(relaxed, threads=1, time_limit=float(max(time_limit_s or np.inf, 1e-3)))
+    options: dict[str, object] = {"threads": 1}
+    if time_limit_s is not None:
+        options["time_limit"] = float(max(time_limit_s, 1e-3))
+    if int((~problem.integrality).sum()) >= IPM_ROOT_CONTINUOUS:
+        options.update(solver="ipm", run_crossover="off")
+    h = highs_model(relaxed, **options)
     if h is None:
         return None
     _size_scheduler(1)
+    if time_limit_s is not None:
+        stop = _deadline(time.perf_counter() + time_limit_s)
+        for callback in (h.cbSimplexInterrupt, h.cbIpmInterrupt):
+            callback.subscribe(stop)
     h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal or not h.getSolution().dual_valid:
+    duals = np.array(h.getSolution().row_dual)
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal or duals.shape != (problem.num_rows,):
         return None
-    return np.array(h.getSolution().row_dual)
+    return duals
 
 
 def _deadline(deadline: float):
@@ -203,6 +225,9 @@ def _deadline(deadline: float):
 
     return check
 
+
+#: Below this many seconds left, a solve HiGHS answered wrongly after a MIP start is not run again.
+_RETRY_MIN_S = 0.05
 
 #: HiGHS writes "none yet" as its infinity (1e30 or more).
 _NO_VALUE = 1e29
