@@ -9,6 +9,7 @@ the plan) and its optimum compared with the plain model's (reductions off), with
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 
@@ -34,7 +35,7 @@ UNCAPACITATED = {
     "elderly_care": {"population": "elderly", "radius_m": 600, "uptake": 1.0, "min_area_m2": 100, "weight": 1.0},
     "childcare": {"population": "infant", "radius_m": 400, "uptake": 1.0, "min_area_m2": 100, "weight": 1.5},
 }
-VARIANTS = ("plain", "shares", "districts", "must", "complex", "existing", "by_mode", "capacities")
+VARIANTS = ("plain", "shares", "districts", "must", "complex", "existing", "by_mode", "capacities", "p_sites")
 
 
 def random_scenario(folder, seed: int, variant: str):
@@ -108,6 +109,10 @@ def random_scenario(folder, seed: int, variant: str):
         model["policy"] = {"max_by_mode": {"buy": 2}}
     if variant == "capacities":
         services["elderly_care"]["area_per_unit_m2"] = 4
+    if variant == "p_sites":  # p-facility covering: no costs, exactly 3 sites
+        options = [{**o, "capex": 0, "annual_cost": 0} for o in options]
+        model["objectives"] = ["max_coverage"]
+        model["policy"] = {"min_facilities": 3, "max_facilities": 3}
     return make_scenario(
         folder,
         communities=communities,
@@ -174,6 +179,11 @@ def test_site_dominance_drops_a_dearer_building_with_nested_reach():
     # With a minimum facility count, dropping a building could make the count unreachable: nothing is dropped.
     counted = reduce(data, ModelSpec(min_facilities=2))
     assert counted.dominated_buildings == 0 and counted.unreachable_buildings == 0
+    # p-facility covering at no cost: an unused kept building can always replace a dropped one, while at least
+    # p_max buildings stay.
+    free = dataclasses.replace(data, capex=np.zeros(3), npv=np.zeros(3))
+    assert reduce(free, ModelSpec(min_facilities=1, max_facilities=1)).dominated_buildings == 1
+    assert reduce(free, ModelSpec(min_facilities=2, max_facilities=2)).dominated_buildings == 0
 
 
 @pytest.mark.parametrize("variant", ("plain", "shares", "districts", "must", "complex", "existing", "capacities"))

@@ -9,7 +9,9 @@ each one is exact:
 and no capacity anyone can use; a plan that acquires it stays feasible and no dearer without it, unless the
 building counts for something else. Kept: existing facilities, must-choose buildings, buildings with an option
 that trades an asset (trading closes facilities and frees yearly cost), and every building when a minimum
-facility count is set.
+facility count is set, except where a dropped building can always be replaced by an unused kept one: every new
+option costs nothing, no per-mode limits, a maximum count p_max, and at least p_max buildings kept (p-facility
+covering). The same exception applies to site dominance below.
 
 **Options, no capacities** (cover form: no capacities, no distance decay, no distance objective). Floor area then
 only decides which services fit, so an option's area counts up to the building's *useful area*
@@ -30,8 +32,8 @@ services S). If b' is unused, move b's services to b' under o': coverage per pai
 If b' is used, drop b and host S at b' as well ((c) makes the area fit): coverage does not shrink and cost falls.
 Dominance is transitive and acyclic, so every dropped building has a kept dominator. Neither b nor b' may be an
 existing facility, have an asset-trading option, or be a complex candidate (b) / a must-not-choose building (b');
-b may not be must-choose; no minimum facility count (dropping b lowers the count). Per-pair coverage never
-falls, so required shares, district rules and the smallest district share stay met.
+b may not be must-choose; no minimum facility count (dropping b lowers the count) but for the exception above.
+Per-pair coverage never falls, so required shares, district rules and the smallest district share stay met.
 
 **Identical reach** (cover form). Demand pairs of one service and district reached by exactly the same slots are
 merged into one pair with the summed demand: every row reads them through the same Σ_h y_h, and district
@@ -100,13 +102,16 @@ def reduce(data: ModelData, spec: ModelSpec) -> Reduction:
     building_has_slot = np.bincount(data.host_building, minlength=data.n_buildings) > 0
     protected = _protected_buildings(data, spec)
     unreachable = ~building_has_slot & ~protected & _has_option(data, keep)
-    if spec.min_facilities:
+    counted = bool(spec.min_facilities) and not _count_refillable(data, spec, keep & ~unreachable[data.option_building])
+    if counted:
         unreachable[:] = False
     keep &= ~unreachable[data.option_building]
     dominated = np.zeros(data.n_buildings, bool)
-    if cover and not spec.min_facilities:
+    if cover and not counted:
         before = _has_option(data, keep)
-        keep &= ~_dominated_sites(data, spec, keep, protected)
+        trial = keep & ~_dominated_sites(data, spec, keep, protected)
+        if not spec.min_facilities or _count_refillable(data, spec, trial):
+            keep = trial
         dominated = before & ~_has_option(data, keep)
     if not keep.any():  # nothing worth acquiring: keep the model as it is rather than leave it empty
         keep[:] = True
@@ -126,6 +131,21 @@ def reduce(data: ModelData, spec: ModelSpec) -> Reduction:
         merged_pairs=merged,
         seconds=time.perf_counter() - started,
     )
+
+
+def _count_refillable(data: ModelData, spec: ModelSpec, keep: np.ndarray) -> bool:
+    """With a minimum facility count, a dropped building can be replaced by any unused kept one.
+
+    That needs every new option to cost nothing (no budget can then stop the replacement), no per-mode limits,
+    a maximum count, and at least that many buildings kept: a plan with at most p_max buildings then always
+    has an unused kept building to take instead (p-facility covering: exactly p sites, no costs).
+    """
+    new = ~data.option_existing
+    free = not (data.capex[new].any() or data.annual[new].any())
+    if not free or spec.max_by_mode or spec.max_facilities is None:
+        return False
+    kept_buildings = np.unique(data.option_building[keep & new])
+    return len(kept_buildings) >= spec.max_facilities
 
 
 def _has_option(data: ModelData, keep: np.ndarray) -> np.ndarray:
