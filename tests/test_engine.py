@@ -288,3 +288,34 @@ def test_run_prints_one_line_per_stage_unless_quiet(tmp_path):
         "stage 2/2 min_cost",
     ]
     assert quiet.stderr == ""
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_radius_formulation_gives_the_p_median_optimum_with_every_solver(seed, monkeypatch):
+    from siting.model import radius
+    from siting.model.data import from_arrays
+    from siting.model.spec import ModelSpec
+    from siting.reproduce.models import all_pairs, euclidean
+
+    rng = np.random.default_rng(seed)
+    n = 25
+    xy = rng.integers(0, 30, (n, 2)).astype(float)  # integer grid: many equal distances (shared radii)
+    data = from_arrays(
+        services=["s"],
+        demand=rng.integers(1, 4, (n, 1)).astype(float),
+        arcs=[all_pairs(euclidean(xy))],
+        building_ids=[str(i) for i in range(n)],
+        option_building=np.arange(n),
+        capex=np.zeros(n),
+    )
+    spec = ModelSpec(objectives=("min_distance",), full_assignment=True, min_facilities=4, max_facilities=4)
+    assert radius.applicable(data, spec)
+    for solver in [s for s in SOLVERS if s != "ortools-cpsat"]:
+        by_radius = solve(data, spec, solver=solver)
+        monkeypatch.setattr(radius, "applicable", lambda data, spec: False)
+        plain = solve(data, spec, solver=solver)
+        monkeypatch.undo()
+        assert by_radius.status is Status.OPTIMAL and plain.status is Status.OPTIMAL
+        assert by_radius.objective == pytest.approx(plain.objective, rel=1e-9), solver
+        assert len(by_radius.plan.selected) == 4
+        assert by_radius.stages[0].result.message.startswith("radius formulation")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from siting.errors import InfeasibleError, InputError, SitingError
-from siting.model import formulation, greedy
+from siting.model import formulation, greedy, radius
 from siting.model import reduce as reductions
 from siting.model.builder import ConstraintBlock, Model
 from siting.model.choose import choose_solver
@@ -160,7 +160,13 @@ def solve(
             result = _not_run(problem, x, solver)
         else:
             report = _stage_progress(options.progress, name, index, len(vectors))
-            result = backend.solve(problem, replace(options, time_limit_s=limit, warm_start=x, progress=report))
+            stage_options = replace(options, time_limit_s=limit, warm_start=x, progress=report)
+            if not stages and not integer_only and radius.applicable(data, spec):
+                result = radius.solve_first_stage(
+                    data, spec, v, problem, backend, replace(stage_options, warm_start=None)
+                )
+            else:
+                result = backend.solve(problem, stage_options)
             if report is not None:
                 report(
                     ProgressEvent(

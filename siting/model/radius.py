@@ -1,0 +1,163 @@
+r"""The radius formulation of the p-median (Elloumi 2010; García, Labbé and Marín 2011) for the first stage.
+
+For a p-median (objective min_distance with every client fully served, no capacities) the assignment form has a
+variable per client–site pair. Here each client i instead gets its distinct distances D_i^0 < D_i^1 < … < D_i^K
+to the candidate sites and a variable z_i^k ∈ [0, 1] meaning "no open site within D_i^{k−1}":
+
+    min  Σ_i w_i (D_i^0 + Σ_{k=1..K} (D_i^k − D_i^{k−1}) z_i^k)
+    (R1) z_i^1 + Σ_{j: d_ij = D_i^0} y_j ≥ 1
+    (R2) z_i^k − z_i^{k−1} + Σ_{j: d_ij = D_i^{k−1}} y_j ≥ 0                k = 2..K
+    (R3) Σ_{j: d_ij = D_i^K} y_j − z_i^K ≥ 0                                 (every client is served)
+    (R4) p_min ≤ Σ_j y_j ≤ p_max;   y_j fixed by must-choose / must-not-choose
+
+(R2) is Elloumi's incremental form of GLM's z_i^k ≥ 1 − Σ_{d_ij ≤ D_i^{k−1}} y_j: each site appears once per client,
+so the model has O(arcs) nonzeros, and its LP relaxation is the same. Its optimum is the p-median's; the plan
+(the open sites) is turned into the assignment form's columns (every client to its nearest open site), which
+settling and any later stage use as usual.
+
+It applies to one service, one option per building, no existing facilities, no budgets, no capacities, no
+distance decay and no district rules: the published p-median instances, and scenarios shaped like them.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from siting.model.data import ModelData
+from siting.model.spec import ModelSpec
+from siting.model.variables import Variables
+from siting.solvers import MilpProblem, SolveOptions, Solver, SolveResult, Status
+from siting.solvers.base import build_result
+
+
+def applicable(data: ModelData, spec: ModelSpec) -> bool:
+    """The first stage is a plain p-median that the radius formulation solves exactly."""
+    one_option = len(np.unique(data.option_building)) == len(data.option_building)
+    return (
+        spec.objectives[0] == "min_distance"
+        and spec.full_assignment
+        and not spec.capacitated
+        and not spec.single_source
+        and spec.distance_cost == 0
+        and len(data.services) == 1
+        and one_option
+        and not data.option_existing.any()
+        and not len(data.asset_of_option)
+        and not np.isfinite(data.budget_capex)
+        and data.budget_annual is None
+        and not spec.max_by_mode
+        and spec.complex is None
+        and not spec.group_requires
+        and (spec.group_min_share is None or not (spec.group_min_share > 0).any())
+        and bool((data.arc_credit == 1).all())
+        and bool((data.min_area <= 0).all() or np.isinf(data.area).all())
+    )
+
+
+def radius_problem(data: ModelData, spec: ModelSpec) -> tuple[MilpProblem, np.ndarray]:
+    """The radius model (module docstring) and, per y column, its option index."""
+    n_y = len(data.option_row)
+    site_of_arc = data.host_building[data.arc_host]
+    y_of_building = np.full(data.n_buildings, -1, np.int64)
+    y_of_building[data.option_building] = np.arange(n_y)
+    y_col = y_of_building[site_of_arc]
+    pair, dist = data.arc_pair, data.arc_distance
+    order = np.lexsort((dist, pair))
+    pair, dist, y_col = pair[order], dist[order], y_col[order]
+    # Radius index of each arc within its pair: 0, 1, … over the pair's distinct distances.
+    new_pair = np.r_[True, pair[1:] != pair[:-1]]
+    new_radius = new_pair | np.r_[True, dist[1:] != dist[:-1]]
+    radius_id = np.cumsum(new_radius) - 1  # global index of (pair, radius)
+    first_radius = radius_id[new_pair]  # per pair (pairs sorted), its first global radius index
+    n_pairs = len(first_radius)
+    count = np.diff(np.r_[first_radius, radius_id[-1] + 1])  # K_i + 1 distinct radii per pair
+    distance = dist[new_radius]  # D of each global radius
+    pair_of_radius = np.repeat(np.arange(n_pairs), count)
+    local = np.arange(len(distance)) - first_radius[pair_of_radius]
+    # z columns: one per (pair, k ≥ 1) = one per radius that is not the pair's first.
+    has_z = local > 0
+    z_col = np.full(len(distance), -1, np.int64)
+    z_col[has_z] = n_y + np.arange(int(has_z.sum()))
+    n_cols = n_y + int(has_z.sum())
+    # One row per radius: row k' holds the sites at D^{k'} (+1), z^{k'+1} (+1) and z^{k'} (−1): (R1) for k' = 0,
+    # (R2) in between, (R3) for the last radius.
+    rows, cols, vals = [radius_id], [y_col], [np.ones(len(y_col))]
+    rows.append(np.flatnonzero(has_z) - 1)  # z_i^k enters the row of radius k−1 (the sites at D^{k−1}) with +1
+    cols.append(z_col[has_z])
+    vals.append(np.ones(int(has_z.sum())))
+    rows.append(np.flatnonzero(has_z))  # … and the next row with −1 (z_i^k − z_i^{k+1} chain)
+    cols.append(z_col[has_z])
+    vals.append(-np.ones(int(has_z.sum())))
+    matrix = sp.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(len(distance), n_cols)
+    )
+    # Row of radius k−1 reads: z^k − z^{k−1} + Σ_{d = D^{k−1}} y ≥ 0; for k−1 = 0 there is no z^0 term and the
+    # bound is 1; the row of the last radius has no z^{K+1} term: Σ_{d = D^K} y − z^K ≥ 0.
+    lower = np.where(local == 0, 1.0, 0.0)
+    count_row = sp.csr_matrix((np.ones(n_y), (np.zeros(n_y, np.int64), np.arange(n_y))), shape=(1, n_cols))
+    p_min = -np.inf if spec.min_facilities is None else float(spec.min_facilities)
+    p_max = np.inf if spec.max_facilities is None else float(spec.max_facilities)
+    weight = data.pair_demand  # min_distance is Σ_e d_p ℓ_e v_e
+    c = np.zeros(n_cols)
+    step = np.diff(distance)  # D^k − D^{k−1} for radius k (valid where has_z)
+    c[z_col[has_z]] = (weight[pair_of_radius] * np.r_[0.0, step])[has_z]
+    offset = float((weight * distance[first_radius]).sum())
+    col_lower, col_upper = np.zeros(n_cols), np.ones(n_cols)
+    forced = np.isin(data.option_building, spec.must_choose)
+    banned = np.isin(data.option_building, spec.must_not_choose)
+    col_lower[:n_y][forced], col_upper[:n_y][banned] = 1.0, 0.0
+    integrality = np.zeros(n_cols, bool)
+    integrality[:n_y] = True
+    problem = MilpProblem(
+        c=c,
+        A=sp.vstack([matrix, count_row]).tocsr(),
+        row_lower=np.r_[lower, p_min],
+        row_upper=np.r_[np.full(len(distance), np.inf), p_max],
+        col_lower=col_lower,
+        col_upper=col_upper,
+        integrality=integrality,
+        maximize=False,
+        offset=offset,
+    )
+    return problem, np.arange(n_y)
+
+
+def solve_first_stage(
+    data: ModelData, spec: ModelSpec, v: Variables, standard: MilpProblem, backend: Solver, options: SolveOptions
+) -> SolveResult:
+    """Solve the p-median by the radius model; return the result in the assignment form's columns."""
+    started = time.perf_counter()
+    problem, options_of_y = radius_problem(data, spec)
+    result = backend.solve(problem, options)
+    if result.x is None or result.status not in (Status.OPTIMAL, Status.FEASIBLE):
+        return result
+    x = _assignment_form(data, v, standard.num_cols, np.round(result.x[options_of_y]))
+    return build_result(
+        standard,
+        result.status,
+        x=x,
+        bound=result.bound,
+        solver=result.solver,
+        version=result.version,
+        message=f"radius formulation: {result.message}",
+        started=started,
+    )
+
+
+def _assignment_form(data: ModelData, v: Variables, n_cols: int, open_option: np.ndarray) -> np.ndarray:
+    """Columns of the assignment form for these open sites: each client wholly served by its nearest open site."""
+    x = np.zeros(n_cols)
+    x[v.x] = open_option
+    open_building = np.zeros(data.n_buildings, bool)
+    open_building[data.option_building[open_option > 0.5]] = True
+    hosted = open_building[data.host_building]
+    x[v.y] = hosted
+    live = hosted[data.arc_host]
+    order = np.lexsort((data.arc_host, np.where(live, data.arc_distance, np.inf), data.arc_pair))
+    first = np.r_[True, data.arc_pair[order][1:] != data.arc_pair[order][:-1]]
+    best = order[first]
+    x[v.v[best[live[best]]]] = 1.0
+    return x
