@@ -71,9 +71,15 @@ def _table_name(source) -> str:
     return source if isinstance(source, str) else getattr(source, "path", "communities (inline)")
 
 
-def compute_reach(scenario: Scenario) -> dict[str, ReachPairs]:
-    """Walking pairs within each service's radius, from coordinates, an OD table or a network."""
+def compute_reach(scenario: Scenario, radii: dict[str, float] | None = None) -> dict[str, ReachPairs]:
+    """Walking pairs within each service's radius, from coordinates, an OD table or a network.
+
+    Args:
+        scenario: the loaded scenario; sites are its buildings, then its existing facilities (building_table).
+        radii: name -> radius in metres to use instead of the services' radii (e.g. a life circle).
+    """
     cfg = scenario.config
+    radii = radii if radii is not None else {key: s.radius_m for key, s in cfg.services.items()}
     sites = building_table(scenario)
     comm_xy = scenario.communities[["x", "y"]].to_numpy(float)
     site_xy = sites[["x", "y"]].to_numpy(float)
@@ -87,18 +93,16 @@ def compute_reach(scenario: Scenario) -> dict[str, ReachPairs]:
             building_ids=sites.index,
             speed_m_per_min=speed_m_per_min(walking.speed_kmh),
         )
-        return {key: od_reach_pairs(od, s.radius_m) for key, s in cfg.services.items()}
+        return {key: od_reach_pairs(od, radius) for key, radius in radii.items()}
     if walking.network is not None:
         net = read_network(walking.network.nodes, walking.network.edges, base_dir=base, crs=cfg.crs)
         return {
-            key: network_reach_pairs(
-                net, comm_xy, site_xy, s.radius_m, crs=cfg.crs, snap_max_m=walking.network.snap_max_m
-            )
-            for key, s in cfg.services.items()
+            key: network_reach_pairs(net, comm_xy, site_xy, radius, crs=cfg.crs, snap_max_m=walking.network.snap_max_m)
+            for key, radius in radii.items()
         }
     return {
-        key: reach_pairs(comm_xy, site_xy, s.radius_m, crs=cfg.crs, detour_factor=walking.detour_factor)
-        for key, s in cfg.services.items()
+        key: reach_pairs(comm_xy, site_xy, radius, crs=cfg.crs, detour_factor=walking.detour_factor)
+        for key, radius in radii.items()
     }
 
 

@@ -10,7 +10,7 @@ and the swaps that trade them):
 - ``buildings.csv``    id,name,x,y,floor_area_m2
 - ``options.csv``      building,mode,capex,annual_cost,assets (one row per building x acquisition mode;
                        assets: ;-separated ids of the government assets a swap trades away)
-- ``existing.csv``     id,name,x,y,services,capacity,annual_cost,closable,asset (facilities in service)
+- ``existing.csv``     id,name,x,y,services,capacity,annual_cost,closable,asset,floor_area_m2 (facilities in service)
 - ``assets.csv``       id,name,value (government assets that swaps can trade)
 - ``scenario.yaml``    the v1 scenario file referencing the five tables
 
@@ -302,6 +302,7 @@ def make_existing(rng: np.random.Generator, communities: list[dict], costs: dict
                 "annual_cost": int(round(annual)),
                 "closable": "true" if closable else "false",
                 "asset": asset,
+                "floor_area_m2": area,
             }
         )
     return rows
@@ -470,7 +471,7 @@ def main() -> None:
     write_csv(
         HERE / "existing.csv",
         existing,
-        ["id", "name", "x", "y", "services", "capacity", "annual_cost", "closable", "asset"],
+        ["id", "name", "x", "y", "services", "capacity", "annual_cost", "closable", "asset", "floor_area_m2"],
     )
     write_csv(HERE / "assets.csv", assets, ["id", "name", "value"])
     text = scenario_yaml(services)

@@ -6,10 +6,10 @@ import argparse
 import sys
 
 from siting import __version__
-from siting.cli import demand, reproduce, run, schema, validate, verify
+from siting.cli import audit, demand, reproduce, run, schema, validate, verify
 from siting.errors import SitingError
 
-COMMANDS = (run, verify, validate, demand, schema, reproduce)
+COMMANDS = (run, verify, validate, demand, audit, schema, reproduce)
 
 
 def parser() -> argparse.ArgumentParser:

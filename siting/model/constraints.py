@@ -1,4 +1,4 @@
-"""Constraint families (1)–(7) and (9)–(16) of siting.model.formulation, one small vectorised function each.
+"""Constraint families (1)–(7) and (9)–(17) of siting.model.formulation, one small vectorised function each.
 
 Each takes (data, spec, variables, n_cols) and returns a ConstraintBlock, a list of them, or None when the
 family does not apply. Sparse matrices are built from index arrays; no Python loop touches a coefficient.
@@ -162,14 +162,40 @@ def budgets(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Bloc
                 upper=data.budget_annual + data.annual_existing,
                 label="yearly budget",
                 relaxable=True,
+                offset=data.annual_existing,
             )
         )
     return blocks
 
 
+def npv_budget(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
+    """(17) Σ_o n_o x_o ≤ B_N + AF·F_0: net present cost budget.
+
+    n_o = c_o + f_o·AF for every option, an existing facility's keep-open option included (c = 0), exactly as
+    min_cost counts them; the right-hand side adds AF·F_0, the net present cost of keeping every existing
+    facility open, so that B_N caps the new acquisitions and closing a facility frees its AF·f for them:
+    Σ_{o new} n_o x_o − AF·Σ_{e closed} f_e ≤ B_N.
+    """
+    if data.budget_npv is None:
+        return None
+    kept = data.npv[data.option_existing].sum()
+    return linear_row(
+        "(17) net present cost budget",
+        v.x,
+        data.npv,
+        upper=data.budget_npv + kept,
+        label="net present cost budget",
+        relaxable=True,
+        offset=kept,
+    )
+
+
 def required_share(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
-    """(7) Σ_{p of s} d_p cov_p ≥ σ_s D_s (σ_s = max(min share, target share when min_cost is an objective))."""
-    share = data.min_share.copy()
+    """(7) Σ_{p of s} d_p cov_p ≥ σ_s D_s.
+
+    σ_s = max(min share, required share of model.targets, target share when min_cost is an objective).
+    """
+    share = data.min_share if spec.required_share is None else np.maximum(data.min_share, spec.required_share)
     if "min_cost" in spec.objectives and spec.target_share is not None:
         share = np.maximum(share, spec.target_share)
     services = np.flatnonzero(share > 0)
@@ -289,12 +315,20 @@ def _group_rows(
 
 
 def district_min_share(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
-    """(12) Σ_{p∈P(g,s)} d_p cov_p ≥ σ^g_s D_{g,s} in every district with demand."""
-    if spec.group_min_share is None or not (spec.group_min_share > 0).any() or not len(data.groups):
+    """(12) Σ_{p∈P(g,s)} d_p cov_p ≥ σ^g_s D_{g,s} in every district with demand.
+
+    σ^g_s = max(the policy's share of s, the district share of model.targets for (g, s)).
+    """
+    shape = data.group_demand.shape
+    share = np.zeros(shape)
+    for given in (spec.group_min_share, spec.district_share):
+        if given is not None:
+            share = np.maximum(share, np.broadcast_to(given, shape))
+    mask = (data.group_demand > 0) & (share > 0)
+    if not mask.any():
         return None
-    mask = (data.group_demand > 0) & (spec.group_min_share[None, :] > 0)
     matrix, gs = _group_rows(data, mask, data.pair_demand, v, n_cols)
-    need = spec.group_min_share[gs[:, 1]] * data.group_demand[gs[:, 0], gs[:, 1]]
+    need = share[gs[:, 0], gs[:, 1]] * data.group_demand[gs[:, 0], gs[:, 1]]
     return block_from(
         "(12) district minimum share",
         matrix,
@@ -462,6 +496,7 @@ FAMILIES = (
     floor_area,
     coverage_link,
     budgets,
+    npv_budget,
     required_share,
     capacity,
     facility_counts,

@@ -10,7 +10,8 @@ Sets
 Data
     c_o one-off cost, f_o yearly cost, A_o floor area, C_o capacity (units), n_o = c_o + f_o·AF net present
     cost; a_s minimum area, u_s area per demand unit, w_s weight, σ_s required share; D_s, D_{g,s} total
-    demand; B_c, B_f budgets, F_0 yearly cost of the existing facilities; Q_h fixed capacity of an existing slot.
+    demand; B_c, B_f, B_N budgets (one-off, yearly, net present cost), F_0 yearly cost of the existing facilities,
+    AF = Σ_{t=1..T} (1+r)^-t the annuity factor; Q_h fixed capacity of an existing slot.
 
 Variables
     x_o ∈ {0,1} option taken;  y_h ∈ {0,1} slot hosts its service;
@@ -28,18 +29,24 @@ Constraints (numbers are used in the code and in the model's row names)
     (4)  z_p ≤ Σ_{h∈R(p)} y_h;  or  Σ_{e∈p} v_e ≤ 1 (= 1 with full assignment),  v_e ≤ y_{h(e)}   coverage
     (5)  Σ_o c_o x_o ≤ B_c                                             one-off budget
     (6)  Σ_o f_o x_o ≤ B_f + F_0                                       yearly budget (closing frees f)
-    (7)  Σ_{p of s} d_p cov_p ≥ σ_s D_s                                required share (target share for min_cost)
+    (7)  Σ_{p of s} d_p cov_p ≥ σ_s D_s                  required share (target share for min_cost; model.targets)
     (8)  objective_k ≥ F_k* − τ (or ≤ F_k* + τ)                        keep earlier lexicographic optima
     (9)  Σ_{e∈h} d_p v_e ≤ q_h / u_s;  ≤ Q_h y_h (existing);  Σ_{e at b} d_p v_e ≤ Σ_o C_o x_o   capacity
     (10) p_min ≤ Σ_{o new} x_o ≤ p_max;  Σ_{o of mode m} x_o ≤ p_m       facility counts
     (11) Σ_{o∈O(b)} x_o = 1 (must choose);  x_o = 0 (must not)           policy
-    (12) Σ_{p∈P(g,s)} d_p cov_p ≥ σ^g_s D_{g,s}                          minimum share in every district
+    (12) Σ_{p∈P(g,s)} d_p cov_p ≥ σ^g_s D_{g,s}          minimum share in every district (policy; model.targets)
     (13) Σ_{p∈P(g,s)} cov_p ≥ 1                                        district g must have service s
     (14) Σ_{o trades k} x_o ≤ 1;  x_o + x_{o(e)} ≤ 1 for facility e housed in asset k;    swap asset pool
          Σ_{o trades k} x_o + x_{o(e)} ≥ 1 for a facility e that cannot close (it closes only if traded)
     (15) c_b ≤ Σ_o x_o,  A^c c_b ≤ Σ_o A_o x_o,  m c_b ≤ Σ_s y_{bs},  m^core c_b ≤ Σ_{s core} y_{bs},
          Σ_b c_b ≥ N^c,  r_o ≤ x_o,  r_o ≤ c_{b(o)},  Σ_o c_o r_o ≥ φ Σ_o c_o x_o             complexes
     (16) Σ_{p∈P(g,s)} d_p cov_p − t D_{g,s} ≥ 0                         t = smallest district share
+    (17) Σ_o n_o x_o ≤ B_N + AF·F_0                                    net present cost budget: existing
+         facilities kept count as min_cost counts them (AF·f), closing one frees AF·f for new spending
+
+model.targets = from_audit sets σ_s and σ^g_s of (7) and (12) from the coverage standards r_s of
+configs/standards.yaml: σ = min(r_s, ρ), ρ the share of the (district's) demand of s that some slot can reach,
+Σ_{p∈P(g,s)} d_p / D_{g,s} (siting.model.index.audit_targets).
 
 Objectives (siting.model.objectives), solved lexicographically in the scenario's order, each later one with
 (8) keeping the earlier optima (τ = max(1e-6, 1e-9·|F*|)); the default is max_coverage then min_cost:
@@ -66,7 +73,7 @@ from siting.model.variables import Variables, add_variables
 
 
 def build(data: ModelData, spec: ModelSpec, integer_only: bool = False) -> tuple[Model, Variables]:
-    """Variables and constraint families (1)–(7) and (9)–(16); (8) is added per lexicographic stage."""
+    """Variables and constraint families (1)–(7) and (9)–(17); (8) is added per lexicographic stage."""
     model = Model()
     variables = add_variables(model, data, spec, integer_only)
     for family in constraints.FAMILIES:

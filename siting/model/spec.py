@@ -35,6 +35,8 @@ class ModelSpec:
         max_by_mode: mode -> at most this many options of it.
         must_choose, must_not_choose: building indices.
         group_min_share: (S,) minimum covered share in every district (0 = none).
+        required_share: (S,) covered share each service must reach whatever the objectives (model.targets).
+        district_share: (G, S) minimum covered share per district and service (model.targets; 0 = none).
         group_requires: (district, service) pairs that must have some covered demand.
         complex: the complex rule, or None.
     """
@@ -51,6 +53,8 @@ class ModelSpec:
     must_choose: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     must_not_choose: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     group_min_share: np.ndarray | None = None
+    required_share: np.ndarray | None = None
+    district_share: np.ndarray | None = None
     group_requires: tuple[tuple[int, int], ...] = ()
     complex: ComplexSpec | None = None
 

@@ -18,6 +18,7 @@ from siting.report.tables import (
     service_table,
 )
 from siting.scenario.schema import MODE_LABELS
+from siting.verify.evaluate import annuity
 
 UNCOVERED_SHOWN = 15
 
@@ -99,6 +100,12 @@ def _summary(result, t: Text) -> str:
         if cfg.budget.annual is not None
         else f" ({t('不限', 'no limit')})"
     )
+    npv = f"{wan(ev.npv)} 万元"
+    if cfg.budget.npv is not None:
+        freed = ev.freed * annuity(cfg.budget.horizon_years, cfg.budget.discount_rate)
+        if freed:
+            npv += f" − {wan(freed)} 万元 {t('关闭释放', 'freed by closures')} = {wan(ev.npv - freed)} 万元"
+        npv += f" / {wan(cfg.budget.npv)} 万元 {budget}"
     rows = [
         [t("求解状态", "Status"), f"{status}; gap {gap}"],
         [t("选定建筑", "Buildings acquired"), f"{len(ev.selected)}"],
@@ -107,7 +114,7 @@ def _summary(result, t: Text) -> str:
         [
             f"{t(f'{cfg.budget.horizon_years}年净现值成本', f'Net present cost over {cfg.budget.horizon_years} years')}"
             f" ({cfg.budget.discount_rate:.1%})",
-            f"{wan(ev.npv)} 万元",
+            npv,
         ],
     ]
     for key, row in service_table(result).iterrows():

@@ -145,6 +145,7 @@ def plan_document(result) -> dict[str, Any]:
         "budget": {
             "capex": rounded(cfg.budget.capex),
             "annual": rounded(cfg.budget.annual),
+            "npv": rounded(cfg.budget.npv),
             "horizon_years": cfg.budget.horizon_years,
             "discount_rate": cfg.budget.discount_rate,
         },
@@ -192,6 +193,7 @@ def plan_document(result) -> dict[str, Any]:
         "model": {
             "objectives": list(cfg.model.objectives),
             "capacitated": result.spec.capacitated,
+            "targets": cfg.model.targets,
             "variables": sol.n_cols,
             "constraints": sol.rows,
             "options_dropped_as_dominated": result.data.dropped_options,

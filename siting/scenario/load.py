@@ -61,6 +61,7 @@ EXISTING_COLUMNS = [
         choices=("true", "false", "yes", "no", "1", "0", "True", "False", "TRUE", "FALSE"),
     ),
     Column("asset", "text", required=False, allow_missing=True),
+    Column("floor_area_m2", min=0, min_exclusive=True, required=False, allow_missing=True),
 ]
 ASSET_COLUMNS = [
     Column("id", "id"),
@@ -82,7 +83,8 @@ class Scenario:
             (the building's area where the option does not give its own).
         input_sha256: SHA-256 over the YAML and every table file, in a fixed order.
         existing: index = facility id; name, x, y, services (tuple of keys), capacity (NaN = unlimited),
-            annual_cost, closable (bool), asset; empty when the scenario has none.
+            annual_cost, closable (bool), asset, floor_area_m2 (NaN = not given; used by the audit only);
+            empty when the scenario has none.
         assets: index = asset id; name, value; empty when the scenario has none.
     """
 
@@ -201,7 +203,7 @@ def empty_existing() -> pd.DataFrame:
     return pd.DataFrame(
         {
             c: pd.Series(dtype=object if c in ("name", "services", "asset") else float)
-            for c in ("name", "x", "y", "services", "capacity", "annual_cost", "closable", "asset")
+            for c in ("name", "x", "y", "services", "capacity", "annual_cost", "closable", "asset", "floor_area_m2")
         }
     ).rename_axis("id")
 
@@ -225,7 +227,7 @@ def _check_existing(existing: pd.DataFrame, config: ScenarioConfig, assets: pd.D
                 field="services",
             )
     existing["services"] = services
-    for col, default in (("capacity", float("nan")), ("annual_cost", 0.0)):
+    for col, default in (("capacity", float("nan")), ("annual_cost", 0.0), ("floor_area_m2", float("nan"))):
         existing[col] = existing[col].fillna(default) if col in existing else default
     flag = existing["closable"] if "closable" in existing else pd.Series("", index=existing.index)
     existing["closable"] = flag.astype(str).str.lower().isin(["true", "yes", "1"])
@@ -237,7 +239,7 @@ def _check_existing(existing: pd.DataFrame, config: ScenarioConfig, assets: pd.D
             f"asset '{existing['asset'].iloc[row - 1]}' is not in the assets table", file=where, row=row, field="asset"
         )
     return existing.set_index("id", drop=True)[
-        ["name", "x", "y", "services", "capacity", "annual_cost", "closable", "asset"]
+        ["name", "x", "y", "services", "capacity", "annual_cost", "closable", "asset", "floor_area_m2"]
     ]
 
 

@@ -156,6 +156,10 @@ class Budget(Frozen):
     """One-off budget for purchase, fit-out and construction, 元."""
     annual: NonNegativeFloat | None = None
     """Recurring budget for rent and operation, 元/year; absent = not limited."""
+    npv: NonNegativeFloat | None = None
+    """Cap on the net present cost of the new acquisitions over the horizon, 元: Σ (capex + annual cost ×
+    annuity factor) of the options taken, less the annual cost × annuity factor of the existing facilities
+    closed (as the yearly budget counts closures); absent = not limited."""
     horizon_years: Annotated[int, Field(ge=1, le=100)] = 10
     """Years over which recurring costs count in the net present cost."""
     discount_rate: Annotated[float, Field(ge=0, le=1)] = 0.03
@@ -221,6 +225,15 @@ class ModelSection(Frozen):
     """For min_cost: add this many 元 per demand unit per metre walked (a travel cost)."""
     complex: ComplexRule | None = None
     """The complex (综合体) rule; absent = not applied."""
+    targets: Literal["from_audit"] | None = None
+    """from_audit: the plan must close the coverage shortfalls that `siting audit` measures. For each service
+    with a coverage standard in configs/standards.yaml (share r_s of the demand within the service's walking
+    radius; elderly_care and meals: 100 %), the covered share of the service's demand must reach min(r_s, ρ):
+    in every district (policy.group_by), ρ = the share of the district's demand that some candidate building
+    able to host the service (an option with floor area ≥ min_area_m2) or existing facility hosting it lies
+    within the radius of; and over all communities likewise. These are minimum shares whatever the objectives
+    (with capacities: demand actually served), combined with min_share, target_share and district_min_share
+    by taking the larger. Area and places standards are audited but not targeted."""
     policy: Policy = Policy()
     """Rules on what may be chosen: facility counts per mode, required and forbidden buildings, district equity."""
 

@@ -1,0 +1,62 @@
+"""The minimum shares of `model.targets: from_audit`, recomputed from the raw tables for the evaluator.
+
+Independent of the model's index arrays: which sites could host a service is read from the options table
+(largest floor area of a building's options against the service's minimum area) and the existing-facilities
+table, distances come from siting.verify.distance, and the standards from configs/standards.yaml.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from siting.audit.standards import load_standards
+from siting.scenario.load import Scenario
+from siting.verify.distance import walking_matrix
+
+RADIUS_TOL_M = 1e-6
+SITES_AT_ONCE = 2048  # sites per distance matrix, to bound its memory
+
+
+def reachable_communities(scenario: Scenario, key: str) -> np.ndarray:
+    """Bool per community: some site that could host service `key` lies within its walking radius."""
+    service = scenario.config.services[key]
+    largest = scenario.options.groupby("building")["floor_area_m2"].max()
+    candidates = largest[largest >= service.min_area_m2].index
+    candidates = [b for b in scenario.buildings.index if b in set(candidates)]
+    facilities = [f for f, keys in zip(scenario.existing.index, scenario.existing["services"]) if key in keys]
+    sites = candidates + facilities
+    reached = np.zeros(len(scenario.communities), bool)
+    for start in range(0, len(sites), SITES_AT_ONCE):
+        dist = walking_matrix(scenario, sites[start : start + SITES_AT_ONCE])
+        reached |= (dist <= service.radius_m + RADIUS_TOL_M).any(axis=1)
+    return reached
+
+
+def audit_targets(scenario: Scenario, demand: pd.DataFrame) -> tuple[dict[str, float], pd.DataFrame]:
+    """Service -> minimum share over all communities, and the per-district minimums (group, service, share).
+
+    Each is min(r_s, ρ): r_s the service's coverage standard, ρ the share of the (district's) demand of the
+    service in communities that some possible host reaches. Empty unless the scenario sets targets: from_audit.
+    """
+    cfg = scenario.config
+    if cfg.model.targets != "from_audit":
+        return {}, pd.DataFrame(columns=["group", "service", "share"])
+    shares = load_standards().coverage_shares(tuple(cfg.services))
+    by_group = cfg.model.policy.group_by
+    groups = (
+        scenario.communities[by_group].fillna("").astype(str)
+        if by_group in scenario.communities
+        else pd.Series("", index=scenario.communities.index)
+    )
+    overall, rows = {}, []
+    for key, standard in shares.items():
+        units = demand[key].reindex(scenario.communities.index).to_numpy(float)
+        reached = np.where(reachable_communities(scenario, key), units, 0.0)
+        overall[key] = min(standard, reached.sum() / units.sum()) if units.sum() > 0 else 0.0
+        table = pd.DataFrame({"group": groups.to_numpy(), "units": units, "reached": reached})
+        sums = table[table["group"] != ""].groupby("group", sort=True)[["units", "reached"]].sum()
+        sums = sums[sums["units"] > 0]
+        for group, r in sums.iterrows():
+            rows.append({"group": group, "service": key, "share": min(standard, r["reached"] / r["units"])})
+    return overall, pd.DataFrame(rows, columns=["group", "service", "share"])
