@@ -14,6 +14,7 @@ The hand scenario lies on the x axis, walking distance = straight line (detour 1
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 import pytest
@@ -175,6 +176,28 @@ def test_the_audit_uses_the_scenarios_walking_distances(tmp_path):
     assert figures(result, "life_circle_15min")["C1"] == (approx(3), approx(2), approx(1))  # C1–E2 not listed
 
 
+# A walking network with a river between x=100 and x=700, crossed by a 5 km detour: C1 (node N0) reaches E1
+# (100 m) but E2 only at 100 + 5000 m; C2 (node N3) reaches E2 (100 m) only. Life circle: C1 2 services, C2 1.
+def test_the_audit_follows_a_walking_network(tmp_path):
+    folder = tmp_path / "net"
+    folder.mkdir()
+    write_csv(folder / "nodes.csv", [{"id": f"N{i}", "x": x, "y": 0} for i, x in enumerate((0, 100, 700, 800))])
+    write_csv(
+        folder / "edges.csv",
+        [
+            {"from": "N0", "to": "N1", "length_m": 100},
+            {"from": "N1", "to": "N2", "length_m": 5000},
+            {"from": "N2", "to": "N3", "length_m": 100},
+        ],
+    )
+    path = hand_scenario(folder, walking={"network": {"nodes": "nodes.csv", "edges": "edges.csv"}})
+    result = audit(load_scenario(path))
+    circle = figures(result, "life_circle_15min")
+    assert (circle["C1"][1], circle["C2"][1], circle["C3"][1]) == (approx(2), approx(1), approx(0))
+    assert list(result.supply.facilities["community"]) == ["C1", "C2", ""]
+    assert math.isnan(result.supply.nearest_m.loc["C1", "childcare"])  # beyond the 1,000 m locating radius
+
+
 def test_a_standard_for_a_service_the_scenario_lacks_is_skipped(tmp_path):
     only_care = hand_existing("elderly_care", "elderly_care", "elderly_care")
     path = hand_scenario(tmp_path, services={"elderly_care": SERVICES["elderly_care"]}, existing=only_care)
@@ -210,6 +233,14 @@ def test_cli_writes_the_audit_folder_and_the_same_bytes_twice(tmp_path, capsys):
     ):
         assert expected in text
     assert "not verified here" in text and "东区" in text
+
+
+def test_a_scenario_without_existing_facilities_falls_short_everywhere(tmp_path):
+    tiny = Path(__file__).resolve().parents[1] / "scenarios" / "tiny" / "scenario.yaml"
+    assert main(["audit", str(tiny), "--out", str(tmp_path / "tiny")]) == 0
+    with (tmp_path / "tiny" / "shortfall.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and all(float(r["existing"]) == 0 and r["shortfall"] == r["required"] for r in rows)
 
 
 def test_demo_audit_matches_the_raw_tables(tmp_path):

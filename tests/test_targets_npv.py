@@ -96,19 +96,37 @@ def test_targets_from_audit_beyond_the_budget_are_explained(tmp_path):
 def test_evaluator_checks_the_audit_targets_on_its_own(tmp_path):
     violations = evaluator(targets_scenario(tmp_path / "d"))
     assert violations(chosen("B1", "B2", "B3")) == ()
-    overall_short = "elderly_care covers {} of its demand; the audit's targets require 85.19%"
+    short = "{}: {} of its demand within reach; the audit's targets require {}"
     assert violations(chosen("B1", "B3")) == (
-        overall_short.format("66.67%"),
-        "东区: elderly_care covers 66.67%; the audit's targets require 100.00%",
+        short.format("elderly_care", "66.67%", "85.19%"),
+        short.format("东区: elderly_care", "66.67%", "100.00%"),
     )
     assert violations(chosen("B1", "B2")) == (
-        overall_short.format("55.56%"),
-        "西区: elderly_care covers 0.00%; the audit's targets require 66.67%",
+        short.format("elderly_care", "55.56%", "85.19%"),
+        short.format("西区: elderly_care", "0.00%", "66.67%"),
     )
     overall = evaluator(targets_scenario(tmp_path / "o", districts=False))
-    assert overall(chosen("B1", "B3")) == (
-        "elderly_care covers 66.67% of its demand; the audit's targets require 85.19%",
+    assert overall(chosen("B1", "B3")) == (short.format("elderly_care", "66.67%", "85.19%"),)
+
+
+# Targets count reach, as the audit does, not service: C1 (x=0) and C2 (x=300), 100 elderly each, both within
+# 500 m of B1 (x=150), whose 400 m² hold 40 places at 10 m² each. B1 alone puts all 200 within reach (target met)
+# while serving 40 of them: the cheapest plan closing the gap is B1 (10 元), covering 20 %.
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_targets_from_audit_count_reach_not_capacity(tmp_path, solver):
+    path = scenario(
+        tmp_path,
+        communities=[community("C1", 0, 100, district="东区"), community("C2", 300, 100, district="东区")],
+        buildings=[building("B1", 150, area=400), building("B2", 2000, area=400)],
+        options=[option("B1", "renovate", 10), option("B2", "renovate", 1)],
+        services={"elderly_care": {**ELDERLY, "area_per_unit_m2": 10}},
+        budget={"capex": 100},
+        model={"objectives": ["min_cost", "max_coverage"], "targets": "from_audit"},
     )
+    result = run(path, solver)
+    assert plan_of(result) == {("B1", "renovate", EC)}
+    assert result.evaluation.by_service.loc["elderly_care", "covered"] == approx(40)
+    assert result.evaluation.violations == ()
 
 
 def test_targets_from_audit_need_a_service_with_a_coverage_standard(tmp_path, capsys):

@@ -10,7 +10,7 @@ import pandas as pd
 
 from siting.audit.shortfall import community_figures, district_table, not_applicable, shortfall_table
 from siting.audit.standards import Standard, Standards, load_standards
-from siting.audit.supply import Supply, existing_supply
+from siting.audit.supply import Supply, existing_supply, hosting
 from siting.pipeline import compute_demand
 from siting.scenario.load import Scenario
 
@@ -104,7 +104,7 @@ def _notes(supply: Supply, standards: dict[str, Standard], unknown: pd.DataFrame
             )
     for key, s in standards.items():
         if s.kind == "places_per_residents":
-            hosts = facilities["services"].str.split(";").map(lambda keys, k=s.service: k in keys)
+            hosts = hosting(facilities, s.service)
             for r in facilities[hosts & facilities["capacity"].isna()].itertuples():
                 notes.append(
                     f"{r.name} ({r.facility}): no capacity given; counted as 0 places for {key} 容量未知，按0计"

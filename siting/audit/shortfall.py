@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from siting.audit.standards import Standard
-from siting.audit.supply import Supply
+from siting.audit.supply import Supply, hosting
 from siting.scenario.schema import GROUP_LABELS, ScenarioConfig
 
 SHORTFALL_COLUMNS = ["community", "name", "district", "standard", "required", "existing", "shortfall", "unit"]
@@ -53,7 +53,7 @@ def community_figures(standard: Standard, supply: Supply, cfg: ScenarioConfig) -
         required = standard.value * table["households"].to_numpy(float) / standard.per
         return required, _sum_by_community(table, facilities, facilities["floor_area_m2"])
     if standard.kind == "places_per_residents":
-        hosts = facilities["services"].str.split(";").map(lambda keys: standard.service in keys)
+        hosts = hosting(facilities, standard.service)
         required = standard.value * table["residents"].to_numpy(float) / standard.per
         return required, _sum_by_community(table, facilities[hosts], facilities.loc[hosts, "capacity"])
     if standard.kind == "coverage":

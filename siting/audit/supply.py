@@ -193,3 +193,8 @@ def _facilities(scenario: Scenario, table: pd.DataFrame, near: pd.DataFrame) -> 
             "capacity": existing["capacity"].to_numpy(float),
         }
     )
+
+
+def hosting(facilities: pd.DataFrame, key: str) -> pd.Series:
+    """Bool per row of the facilities table: the facility hosts service `key`."""
+    return facilities["services"].map(lambda text: key in str(text).split(";")).astype(bool)

@@ -191,11 +191,8 @@ def npv_budget(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> B
 
 
 def required_share(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
-    """(7) Σ_{p of s} d_p cov_p ≥ σ_s D_s.
-
-    σ_s = max(min share, required share of model.targets, target share when min_cost is an objective).
-    """
-    share = data.min_share if spec.required_share is None else np.maximum(data.min_share, spec.required_share)
+    """(7) Σ_{p of s} d_p cov_p ≥ σ_s D_s (σ_s = max(min share, target share when min_cost is an objective))."""
+    share = data.min_share.copy()
     if "min_cost" in spec.objectives and spec.target_share is not None:
         share = np.maximum(share, spec.target_share)
     services = np.flatnonzero(share > 0)
@@ -298,9 +295,17 @@ def must_and_must_not(data: ModelData, spec: ModelSpec, v: Variables, n_cols: in
 
 
 def _group_rows(
-    data: ModelData, mask_gs: np.ndarray, values: np.ndarray, v: Variables, n_cols: int
+    data: ModelData,
+    mask_gs: np.ndarray,
+    values: np.ndarray,
+    v: Variables,
+    n_cols: int,
+    of: sp.csr_matrix | None = None,
 ) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Rows Σ_{p∈P(g,s)} value_p cov_p for each (g, s) with mask_gs[g, s]; returns the matrix and the (g, s) list."""
+    """Rows Σ_{p∈P(g,s)} value_p cov_p for each (g, s) with mask_gs[g, s]; returns the matrix and the (g, s) list.
+
+    `of` replaces cov_p by another (P × n_cols) per-pair quantity (the reach ρ_p of (18)).
+    """
     selected = np.argwhere(mask_gs)
     index = np.full(mask_gs.shape, -1, np.int64)
     index[selected[:, 0], selected[:, 1]] = np.arange(len(selected))
@@ -311,24 +316,16 @@ def _group_rows(
     weights = sp.csr_matrix(
         (values[keep], (row[keep], np.flatnonzero(keep))), shape=(len(selected), len(data.pair_community))
     )
-    return weights @ covered(data, v, n_cols), selected
+    return weights @ (covered(data, v, n_cols) if of is None else of), selected
 
 
 def district_min_share(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
-    """(12) Σ_{p∈P(g,s)} d_p cov_p ≥ σ^g_s D_{g,s} in every district with demand.
-
-    σ^g_s = max(the policy's share of s, the district share of model.targets for (g, s)).
-    """
-    shape = data.group_demand.shape
-    share = np.zeros(shape)
-    for given in (spec.group_min_share, spec.district_share):
-        if given is not None:
-            share = np.maximum(share, np.broadcast_to(given, shape))
-    mask = (data.group_demand > 0) & (share > 0)
-    if not mask.any():
+    """(12) Σ_{p∈P(g,s)} d_p cov_p ≥ σ^g_s D_{g,s} in every district with demand."""
+    if spec.group_min_share is None or not (spec.group_min_share > 0).any() or not len(data.groups):
         return None
+    mask = (data.group_demand > 0) & (spec.group_min_share[None, :] > 0)
     matrix, gs = _group_rows(data, mask, data.pair_demand, v, n_cols)
-    need = share[gs[:, 0], gs[:, 1]] * data.group_demand[gs[:, 0], gs[:, 1]]
+    need = spec.group_min_share[gs[:, 1]] * data.group_demand[gs[:, 0], gs[:, 1]]
     return block_from(
         "(12) district minimum share",
         matrix,

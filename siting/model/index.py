@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from siting.audit.standards import load_standards
-from siting.errors import InputError
 from siting.model.data import EXISTING, Arcs, ModelData, from_arrays
 from siting.model.spec import ComplexSpec, ModelSpec
+from siting.model.targets import target_shares
 from siting.scenario.load import Scenario
 
 
@@ -123,7 +122,7 @@ def model_spec(scenario: Scenario, data: ModelData) -> ModelSpec:
     requires = [
         (data.groups.index(d), keys.index(s)) for d, services in policy.district_requires.items() for s in services
     ]
-    required_share, district_share = audit_targets(data) if model.targets == "from_audit" else (None, None)
+    required_share, district_share = target_shares(data) if model.targets == "from_audit" else (None, None)
     objectives = tuple(model.objectives)
     # Minimising walking distance before (or without) maximising coverage must serve all coverable demand,
     # or serving nobody would be optimal.
@@ -148,35 +147,3 @@ def model_spec(scenario: Scenario, data: ModelData) -> ModelSpec:
         district_share=district_share,
         complex=complex_spec,
     )
-
-
-def audit_targets(data: ModelData) -> tuple[np.ndarray, np.ndarray]:
-    """The minimum shares of model.targets = from_audit: (S,) over all communities and (G, S) per district.
-
-    σ = min(r_s, ρ): r_s the coverage standard of service s (configs/standards.yaml; 0 without one), ρ the share
-    of the demand (of the district) that some slot can reach, Σ_{p of (g,) s} d_p / D_{(g,) s}.
-
-    Raises:
-        InputError: no service of the scenario has a coverage standard.
-    """
-    shares = load_standards().coverage_shares(data.services)
-    if not shares:
-        raise InputError(
-            "targets: from_audit needs a service with a coverage standard in configs/standards.yaml; the scenario's "
-            f"services are {', '.join(data.services)}",
-            file="scenario",
-            field="model.targets",
-        )
-    standard = np.array([shares.get(k, 0.0) for k in data.services])
-    n_services = len(data.services)
-    reachable = np.bincount(data.pair_service, weights=data.pair_demand, minlength=n_services)
-    by_group = np.zeros_like(data.group_demand)
-    has_group = data.pair_group >= 0
-    np.add.at(by_group, (data.pair_group[has_group], data.pair_service[has_group]), data.pair_demand[has_group])
-    overall = np.minimum(standard, _share(reachable, data.total_demand))
-    return overall, np.minimum(standard[None, :], _share(by_group, data.group_demand))
-
-
-def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
-    """Part / whole, 0 where whole is 0."""
-    return np.divide(part, whole, out=np.zeros_like(part, dtype=float), where=whole > 0)

@@ -228,12 +228,13 @@ class ModelSection(Frozen):
     targets: Literal["from_audit"] | None = None
     """from_audit: the plan must close the coverage shortfalls that `siting audit` measures. For each service
     with a coverage standard in configs/standards.yaml (share r_s of the demand within the service's walking
-    radius; elderly_care and meals: 100 %), the covered share of the service's demand must reach min(r_s, ρ):
-    in every district (policy.group_by), ρ = the share of the district's demand that some candidate building
-    able to host the service (an option with floor area ≥ min_area_m2) or existing facility hosting it lies
-    within the radius of; and over all communities likewise. These are minimum shares whatever the objectives
-    (with capacities: demand actually served), combined with min_share, target_share and district_min_share
-    by taking the larger. Area and places standards are audited but not targeted."""
+    radius; elderly_care and meals: 100 %), the reach share of its demand (demand of communities within the
+    radius of an open facility hosting it, whatever its capacity, as the audit counts coverage) must be at
+    least min(r_s, ρ): in every district (policy.group_by), ρ = the share of the district's demand that some
+    candidate building able to host the service (an option with floor area ≥ min_area_m2) or existing facility
+    hosting it can reach; and over all communities likewise. Minimums whatever the objectives (constraint
+    (18)); with objectives [min_cost], the cheapest plan that closes the gaps. Area and places standards are
+    audited, not targeted."""
     policy: Policy = Policy()
     """Rules on what may be chosen: facility counts per mode, required and forbidden buildings, district equity."""
 

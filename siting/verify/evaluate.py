@@ -17,7 +17,7 @@ from siting.errors import PlanViolation
 from siting.plan import Plan
 from siting.scenario.load import Scenario
 from siting.verify.distance import walking_matrix
-from siting.verify.targets import audit_targets
+from siting.verify.targets import target_violations
 
 TOL = 1e-6  # relative, on budgets, shares and capacities
 RADIUS_TOL_M = 1e-6
@@ -201,19 +201,6 @@ class _Checker:
                 less = f" (less {freed:,.0f} 元 freed by closures)" if freed else ""
                 self.fail(f"net present cost {npv:,.0f} 元{less} exceeds the budget {budget.npv:,.0f} 元")
 
-    def audit_targets(self, by_service: pd.DataFrame, by_group: pd.DataFrame) -> None:
-        """The minimum shares of model.targets = from_audit (siting.verify.targets), overall and per district."""
-        overall, districts = audit_targets(self.s, self.demand)
-        for key, share in overall.items():
-            got = float(by_service.loc[key, "share"])
-            if got < share * (1 - TOL) - TOL:
-                self.fail(f"{key} covers {got:.2%} of its demand; the audit's targets require {share:.2%}")
-        got = by_group.set_index(["group", "service"])["share"]
-        for r in districts.itertuples():
-            value = float(got.get((r.group, r.service), 0.0))
-            if value < r.share * (1 - TOL) - TOL:
-                self.fail(f"{r.group}: {r.service} covers {value:.2%}; the audit's targets require {r.share:.2%}")
-
     def policy(self, selected: pd.DataFrame) -> None:
         policy = self.cfg.model.policy
         n = len(selected)
@@ -278,7 +265,8 @@ def evaluate(scenario: Scenario, plan: Plan, demand: pd.DataFrame, *, proven: bo
     _capacities(check, selected, existing, hosts, load)
     selected["complex"] = _complexes(check, selected)
     by_service, by_group = _shares(check, coverage)
-    check.audit_targets(by_service, by_group)
+    for text in target_violations(scenario, demand, coverage):
+        check.fail(text)
     walking = (
         float((coverage["covered_units"] * coverage["distance_m"].fillna(0)).sum())
         if not capacitated(scenario)

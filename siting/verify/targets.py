@@ -1,8 +1,9 @@
-"""The minimum shares of `model.targets: from_audit`, recomputed from the raw tables for the evaluator.
+"""The minimum reach shares of `model.targets: from_audit`, recomputed from the raw tables for the evaluator.
 
 Independent of the model's index arrays: which sites could host a service is read from the options table
 (largest floor area of a building's options against the service's minimum area) and the existing-facilities
-table, distances come from siting.verify.distance, and the standards from configs/standards.yaml.
+table, distances come from siting.verify.distance, and the standards from configs/standards.yaml. A plan's
+reach share counts, as the audit does, the demand of communities within the radius of an open host.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from siting.scenario.load import Scenario
 from siting.verify.distance import walking_matrix
 
 RADIUS_TOL_M = 1e-6
+TOL = 1e-6  # relative, as the evaluator's
 SITES_AT_ONCE = 2048  # sites per distance matrix, to bound its memory
 
 
@@ -33,7 +35,7 @@ def reachable_communities(scenario: Scenario, key: str) -> np.ndarray:
     return reached
 
 
-def audit_targets(scenario: Scenario, demand: pd.DataFrame) -> tuple[dict[str, float], pd.DataFrame]:
+def target_shares(scenario: Scenario, demand: pd.DataFrame) -> tuple[dict[str, float], pd.DataFrame]:
     """Service -> minimum share over all communities, and the per-district minimums (group, service, share).
 
     Each is min(r_s, ρ): r_s the service's coverage standard, ρ the share of the (district's) demand of the
@@ -43,12 +45,7 @@ def audit_targets(scenario: Scenario, demand: pd.DataFrame) -> tuple[dict[str, f
     if cfg.model.targets != "from_audit":
         return {}, pd.DataFrame(columns=["group", "service", "share"])
     shares = load_standards().coverage_shares(tuple(cfg.services))
-    by_group = cfg.model.policy.group_by
-    groups = (
-        scenario.communities[by_group].fillna("").astype(str)
-        if by_group in scenario.communities
-        else pd.Series("", index=scenario.communities.index)
-    )
+    groups = _groups(scenario)
     overall, rows = {}, []
     for key, standard in shares.items():
         units = demand[key].reindex(scenario.communities.index).to_numpy(float)
@@ -60,3 +57,44 @@ def audit_targets(scenario: Scenario, demand: pd.DataFrame) -> tuple[dict[str, f
         for group, r in sums.iterrows():
             rows.append({"group": group, "service": key, "share": min(standard, r["reached"] / r["units"])})
     return overall, pd.DataFrame(rows, columns=["group", "service", "share"])
+
+
+def _groups(scenario: Scenario) -> pd.Series:
+    """District of each community (policy.group_by; "" = none), indexed by community id."""
+    by = scenario.config.model.policy.group_by
+    communities = scenario.communities
+    return communities[by].fillna("").astype(str) if by in communities else pd.Series("", index=communities.index)
+
+
+def target_violations(scenario: Scenario, demand: pd.DataFrame, coverage: pd.DataFrame) -> list[str]:
+    """The targets the plan misses: its reach share (demand within the radius of an open host) below a minimum.
+
+    Args:
+        scenario: the loaded scenario.
+        demand: demand units, index = community id, one column per service.
+        coverage: the evaluator's coverage table (community, service, demand, distance_m to the nearest open host).
+    """
+    overall, districts = target_shares(scenario, demand)
+    if not overall:
+        return []
+    radius = coverage["service"].map({k: s.radius_m for k, s in scenario.config.services.items()})
+    within = coverage["distance_m"].fillna(np.inf) <= radius + RADIUS_TOL_M
+    frame = coverage.assign(reached=coverage["demand"].where(within, 0.0))
+    frame["group"] = _groups(scenario).reindex(frame["community"]).to_numpy()
+    failures = []
+    for key, share in overall.items():
+        part = frame[frame["service"] == key]
+        got = part["reached"].sum() / part["demand"].sum() if part["demand"].sum() > 0 else 0.0
+        if got < share * (1 - TOL) - TOL:
+            failures.append(_short(key, got, share))
+    sums = frame.groupby(["group", "service"])[["reached", "demand"]].sum()
+    for r in districts.itertuples():
+        reached, total = sums.loc[(r.group, r.service)]
+        got = reached / total
+        if got < r.share * (1 - TOL) - TOL:
+            failures.append(_short(f"{r.group}: {r.service}", got, r.share))
+    return failures
+
+
+def _short(where: str, got: float, share: float) -> str:
+    return f"{where}: {got:.2%} of its demand within reach; the audit's targets require {share:.2%}"
