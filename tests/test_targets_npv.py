@@ -29,8 +29,8 @@ def chosen(*buildings: str, mode: str = "renovate") -> Plan:
 # model.targets: from_audit. The elderly-care coverage standard is 100 % (configs/standards.yaml).
 #   C1 x=0 (100 elderly, 东区), C2 x=2000 (50, 东区), C3 x=10000 (80, 西区), C4 x=20000 (40, 西区)
 #   B1 x=0 (10 元), B2 x=2000 (30 元), B3 x=10000 (5 元); nothing reaches C4.
-# Reachable share ρ: 东区 150/150 = 1, 西区 80/120 = 2/3, overall 230/270. Targets min(1, ρ): 东区 100 %, 西区
-# 66.7 %, overall 85.2 %: C1, C2 and C3 must all be covered.
+# Reachable share ρ: 东区 150/150 = 1, 西区 80/120 = 2/3. Targets min(1, ρ): 东区 100 %, 西区 66.7 %: C1, C2
+# and C3 must all be within reach. Without districts the one target is 230/270 = 85.2 %, the same three.
 # ---------------------------------------------------------------------------------------------------------
 
 
@@ -64,7 +64,7 @@ def test_targets_from_audit_close_every_reachable_district_shortfall(tmp_path, s
     assert result.evaluation.objectives["min_cost"] == approx(45)
     assert result.evaluation.by_service.loc["elderly_care", "covered"] == approx(230)
     assert result.spec.district_share[:, 0] == pytest.approx([1.0, 2 / 3])  # groups sorted: 东区, 西区
-    assert result.spec.required_share == pytest.approx([230 / 270])
+    assert result.spec.required_share == pytest.approx([0.0])  # every community is in a district
 
 
 # An existing station E1 at x=2100 already covers C2 (100 m), so 东区 needs only B1: B1 + B3 = 15 元.
@@ -81,30 +81,27 @@ def test_targets_from_audit_without_districts_use_the_overall_share(tmp_path, so
     result = run(targets_scenario(tmp_path, districts=False), solver)
     assert result.evaluation.objectives["min_cost"] == approx(45)
     assert result.spec.district_share.shape == (0, 1)
+    assert result.spec.required_share == pytest.approx([230 / 270])
 
 
-# With the budget at 40 元, max_coverage alone would take B1 + B3 (180); the targets need 45 元: infeasible,
-# and the explanation gives the budget that meets them (5 元 more). No single target can be lowered instead:
-# lowering 东区's alone leaves the overall 85.2 %, which B1 + B3 (66.7 %) do not reach.
+# With the budget at 40 元, max_coverage alone would take B1 + B3 (180); the targets need 45 元: infeasible.
+# The explanation names the two cheapest single changes (siting.model.explain): 5 元 more, or 东区's target
+# lowered to 100/150 = 66.7 % (B1 + B3).
 def test_targets_from_audit_beyond_the_budget_are_explained(tmp_path):
     path = targets_scenario(tmp_path, objectives=("max_coverage", "min_cost"), capex=40)
     with pytest.raises(InfeasibleError) as err:
         pipeline.run(load_scenario(path))
-    assert "one-off budget: 5 元 more (40 → 45 元)" in str(err.value)
+    text = str(err.value)
+    assert "one-off budget: 5 元 more (40 → 45 元)" in text
+    assert "东区: elderly_care: reach share (audit target): minimum lowered from 100.0% to 66.7%" in text
 
 
 def test_evaluator_checks_the_audit_targets_on_its_own(tmp_path):
     violations = evaluator(targets_scenario(tmp_path / "d"))
     assert violations(chosen("B1", "B2", "B3")) == ()
     short = "{}: {} of its demand within reach; the audit's targets require {}"
-    assert violations(chosen("B1", "B3")) == (
-        short.format("elderly_care", "66.67%", "85.19%"),
-        short.format("东区: elderly_care", "66.67%", "100.00%"),
-    )
-    assert violations(chosen("B1", "B2")) == (
-        short.format("elderly_care", "55.56%", "85.19%"),
-        short.format("西区: elderly_care", "0.00%", "66.67%"),
-    )
+    assert violations(chosen("B1", "B3")) == (short.format("东区: elderly_care", "66.67%", "100.00%"),)
+    assert violations(chosen("B1", "B2")) == (short.format("西区: elderly_care", "0.00%", "66.67%"),)
     overall = evaluator(targets_scenario(tmp_path / "o", districts=False))
     assert overall(chosen("B1", "B3")) == (short.format("elderly_care", "66.67%", "85.19%"),)
 

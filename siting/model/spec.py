@@ -35,7 +35,8 @@ class ModelSpec:
         max_by_mode: mode -> at most this many options of it.
         must_choose, must_not_choose: building indices.
         group_min_share: (S,) minimum covered share in every district (0 = none).
-        required_share: (S,) minimum reach share per service, family (18) of model.targets (None = off).
+        required_share: (S,) minimum reach share per service of the communities in no district (all of them
+            without districts), family (18) of model.targets (None = off).
         district_share: (G, S) minimum reach share per district and service, family (18) (0 = none).
         group_requires: (district, service) pairs that must have some covered demand.
         complex: the complex rule, or None.

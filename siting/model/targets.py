@@ -19,10 +19,11 @@ from siting.model.variables import Variables, reached
 
 
 def target_shares(data: ModelData) -> tuple[np.ndarray, np.ndarray]:
-    """The minimum shares of model.targets = from_audit: (S,) over all communities and (G, S) per district.
+    """The minimum reach shares of model.targets = from_audit: (S,) outside districts and (G, S) per district.
 
     σ = min(r_s, ρ): r_s the coverage standard of service s (configs/standards.yaml; 0 without one), ρ the share
-    of the demand (of the district) that some slot can reach, Σ_{p of (g,) s} d_p / D_{(g,) s}.
+    of the demand that some slot can reach, Σ_p d_p / D over the pairs of s in district g, or (first array) of
+    the communities in no district (all of them when the scenario has no districts).
 
     Raises:
         InputError: no service of the scenario has a coverage standard.
@@ -37,12 +38,15 @@ def target_shares(data: ModelData) -> tuple[np.ndarray, np.ndarray]:
         )
     standard = np.array([shares.get(k, 0.0) for k in data.services])
     n_services = len(data.services)
-    reachable = np.bincount(data.pair_service, weights=data.pair_demand, minlength=n_services)
+    grouped = data.pair_group >= 0
     by_group = np.zeros_like(data.group_demand)
-    has_group = data.pair_group >= 0
-    np.add.at(by_group, (data.pair_group[has_group], data.pair_service[has_group]), data.pair_demand[has_group])
-    overall = np.minimum(standard, _share(reachable, data.total_demand))
-    return overall, np.minimum(standard[None, :], _share(by_group, data.group_demand))
+    np.add.at(by_group, (data.pair_group[grouped], data.pair_service[grouped]), data.pair_demand[grouped])
+    outside = np.bincount(data.pair_service[~grouped], weights=data.pair_demand[~grouped], minlength=n_services)
+    outside_demand = data.total_demand - data.group_demand.sum(axis=0)
+    return (
+        np.minimum(standard, _share(outside, outside_demand)),
+        np.minimum(standard[None, :], _share(by_group, data.group_demand)),
+    )
 
 
 def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
@@ -51,8 +55,9 @@ def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
 
 
 def reach_targets(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
-    """(18) Σ_{p of s} d_p ρ_p ≥ σ_s D_s and Σ_{p∈P(g,s)} d_p ρ_p ≥ σ^g_s D_{g,s}: the targets of model.targets.
+    """(18) Σ_{p∈P(g,s)} d_p ρ_p ≥ σ^g_s D_{g,s} per district, and Σ_{p∈P(-,s)} d_p ρ_p ≥ σ_s D_{-,s} outside them.
 
+    P(-, s) are the pairs of s in no district (all pairs when there are no districts), D_{-,s} their demand.
     ρ_p says pair p lies within the walking radius of an open slot, as the audit measures coverage (whatever the
     slot's capacity): z_p in the cover form; in the assign form its own variable w_p ≤ Σ_{e∈p} y_{h(e)}.
     """
@@ -69,19 +74,21 @@ def reach_targets(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -
             shape=(n_pairs, n_cols),
         )
         blocks.append(block_from("(18) reach only from hosts", link, -INF, 0.0))
-    services = np.flatnonzero(spec.required_share > 0)
+    outside = data.total_demand - data.group_demand.sum(axis=0)
+    services = np.flatnonzero((spec.required_share > 0) & (outside > 0))
     if len(services):
         rows = _row_index(services, len(data.services))[data.pair_service]
-        keep = rows >= 0
+        keep = (rows >= 0) & (data.pair_group < 0)
         weights = sp.csr_matrix((data.pair_demand[keep], (rows[keep], np.flatnonzero(keep))), (len(services), n_pairs))
+        where = " (communities in no district)" if len(data.groups) else ""
         blocks.append(
             block_from(
                 "(18) audit target share",
                 weights @ reach,
-                spec.required_share[services] * data.total_demand[services],
+                spec.required_share[services] * outside[services],
                 INF,
-                tuple(f"{data.services[s]} reach share (audit target)" for s in services),
-                data.total_demand[services],
+                tuple(f"{data.services[s]}{where}: reach share (audit target)" for s in services),
+                outside[services],
                 relaxable=True,
             )
         )
@@ -95,7 +102,7 @@ def reach_targets(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -
                 matrix,
                 spec.district_share[gs[:, 0], gs[:, 1]] * total,
                 INF,
-                tuple(f"{data.groups[g]}: {data.services[s]} reach share (audit target)" for g, s in gs),
+                tuple(f"{data.groups[g]}: {data.services[s]}: reach share (audit target)" for g, s in gs),
                 total,
                 relaxable=True,
             )

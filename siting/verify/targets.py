@@ -35,28 +35,24 @@ def reachable_communities(scenario: Scenario, key: str) -> np.ndarray:
     return reached
 
 
-def target_shares(scenario: Scenario, demand: pd.DataFrame) -> tuple[dict[str, float], pd.DataFrame]:
-    """Service -> minimum share over all communities, and the per-district minimums (group, service, share).
+def target_shares(scenario: Scenario, demand: pd.DataFrame) -> pd.DataFrame:
+    """The minimum reach shares (group, service, share) of targets: from_audit; group "" = in no district.
 
-    Each is min(r_s, ρ): r_s the service's coverage standard, ρ the share of the (district's) demand of the
-    service in communities that some possible host reaches. Empty unless the scenario sets targets: from_audit.
+    Each is min(r_s, ρ): r_s the service's coverage standard, ρ the share of the group's demand for the service
+    in communities that some possible host reaches. Empty unless the scenario sets targets: from_audit.
     """
     cfg = scenario.config
-    if cfg.model.targets != "from_audit":
-        return {}, pd.DataFrame(columns=["group", "service", "share"])
-    shares = load_standards().coverage_shares(tuple(cfg.services))
-    groups = _groups(scenario)
-    overall, rows = {}, []
-    for key, standard in shares.items():
-        units = demand[key].reindex(scenario.communities.index).to_numpy(float)
-        reached = np.where(reachable_communities(scenario, key), units, 0.0)
-        overall[key] = min(standard, reached.sum() / units.sum()) if units.sum() > 0 else 0.0
-        table = pd.DataFrame({"group": groups.to_numpy(), "units": units, "reached": reached})
-        sums = table[table["group"] != ""].groupby("group", sort=True)[["units", "reached"]].sum()
-        sums = sums[sums["units"] > 0]
-        for group, r in sums.iterrows():
-            rows.append({"group": group, "service": key, "share": min(standard, r["reached"] / r["units"])})
-    return overall, pd.DataFrame(rows, columns=["group", "service", "share"])
+    rows = []
+    if cfg.model.targets == "from_audit":
+        groups = _groups(scenario).to_numpy()
+        for key, standard in load_standards().coverage_shares(tuple(cfg.services)).items():
+            units = demand[key].reindex(scenario.communities.index).to_numpy(float)
+            reached = np.where(reachable_communities(scenario, key), units, 0.0)
+            table = pd.DataFrame({"group": groups, "units": units, "reached": reached})
+            sums = table.groupby("group", sort=True)[["units", "reached"]].sum()
+            for group, r in sums[sums["units"] > 0].iterrows():
+                rows.append({"group": group, "service": key, "share": min(standard, r["reached"] / r["units"])})
+    return pd.DataFrame(rows, columns=["group", "service", "share"])
 
 
 def _groups(scenario: Scenario) -> pd.Series:
@@ -74,27 +70,20 @@ def target_violations(scenario: Scenario, demand: pd.DataFrame, coverage: pd.Dat
         demand: demand units, index = community id, one column per service.
         coverage: the evaluator's coverage table (community, service, demand, distance_m to the nearest open host).
     """
-    overall, districts = target_shares(scenario, demand)
-    if not overall:
+    targets = target_shares(scenario, demand)
+    if targets.empty:
         return []
     radius = coverage["service"].map({k: s.radius_m for k, s in scenario.config.services.items()})
     within = coverage["distance_m"].fillna(np.inf) <= radius + RADIUS_TOL_M
     frame = coverage.assign(reached=coverage["demand"].where(within, 0.0))
     frame["group"] = _groups(scenario).reindex(frame["community"]).to_numpy()
-    failures = []
-    for key, share in overall.items():
-        part = frame[frame["service"] == key]
-        got = part["reached"].sum() / part["demand"].sum() if part["demand"].sum() > 0 else 0.0
-        if got < share * (1 - TOL) - TOL:
-            failures.append(_short(key, got, share))
     sums = frame.groupby(["group", "service"])[["reached", "demand"]].sum()
-    for r in districts.itertuples():
+    outside = " (communities in no district)" if (targets["group"] != "").any() else ""
+    failures = []
+    for r in targets.itertuples():
         reached, total = sums.loc[(r.group, r.service)]
         got = reached / total
         if got < r.share * (1 - TOL) - TOL:
-            failures.append(_short(f"{r.group}: {r.service}", got, r.share))
+            where = f"{r.group}: {r.service}" if r.group else r.service + outside
+            failures.append(f"{where}: {got:.2%} of its demand within reach; the audit's targets require {r.share:.2%}")
     return failures
-
-
-def _short(where: str, got: float, share: float) -> str:
-    return f"{where}: {got:.2%} of its demand within reach; the audit's targets require {share:.2%}"
