@@ -276,7 +276,9 @@ def test_bad_floor_area_of_an_existing_facility(tmp_path, capsys, value, expecte
     out = tmp_path / "out"
     assert main(["audit", str(path), "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "existing.csv" in err and "row 2" in err and "floor_area_m2" in err and expected in err
+    assert (
+        "existing.csv" in err and "row 3" in err and "floor_area_m2" in err and expected in err
+    )  # as a spreadsheet counts
     assert "Traceback" not in err
     assert not out.exists() and not list(tmp_path.glob(".out.tmp-*"))
 

@@ -6,7 +6,7 @@ import pandas as pd
 
 from siting.audit.baseline import Audit
 from siting.audit.shortfall import TOTAL
-from siting.report.markdown import persons
+from siting.report.markdown import _table, persons, text
 
 SHOWN = 10  # communities listed per standard, largest shortfall first
 CONFIDENCE = {
@@ -15,12 +15,6 @@ CONFIDENCE = {
     "L": "L 来源较弱 weak source",
     "U": "U 本项目未核实 not verified here",
 }
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(c).replace("|", "/") for c in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def _figure(value: float, unit: str) -> str:
@@ -52,9 +46,9 @@ def _header(audit: Audit) -> str:
     s = audit.scenario
     n_districts = audit.supply.communities["district"].nunique()
     lines = [
-        f"# 现状设施评估 Baseline audit: {s.name}",
+        f"# 现状设施评估 Baseline audit: {text(s.name)}",
         "",
-        s.config.description,
+        text(s.config.description),
         "",
         f"- 需求年份 Demand year: {audit.year} ({s.config.demand.variant})",
         f"- 社区 Communities: {len(s.communities)}; 街道 districts: {n_districts}; "
@@ -70,13 +64,13 @@ def _standards(audit: Audit) -> str:
         need = f"≥ {s.value:g} {s.unit}" if s.kind not in ("coverage", "life_circle") else f"{s.value:.0%} {s.unit}"
         if s.kind == "life_circle":
             need += f", ≤ {s.radius_m:g} m"
-        rows.append([f"{_label(audit, key)} (`{key}`)", need, f"{s.document}; {s.article}", CONFIDENCE[s.confidence]])
-    text = "## 标准 Standards\n\n" + _table(
+        rows.append([f"{_label(audit, key)} ({key})", need, f"{s.document}; {s.article}", CONFIDENCE[s.confidence]])
+    body = "## 标准 Standards\n\n" + _table(
         ["标准 Standard", "要求 Requirement", "来源 Source", "可信度 Confidence"], rows
     )
     if audit.skipped:
-        text += "\n\n" + "\n".join(f"- 不适用 Not applicable: `{k}`: {why}" for k, why in audit.skipped.items())
-    return text
+        body += "\n\n" + "\n".join(f"- 不适用 Not applicable: {k}: {text(why)}" for k, why in audit.skipped.items())
+    return body
 
 
 def _summary(audit: Audit) -> str:
@@ -239,5 +233,5 @@ def _method(audit: Audit) -> str:
         f"figures for {audit.year} (`siting demand`).",
         "- 可信度为 U 的标准由本项目解读，未核实。 Standards graded U are this project's reading, not verified here.",
     ]
-    lines += [f"- {note}" for note in audit.notes]
+    lines += [f"- {text(note)}" for note in audit.notes]
     return "\n".join(lines)

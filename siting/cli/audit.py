@@ -14,8 +14,8 @@ from siting import __version__
 from siting.audit.baseline import Audit, audit
 from siting.audit.markdown import render
 from siting.audit.shortfall import TOTAL
-from siting.report.write import atomic_folder, write_csv, write_json
-from siting.scenario.load import load_scenario
+from siting.cli.options import add_scenario_argument, default_out, load
+from siting.report.write import atomic_folder, check_out, write_csv, write_json
 
 NAME = "audit"
 HELP = "audit today's facilities against the national standards: shortfalls per community and district"
@@ -25,16 +25,17 @@ DECIMALS = 3
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `siting audit`."""
-    parser.add_argument("scenario", type=Path, help="scenario YAML file")
+    add_scenario_argument(parser)
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: runs/<name>-audit)")
 
 
 def main(args: argparse.Namespace) -> int:
     """Audit, write the folder atomically, print the totals."""
-    scenario = load_scenario(args.scenario)
+    scenario = load(args)
+    out = args.out or default_out(scenario.name, "-audit")
+    check_out(out, keep=[scenario.path])
     result = audit(scenario)
-    out = args.out or Path("runs") / f"{scenario.name}-audit"
-    with atomic_folder(out) as tmp:
+    with atomic_folder(out, keep=[scenario.path]) as tmp:
         write_files(tmp, result)
         write_json(tmp / "manifest.json", manifest(result, args))
     print(
@@ -70,7 +71,7 @@ def manifest(result: Audit, args: argparse.Namespace) -> dict:
     """Provenance of the audit: the only file with a timestamp and timings."""
     return {
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": ["siting", *sys.argv[1:]],
+        "command": ["siting", *getattr(args, "argv", sys.argv[1:])],
         "scenario_file": str(args.scenario),
         "input_sha256": result.scenario.input_sha256,
         "standards": sorted(result.standards),
