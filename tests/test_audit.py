@@ -235,6 +235,16 @@ def test_cli_writes_the_audit_folder_and_the_same_bytes_twice(tmp_path, capsys):
     assert "not verified here" in text and "东区" in text
 
 
+def test_audit_md_keeps_user_text_inert(tmp_path):
+    path = hand_scenario(tmp_path / "in")
+    rows = list(csv.DictReader((tmp_path / "in" / "communities.csv").open(encoding="utf-8")))
+    rows[0]["name"] = "社区|C1 <b>[x](y)"
+    write_csv(tmp_path / "in" / "communities.csv", rows)
+    assert main(["audit", str(path), "--out", str(tmp_path / "out")]) == 0
+    text = (tmp_path / "out" / "audit.md").read_text(encoding="utf-8")
+    assert "社区\\|C1 &lt;b&gt;\\[x\\](y) (C1)" in text and "<b>" not in text
+
+
 def test_a_scenario_without_existing_facilities_falls_short_everywhere(tmp_path):
     tiny = Path(__file__).resolve().parents[1] / "scenarios" / "tiny" / "scenario.yaml"
     assert main(["audit", str(tiny), "--out", str(tmp_path / "tiny")]) == 0
