@@ -19,6 +19,7 @@ from siting.model.index import building_table, model_data, model_spec
 from siting.model.objectives import MAXIMIZE
 from siting.model.solve import Solution, solve
 from siting.model.spec import ModelSpec
+from siting.plan import Plan
 from siting.scenario.load import Scenario
 from siting.solvers import SolveOptions
 from siting.verify.evaluate import Evaluation, evaluate
@@ -98,8 +99,13 @@ def compute_reach(scenario: Scenario) -> dict[str, ReachPairs]:
     }
 
 
-def run(scenario: Scenario, *, solver: str = "highs", options: SolveOptions | None = None) -> RunResult:
-    """Plan a scenario and re-check the plan; raise PlanViolation rather than return a broken plan."""
+def run(
+    scenario: Scenario, *, solver: str = "highs", options: SolveOptions | None = None, start: Plan | None = None
+) -> RunResult:
+    """Plan a scenario and re-check the plan; raise PlanViolation rather than return a broken plan.
+
+    `start`: a plan to warm-start the solver from (e.g. the previous point of a frontier); same optimum.
+    """
     options = options or SolveOptions()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -118,7 +124,7 @@ def run(scenario: Scenario, *, solver: str = "highs", options: SolveOptions | No
     spec = model_spec(scenario, data)
     lap("index_s")
     try:
-        solution = solve(data, spec, solver=solver, options=options)
+        solution = solve(data, spec, solver=solver, options=options, start=start)
     except InfeasibleError:
         raise InfeasibleError(message(explain(data, spec, solver=solver, options=options))) from None
     lap("solve_s")

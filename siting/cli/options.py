@@ -26,3 +26,22 @@ def add_solver_options(parser: argparse.ArgumentParser) -> None:
 def solve_options(args: argparse.Namespace) -> SolveOptions:
     """SolveOptions from the parsed arguments."""
     return SolveOptions(time_limit_s=args.time_limit, mip_rel_gap=args.gap, threads=args.threads)
+
+
+def add_variant_options(parser: argparse.ArgumentParser) -> None:
+    """--override NAME (repeatable, or comma-separated) and --set key.path=value (repeatable)."""
+    parser.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="apply a named override of the scenario's `overrides:` section (repeatable, or a,b)",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        dest="sets",
+        metavar="KEY=VALUE",
+        help="change one scenario key, the value read as YAML (e.g. budget.capex=45000000); repeatable",
+    )

@@ -1,4 +1,8 @@
-"""`siting run SCENARIO --out DIR`: plan, re-check and write plan.json, selected.csv, coverage.csv, report.md."""
+"""`siting run SCENARIO --out DIR`: plan, re-check and write the plan's files (see FILES) and a manifest.
+
+The folder holds plan.json, selected.csv, coverage.csv, report.md and scenario.yaml, the scenario as planned
+(overrides and --set values merged in).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from siting import __version__, pipeline
-from siting.cli.options import add_solver_options, solve_options
+from siting.cli.options import add_solver_options, add_variant_options, solve_options
 from siting.report.markdown import render, wan
-from siting.report.tables import coverage_table, plan_document, selected_table
+from siting.report.tables import coverage_table, effective_yaml, plan_document, selected_table
 from siting.report.write import atomic_folder, write_csv, write_json
 from siting.scenario.load import load_scenario
 
@@ -23,20 +27,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `siting run`."""
     parser.add_argument("scenario", type=Path, help="scenario YAML file")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: runs/<scenario name>)")
+    add_variant_options(parser)
     add_solver_options(parser)
 
 
 def main(args: argparse.Namespace) -> int:
     """Run the pipeline and write its files atomically."""
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, args.override, args.sets)
     result = pipeline.run(scenario, solver=args.solver, options=solve_options(args))
     out = args.out or Path("runs") / scenario.name
     with atomic_folder(out) as tmp:
-        write_json(tmp / "plan.json", plan_document(result))
-        write_csv(tmp / "selected.csv", selected_table(result))
-        write_csv(tmp / "coverage.csv", coverage_table(result))
-        (tmp / "report.md").write_text(render(result), encoding="utf-8")
-        write_json(tmp / "manifest.json", manifest(result, args))
+        write_plan_files(tmp, result, manifest(result, args))
     ev = result.evaluation
     print(
         f"{scenario.name}: {result.solution.status.value}, {len(ev.selected)} buildings, "
@@ -45,8 +46,21 @@ def main(args: argparse.Namespace) -> int:
     )
     for key, row in ev.by_service.iterrows():
         print(f"  {key}: {row.share:.1%} of {row.demand:,.1f} demand units covered")
-    print(f"wrote {out}/ (plan.json, selected.csv, coverage.csv, report.md, manifest.json)")
+    print(f"wrote {out}/ ({', '.join(FILES)}, manifest.json)")
     return 0
+
+
+FILES = ("plan.json", "selected.csv", "coverage.csv", "report.md", "scenario.yaml")
+
+
+def write_plan_files(folder: Path, result: pipeline.RunResult, manifest: dict) -> None:
+    """The files of one run, written into an existing (temporary) folder: every command that plans uses this."""
+    write_json(folder / "plan.json", plan_document(result))
+    write_csv(folder / "selected.csv", selected_table(result))
+    write_csv(folder / "coverage.csv", coverage_table(result))
+    (folder / "report.md").write_text(render(result), encoding="utf-8")
+    (folder / "scenario.yaml").write_text(effective_yaml(result.scenario), encoding="utf-8")
+    write_json(folder / "manifest.json", manifest)
 
 
 def manifest(result: pipeline.RunResult, args: argparse.Namespace) -> dict:
@@ -75,5 +89,5 @@ def manifest(result: pipeline.RunResult, args: argparse.Namespace) -> dict:
             ],
         },
         "timings_s": {k: round(v, 3) for k, v in {**result.timings, "build_s": result.solution.build_s}.items()},
-        "files": ["plan.json", "selected.csv", "coverage.csv", "report.md"],
+        "files": list(FILES),
     }

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from siting.model.builder import ConstraintBlock, block_from, linear_row
 from siting.model.data import ModelData
-from siting.model.spec import ModelSpec
+from siting.model.spec import COST_OBJECTIVES, ModelSpec
 from siting.model.variables import Variables, area_capacity, covered
 
 #: What a constraint family returns: a block, several, or None when the family does not apply.
@@ -168,9 +168,9 @@ def budgets(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Bloc
 
 
 def required_share(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
-    """(7) Σ_{p of s} d_p cov_p ≥ σ_s D_s (σ_s = max(min share, target share when min_cost is an objective))."""
+    """(7) Σ_{p of s} d_p cov_p ≥ σ_s D_s (σ_s = max(min share, target share when a cost is an objective))."""
     share = data.min_share.copy()
-    if "min_cost" in spec.objectives and spec.target_share is not None:
+    if set(COST_OBJECTIVES) & set(spec.objectives) and spec.target_share is not None:
         share = np.maximum(share, spec.target_share)
     services = np.flatnonzero(share > 0)
     if not len(services):

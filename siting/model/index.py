@@ -91,6 +91,23 @@ def model_data(scenario: Scenario, demand: pd.DataFrame, reach: dict[str, Arcs])
     )
 
 
+def coverage_weights(scenario: Scenario, data: ModelData) -> np.ndarray:
+    """(S,) value of one covered demand unit of each service under model.objective_basis.
+
+    units: the weight w_s; persons: w_s / ρ_s, ρ_s the demand units per person of the service's group (uptake,
+    or per_1000_residents / 1000); share: 100 w_s / D_s, D_s the service's total demand (0 when it has none).
+    """
+    services = [scenario.config.services[k] for k in data.services]
+    weight = np.array([s.weight for s in services], float)
+    basis = scenario.config.model.objective_basis
+    if basis == "units":
+        return weight
+    if basis == "persons":
+        rate = np.array([s.uptake if s.uptake is not None else s.per_1000_residents / 1000 for s in services])
+        return np.divide(weight, rate, out=np.zeros_like(weight), where=rate > 0)
+    return np.divide(100 * weight, data.total_demand, out=np.zeros_like(weight), where=data.total_demand > 0)
+
+
 def model_spec(scenario: Scenario, data: ModelData) -> ModelSpec:
     """The rules and objectives the scenario switches on."""
     cfg = scenario.config
@@ -141,4 +158,5 @@ def model_spec(scenario: Scenario, data: ModelData) -> ModelSpec:
         group_min_share=np.array([policy.district_min_share.get(k, 0.0) for k in keys]),
         group_requires=tuple(requires),
         complex=complex_spec,
+        coverage_weight=coverage_weights(scenario, data),
     )

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+#: Objectives that minimise money: with any of them, model.target_share sets the coverage to reach.
+COST_OBJECTIVES = ("min_cost", "min_capex", "min_annual")
+
 
 @dataclass(frozen=True)
 class ComplexSpec:
@@ -25,7 +28,8 @@ class ModelSpec:
     """Switches for the model.
 
     Attributes:
-        objectives: lexicographic order of max_coverage, min_cost, min_distance, max_min_share.
+        objectives: lexicographic order of max_coverage, min_cost, min_capex, min_annual, min_distance,
+            max_min_share.
         capacitated: limit each host's served demand by its capacity (needs assignment variables).
         single_source: each pair's demand goes to one host only (binary assignment).
         full_assignment: every coverable pair must be fully served (p-median / facility location).
@@ -37,6 +41,8 @@ class ModelSpec:
         group_min_share: (S,) minimum covered share in every district (0 = none).
         group_requires: (district, service) pairs that must have some covered demand.
         complex: the complex rule, or None.
+        coverage_weight: (S,) what one covered demand unit of each service adds to max_coverage (the objective
+            basis, see siting.model.index.coverage_weights); None = the service weights (per-unit basis).
     """
 
     objectives: tuple[str, ...] = ("max_coverage", "min_cost")
@@ -53,6 +59,7 @@ class ModelSpec:
     group_min_share: np.ndarray | None = None
     group_requires: tuple[tuple[int, int], ...] = ()
     complex: ComplexSpec | None = None
+    coverage_weight: np.ndarray | None = None
 
     @property
     def assignment(self) -> bool:

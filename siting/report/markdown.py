@@ -27,6 +27,16 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+BASIS_TEXT = {
+    "share": "目标按覆盖率计：各服务覆盖其自身需求的百分比 × 权重之和（需求小的服务与需求大的同等重要）。"
+    "The objective counts shares: each service's covered percentage of its own demand, times its weight.",
+    "persons": "目标按人数计：各服务覆盖的目标人群人数 × 权重之和。"
+    "The objective counts persons of each service's group served, times its weight.",
+    "units": "目标按需求单位计：覆盖的需求单位（床位、托位、餐数）× 权重之和；单位面积小的服务优先获得预算。"
+    "The objective counts demand units (places, meals) covered, times their weight; services needing little "
+    "floor area per unit win the budget first.",
+}
+
 STATUS_TEXT = {
     "optimal": ("最优（已证明）", "optimal (proven)"),
     "feasible": ("可行，未证明最优", "feasible, optimality not proven"),
@@ -97,7 +107,8 @@ def _summary(result) -> str:
         rows.append(
             [
                 f"{zh_s} {en_s}",
-                f"{row.share:.1%} of demand covered ({persons(row.covered)} / {persons(row.demand)} units)",
+                f"{row.share:.1%} of demand covered ({persons(row.covered)} / {persons(row.demand)} units; "
+                f"{persons(row.covered_persons)} / {persons(row.persons)} {group_label(cfg.services[key].population)})",
             ]
         )
     return "## 摘要 Summary\n\n" + _table(["项目 Item", "结果 Result"], rows)
@@ -221,21 +232,25 @@ def _coverage(result) -> str:
                 f"{service.radius_m:,.0f}",
                 persons(row.demand),
                 persons(row.covered),
+                f"{persons(row.covered_persons)} / {persons(row.persons)}",
                 f"{row.share:.1%}",
                 f"{service.weight:g}",
             ]
         )
     return (
         "## 服务覆盖 Coverage by service\n\n"
-        "需求单位：服务人群人数 × 使用率（如日间照料床位、托位、每日餐数）。"
-        "A community counts as covered when a building hosting the service is within the walking radius.\n\n"
+        "需求单位：服务人群人数 × 使用率（如日间照料床位、托位、每日餐数）；服务人数 = 已覆盖需求 ÷ 使用率。"
+        "A community counts as covered when a building hosting the service is within the walking radius; "
+        "persons served = covered demand units ÷ uptake (persons of the service's group).\n\n"
+        f"{BASIS_TEXT[cfg.model.objective_basis]}\n\n"
         + _table(
             [
                 "服务 Service",
                 "服务人群 Group",
                 "步行半径 Radius (m)",
                 "需求 Demand (units)",
-                "已覆盖 Covered",
+                "已覆盖 Covered (units)",
+                "服务人数 Persons served / in group",
                 "覆盖率 Share",
                 "权重 Weight",
             ],

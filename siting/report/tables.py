@@ -6,8 +6,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from siting import __version__
+from siting.scenario.overrides import document_sha256, effective_document
 from siting.scenario.schema import GROUP_LABELS, MODE_LABELS
 
 DECIMALS = 6
@@ -152,6 +154,8 @@ def plan_document(result) -> dict[str, Any]:
                 "demand": rounded(row.demand),
                 "covered": rounded(row.covered),
                 "share": rounded(row.share),
+                "persons": rounded(row.persons),
+                "covered_persons": rounded(row.covered_persons),
                 "weight": rounded(row.weight),
             }
             for key, row in ev.by_service.iterrows()
@@ -165,14 +169,31 @@ def plan_document(result) -> dict[str, Any]:
         },
         "model": {
             "objectives": list(cfg.model.objectives),
+            "objective_basis": cfg.model.objective_basis,
             "capacitated": result.spec.capacitated,
             "variables": sol.n_cols,
             "constraints": sol.rows,
             "options_dropped_as_dominated": result.data.dropped_options,
         },
         "input_sha256": result.scenario.input_sha256,
+        "scenario_sha256": document_sha256(effective_document(cfg)),
+        "overrides": list(result.scenario.overrides),
+        "sets": list(result.scenario.sets),
         "siting_version": __version__,
     }
+
+
+def effective_yaml(scenario) -> str:
+    """scenario.yaml of a run folder: the scenario as planned, overrides and --set values merged in."""
+    applied = ", ".join(scenario.overrides) or "none"
+    sets = "; ".join(scenario.sets) or "none"
+    header = (
+        f"# The scenario '{scenario.name}' as planned: every key written out, overrides ({applied}) and --set "
+        f"values ({sets}) merged in.\n# Table paths are relative to the original scenario's folder "
+        "(manifest.json: scenario_file). Its hash is plan.json's scenario_sha256.\n"
+    )
+    body = yaml.safe_dump(effective_document(scenario.config), allow_unicode=True, sort_keys=False, width=120)
+    return header + body
 
 
 def group_label(group: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from siting.errors import InputError
+from siting.scenario import overrides as variants
 from siting.scenario.schema import MODES, ScenarioConfig, TableFile
 from siting.scenario.tables import Column, check_columns, read_table
 
@@ -84,6 +86,7 @@ class Scenario:
         existing: index = facility id; name, x, y, services (tuple of keys), capacity (NaN = unlimited),
             annual_cost, closable (bool), asset; empty when the scenario has none.
         assets: index = asset id; name, value; empty when the scenario has none.
+        overrides, sets: the named overrides and `--set` values merged into the YAML (siting.scenario.overrides).
     """
 
     config: ScenarioConfig
@@ -94,6 +97,8 @@ class Scenario:
     input_sha256: str
     existing: pd.DataFrame = field(default_factory=lambda: empty_existing())
     assets: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["name", "value"]))
+    overrides: tuple[str, ...] = ()
+    sets: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -101,8 +106,8 @@ class Scenario:
         return self.config.name
 
 
-def read_config(path: Path) -> ScenarioConfig:
-    """Parse and validate the YAML file alone (no tables)."""
+def read_config(path: Path, overrides: Iterable[str] = (), sets: Iterable[str] = ()) -> ScenarioConfig:
+    """Parse the YAML file alone (no tables), merge the named overrides and `--set` values, validate."""
     where = str(path)
     if not path.is_file():
         raise InputError("scenario file not found", file=where)
@@ -116,12 +121,15 @@ def read_config(path: Path) -> ScenarioConfig:
         raise InputError(f"not valid YAML: {getattr(err, 'problem', err)}", file=where, line=line) from None
     if not isinstance(data, dict):
         raise InputError("expected a mapping of keys (name, services, budget, communities, ...)", file=where)
+    merged = variants.apply(data, overrides, sets, file=where)
     try:
-        return ScenarioConfig.model_validate(data)
+        return ScenarioConfig.model_validate({**merged.document, **variants.definitions(data)})
     except ValidationError as err:
         first = err.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or None
         message = _pydantic_message(first)
+        source = merged.blame(first["loc"])
+        message += f" (set by {source})" if source else ""
         more = len(err.errors()) - 1
         if more:
             message += f" (and {more} more problem{'s' if more > 1 else ''})"
@@ -141,13 +149,16 @@ def _pydantic_message(error: dict) -> str:
     return text
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Load and check a scenario and all its tables."""
+def load_scenario(path: str | Path, overrides: Iterable[str] = (), sets: Iterable[str] = ()) -> Scenario:
+    """Load and check a scenario and all its tables, with named overrides and `--set` values merged first."""
     path = Path(path)
-    config = read_config(path)
+    overrides, sets = variants.split_names(overrides), tuple(sets)
+    config = read_config(path, overrides, sets)
     base = path.resolve().parent
     digest = hashlib.sha256()
     digest.update(path.read_bytes())
+    if overrides or sets:  # the same file under other overrides is another input
+        digest.update(repr((overrides, sets)).encode("utf-8"))
 
     def table(key: str, columns: list[Column]) -> tuple[pd.DataFrame, str]:
         source = getattr(config, key)
@@ -193,6 +204,8 @@ def load_scenario(path: str | Path) -> Scenario:
         input_sha256=digest.hexdigest(),
         existing=existing,
         assets=assets,
+        overrides=overrides,
+        sets=sets,
     )
 
 

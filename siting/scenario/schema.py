@@ -134,7 +134,7 @@ class Budget(Frozen):
     """Annual discount rate for the net present cost."""
 
 
-OBJECTIVES = ("max_coverage", "min_cost", "min_distance", "max_min_share")
+OBJECTIVES = ("max_coverage", "min_cost", "min_capex", "min_annual", "min_distance", "max_min_share")
 
 
 class ComplexRule(Frozen):
@@ -153,7 +153,8 @@ class ComplexRule(Frozen):
     min_capex_share: Annotated[float, Field(ge=0, le=1)] = 0.0
     """Require at least this share of the one-off spending to go to complexes."""
     bonus: NonNegativeFloat = 0.0
-    """Objective bonus per complex, in weighted demand units (max_coverage only)."""
+    """Objective bonus per complex, in the units of model.objective_basis (weighted percentage points for
+    share, weighted persons, weighted demand units); max_coverage only."""
 
 
 class Policy(Frozen):
@@ -180,13 +181,24 @@ class Policy(Frozen):
 class ModelSection(Frozen):
     """What to optimise and which rules to apply."""
 
-    objectives: tuple[Literal["max_coverage", "min_cost", "min_distance", "max_min_share"], ...] = (
+    objectives: tuple[
+        Literal["max_coverage", "min_cost", "min_capex", "min_annual", "min_distance", "max_min_share"], ...
+    ] = (
         "max_coverage",
         "min_cost",
     )
-    """Objectives in lexicographic order: each later one is optimised keeping the earlier ones' optima."""
+    """Objectives in lexicographic order: each later one is optimised keeping the earlier ones' optima.
+    max_coverage: most weighted demand covered (see objective_basis); min_cost: least net present cost;
+    min_capex / min_annual: least one-off / yearly cost; min_distance: least demand-weighted walking;
+    max_min_share: the largest smallest district share."""
+    objective_basis: Literal["share", "persons", "units"] = "share"
+    """How max_coverage counts covered demand, each service times its weight. share: the covered percentage of
+    the service's own demand (a service with little demand counts as much as a large one: balanced plans);
+    persons: persons of the service's group served (60+, 0-2, residents); units: demand units (places,
+    meals), so cheap-per-unit services win the budget."""
     target_share: dict[str, Annotated[float, Field(ge=0, le=1)]] = {}
-    """For min_cost: service -> share of its demand that must be covered (default: the service's min_share)."""
+    """For min_cost, min_capex, min_annual: service -> share of its demand that must be covered (default: the
+    service's min_share)."""
     capacities: bool | None = None
     """Limit each host's served demand by its capacity (default: on when some service has area_per_unit_m2
     or the options table has a capacity column). Partial coverage of a community is then allowed."""
@@ -241,6 +253,10 @@ class ScenarioConfig(Frozen):
     when that asset is traded."""
     model: ModelSection = ModelSection()
     """Objectives, capacities, the complex rule, equity and policy constraints."""
+    overrides: dict[str, dict[str, Any]] = {}
+    """Named partial scenarios merged over this one on request (`--override NAME`), e.g.
+    `rent_only: {model: {policy: {max_by_mode: {buy: 0, build: 0}}}}`. Two overrides that set the same key
+    cannot be applied together."""
 
     @model_validator(mode="before")
     @classmethod
