@@ -76,8 +76,8 @@ UNITS = "model.objective_basis=units"  # the hand-worked values count covered de
 
 
 def run(path: Path, solver: str):
-    """Plan with `solver` (objective basis units); an integer-only solver (CP-SAT) must refuse models with continuous variables by
-    name, and the test is then skipped for it (the refusal itself was checked)."""
+    """Plan with `solver` (objective basis units); an integer-only solver (CP-SAT) must refuse models with
+    continuous variables by name, and the test is then skipped for it (the refusal itself was checked)."""
     try:
         return pipeline.run(load_scenario(path, sets=[UNITS]), solver=solver)
     except InputError as err:
