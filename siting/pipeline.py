@@ -100,11 +100,22 @@ def compute_reach(scenario: Scenario) -> dict[str, ReachPairs]:
 
 
 def run(
-    scenario: Scenario, *, solver: str = "highs", options: SolveOptions | None = None, start: Plan | None = None
+    scenario: Scenario,
+    *,
+    solver: str = "highs",
+    options: SolveOptions | None = None,
+    start: Plan | None = None,
+    explain_infeasible: bool = True,
 ) -> RunResult:
     """Plan a scenario and re-check the plan; raise PlanViolation rather than return a broken plan.
 
-    `start`: a plan to warm-start the solver from (e.g. the previous point of a frontier); same optimum.
+    Args:
+        scenario: the loaded scenario.
+        solver: registry name of the MILP solver.
+        options: time limit, gap, threads.
+        start: a plan to warm-start the solver from (e.g. the previous point of a frontier); same optimum.
+        explain_infeasible: on infeasibility, search for the requirements in conflict (another solve) and say
+            which; False raises InfeasibleError at once (a sweep expects some points to be infeasible).
     """
     options = options or SolveOptions()
     timings: dict[str, float] = {}
@@ -126,6 +137,8 @@ def run(
     try:
         solution = solve(data, spec, solver=solver, options=options, start=start)
     except InfeasibleError:
+        if not explain_infeasible:
+            raise
         raise InfeasibleError(message(explain(data, spec, solver=solver, options=options))) from None
     lap("solve_s")
     evaluation = evaluate(scenario, solution.plan, demand.units)

@@ -1,0 +1,171 @@
+"""frontier.md and compare.md: many plans in Chinese and English for the people who decide (amounts in 万元)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from siting.report.markdown import BASIS_TEXT, STATUS_TEXT, _table, persons, wan
+from siting.scenario.load import Scenario
+
+BUDGET_TEXT = {
+    "capex": ("一次性预算", "one-off budget", "万元"),
+    "annual": ("年度预算（新增支出，扣除关闭释放）", "yearly budget (new spending net of closures)", "万元/年"),
+}
+
+
+def service_names(scenario: Scenario) -> dict[str, str]:
+    """Service key -> 'zh en' label."""
+    return {k: f"{s.label.zh} {s.label.en}" if s.label else k for k, s in scenario.config.services.items()}
+
+
+def _status(row) -> str:
+    zh, en = STATUS_TEXT.get(row.status, (row.status, row.status))
+    gap = "" if pd.isna(row.gap) or row.status != "feasible" else f", gap {row.gap:.3%}"
+    return f"{zh} {en}{gap}"
+
+
+def _number(value, fmt: str = "{:,.2f}") -> str:
+    return "—" if value is None or pd.isna(value) else fmt.format(value)
+
+
+def render_frontier(frontier, scenario: Scenario) -> str:
+    """The frontier as Markdown: what was swept, the ends, the table, the knee, the price of nesting."""
+    table = frontier.table.reset_index()
+    names = service_names(scenario)
+    parts = [f"# 预算前沿 Budget frontier: {scenario.name}"]
+    parts.append(_sweep_text(frontier, scenario))
+    for sweep, part in table.groupby("sweep", sort=False):
+        parts.append(_points(sweep, part, frontier.kind, names))
+        parts.append(_knee(part, frontier.kind))
+    if (table["sweep"] == "nested").any():
+        parts.append(_nesting(table))
+    parts.append(_method(scenario))
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _sweep_text(frontier, scenario: Scenario) -> str:
+    if frontier.kind == "target":
+        return (
+            "每个覆盖目标（各项服务覆盖其需求的比例）所需的最低净现值成本；两项预算均不设上限，其他规则不变。\n"
+            "The least net present cost of covering each target share of every service's demand; both budgets "
+            "lifted, every other rule of the scenario kept. Marginal gains are per 万元 of net present cost."
+        )
+    zh, en, unit = BUDGET_TEXT[frontier.kind]
+    budget = scenario.config.budget
+    other = (
+        f"年度预算 yearly budget {wan(budget.annual)} 万元/年"
+        if frontier.kind == "capex" and budget.annual is not None
+        else f"一次性预算 one-off budget {wan(budget.capex)} 万元"
+        if frontier.kind == "annual"
+        else "年度预算不限 no yearly limit"
+    )
+    text = f"扫描{zh}，其他规则不变（{other}）。Sweeping the {en}; every other rule of the scenario is kept ({other})."
+    ends = frontier.ends
+    if ends:
+        text += (
+            f"\n\n- 下端 Lower end: {wan(ends['lower'])} {unit} — 满足全部规则的方案所需的最低{zh} / the least "
+            f"{en} of any plan that meets the scenario's rules ({ends['lower_status']}).\n"
+            f"- 上端 Upper end: {wan(ends['upper'])} {unit} — 达到最高覆盖的方案所需的最低{zh}，超过此值覆盖不再提高 / "
+            f"the least {en} of a plan with the most coverage possible; beyond it coverage stops rising "
+            f"({ends['upper_status']})."
+        )
+    return text
+
+
+def _points(sweep: str, part: pd.DataFrame, kind: str, names: dict[str, str]) -> str:
+    title = {
+        "free": "## 自由方案 Free plans (每个预算下的最优方案 the best plan at each budget)",
+        "nested": "## 嵌套方案 Nested plans (保留上一点的全部建筑 each point keeps the previous point's buildings)",
+        "target": "## 覆盖目标 Coverage targets",
+    }[sweep]
+    unit = "万元" if kind != "annual" else "万元/年"
+    first = ["目标 Target"] if kind == "target" else [f"预算 Budget ({unit})"]
+    header = ["点 Point", *first, "状态 Status", "一次性 One-off (万元)", "年度 Yearly (万元/年)"]
+    header += ["净现值 NPV (万元)", "建筑 Buildings", "目标值 Objective", "加权服务人数 Weighted persons"]
+    header += [f"{names[k]}" for k in names]
+    header += ["每万元新增人数 Persons per 万元", "拐点 Knee"]
+    rows = []
+    for _, r in part.iterrows():
+        swept = f"{r.target:.0%}" if kind == "target" else wan(r.budget)
+        if r.status not in ("optimal", "feasible"):
+            rows.append([r.plan, swept, _status(r)] + ["—"] * (len(header) - 3))
+            continue
+        shares = [f"{r[f'share.{k}']:.1%}" for k in names]
+        rows.append(
+            [
+                r.plan,
+                swept,
+                _status(r),
+                wan(r.capex),
+                wan(r.annual - r.annual_freed),
+                wan(r.npv),
+                int(r.buildings),
+                _number(r.objective),
+                persons(r.persons),
+                *shares,
+                _number(r.marginal_per_wan, "{:,.1f}"),
+                "**拐点 knee**" if r.knee else "",
+            ]
+        )
+    note = "各服务列为覆盖其需求的比例。Service columns: covered share of the service's demand."
+    return f"{title}\n\n{note}\n\n" + _table(header, rows)
+
+
+def _knee(part: pd.DataFrame, kind: str) -> str:
+    planned = part[part["status"].isin(("optimal", "feasible"))].reset_index(drop=True)
+    knee = planned.index[planned["knee"].astype(bool)]
+    if not len(knee):
+        return "拐点 Knee: 边际收益没有下降 — the marginal gain never drops between these points."
+    i = int(knee[0])
+    row, after = planned.loc[i], planned.loc[i + 1] if i + 1 < len(planned) else None
+    where = f"{row['target']:.0%}" if kind == "target" else f"{wan(row['budget'])} 万元"
+    text = (
+        f"**拐点 Knee: {row['plan']} ({where}).** 在此之前每万元新增 {row['marginal_per_wan']:,.1f} 加权服务人数"
+        f"，之后降至 {after['marginal_per_wan']:,.1f}。Up to this point each extra 万元 served "
+        f"{row['marginal_per_wan']:,.1f} more weighted persons; beyond it, {after['marginal_per_wan']:,.1f}."
+    )
+    return text
+
+
+def _nesting(table: pd.DataFrame) -> str:
+    nested = table[table["sweep"] == "nested"]
+    rows = [
+        [
+            r.plan,
+            wan(r.budget),
+            _number(r.objective),
+            _number(r.objective + r.nesting_price) if not pd.isna(r.nesting_price) else "—",
+            _number(r.nesting_price, "{:,.3f}"),
+            _number(r.nesting_price_persons, "{:,.0f}"),
+        ]
+        for r in nested.itertuples()
+    ]
+    return (
+        "## 嵌套的代价 Price of nesting\n\n资金分批到位、已购建筑不再出售时，与同一预算下的自由最优方案相比损失的覆盖。"
+        "Coverage lost when money arrives in tranches and bought buildings are kept, against the free optimum "
+        "at the same budget.\n\n"
+        + _table(
+            [
+                "点 Point",
+                "预算 Budget (万元)",
+                "嵌套目标值 Nested objective",
+                "自由目标值 Free objective",
+                "代价 Price (objective)",
+                "代价 Price (weighted persons)",
+            ],
+            rows,
+        )
+    )
+
+
+def _method(scenario: Scenario) -> str:
+    return (
+        "## 方法 Method\n\n"
+        "每个点都是一次完整的 `siting run`（同一模型、同一目标顺序、同一独立复核），只改变预算；"
+        "方案文件夹见 frontier.csv 的 folder 列。"
+        "Each point is a full `siting run` (same model, objectives and independent check) with only the swept "
+        "value changed; its folder is in frontier.csv's folder column. Each point is warm-started from the "
+        "previous point's plan. 边际 Marginal: weighted persons gained per 万元 against the previous point; "
+        "拐点 knee: the point after which that gain drops most.\n\n"
+        f"{BASIS_TEXT[scenario.config.model.objective_basis]}"
+    )
