@@ -169,3 +169,119 @@ def _method(scenario: Scenario) -> str:
         "拐点 knee: the point after which that gain drops most.\n\n"
         f"{BASIS_TEXT[scenario.config.model.objective_basis]}"
     )
+
+
+CHANGE_TEXT = {"added": "新增 added", "dropped": "取消 dropped", "changed": "调整 changed", "same": "相同 same"}
+BUILDINGS_SHOWN = 60
+
+
+def render_compare(comparison) -> str:
+    """compare.md: summary, buildings that differ, cost by mode, coverage by service and district, scenario keys."""
+    labels = [r.label for r in comparison.runs]
+    parts = [
+        f"# 方案对比 Plans side by side: {' / '.join(labels)}",
+        "第一个方案为参照，差值 = 其他方案 − 参照。The first plan is the reference; differences are the other plan "
+        "minus the reference.",
+        _compare_summary(comparison, labels),
+        _compare_buildings(comparison, labels),
+        _compare_modes(comparison, labels),
+        _compare_services(comparison, labels),
+        _compare_districts(comparison, labels),
+        _compare_keys(comparison, labels),
+    ]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _compare_summary(comparison, labels: list[str]) -> str:
+    s = comparison.summary
+    rows = [
+        ["状态 Status"] + [str(s.loc[k, "status"]) for k in labels],
+        ["建筑 Buildings"] + [str(int(s.loc[k, "buildings"])) for k in labels],
+        ["一次性投入 One-off (万元)"] + [wan(s.loc[k, "capex"]) for k in labels],
+        ["年度费用净额 Yearly net (万元/年)"] + [wan(s.loc[k, "annual"] - s.loc[k, "annual_freed"]) for k in labels],
+        ["净现值 NPV (万元)"] + [wan(s.loc[k, "npv"]) for k in labels],
+        ["目标值 Objective"] + [_number(s.loc[k, "objective"]) for k in labels],
+        ["加权服务人数 Weighted persons"] + [persons(s.loc[k, "persons"]) for k in labels],
+        ["关闭的现有设施 Closed facilities"] + [str(s.loc[k, "closed"]) or "—" for k in labels],
+    ]
+    return "## 概要 Summary\n\n" + _table(["项目 Item", *labels], rows)
+
+
+def _compare_buildings(comparison, labels: list[str]) -> str:
+    table = comparison.buildings
+    counts = table["change"].value_counts()
+    text = "、".join(
+        f"{CHANGE_TEXT.get(k, k)} {int(counts.get(k, 0))}" for k in ("added", "dropped", "changed", "same")
+    )
+    if "differs" in counts:
+        text += f"、不同 differs {int(counts['differs'])}"
+    differ = table[table["change"] != "same"]
+    rows = [
+        [f"{r['name']} ({r['building']})"]
+        + [f"{r[f'mode_{k}']}: {r[f'services_{k}']}" if r[f"mode_{k}"] else "—" for k in labels]
+        + [CHANGE_TEXT.get(r["change"], r["change"])]
+        for _, r in differ.head(BUILDINGS_SHOWN).iterrows()
+    ]
+    more = len(differ) - BUILDINGS_SHOWN
+    body = _table(["建筑 Building", *(f"{k} (mode: services)" for k in labels), "变化 Change"], rows) if rows else ""
+    tail = f"\n\n…另有 {more} 栋 / and {more} more (see buildings.csv)" if more > 0 else ""
+    return f"## 建筑变化 Buildings\n\n{text} (vs {labels[0]}).\n\n{body}{tail}".rstrip()
+
+
+def _compare_modes(comparison, labels: list[str]) -> str:
+    table = comparison.cost_by_mode
+    modes = [m for m in dict.fromkeys(table.index.get_level_values("mode"))]
+    rows = []
+    for mode in modes:
+        cells = []
+        for k in labels:
+            if (k, mode) in table.index:
+                r = table.loc[(k, mode)]
+                cells.append(f"{int(r['buildings'])} · {wan(r['capex'])} · {wan(r['annual_cost'])}")
+            else:
+                cells.append("—")
+        rows.append([mode, *cells])
+    return (
+        "## 按获取方式的成本 Cost by mode\n\n每格：建筑数 · 一次性投入（万元）· 年度费用（万元/年）。"
+        "Each cell: buildings · one-off (万元) · yearly (万元/年).\n\n" + _table(["方式 Mode", *labels], rows)
+    )
+
+
+def _compare_services(comparison, labels: list[str]) -> str:
+    table = comparison.coverage_by_service
+    services = list(dict.fromkeys(table.index.get_level_values("service")))
+    ref = labels[0]
+    rows = []
+    for key in services:
+        cells = [
+            f"{table.loc[(k, key), 'share']:.1%} ({persons(table.loc[(k, key), 'covered_persons'])})" for k in labels
+        ]
+        diffs = [f"{(table.loc[(k, key), 'share'] - table.loc[(ref, key), 'share']) * 100:+.1f} pp" for k in labels[1:]]
+        rows.append([key, *cells, *diffs])
+    header = ["服务 Service", *(f"{k}: share (persons)" for k in labels), *(f"Δ {k}" for k in labels[1:])]
+    return "## 各服务覆盖 Coverage by service\n\n" + _table(header, rows)
+
+
+def _compare_districts(comparison, labels: list[str]) -> str:
+    table = comparison.coverage_by_district
+    share = table["share"].unstack("plan").reindex(columns=labels)
+    share = share[share.index.get_level_values("district") != ""]
+    if share.empty:
+        return ""
+    ref = labels[0]
+    rows = [
+        [district, service]
+        + ["—" if pd.isna(v) else f"{v:.1%}" for v in values]
+        + [_number((values[k] - values[ref]) * 100, "{:+.1f} pp") for k in labels[1:]]
+        for (district, service), values in share.iterrows()
+    ]
+    header = ["街道 District", "服务 Service", *labels, *(f"Δ {k}" for k in labels[1:])]
+    return "## 各街道覆盖 Coverage by district\n\n" + _table(header, rows)
+
+
+def _compare_keys(comparison, labels: list[str]) -> str:
+    diff = comparison.scenario_differences
+    if diff.empty:
+        return "## 情景差异 Scenario keys that differ\n\n无 / none: the runs planned the same scenario."
+    rows = [[f"`{r['key']}`", *(f"`{r[k]}`" for k in labels)] for _, r in diff.iterrows()]
+    return "## 情景差异 Scenario keys that differ\n\n" + _table(["键 Key", *labels], rows)

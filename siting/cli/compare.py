@@ -1,0 +1,110 @@
+"""`siting compare RUN_A RUN_B [...] --out DIR`: plans side by side (or `SCENARIO --override a,b` to plan them).
+
+    siting compare runs/base runs/rent-only --out runs/compare
+    siting compare scenarios/demo/scenario.yaml --override base,rent_only,no_swaps --out runs/compare
+
+With run folders, reads each one's plan.json, coverage.csv and scenario.yaml. With a scenario file, plans one
+variant per --override item (`base` = no override, `a+b` = a and b together; --set applies to all), writes
+each run folder into DIR/plans/<item>/ and compares those. Writes DIR/buildings.csv (building, name,
+mode_<run>, services_<run>, change), DIR/communities.csv (covered share per community × service per run and
+the difference), DIR/compare.md and the long tables summary.csv, cost_by_mode.csv, coverage_by_service.csv,
+coverage_by_district.csv and scenario_keys.csv (each with a plan column).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from siting import pipeline
+from siting.cli import run as run_command
+from siting.cli.options import add_solver_options, add_variant_options, solve_options
+from siting.errors import InputError
+from siting.report.study_markdown import render_compare
+from siting.report.write import atomic_folder, write_csv
+from siting.scenario.load import load_scenario
+from siting.scenario.overrides import split_names
+from siting.study.compare import Comparison, compare, read_run, read_runs
+
+NAME = "compare"
+HELP = "compare plans side by side: buildings added, dropped and changed, coverage by service and district"
+BASE = "base"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `siting compare`."""
+    parser.add_argument(
+        "runs",
+        nargs="+",
+        type=Path,
+        metavar="RUN",
+        help="run folders (written by `siting run`), or one scenario YAML file with --override a,b",
+    )
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default: runs/compare)")
+    add_variant_options(parser)
+    add_solver_options(parser)
+
+
+def plan_variants(args: argparse.Namespace, tmp: Path) -> list[Path]:
+    """Plan the scenario once per --override item into tmp/plans/<item>/; return the folders."""
+    items = split_names(args.override)
+    if len(items) < 2:
+        raise InputError(
+            "give two or more variants to compare, e.g. --override base,rent_only (base = no override; a+b = both)",
+            field="--override",
+        )
+    if len(set(items)) < len(items):
+        raise InputError(f"a variant is named twice in {','.join(items)}", field="--override")
+    scenarios = {}
+    for item in items:  # load all first: a bad name stops us before anything is solved
+        names = [n for n in item.split("+") if n and n != BASE]
+        scenarios[item] = load_scenario(args.scenario_file, names, args.sets)
+    folders = []
+    for item, scenario in scenarios.items():
+        print(f"compare: planning {item} ...", file=sys.stderr, flush=True)
+        result = pipeline.run(scenario, solver=args.solver, options=solve_options(args))
+        folder = tmp / "plans" / item
+        folder.mkdir(parents=True)
+        args.scenario = args.scenario_file  # manifest() records the scenario file
+        run_command.write_plan_files(folder, result, run_command.manifest(result, args))
+        folders.append(folder)
+    return folders
+
+
+def write_tables(folder: Path, comparison: Comparison) -> None:
+    """Every table of the comparison and compare.md."""
+    write_csv(folder / "buildings.csv", comparison.buildings)
+    write_csv(folder / "communities.csv", comparison.communities)
+    write_csv(folder / "summary.csv", comparison.summary.reset_index())
+    for name in ("cost_by_mode", "coverage_by_service", "coverage_by_district"):
+        write_csv(folder / f"{name}.csv", getattr(comparison, name).reset_index())
+    write_csv(folder / "scenario_keys.csv", comparison.scenario_differences)
+    (folder / "compare.md").write_text(render_compare(comparison), encoding="utf-8")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Read (or plan) the runs, compare, write every file atomically."""
+    from_scenario = len(args.runs) == 1 and args.runs[0].is_file()
+    if not from_scenario and (args.override or args.sets):
+        raise InputError("--override and --set apply when comparing variants of one scenario file", field="--override")
+    out = args.out or Path("runs") / "compare"
+    with atomic_folder(out) as tmp:
+        if from_scenario:
+            args.scenario_file = args.runs[0]
+            runs = [read_run(folder) for folder in plan_variants(args, tmp)]
+        else:
+            runs = read_runs(args.runs)
+        comparison = compare(runs)
+        write_tables(tmp, comparison)
+    counts = comparison.buildings["change"].value_counts()
+    print(
+        f"compared {', '.join(r.label for r in runs)}: "
+        + ", ".join(f"{k} {int(counts.get(k, 0))}" for k in ("added", "dropped", "changed", "same"))
+        + " buildings (against the first)"
+    )
+    for key, row in comparison.coverage_by_service.groupby(level="service", sort=False):
+        shares = ", ".join(f"{plan} {share:.1%}" for (plan, _), share in row["share"].items())
+        print(f"  {key}: {shares}")
+    print(f"wrote {out}/ (buildings.csv, communities.csv, compare.md and the tables behind it)")
+    return 0
