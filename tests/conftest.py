@@ -67,6 +67,16 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     )
 
 
+def run_main(*args: str) -> int:
+    """Run the command line in this process (faster than run_cli); returns the exit code."""
+    from siting.cli.main import main
+
+    try:
+        return main([str(a) for a in args])
+    except SystemExit as done:  # argparse's own usage errors
+        return int(done.code or 0)
+
+
 @pytest.fixture
 def solvers() -> list[str]:
     """Every installed solver backend."""

@@ -191,8 +191,11 @@ def coverage_by_district(runs: Sequence[RunRecord]) -> pd.DataFrame:
 
 
 def flatten(document: Any, prefix: str = "") -> dict[str, str]:
-    """Dotted key -> value as one line of YAML, for every leaf of a nested mapping (lists are leaves)."""
-    if isinstance(document, dict) and document:
+    """Dotted key -> value as one line of YAML, for every leaf of a nested mapping (lists are leaves).
+
+    An empty mapping has no leaves: {} and a mapping with keys then differ by those keys alone.
+    """
+    if isinstance(document, dict):
         out: dict[str, str] = {}
         for key, value in document.items():
             out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))

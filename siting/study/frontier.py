@@ -296,13 +296,14 @@ def frontier_table(points: Sequence[Point], kind: str) -> pd.DataFrame:
     marginal_per_wan (persons gained per 万元 against the previous point with a plan: per 万元 of budget, or of
     net present cost for targets), marginal_objective_per_wan (the same for the objective), knee,
     nesting_price and nesting_price_persons (nested rows: the free optimum's objective and persons at the same
-    budget minus the nested plan's), then covered.<s>, persons.<s> and share.<s> per service, note, seconds.
+    budget minus the nested plan's), then covered.<s>, persons.<s> and share.<s> per service, and note (why a
+    point has no plan). Timings are not in the table (it must be the same, byte for byte, on every run).
     """
     rows = []
     for p in points:
         row = {"sweep": p.sweep, "plan": p.label, "budget": p.budget, "target": p.target}
         row.update(plan_summary(plan_document(p.result)) if p.result is not None else {"status": p.status})
-        row.update({"note": p.note, "seconds": round(p.seconds, 3)})
+        row["note"] = p.note
         rows.append(row)
     table = pd.DataFrame(rows)
     for column in ("gap", "objective", "persons", "npv"):
@@ -317,7 +318,7 @@ def frontier_table(points: Sequence[Point], kind: str) -> pd.DataFrame:
     fixed += ["npv", "buildings", "complexes", "closed", "persons", "marginal_per_wan", "marginal_objective_per_wan"]
     fixed += ["knee", "nesting_price", "nesting_price_persons"]
     per_service = [c for c in table.columns if "." in c]
-    return table.reindex(columns=[*fixed, *per_service, "note", "seconds"]).set_index(["sweep", "plan"])
+    return table.reindex(columns=[*fixed, *per_service, "note"]).set_index(["sweep", "plan"])
 
 
 def _marginals(part: pd.DataFrame, axis: str) -> pd.DataFrame:
