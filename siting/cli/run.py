@@ -12,12 +12,16 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pandas as pd
+
 from siting import __version__, pipeline
 from siting.cli.options import add_solver_options, add_variant_options, solve_options
 from siting.report.markdown import render, wan
+from siting.report.study_markdown import closures_section
 from siting.report.tables import coverage_table, effective_yaml, plan_document, selected_table
 from siting.report.write import atomic_folder, write_csv, write_json
 from siting.scenario.load import load_scenario
+from siting.study.closures import closure_costs
 
 NAME = "run"
 HELP = "plan a scenario and write the verified plan and its report"
@@ -27,6 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `siting run`."""
     parser.add_argument("scenario", type=Path, help="scenario YAML file")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: runs/<scenario name>)")
+    parser.add_argument(
+        "--no-closure-check",
+        action="store_true",
+        help="do not re-plan with each closed existing facility kept open (to say what keeping it would cost)",
+    )
     add_variant_options(parser)
     add_solver_options(parser)
 
@@ -36,8 +45,11 @@ def main(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.override, args.sets)
     result = pipeline.run(scenario, solver=args.solver, options=solve_options(args))
     out = args.out or Path("runs") / scenario.name
+    closures = pd.DataFrame()
+    if result.solution.plan.closed and not args.no_closure_check:
+        closures = closure_costs(result, solver=args.solver, options=solve_options(args))
     with atomic_folder(out) as tmp:
-        write_plan_files(tmp, result, manifest(result, args))
+        write_plan_files(tmp, result, manifest(result, args), notes=closures_section(closures, scenario))
     ev = result.evaluation
     print(
         f"{scenario.name}: {result.solution.status.value}, {len(ev.selected)} buildings, "
@@ -46,6 +58,11 @@ def main(args: argparse.Namespace) -> int:
     )
     for key, row in ev.by_service.iterrows():
         print(f"  {key}: {row.share:.1%} of {row.demand:,.1f} demand units covered")
+    for facility, row in closures.iterrows():
+        print(
+            f"  closes {facility}: frees {wan(row.annual_cost)} 万元/年; kept open, the objective would be "
+            f"{row.objective_lost:,.3f} lower ({row.persons_lost:,.0f} weighted persons)"
+        )
     print(f"wrote {out}/ ({', '.join(FILES)}, manifest.json)")
     return 0
 
@@ -53,12 +70,16 @@ def main(args: argparse.Namespace) -> int:
 FILES = ("plan.json", "selected.csv", "coverage.csv", "report.md", "scenario.yaml")
 
 
-def write_plan_files(folder: Path, result: pipeline.RunResult, manifest: dict) -> None:
-    """The files of one run, written into an existing (temporary) folder: every command that plans uses this."""
+def write_plan_files(folder: Path, result: pipeline.RunResult, manifest: dict, notes: str = "") -> None:
+    """The files of one run, written into an existing (temporary) folder: every command that plans uses this.
+
+    `notes`: Markdown sections appended to report.md (e.g. why existing facilities close).
+    """
     write_json(folder / "plan.json", plan_document(result))
     write_csv(folder / "selected.csv", selected_table(result))
     write_csv(folder / "coverage.csv", coverage_table(result))
-    (folder / "report.md").write_text(render(result), encoding="utf-8")
+    report = render(result)
+    (folder / "report.md").write_text(report + ("\n" + notes + "\n" if notes else ""), encoding="utf-8")
     (folder / "scenario.yaml").write_text(effective_yaml(result.scenario), encoding="utf-8")
     write_json(folder / "manifest.json", manifest)
 

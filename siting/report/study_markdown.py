@@ -285,3 +285,50 @@ def _compare_keys(comparison, labels: list[str]) -> str:
         return "## 情景差异 Scenario keys that differ\n\n无 / none: the runs planned the same scenario."
     rows = [[f"`{r['key']}`", *(f"`{r[k]}`" for k in labels)] for _, r in diff.iterrows()]
     return "## 情景差异 Scenario keys that differ\n\n" + _table(["键 Key", *labels], rows)
+
+
+def closures_section(table: pd.DataFrame, scenario: Scenario) -> str:
+    """report.md section: why each closed facility closes and what keeping it open would cost."""
+    if table.empty:
+        return ""
+    names = service_names(scenario)
+    lines = [
+        "## 关闭现有设施的原因 Why existing facilities close",
+        "关闭可关闭的现有设施会把其年度费用让给新增设施；置换换出其所在资产时设施随之关闭。下表比较保留该设施时的最优方案。"
+        "Closing a closable facility frees its yearly cost for new facilities; a swap that trades away the asset "
+        "housing a facility closes it. The table compares the best plan with the facility kept open.",
+    ]
+    rows = []
+    for facility, r in table.iterrows():
+        why = (
+            f"置换 swap {r['traded_by']} 换出资产 trades asset {r['asset']}" if r["traded_by"] else "释放年度费用 frees"
+        )
+        lost = "; ".join(
+            f"{names[k]} {r[f'share_lost.{k}'] * 100:+.1f} pp" for k in names if abs(r[f"share_lost.{k}"]) > 5e-4
+        )
+        kept = (
+            "—（保留则无可行方案 no plan meets the rules）"
+            if pd.isna(r["objective_kept_open"])
+            else _number(r["objective_kept_open"])
+        )
+        rows.append(
+            [
+                f"{r['name']} ({facility})",
+                f"{why} {wan(r['annual_cost'])} 万元/年",
+                _number(r["objective"]),
+                kept,
+                _number(r["objective_lost"], "{:,.3f}"),
+                _number(r["persons_lost"], "{:,.0f}"),
+                lost or "—",
+            ]
+        )
+    header = [
+        "设施 Facility",
+        "原因 Why",
+        "本方案目标值 Objective",
+        "保留时 Kept open",
+        "关闭所得 Gained by closing",
+        "加权人数 Weighted persons",
+        "覆盖率变化 Share gained by closing",
+    ]
+    return "\n\n".join(lines) + "\n\n" + _table(header, rows)
