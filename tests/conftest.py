@@ -77,6 +77,18 @@ def run_main(*args: str) -> int:
         return int(done.code or 0)
 
 
+@pytest.fixture(scope="session")
+def demo_runs(tmp_path_factory) -> list[Path]:
+    """The demo, planned twice by the CLI into two folders (shared by the CLI and report tests)."""
+    folders = []
+    for name in ("first", "second"):
+        out = tmp_path_factory.mktemp(name) / "demo"
+        result = run_cli("run", DEMO, "--out", out)
+        assert result.returncode == 0, result.stderr
+        folders.append(out)
+    return folders
+
+
 @pytest.fixture
 def solvers() -> list[str]:
     """Every installed solver backend."""

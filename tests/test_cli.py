@@ -8,24 +8,11 @@ import pandas as pd
 import pytest
 from conftest import DEMO, run_cli
 
+from siting.report.folder import RUN_FILES as RESULT_FILES
 from siting.scenario.load import load_scenario
 
-RESULT_FILES = ("plan.json", "selected.csv", "coverage.csv", "report.md")
 
-
-@pytest.fixture(scope="module")
-def demo_runs(tmp_path_factory):
-    """The demo, planned twice into two folders."""
-    folders = []
-    for name in ("first", "second"):
-        out = tmp_path_factory.mktemp(name) / "demo"
-        result = run_cli("run", DEMO, "--out", out)
-        assert result.returncode == 0, result.stderr
-        folders.append(out)
-    return folders
-
-
-def test_run_writes_the_four_files_and_a_manifest(demo_runs):
+def test_run_writes_the_result_files_and_a_manifest(demo_runs):
     out = demo_runs[0]
     for name in (*RESULT_FILES, "manifest.json"):
         assert (out / name).is_file(), name

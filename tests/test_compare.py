@@ -44,7 +44,7 @@ def write_run(folder, selected: list[dict], shares: dict[tuple[str, str], float]
             "covered": sum(r["covered_demand"] for r in coverage if r["service"] == s),
             "share": sum(r["covered_demand"] for r in coverage if r["service"] == s) / demand[s],
             "persons": 100.0,
-            "covered_persons": 100 * sum(r["covered_demand"] for r in coverage if r["service"] == s) / demand[s],
+            "persons_covered": 100 * sum(r["covered_demand"] for r in coverage if r["service"] == s) / demand[s],
             "weight": 1.0,
         }
         for s in demand

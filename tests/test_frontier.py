@@ -8,6 +8,8 @@ nobody. Coverage stops rising at 95 (B1 + B2 + B3). Best plans by budget: < 20 n
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from conftest import make_scenario, run_cli, run_main
@@ -67,7 +69,7 @@ def test_each_point_equals_a_single_run_at_that_budget(path, frontier):
         assert point.result.solution.objective == pytest.approx(single.solution.objective, abs=1e-9)
         assert plan_of(point.result) == plan_of(single)
         assert point.result.evaluation.capex == pytest.approx(single.evaluation.capex)
-        singles.append((point.budget, single.evaluation.by_service["covered_persons"].sum()))
+        singles.append((point.budget, single.evaluation.by_service["persons_covered"].sum()))
     # Marginal gains recomputed from the single runs: persons gained per 万元 of budget.
     expected = [None] + [(p1 - p0) / ((b1 - b0) / 1e4) for (b0, p0), (b1, p1) in zip(singles, singles[1:])]
     found = list(frontier.table.loc["free", "marginal_per_wan"])
@@ -133,6 +135,10 @@ def test_cli_writes_the_table_the_report_and_a_folder_per_plan(path, tmp_path):
     report = (out / "frontier.md").read_text(encoding="utf-8")
     assert "拐点 Knee" in report and "嵌套的代价 Price of nesting" in report
     assert "frontier 8/8" in done.stderr  # one progress line per point when not on a terminal
+    # A point's folder records its budget and kept buildings as --set values: verify plans nothing but re-checks.
+    plan = json.loads((out / "nested" / "p03" / "plan.json").read_text(encoding="utf-8"))
+    assert "budget.capex=90" in plan["sets"] and "model.policy.must_choose_as.B2=renovate" in plan["sets"]
+    assert run_main("verify", out / "nested" / "p03") == 0
     again = tmp_path / "again"
     assert run_main("frontier", path, "--budgets", "0:90:30", "--nested", "--out", again) == 0
     assert (again / "frontier.csv").read_bytes() == (out / "frontier.csv").read_bytes()

@@ -11,7 +11,15 @@ from test_model_tiny import ELDERLY, building, community, option
 
 from siting.errors import InputError
 from siting.scenario.load import load_scenario
-from siting.scenario.overrides import apply, deep_merge, leaf_paths, parse_set, split_names
+from siting.scenario.overrides import (
+    apply,
+    deep_merge,
+    document_sha256,
+    effective_document,
+    leaf_paths,
+    parse_set,
+    split_names,
+)
 
 OVERRIDES = {
     "rent_only": {"model": {"policy": {"max_by_mode": {"buy": 0, "build": 0}}}},
@@ -52,7 +60,9 @@ def test_overrides_and_sets_apply_in_order(path):
     assert cfg.model.objectives == ("max_coverage",)
     assert scenario.overrides == ("rent_only", "more_money")
     assert scenario.sets == ("budget.annual=30", "model.objectives=[max_coverage]")
-    assert scenario.input_sha256 != load_scenario(path).input_sha256
+    assert scenario.input_sha256 == load_scenario(path).input_sha256  # the same files; what differs is hashed
+    base = load_scenario(path).config  # into scenario_sha256
+    assert document_sha256(effective_document(cfg)) != document_sha256(effective_document(base))
     assert set(cfg.overrides) == set(OVERRIDES)  # the definitions stay listed
 
 
@@ -118,6 +128,7 @@ def test_run_writes_the_effective_scenario_and_its_hash(path, tmp_path):
     assert plan["budget"]["capex"] == 500 and plan["budget"]["annual"] == 25
     effective = yaml.safe_load((out / "scenario.yaml").read_text(encoding="utf-8"))
     assert effective["budget"]["capex"] == 500 and "overrides" not in effective
+    assert run_main("verify", out) == 0  # re-checked with the same override and --set
     # The written scenario is the one planned: loading it from the original folder gives the same hash.
     copy = path.parent / "effective.yaml"
     copy.write_text((out / "scenario.yaml").read_text(encoding="utf-8"), encoding="utf-8")

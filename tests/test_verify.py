@@ -71,7 +71,7 @@ def test_the_objective_basis_counts_shares_persons_or_units(scenario, basis, ser
     assert ev.objective == pytest.approx(value)
     assert ev.by_service.loc["elderly_care", "persons"] == pytest.approx(160)
     assert ev.by_service.loc["meals", "persons"] == pytest.approx(160)  # 16 meals a day, 0.1 per person
-    assert ev.by_service.loc[service, "covered_persons"] == pytest.approx(160)
+    assert ev.by_service.loc[service, "persons_covered"] == pytest.approx(160)
     result = pipeline.run(loaded)
     assert [(s.building, s.mode, s.services) for s in result.solution.plan.selected] == [
         (s.building, s.mode, s.services) for s in plan.selected
@@ -125,7 +125,8 @@ def test_run_refuses_a_plan_that_covers_less_than_the_solver_claims(scenario, mo
 
     def optimistic_solve(*args, **kwargs):
         solution = real_solve(*args, **kwargs)
-        return dataclasses.replace(solution, objective=solution.objective + 50)
+        claims = {**solution.values, solution.first.objective: solution.objective + 50}
+        return dataclasses.replace(solution, values=claims)
 
     monkeypatch.setattr(pipeline, "solve", optimistic_solve)
     with pytest.raises(PlanViolation, match="the solver claims"):

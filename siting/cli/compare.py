@@ -19,10 +19,13 @@ from pathlib import Path
 
 from siting import pipeline
 from siting.cli import run as run_command
-from siting.cli.options import add_solver_options, add_variant_options, solve_options
+from siting.cli.options import add_report_options, add_solver_options, add_variant_options, solve_options
 from siting.errors import InputError
+from siting.report.folder import write_plan_files, write_study_reports
+from siting.report.lang import Text
 from siting.report.study_markdown import render_compare
-from siting.report.write import atomic_folder, write_csv
+from siting.report.views import Study
+from siting.report.write import atomic_folder, write_csv, write_json
 from siting.scenario.load import load_scenario
 from siting.scenario.overrides import split_names
 from siting.study.compare import Comparison, compare, read_run, read_runs
@@ -44,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: runs/compare)")
     add_variant_options(parser)
     add_solver_options(parser)
+    add_report_options(parser)
 
 
 def plan_variants(args: argparse.Namespace, tmp: Path) -> list[Path]:
@@ -67,13 +71,14 @@ def plan_variants(args: argparse.Namespace, tmp: Path) -> list[Path]:
         folder = tmp / "plans" / item
         folder.mkdir(parents=True)
         args.scenario = args.scenario_file  # manifest() records the scenario file
-        run_command.write_plan_files(folder, result, run_command.manifest(result, args))
+        names = write_plan_files(folder, result, args.lang)
+        write_json(folder / "manifest.json", {**run_command.manifest(result, args), "files": names})
         folders.append(folder)
     return folders
 
 
-def write_tables(folder: Path, comparison: Comparison) -> None:
-    """Every table of the comparison and compare.md."""
+def write_tables(folder: Path, comparison: Comparison, lang: str) -> None:
+    """Every table of the comparison, compare.md, report.html and report.xlsx."""
     write_csv(folder / "buildings.csv", comparison.buildings)
     write_csv(folder / "communities.csv", comparison.communities)
     write_csv(folder / "summary.csv", comparison.summary.reset_index())
@@ -81,6 +86,19 @@ def write_tables(folder: Path, comparison: Comparison) -> None:
         write_csv(folder / f"{name}.csv", getattr(comparison, name).reset_index())
     write_csv(folder / "scenario_keys.csv", comparison.scenario_differences)
     (folder / "compare.md").write_text(render_compare(comparison), encoding="utf-8")
+    t = Text(lang)
+    tables = (
+        ("summary", ("概要", "Summary"), comparison.summary.reset_index()),
+        ("buildings", ("建筑变化", "Buildings"), comparison.buildings),
+        ("cost_by_mode", ("按获取方式的成本", "Cost by mode"), comparison.cost_by_mode.reset_index()),
+        ("coverage_by_service", ("各服务覆盖", "Coverage by service"), comparison.coverage_by_service.reset_index()),
+        ("coverage_by_district", ("各街道覆盖", "By district"), comparison.coverage_by_district.reset_index()),
+        ("communities", ("各社区覆盖", "Communities"), comparison.communities),
+        ("scenario_keys", ("情景差异", "Scenario keys"), comparison.scenario_differences),
+    )
+    labels = {k: k for k in comparison.coverage_by_service.index.get_level_values("service").unique()}
+    title = t("方案对比", "Plans side by side") + ": " + " / ".join(r.label for r in comparison.runs)
+    write_study_reports(folder, title, Study(tables=tables), labels, lang)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -96,7 +114,7 @@ def main(args: argparse.Namespace) -> int:
         else:
             runs = read_runs(args.runs)
         comparison = compare(runs)
-        write_tables(tmp, comparison)
+        write_tables(tmp, comparison, args.lang)
     counts = comparison.buildings["change"].value_counts()
     print(
         f"compared {', '.join(r.label for r in runs)}: "
@@ -106,5 +124,5 @@ def main(args: argparse.Namespace) -> int:
     for key, row in comparison.coverage_by_service.groupby(level="service", sort=False):
         shares = ", ".join(f"{plan} {share:.1%}" for (plan, _), share in row["share"].items())
         print(f"  {key}: {shares}")
-    print(f"wrote {out}/ (buildings.csv, communities.csv, compare.md and the tables behind it)")
+    print(f"wrote {out}/ (buildings.csv, communities.csv, compare.md, report.html, report.xlsx and the tables)")
     return 0

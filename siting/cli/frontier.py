@@ -20,10 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from siting.cli import run as run_command
-from siting.cli.options import add_solver_options, add_variant_options, solve_options
+from siting.cli.options import add_report_options, add_solver_options, add_variant_options, solve_options
 from siting.errors import InputError
-from siting.report.study_markdown import render_frontier
+from siting.report.folder import write_plan_files, write_study_reports
+from siting.report.lang import Text
+from siting.report.study_markdown import BUDGET_TEXT, render_frontier
 from siting.report.tables import effective_yaml
+from siting.report.views import Study
 from siting.report.write import atomic_folder, write_csv, write_json
 from siting.scenario.load import load_scenario
 from siting.study.frontier import Frontier, budget_frontier, target_frontier
@@ -73,6 +76,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: runs/<name>-frontier)")
     add_variant_options(parser)
     add_solver_options(parser)
+    add_report_options(parser)
 
 
 def parse_range(text: str, option: str) -> list[float]:
@@ -148,14 +152,40 @@ def main(args: argparse.Namespace) -> int:
             if point.result is not None:
                 folder = tmp / point.sweep / point.label
                 folder.mkdir(parents=True, exist_ok=True)
-                run_command.write_plan_files(folder, point.result, run_command.manifest(point.result, args))
+                names = write_plan_files(folder, point.result, args.lang)
+                write_json(folder / "manifest.json", {**run_command.manifest(point.result, args), "files": names})
         write_csv(tmp / "frontier.csv", table)
         (tmp / "frontier.md").write_text(render_frontier(frontier, scenario), encoding="utf-8")
+        write_reports(tmp, frontier, table, scenario, args.lang)
         (tmp / "scenario.yaml").write_text(effective_yaml(scenario), encoding="utf-8")
         write_json(tmp / "manifest.json", manifest(frontier, args, seconds))
     print_summary(frontier, seconds)
-    print(f"wrote {out}/ (frontier.csv, frontier.md, scenario.yaml, manifest.json, one folder per plan)")
+    print(
+        f"wrote {out}/ (frontier.csv, frontier.md, report.html, report.xlsx, scenario.yaml, manifest.json, "
+        "a folder per plan)"
+    )
     return 0
+
+
+def write_reports(folder: Path, frontier: Frontier, table, scenario, lang: str) -> None:
+    """report.html and report.xlsx of the sweep: the free frontier charted, every sweep as a table."""
+    t = Text(lang)
+    labels = {k: t(s.label.zh, s.label.en) if s.label else k for k, s in scenario.config.services.items()}
+    titles = {
+        "free": ("自由方案", "Free plans"),
+        "nested": ("嵌套方案", "Nested plans"),
+        "target": ("覆盖目标", "Targets"),
+    }
+    tables = tuple(
+        (sweep, titles[sweep], part.drop(columns="sweep")) for sweep, part in table.groupby("sweep", sort=False)
+    )
+    if frontier.kind == "target":
+        study = Study(tables=tables)
+    else:
+        zh, en, _ = BUDGET_TEXT[frontier.kind]
+        study = Study(frontier=table[table["sweep"] == "free"], budget_label=(zh, en), tables=tables)
+    title = t(f"预算前沿：{scenario.name}", f"Budget frontier: {scenario.name}")
+    write_study_reports(folder, title, study, labels, lang)
 
 
 def manifest(frontier: Frontier, args: argparse.Namespace, seconds: float) -> dict:

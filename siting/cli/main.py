@@ -6,10 +6,10 @@ import argparse
 import sys
 
 from siting import __version__
-from siting.cli import compare, demand, frontier, reproduce, run, schema, validate
+from siting.cli import compare, demand, frontier, reproduce, run, schema, validate, verify
 from siting.errors import SitingError
 
-COMMANDS = (run, frontier, compare, validate, demand, schema, reproduce)
+COMMANDS = (run, frontier, compare, verify, validate, demand, schema, reproduce)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from siting.report.lang import LANGS
 from siting.solvers import SOLVER_NAMES, SolveOptions
 
 
@@ -44,4 +45,11 @@ def add_variant_options(parser: argparse.ArgumentParser) -> None:
         dest="sets",
         metavar="KEY=VALUE",
         help="change one scenario key, the value read as YAML (e.g. budget.capex=45000000); repeatable",
+    )
+
+
+def add_report_options(parser: argparse.ArgumentParser) -> None:
+    """--lang: the language of report.md, report.html and report.xlsx."""
+    parser.add_argument(
+        "--lang", choices=LANGS, default="both", help="report language: zh, en or both (default: both, Chinese first)"
     )

@@ -1,7 +1,7 @@
-"""`siting run SCENARIO --out DIR`: plan, re-check and write the plan's files (see FILES) and a manifest.
+"""`siting run SCENARIO --out DIR`: plan, re-check and write the run folder (siting.report.folder).
 
-The folder holds plan.json, selected.csv, coverage.csv, report.md and scenario.yaml, the scenario as planned
-(overrides and --set values merged in).
+When the plan closes an existing facility, the scenario is planned again with it kept open, and report.md says
+what the closure bought (siting.study.closures); `--no-closure-check` skips that.
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ from pathlib import Path
 import pandas as pd
 
 from siting import __version__, pipeline
-from siting.cli.options import add_solver_options, add_variant_options, solve_options
-from siting.report.markdown import render, wan
+from siting.cli.options import add_report_options, add_solver_options, add_variant_options, solve_options
+from siting.report.folder import write_run_folder
+from siting.report.markdown import wan
 from siting.report.study_markdown import closures_section
-from siting.report.tables import coverage_table, effective_yaml, plan_document, selected_table
-from siting.report.write import atomic_folder, write_csv, write_json
 from siting.scenario.load import load_scenario
 from siting.study.closures import closure_costs
 
@@ -38,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_variant_options(parser)
     add_solver_options(parser)
+    add_report_options(parser)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -48,8 +48,8 @@ def main(args: argparse.Namespace) -> int:
     closures = pd.DataFrame()
     if result.solution.plan.closed and not args.no_closure_check:
         closures = closure_costs(result, solver=args.solver, options=solve_options(args))
-    with atomic_folder(out) as tmp:
-        write_plan_files(tmp, result, manifest(result, args), notes=closures_section(closures, scenario))
+    notes = closures_section(closures, scenario)
+    names = write_run_folder(result, out, args.lang, manifest=manifest(result, args), notes=notes)
     ev = result.evaluation
     print(
         f"{scenario.name}: {result.solution.status.value}, {len(ev.selected)} buildings, "
@@ -63,25 +63,8 @@ def main(args: argparse.Namespace) -> int:
             f"  closes {facility}: frees {wan(row.annual_cost)} 万元/年; kept open, the objective would be "
             f"{row.objective_lost:,.3f} lower ({row.persons_lost:,.0f} weighted persons)"
         )
-    print(f"wrote {out}/ ({', '.join(FILES)}, manifest.json)")
+    print(f"wrote {out}/ ({', '.join(names)})")
     return 0
-
-
-FILES = ("plan.json", "selected.csv", "coverage.csv", "report.md", "scenario.yaml")
-
-
-def write_plan_files(folder: Path, result: pipeline.RunResult, manifest: dict, notes: str = "") -> None:
-    """The files of one run, written into an existing (temporary) folder: every command that plans uses this.
-
-    `notes`: Markdown sections appended to report.md (e.g. why existing facilities close).
-    """
-    write_json(folder / "plan.json", plan_document(result))
-    write_csv(folder / "selected.csv", selected_table(result))
-    write_csv(folder / "coverage.csv", coverage_table(result))
-    report = render(result)
-    (folder / "report.md").write_text(report + ("\n" + notes + "\n" if notes else ""), encoding="utf-8")
-    (folder / "scenario.yaml").write_text(effective_yaml(result.scenario), encoding="utf-8")
-    write_json(folder / "manifest.json", manifest)
 
 
 def manifest(result: pipeline.RunResult, args: argparse.Namespace) -> dict:
@@ -90,6 +73,7 @@ def manifest(result: pipeline.RunResult, args: argparse.Namespace) -> dict:
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": ["siting", *sys.argv[1:]],
         "scenario_file": str(args.scenario),
+        "scenario_path": str(Path(args.scenario).resolve()),
         "input_sha256": result.scenario.input_sha256,
         "siting_version": __version__,
         "python": platform.python_version(),
@@ -110,5 +94,4 @@ def manifest(result: pipeline.RunResult, args: argparse.Namespace) -> dict:
             ],
         },
         "timings_s": {k: round(v, 3) for k, v in {**result.timings, "build_s": result.solution.build_s}.items()},
-        "files": list(FILES),
     }

@@ -258,8 +258,12 @@ def facility_counts(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int)
 
 
 def must_and_must_not(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
-    """(11) Σ_{o∈O(b)} x_o = 1 for required buildings; = 0 for forbidden ones."""
+    """(11) Σ_{o∈O(b)} x_o = 1 for required buildings; = 0 for forbidden ones; x_o = 1 for required options."""
     blocks = []
+    if len(spec.must_take):
+        count = len(spec.must_take)
+        matrix = sp.csr_matrix((np.ones(count), (np.arange(count), v.x[spec.must_take])), shape=(count, n_cols))
+        blocks.append(block_from("(11) must choose as", matrix, 1.0, 1.0))
     for name, buildings, bound in (
         ("(11) must choose", spec.must_choose, 1.0),
         ("(11) must not choose", spec.must_not_choose, 0.0),
@@ -364,10 +368,23 @@ def complexes(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Bl
     """(15) The complex rule and its requirements.
 
     c_b ≤ Σx, A^c c_b ≤ ΣA x, m c_b ≤ Σ_s y, m^core c_b ≤ Σ_core y, Σc ≥ N, r ≤ x, r ≤ c, Σ c_o r_o ≥ φ Σ c_o x_o.
+    When no building can qualify, Σc ≥ N is kept as the empty row 0 ≥ N, so that the scenario is infeasible
+    and explained, not solved without the rule.
     """
     rule = spec.complex
-    if rule is None or not len(v.c):
+    if rule is None:
         return None
+    if not len(v.c):
+        if not rule.min_count:
+            return None
+        return linear_row(
+            "(15) number of complexes",
+            np.zeros(0, np.int64),
+            np.zeros(0),
+            lower=rule.min_count,
+            label="number of complexes (no candidate building can qualify)",
+            relaxable=True,
+        )
     n = len(v.c)
     rows = _row_index(v.c_building, data.n_buildings)
     ident = sp.csr_matrix((np.ones(n), (np.arange(n), v.c)), shape=(n, n_cols))

@@ -5,7 +5,9 @@ gets a non-negative slack s_r (lower ≤ a·x + s_r, a·x − s_r ≤ upper). Fi
 Σ s_r / max(1, |bound_r|) is minimised: the rows with positive slack are the ones in conflict. Then, for each
 of them alone, its own slack is minimised with every other slack fixed at 0: that is the smallest relaxation
 of that one requirement that makes the scenario feasible ("district 3 needs 420 000 元 more, or its childcare
-minimum lowered to 62 %"). Rules that are not relaxable (one mode per building, area, must-choose) stay hard.
+minimum lowered to 62 %"). A requirement that no single change fixes (a one-off and a yearly budget that both
+bind) is reported with the least joint change instead. Rules that are not relaxable (one mode per building,
+area, must-choose) stay hard.
 """
 
 from __future__ import annotations
@@ -23,18 +25,17 @@ from siting.solvers import SolveOptions, Status, get_solver
 
 @dataclass(frozen=True)
 class Relaxation:
-    """The smallest change to one requirement that makes the scenario feasible (None: not alone)."""
+    """The smallest change to one requirement that makes the scenario feasible, alone or with others."""
 
     label: str
     bound: float
-    slack: float | None
+    slack: float
     side: str  # "lower" (a ≥ requirement) or "upper" (a ≤ limit)
     total: float | None  # turns amounts into shares, when the row is a share requirement
+    together: bool = False  # part of a joint relaxation (no single change is enough)
 
     def text(self) -> str:
         """One line for the user."""
-        if self.slack is None:
-            return f"{self.label}: relaxing it alone is not enough"
         if self.side == "upper":
             if "budget" in self.label:
                 unit = "元/年" if "yearly" in self.label else "元"
@@ -96,7 +97,11 @@ def _elastic(data: ModelData, spec: ModelSpec, integer_only: bool):
 def explain(
     data: ModelData, spec: ModelSpec, *, solver: str = "highs", options: SolveOptions | None = None
 ) -> list[Relaxation]:
-    """The conflicting requirements and, for each, the smallest relaxation that alone makes it feasible."""
+    """The conflicting requirements and the smallest relaxations that make the scenario feasible.
+
+    For each requirement in conflict, the smallest relaxation of it alone; when some cannot be fixed alone, also
+    the smallest joint relaxation (marked ``together``): of the budgets if that is enough, else of everything.
+    """
     options = options or SolveOptions(time_limit_s=60)
     backend = get_solver(solver)
     model, slacks = _elastic(data, spec, getattr(backend, "integer_only", False))
@@ -106,40 +111,52 @@ def explain(
     weight = np.array([1.0 / max(1.0, abs(s[2])) for s in slacks])
     c = np.zeros(model.n_cols)
     c[cols] = weight
-    first = backend.solve(model.problem(c, maximize=False), options)
-    if first.x is None or first.status not in (Status.OPTIMAL, Status.FEASIBLE):
-        return []
-    budgets = {i for i, s in enumerate(slacks) if "budget" in s[1]}
     base = model.problem(c, maximize=False)
 
-    def positive(x: np.ndarray) -> set[int]:
-        return {i for i, s in enumerate(slacks) if x[s[0]] > 1e-6 * max(1.0, abs(s[2]))}
-
-    violated = positive(first.x)
-    if budgets:  # which requirements conflict with the budgets as they are
-        upper = base.col_upper.copy()
-        upper[cols[sorted(budgets)]] = 0.0
-        within = backend.solve(replace(base, col_upper=upper), options)
-        if within.x is not None and within.status in (Status.OPTIMAL, Status.FEASIBLE):
-            violated |= positive(within.x)
-    found = []
-    for i in sorted(violated | budgets):
-        col = slacks[i][0]
+    def solve_with(free: list[int], objective: np.ndarray) -> np.ndarray | None:
+        """Solve with only the slacks in `free` allowed; the solution, or None when infeasible."""
         upper = base.col_upper.copy()
         upper[cols] = 0.0
-        upper[col] = np.inf
+        upper[cols[free]] = np.inf
+        result = backend.solve(replace(base, c=objective, col_upper=upper), options)
+        ok = result.x is not None and result.status in (Status.OPTIMAL, Status.FEASIBLE)
+        return result.x if ok else None
+
+    def positive(x: np.ndarray | None) -> set[int]:
+        if x is None:
+            return set()
+        return {i for i, s in enumerate(slacks) if x[s[0]] > 1e-6 * max(1.0, abs(s[2]))}
+
+    everything = list(range(len(slacks)))
+    joint = solve_with(everything, c)
+    if joint is None:
+        return []
+    budgets = [i for i, s in enumerate(slacks) if "budget" in s[1]]
+    others = [i for i in everything if i not in budgets]
+    conflict = positive(joint) | set(budgets)
+    if budgets and others:  # which requirements conflict with the budgets as they are
+        conflict |= positive(solve_with(others, c))
+    found, alone_ok = [], set()
+    for i in sorted(conflict):
         objective = np.zeros(model.n_cols)
-        objective[col] = 1.0
-        alone = backend.solve(replace(base, c=objective, col_upper=upper), options)
-        slack = (
-            float(alone.objective)
-            if alone.x is not None and alone.status in (Status.OPTIMAL, Status.FEASIBLE)
-            else None
-        )
-        _, label, bound, side, total = slacks[i]
-        if slack is not None or i in violated:
-            found.append(Relaxation(label, bound, slack, side, total))
+        objective[slacks[i][0]] = 1.0
+        x = solve_with([i], objective)
+        if x is not None:
+            alone_ok.add(i)
+            found.append(_relaxation(slacks[i], float(x[slacks[i][0]])))
+    # The joint relaxation, when some conflicting requirement cannot be fixed alone: the budgets together if
+    # that is enough (the usual lever), else the least joint change of everything.
+    if conflict - alone_ok:
+        together = solve_with(budgets, c) if len(budgets) > 1 and not alone_ok & set(budgets) else None
+        together = together if together is not None else joint
+        for i in sorted(positive(together)):
+            found.append(_relaxation(slacks[i], float(together[slacks[i][0]]), together=True))
     return found
+
+
+def _relaxation(slack: tuple, amount: float, together: bool = False) -> Relaxation:
+    _, label, bound, side, total = slack
+    return Relaxation(label, bound, amount, side, total, together)
 
 
 def message(relaxations: list[Relaxation]) -> str:
@@ -149,12 +166,17 @@ def message(relaxations: list[Relaxation]) -> str:
             "infeasible: no plan meets the scenario's fixed rules (one mode per building, floor area, "
             "required and forbidden buildings, assets); relaxing budgets and shares does not help"
         )
-    names = ", ".join(r.label for r in relaxations if r.slack is None or r.slack > 0)
-    lines = [
-        f"infeasible: these requirements cannot all be met: {names}.",
-        "Any one of these changes alone makes the scenario feasible:"
-        if any(r.slack is not None for r in relaxations)
-        else "No single change is enough; they must be relaxed together:",
-    ]
-    lines += [f"  - {r.text()}" for r in relaxations]
+    alone = [r for r in relaxations if not r.together]
+    together = [r for r in relaxations if r.together]
+    names = list(dict.fromkeys(r.label for r in relaxations))
+    lines = [f"infeasible: these requirements cannot all be met: {', '.join(names)}."]
+    if alone:
+        lines.append("Any one of these changes alone makes the scenario feasible:")
+        lines += [f"  - {r.text()}" for r in alone]
+    if together:
+        lines.append(
+            ("Or these changes together" if alone else "No single change is enough; these changes together")
+            + " make it feasible:"
+        )
+        lines += [f"  - {r.text()}" for r in together]
     return "\n".join(lines)

@@ -32,7 +32,7 @@ Constraints (numbers are used in the code and in the model's row names)
     (8)  objective_k ≥ F_k* − τ (or ≤ F_k* + τ)                        keep earlier lexicographic optima
     (9)  Σ_{e∈h} d_p v_e ≤ q_h / u_s;  ≤ Q_h y_h (existing);  Σ_{e at b} d_p v_e ≤ Σ_o C_o x_o   capacity
     (10) p_min ≤ Σ_{o new} x_o ≤ p_max;  Σ_{o of mode m} x_o ≤ p_m       facility counts
-    (11) Σ_{o∈O(b)} x_o = 1 (must choose);  x_o = 0 (must not)           policy
+    (11) Σ_{o∈O(b)} x_o = 1 (must choose);  x_o = 0 (must not);  x_o = 1 (must choose as)   policy
     (12) Σ_{p∈P(g,s)} d_p cov_p ≥ σ^g_s D_{g,s}                          minimum share in every district
     (13) Σ_{p∈P(g,s)} cov_p ≥ 1                                        district g must have service s
     (14) Σ_{o trades k} x_o ≤ 1;  x_o + x_{o(e)} ≤ 1 for facility e housed in asset k;    swap asset pool

@@ -18,7 +18,8 @@ def building_table(scenario: Scenario) -> pd.DataFrame:
 
 def needs_fixed_modes(scenario: Scenario) -> bool:
     """Rules that look at the mode itself forbid dropping dominated options."""
-    return bool(scenario.config.model.policy.max_by_mode)
+    policy = scenario.config.model.policy
+    return bool(policy.max_by_mode or policy.must_choose_as)
 
 
 def model_data(scenario: Scenario, demand: pd.DataFrame, reach: dict[str, Arcs]) -> ModelData:
@@ -108,6 +109,13 @@ def coverage_weights(scenario: Scenario, data: ModelData) -> np.ndarray:
     return np.divide(100 * weight, data.total_demand, out=np.zeros_like(weight), where=data.total_demand > 0)
 
 
+def required_options(data: ModelData, modes: dict[str, str]) -> np.ndarray:
+    """Indices of the options (building, mode) of `modes` (building id -> mode)."""
+    pairs = set(modes.items())
+    ids = data.building_ids[data.option_building]
+    return np.flatnonzero([(str(b), str(m)) in pairs for b, m in zip(ids, data.option_mode)]).astype(np.int64)
+
+
 def model_spec(scenario: Scenario, data: ModelData) -> ModelSpec:
     """The rules and objectives the scenario switches on."""
     cfg = scenario.config
@@ -155,6 +163,7 @@ def model_spec(scenario: Scenario, data: ModelData) -> ModelSpec:
         max_by_mode=dict(policy.max_by_mode),
         must_choose=building_index.get_indexer(list(policy.must_choose)),
         must_not_choose=building_index.get_indexer(list(policy.must_not_choose)),
+        must_take=required_options(data, dict(policy.must_choose_as)),
         group_min_share=np.array([policy.district_min_share.get(k, 0.0) for k in keys]),
         group_requires=tuple(requires),
         complex=complex_spec,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from siting.model.builder import ConstraintBlock, linear_row
 from siting.model.data import ModelData
 from siting.model.spec import ModelSpec
 from siting.model.variables import Variables, covered
@@ -75,3 +76,29 @@ def objective_vector(name: str, data: ModelData, spec: ModelSpec, v: Variables, 
         c[v.t] = 1.0
         return c
     raise ValueError(f"unknown objective {name!r}")
+
+
+#: Relative slack τ of (8) between MILP stages; see kept_slack.
+MILP_SLACK = 1e-6
+
+
+def kept_slack(vector: np.ndarray, value: float, relative: float = MILP_SLACK) -> float:
+    """τ of (8): relative · max(1, |F*|, ‖c‖∞).
+
+    Between MILP stages the relative slack is 1e-6: far above the solvers' own feasibility tolerances (≈1e-6
+    on rows whose coefficients are demands times weights), far below any difference an officer could see. A
+    slack of 1e-9 relative let HiGHS's presolve cut off the true optimum of a min-cost stage and "prove" a plan
+    62 % dearer (../shared/cases/min-cost-tolerance). Earlier optima are therefore kept to within 1e-6 of
+    their value, which the report states.
+    """
+    return relative * max(1.0, abs(value), float(np.abs(vector).max(initial=0.0)))
+
+
+def keep_optimum(
+    label: str, vector: np.ndarray, value: float, maximize: bool, relative: float = MILP_SLACK
+) -> ConstraintBlock:
+    """(8) keep an earlier stage's optimum F*: c·x ≥ F* − τ when maximising, c·x ≤ F* + τ when minimising."""
+    cols = np.flatnonzero(vector)
+    slack = kept_slack(vector, value, relative)
+    bounds = {"lower": value - slack} if maximize else {"upper": value + slack}
+    return linear_row(f"(8) keep {label}", cols, vector[cols], **bounds)

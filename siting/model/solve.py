@@ -1,4 +1,16 @@
-"""Solve the model lexicographically (objectives in the scenario's order) and decode the plan."""
+"""Solve the model lexicographically (objectives in the scenario's order), settle the plan, decode it.
+
+Two numerical rules make the answer right whatever the solver's tolerances:
+
+* (8) keeps an earlier optimum F* with a slack τ = 1e-6 · max(1, |F*|, ‖c‖∞): far above the solvers' own
+  feasibility tolerances (≈1e-6 on rows whose coefficients are demands times weights), far below any
+  difference an officer could see. A slack at 1e-6 absolute let HiGHS's presolve cut off the true optimum of
+  the min-cost stage (../shared/cases/min-cost-tolerance).
+* Only the rounded options leave the MILP. `siting.model.settle` fixes them and re-solves everything else
+  (hosted services, complexes, assignment, floor-area split) with one fixed solver and a fixed order of
+  tie-breaks, so that a tolerance-level value never reaches the plan and one set of options always gives one
+  set of figures, whichever solver chose them.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +18,19 @@ import time
 from dataclasses import dataclass, replace
 
 import numpy as np
-import pandas as pd
 
 from siting.errors import InfeasibleError, InputError, SitingError
 from siting.model import formulation
-from siting.model.builder import ConstraintBlock, Model, linear_row
+from siting.model.builder import ConstraintBlock, Model
 from siting.model.data import ModelData
-from siting.model.objectives import MAXIMIZE, objective_vector
+from siting.model.objectives import MAXIMIZE, keep_optimum, kept_slack, objective_vector
+from siting.model.settle import decode, settle
 from siting.model.spec import ModelSpec
-from siting.model.variables import Variables, area_capacity
-from siting.plan import Assignment, Plan, Selection
+from siting.model.start import start_vector
+from siting.model.variables import Variables
+from siting.plan import Plan
 from siting.solvers import SolveOptions, SolveResult, Status, get_solver
+from siting.solvers.base import relative_gap
 
 
 class NoPlanError(SitingError):
@@ -39,35 +53,38 @@ class Solution:
 
     Attributes:
         plan: chosen buildings, modes, services (and assignments in the assign form).
-        status: OPTIMAL only when every stage proved optimality; FEASIBLE otherwise.
-        objective: the first stage's objective value (solver's), bound and gap: its proven bound and gap.
-        stages: every stage, in order.
+        status: OPTIMAL only when every stage proved optimality and the settled plan keeps the first stage's
+            value; FEASIBLE otherwise.
+        bound: the solver's proven bound on the first objective; gap: the relative gap between the bound and
+            the first objective's value at the settled plan (`objective`).
+        stages: every MILP stage, in order.
         rows: constraint rows per family; n_cols: number of variables; build_s: seconds to build the arrays.
+        values: each objective's value at the settled plan.
+        settle_s: seconds spent settling; settled: False when settling failed and the solver's own values
+            (integers rounded) were decoded.
     """
 
     plan: Plan
     status: Status
-    objective: float
     bound: float | None
     gap: float | None
     stages: tuple[Stage, ...]
     rows: dict[str, int]
     n_cols: int
     build_s: float
+    values: dict[str, float]
+    settle_s: float = 0.0
+    settled: bool = True
+
+    @property
+    def objective(self) -> float:
+        """The first objective's value at the settled plan."""
+        return self.values[self.stages[0].objective]
 
     @property
     def first(self) -> Stage:
         """The primary stage."""
         return self.stages[0]
-
-
-def keep_optimum(name: str, vector: np.ndarray, value: float) -> ConstraintBlock:
-    """(8) keep an earlier stage's optimum: ≥ F* − τ when maximising, ≤ F* + τ when minimising."""
-    cols = np.flatnonzero(vector)
-    tolerance = max(1e-6, 1e-9 * abs(value))
-    if MAXIMIZE[name]:
-        return linear_row(f"(8) keep {name}", cols, vector[cols], lower=value - tolerance)
-    return linear_row(f"(8) keep {name}", cols, vector[cols], upper=value + tolerance)
 
 
 def solve(
@@ -78,12 +95,12 @@ def solve(
     options: SolveOptions | None = None,
     start: Plan | None = None,
 ) -> Solution:
-    """Optimise each objective in turn, keeping the earlier optima; decode and return the plan.
+    """Optimise each objective in turn keeping the earlier optima, settle the options found, decode the plan.
 
     The time limit in `options` applies to the first stage; each later stage gets what is left of it, and
     at least a fifth of it. `start`, a plan of a similar scenario (e.g. the previous point of a budget
-    frontier), is handed to the first stage as a warm start (see start_vector); solvers ignore an
-    infeasible one, and it never changes the optimum, only how fast it is proven.
+    frontier), is handed to the first stage as a warm start (siting.model.start); solvers ignore an
+    infeasible one, and it never changes the optimum, only how fast it is found.
 
     Raises:
         InfeasibleError: the first stage has no feasible plan.
@@ -102,13 +119,13 @@ def solve(
             "share); use highs, cbc or ortools",
             field="--solver",
         )
-    vectors = [objective_vector(name, data, spec, v, model.n_cols) for name in spec.objectives]
+    vectors = {name: objective_vector(name, data, spec, v, model.n_cols) for name in spec.objectives}
     build_s = time.perf_counter() - started
 
     stages: list[Stage] = []
     kept: list[ConstraintBlock] = []
     x = None if start is None else start_vector(data, spec, v, model.n_cols, start)
-    for name, vector in zip(spec.objectives, vectors):
+    for name, vector in vectors.items():
         limit = options.time_limit_s
         if limit is not None and stages:
             limit = max(limit - sum(s.result.time_s for s in stages), limit / 5)
@@ -120,20 +137,58 @@ def solve(
         if result.x is None or result.status not in (Status.OPTIMAL, Status.FEASIBLE):
             break  # a later stage failed: keep the previous plan
         x = result.x
-        kept.append(keep_optimum(name, vector, float(result.objective)))
-    first = stages[0].result
-    proven = all(s.result.status is Status.OPTIMAL for s in stages) and len(stages) == len(spec.objectives)
+        kept.append(keep_optimum(name, vector, float(result.objective), MAXIMIZE[name]))
+
+    settle_started = time.perf_counter()
+    settled = settle(model, v, data, spec, vectors, x, options)
+    settle_s = time.perf_counter() - settle_started
+    if settled is None:  # the fixed options admit no settled plan in time: decode the solver's own values
+        x = _rounded(model, v, x)
+        values = {name: float(vector @ x) for name, vector in vectors.items()}
+    else:
+        x, values = settled.x, settled.values
+    first = stages[0]
+    objective = values[first.objective]
+    proven = all(s.result.status is Status.OPTIMAL for s in stages) and len(stages) == len(vectors)
+    proven &= all(
+        _keeps(stage, vectors[stage.objective], values[stage.objective], i == 0) for i, stage in enumerate(stages)
+    )
+    bound = first.result.bound
     return Solution(
         plan=decode(data, spec, v, x),
         status=Status.OPTIMAL if proven else Status.FEASIBLE,
-        objective=float(first.objective),
-        bound=first.bound,
-        gap=first.gap,
+        bound=bound,
+        gap=relative_gap(objective, bound) if bound is not None else first.result.gap,
         stages=tuple(stages),
         rows=model.row_counts(),
         n_cols=model.n_cols,
         build_s=build_s,
+        values=values,
+        settle_s=settle_s,
+        settled=settled is not None,
     )
+
+
+def _keeps(stage: Stage, vector: np.ndarray, value: float, primary: bool) -> bool:
+    """The settled plan keeps the stage's proven value, within the slack of (8).
+
+    Better than a proven optimum means the proof was wrong; worse, for the primary objective, means the solver's
+    plan relied on its tolerances: either way the plan is not proven optimal. A later objective may come out
+    slightly worse: settling restores the earlier objectives that the solver had traded within the slack of (8).
+    """
+    claimed = float(stage.result.objective)
+    slack = 2 * kept_slack(vector, claimed)  # (8) allows τ; twice that absorbs rounding at the edge
+    better = value > claimed + slack if MAXIMIZE[stage.objective] else value < claimed - slack
+    worse = value < claimed - slack if MAXIMIZE[stage.objective] else value > claimed + slack
+    return not better and not (primary and worse)
+
+
+def _rounded(model: Model, v: Variables, x: np.ndarray) -> np.ndarray:
+    """The solver's values with integer columns rounded (used only when settling fails)."""
+    x = x.copy()
+    integer = np.concatenate(model.integer) if model.integer else np.zeros(0, bool)
+    x[integer] = np.round(x[integer])
+    return x
 
 
 def _check_first(result: SolveResult, solver: str, options: SolveOptions) -> None:
@@ -148,133 +203,4 @@ def _check_first(result: SolveResult, solver: str, options: SolveOptions) -> Non
         raise SitingError(f"{solver} failed: {result.status.value} {result.message}".strip())
 
 
-def decode(data: ModelData, spec: ModelSpec, v: Variables, x: np.ndarray) -> Plan:
-    """Chosen options, hosted services, area per service, assignments and closed facilities.
-
-    A hosted service that serves nobody another host does not serve adds nothing; the solver may leave such
-    slots on (they cost nothing), so they are dropped here in a fixed order, except in complexes (whose
-    status counts their services) and in existing facilities (which keep their services while open).
-    Every option the solver took stays in the plan, with whatever services remain. Coverage is unchanged by
-    construction.
-    """
-    taken = x[v.x] > 0.5
-    hosted = (x[v.y] > 0.5) & np.isin(data.host_building, data.option_building[taken])
-    keep = data.host_existing | np.isin(data.host_building, v.c_building[x[v.c] > 0.5])
-    share = x[v.v] if v.assign else None
-    if v.assign:
-        load = np.bincount(data.arc_host, weights=share, minlength=len(hosted))
-        hosted &= (load > 1e-9) | keep
-    else:
-        hosted = _drop_idle_hosts(data, hosted, keep)
-    area = data.min_area[data.host_service].astype(float)
-    area[np.flatnonzero(area_capacity(data, spec))] = x[v.q]
-
-    closed = [str(data.building_ids[data.option_building[o]]) for o in np.flatnonzero(~taken & data.option_existing)]
-    selections = []
-    for option in np.flatnonzero(taken & ~data.option_existing):
-        building = data.option_building[option]
-        slots = np.flatnonzero(hosted & (data.host_building == building))
-        selections.append(
-            Selection(
-                str(data.building_ids[building]),
-                str(data.option_mode[option]),
-                tuple(data.services[s] for s in data.host_service[slots]),
-                tuple(float(a) for a in area[slots]),
-            )
-        )
-    assignments = ()
-    if v.assign:
-        on = (share > 1e-7) & hosted[data.arc_host]  # a share within tolerance of 0 on a host not taken is 0
-        assignments = tuple(
-            Assignment(
-                str(data.community_ids[data.pair_community[p]]),
-                data.services[data.pair_service[p]],
-                str(data.building_ids[data.host_building[h]]),
-                float(data.pair_demand[p] * s),
-            )
-            for p, h, s in zip(data.arc_pair[on], data.arc_host[on], share[on])
-        )
-    return Plan.of(selections, closed=closed, assignments=assignments)
-
-
-def start_vector(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int, plan: Plan) -> np.ndarray:
-    """The column vector of `plan` in this model, for a warm start (the inverse of decode).
-
-    Options of the plan's (building, mode) pairs and kept existing facilities are taken; their listed services
-    hosted with the listed areas; assignments become arc shares (assign form) or cov_p = min(1, Σ y) (cover
-    form); complex, capex-share and district-share variables follow from those. A building or mode this
-    model does not offer is left out, so the vector may be infeasible: solvers then ignore it.
-    """
-    x = np.zeros(n_cols)
-    building = data.building_ids[data.option_building]
-    chosen = {(s.building, s.mode) for s in plan.selected}
-    taken = np.array([(b, m) in chosen for b, m in zip(building, data.option_mode)], bool)
-    taken |= data.option_existing & ~np.isin(building, list(plan.closed))
-    x[v.x] = taken
-    slot_building = data.building_ids[data.host_building].astype(str)
-    slot_service = np.asarray(data.services, object)[data.host_service].astype(str)
-    area = {(s.building, k): a for s in plan.selected for k, a in zip(s.services, s.area_m2 or [np.nan] * 9)}
-    hosted = np.array([(b, k) in area for b, k in zip(slot_building, slot_service)], bool)
-    open_building = np.zeros(data.n_buildings, bool)
-    open_building[data.option_building[taken]] = True
-    hosted = (hosted | data.host_existing) & open_building[data.host_building]
-    x[v.y] = hosted
-    on_area = np.flatnonzero(area_capacity(data, spec))
-    given = np.array([area.get((b, k), np.nan) for b, k in zip(slot_building[on_area], slot_service[on_area])])
-    x[v.q] = np.where(hosted[on_area], np.nan_to_num(given, nan=0.0) if len(given) else 0.0, 0.0)
-    if v.assign:
-        arcs = pd.DataFrame(
-            {
-                "community": data.community_ids[data.pair_community[data.arc_pair]].astype(str),
-                "service": np.asarray(data.services, object)[data.pair_service[data.arc_pair]].astype(str),
-                "building": slot_building[data.arc_host],
-                "arc": np.arange(len(data.arc_pair)),
-            }
-        )
-        served = pd.DataFrame(
-            [vars(a) for a in plan.assignments], columns=["community", "service", "building", "units"]
-        )
-        found = arcs.merge(served, on=["community", "service", "building"])
-        share = found["units"].to_numpy(float) / data.pair_demand[data.arc_pair[found["arc"].to_numpy()]]
-        x[v.v[found["arc"].to_numpy()]] = np.clip(share, 0.0, 1.0)
-        cover = np.bincount(data.arc_pair, weights=x[v.v], minlength=len(data.pair_community))
-    else:
-        cover = np.minimum(
-            1.0, np.bincount(data.arc_pair, weights=hosted[data.arc_host], minlength=len(data.pair_community))
-        )
-        x[v.z] = cover
-    if spec.complex is not None and len(v.c):
-        rule = spec.complex
-        count = np.bincount(data.host_building, weights=hosted, minlength=data.n_buildings)
-        core = np.bincount(
-            data.host_building, weights=hosted & rule.core[data.host_service], minlength=data.n_buildings
-        )
-        size = np.zeros(data.n_buildings)
-        np.maximum.at(size, data.option_building, np.where(taken, data.area, 0.0))
-        is_complex = (size >= rule.min_area) & (count >= rule.min_services) & (core >= rule.min_core)
-        x[v.c] = is_complex[v.c_building]
-        x[v.r] = taken[v.r_option] & is_complex[data.option_building[v.r_option]]
-    if len(v.t) and len(data.groups):
-        served = np.zeros_like(data.group_demand)
-        has = data.pair_group >= 0
-        np.add.at(served, (data.pair_group[has], data.pair_service[has]), (data.pair_demand * cover)[has])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            shares = served[data.group_demand > 0] / data.group_demand[data.group_demand > 0]
-        x[v.t] = float(np.clip(shares.min(initial=1.0), 0.0, 1.0))
-    return x
-
-
-def _drop_idle_hosts(data: ModelData, hosted: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    hosted = hosted.copy()
-    count = np.bincount(data.arc_pair[hosted[data.arc_host]], minlength=len(data.pair_community))
-    order = np.argsort(data.arc_host, kind="stable")
-    starts = np.searchsorted(data.arc_host[order], np.arange(len(hosted) + 1))
-    for host in np.flatnonzero(hosted & ~keep):
-        pairs = data.arc_pair[order[starts[host] : starts[host + 1]]]
-        if np.all(count[pairs] >= 2):
-            hosted[host] = False
-            count[pairs] -= 1
-    return hosted
-
-
-__all__ = ["Model", "NoPlanError", "Solution", "Stage", "decode", "solve", "start_vector"]
+__all__ = ["Model", "NoPlanError", "Solution", "Stage", "decode", "solve"]

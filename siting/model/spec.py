@@ -37,7 +37,8 @@ class ModelSpec:
         distance_cost: for min_cost, 元 per demand unit per metre walked.
         min_facilities, max_facilities: bounds on the number of options taken (existing facilities excluded).
         max_by_mode: mode -> at most this many options of it.
-        must_choose, must_not_choose: building indices.
+        must_choose, must_not_choose: building indices; must_take: option indices that must be taken (a
+            building required by a given mode).
         group_min_share: (S,) minimum covered share in every district (0 = none).
         group_requires: (district, service) pairs that must have some covered demand.
         complex: the complex rule, or None.
@@ -56,6 +57,7 @@ class ModelSpec:
     max_by_mode: dict[str, int] = field(default_factory=dict)
     must_choose: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     must_not_choose: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    must_take: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     group_min_share: np.ndarray | None = None
     group_requires: tuple[tuple[int, int], ...] = ()
     complex: ComplexSpec | None = None

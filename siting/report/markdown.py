@@ -1,14 +1,46 @@
-"""report.md: the plan in Chinese and English for the people who decide (amounts in 万元, areas in m²)."""
+"""report.md: the plan for the people who decide, in Chinese, English or both (amounts in 万元, areas in m²)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from siting.demand import markdown_section
-from siting.report.tables import coverage_table, group_label, selected_table, service_label
-from siting.scenario.schema import MODE_LABELS, MODES
+from siting.report.lang import Text
+from siting.report.served import REASONS
+from siting.report.tables import (
+    coverage_table,
+    district_table,
+    group_labels,
+    mode_table,
+    scenario_warnings,
+    selected_table,
+    service_label,
+    service_table,
+)
+from siting.scenario.schema import MODE_LABELS
 
 UNCOVERED_SHOWN = 15
+
+BASIS_TEXT = {
+    "share": (
+        "目标按覆盖率计：各服务覆盖其自身需求的百分比 × 权重之和（需求小的服务与需求大的同等重要）。",
+        "The objective counts shares: each service's covered percentage of its own demand, times its weight.",
+    ),
+    "persons": (
+        "目标按人数计：各服务覆盖的目标人群人数 × 权重之和。",
+        "The objective counts persons of each service's group served, times its weight.",
+    ),
+    "units": (
+        "目标按需求单位计：覆盖的需求单位（床位、托位、餐数）× 权重之和；单位面积小的服务优先获得预算。",
+        "The objective counts demand units (places, meals) covered, times their weight; services needing little "
+        "floor area per unit win the budget first.",
+    ),
+}
+
+STATUS_TEXT = {
+    "optimal": ("最优（已证明）", "optimal (proven)"),
+    "feasible": ("可行，未证明最优", "feasible, optimality not proven"),
+}
 
 
 def wan(yuan: float) -> str:
@@ -27,280 +59,303 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-BASIS_TEXT = {
-    "share": "目标按覆盖率计：各服务覆盖其自身需求的百分比 × 权重之和（需求小的服务与需求大的同等重要）。"
-    "The objective counts shares: each service's covered percentage of its own demand, times its weight.",
-    "persons": "目标按人数计：各服务覆盖的目标人群人数 × 权重之和。"
-    "The objective counts persons of each service's group served, times its weight.",
-    "units": "目标按需求单位计：覆盖的需求单位（床位、托位、餐数）× 权重之和；单位面积小的服务优先获得预算。"
-    "The objective counts demand units (places, meals) covered, times their weight; services needing little "
-    "floor area per unit win the budget first.",
-}
-
-STATUS_TEXT = {
-    "optimal": ("最优（已证明）", "optimal (proven)"),
-    "feasible": ("可行，未证明最优", "feasible, optimality not proven"),
-}
-
-
-def render(result) -> str:
-    """The whole report as Markdown."""
-    return (
-        "\n\n".join(
-            part
-            for part in (
-                _header(result),
-                _summary(result),
-                _selected(result),
-                _by_mode(result),
-                _existing(result),
-                _coverage(result),
-                _districts(result),
-                _uncovered(result),
-                _demand(result),
-                _method(result),
-            )
-            if part
-        )
-        + "\n"
+def render(result, lang: str = "both") -> str:
+    """The whole report as Markdown, in `lang` (zh, en or both)."""
+    t = Text(lang)
+    parts = (
+        _header(result, t),
+        _warnings(result, t),
+        _summary(result, t),
+        _selected(result, t),
+        _by_mode(result, t),
+        _existing(result, t),
+        _coverage(result, t),
+        _districts(result, t),
+        _uncovered(result, t),
+        _demand(result, t),
+        _method(result, t),
     )
+    return "\n\n".join(part for part in parts if part) + "\n"
 
 
-def _header(result) -> str:
+def _header(result, t: Text) -> str:
     cfg = result.scenario.config
-    text = f"# 社区嵌入式服务设施选址方案 / Community facility siting plan: {cfg.name}"
+    text = f"# {t('社区嵌入式服务设施选址方案', 'Community facility siting plan', ' / ')}: {cfg.name}"
     if cfg.description:
         text += f"\n\n> {cfg.description}"
     return text
 
 
-def _summary(result) -> str:
+def _warnings(result, t: Text) -> str:
+    warnings = scenario_warnings(result)
+    if not warnings:
+        return ""
+    return f"## {t('输入提示', 'Input warnings')}\n\n" + "\n".join(f"- {w}" for w in warnings)
+
+
+def _service_name(result, t: Text, key: str) -> str:
+    return t(*service_label(result, key))
+
+
+def _summary(result, t: Text) -> str:
     ev, sol, cfg = result.evaluation, result.solution, result.scenario.config
-    zh, en = STATUS_TEXT.get(sol.status.value, (sol.status.value, sol.status.value))
+    status = t(*STATUS_TEXT.get(sol.status.value, (sol.status.value, sol.status.value)), " / ")
     gap = f"{sol.gap:.4%}" if sol.gap is not None else "—"
+    budget = t("预算", "budget")
+    capex = f"{wan(ev.capex)} 万元"
+    if cfg.budget.capex:
+        capex += f" / {wan(cfg.budget.capex)} 万元 {budget} ({ev.capex / cfg.budget.capex:.1%})"
+    annual = f"{wan(ev.annual)} 万元/年"
+    if ev.freed:
+        annual += (
+            f" − {wan(ev.freed)} 万元/年 {t('关闭释放', 'freed by closures')} = {wan(ev.annual - ev.freed)} 万元/年"
+        )
+    annual += (
+        f" / {wan(cfg.budget.annual)} 万元/年 {budget}"
+        if cfg.budget.annual is not None
+        else f" ({t('不限', 'no limit')})"
+    )
     rows = [
-        ["求解状态 Status", f"{zh} / {en}; gap {gap}"],
-        ["选定建筑 Buildings acquired", f"{len(ev.selected)}"],
+        [t("求解状态", "Status"), f"{status}; gap {gap}"],
+        [t("选定建筑", "Buildings acquired"), f"{len(ev.selected)}"],
+        [t("一次性投入", "One-off cost"), capex],
+        [t("年度费用", "Yearly cost"), annual],
         [
-            "一次性投入 One-off cost",
-            f"{wan(ev.capex)} 万元 of {wan(cfg.budget.capex)} 万元 budget ({ev.capex / cfg.budget.capex:.1%})"
-            if cfg.budget.capex
-            else f"{wan(ev.capex)} 万元",
-        ],
-        [
-            "年度费用 Yearly cost",
-            f"{wan(ev.annual)} 万元/年"
-            + (
-                f" − {wan(ev.freed)} 万元/年 freed by closures 关闭释放 = {wan(ev.annual - ev.freed)} 万元/年"
-                if ev.freed
-                else ""
-            )
-            + (f" of {wan(cfg.budget.annual)} 万元/年 budget" if cfg.budget.annual is not None else " (no limit)"),
-        ],
-        [
-            f"{cfg.budget.horizon_years}年净现值成本 Net present cost ({cfg.budget.discount_rate:.1%})",
+            f"{t(f'{cfg.budget.horizon_years}年净现值成本', f'Net present cost over {cfg.budget.horizon_years} years')}"
+            f" ({cfg.budget.discount_rate:.1%})",
             f"{wan(ev.npv)} 万元",
         ],
     ]
-    for key, row in ev.by_service.iterrows():
-        zh_s, en_s = service_label(result, key)
+    for key, row in service_table(result).iterrows():
         rows.append(
             [
-                f"{zh_s} {en_s}",
-                f"{row.share:.1%} of demand covered ({persons(row.covered)} / {persons(row.demand)} units; "
-                f"{persons(row.covered_persons)} / {persons(row.persons)} {group_label(cfg.services[key].population)})",
+                _service_name(result, t, key),
+                f"{row.share:.1%} {t('已覆盖', 'covered')}: {persons(row.persons_covered)} / {persons(row.persons)} "
+                f"{t('人', 'persons')} ({t(*group_labels(row.group))}); "
+                f"{persons(row.covered)} / {persons(row.demand)} {t('需求单位', 'demand units')}",
             ]
         )
-    return "## 摘要 Summary\n\n" + _table(["项目 Item", "结果 Result"], rows)
+    return f"## {t('摘要', 'Summary')}\n\n" + _table([t("项目", "Item"), t("结果", "Result")], rows)
 
 
-def _selected(result) -> str:
+def _selected(result, t: Text) -> str:
     sel = selected_table(result)
+    title = f"## {t('选定建筑', 'Buildings acquired')}\n\n"
     if sel.empty:
-        return "## 选定建筑 Buildings acquired\n\n无 / none: the budget buys no building that covers demand."
+        return title + t("无：预算买不到能覆盖需求的建筑。", "None: the budget buys no building that covers demand.")
     capacitated = result.spec.capacitated
     kind = result.scenario.config.model.complex is not None
     assets = result.scenario.assets
     rows = []
     for r in sel.itertuples():
         traded = "、".join(f"{assets.loc[a, 'name']} ({a})" for a in r.assets_traded.split(";") if a)
-        mode = f"{r.mode_zh} {r.mode}" + (f"，换出 trading {traded}" if traded else "")
+        mode = t(r.mode_zh, r.mode) + (f", {t('换出', 'trading')} {traded}" if traded else "")
+        services = t(r.services_zh, ", ".join(service_label(result, k)[1] for k in r.services.split(";")))
         row = [
             f"{r.name} ({r.building})",
+            r.district,
             mode,
-            r.services_zh,
+            services,
             f"{r.area_used_m2:,.0f} / {r.floor_area_m2:,.0f}",
             wan(r.capex),
             wan(r.annual_cost),
+            persons(r.persons_served),
         ]
         if kind:
-            row.insert(3, "综合体 complex" if r.complex else "插花 scattered")
+            row.insert(4, t("综合体", "complex") if r.complex else t("插花", "scattered"))
         if capacitated:
             row.append("—" if pd.isna(r.utilisation) else f"{r.served:,.0f} / {r.capacity:,.0f} ({r.utilisation:.0%})")
         rows.append(row)
-    total = ["**合计 Total**", "", "", "", f"**{wan(sel['capex'].sum())}**", f"**{wan(sel['annual_cost'].sum())}**"]
+    total = [f"**{t('合计', 'Total')}**", "", "", "", "", f"**{wan(sel['capex'].sum())}**"]
+    total += [f"**{wan(sel['annual_cost'].sum())}**", f"**{persons(sel['persons_served'].sum())}**"]
     header = [
-        "建筑 Building",
-        "方式 Mode",
-        "服务 Services",
-        "使用/建筑面积 Area used/total (m²)",
-        "一次性投入 One-off (万元)",
-        "年度费用 Yearly (万元/年)",
+        t("建筑", "Building"),
+        t("街道", "District"),
+        t("方式", "Mode"),
+        t("服务", "Services"),
+        f"{t('使用/建筑面积', 'Area used/total')} (m²)",
+        f"{t('一次性投入', 'One-off')} (万元)",
+        f"{t('年度费用', 'Yearly')} (万元/年)",
+        f"{t('服务人数', 'Persons served')} ({t('人', 'persons')})",
     ]
     if kind:
-        header.insert(3, "类型 Type")
-        total.insert(3, f"{int(sel['complex'].sum())} 综合体 complexes")
+        header.insert(4, t("类型", "Type"))
+        total.insert(4, f"{int(sel['complex'].sum())} {t('综合体', 'complexes')}")
     if capacitated:
-        header.append("服务量/容量 Served/capacity (units)")
+        header.append(f"{t('服务量/容量', 'Served/capacity')} ({t('单位', 'units')})")
         total.append("")
     rows.append(total)
-    return "## 选定建筑 Buildings acquired\n\n" + _table(header, rows)
+    return title + _table(header, rows)
 
 
-def _existing(result) -> str:
+def _existing(result, t: Text) -> str:
     ex = result.evaluation.existing
     if ex.empty:
         return ""
     rows = [
         [
             f"{r.name} ({r.facility})",
-            "、".join(service_label(result, k)[0] for k in r.services),
-            "保留 kept" if r.status == "kept" else "关闭 closed",
+            "、".join(_service_name(result, t, k) for k in r.services),
+            t("保留", "kept") if r.status == "kept" else t("关闭", "closed"),
             wan(r.annual_cost),
             "—" if pd.isna(r.utilisation) else f"{r.served:,.0f} ({r.utilisation:.0%})",
         ]
         for r in ex.sort_values("facility").itertuples()
     ]
     return (
-        "## 现有设施 Existing facilities\n\n现有设施免费计入覆盖；可关闭者关闭后释放其年度费用。"
-        "Existing facilities cover demand at no cost; closing a closable one frees its yearly cost.\n\n"
+        f"## {t('现有设施', 'Existing facilities')}\n\n"
+        + t(
+            "现有设施免费计入覆盖；可关闭者关闭后释放其年度费用。",
+            "Existing facilities cover demand at no cost; closing a closable one frees its yearly cost.",
+        )
+        + "\n\n"
         + _table(
             [
-                "设施 Facility",
-                "服务 Services",
-                "状态 Status",
-                "年度费用 Yearly (万元/年)",
-                "服务量 Served (utilisation)",
+                t("设施", "Facility"),
+                t("服务", "Services"),
+                t("状态", "Status"),
+                f"{t('年度费用', 'Yearly')} (万元/年)",
+                f"{t('服务量', 'Served')} ({t('使用率', 'utilisation')})",
             ],
             rows,
         )
     )
 
 
-def _districts(result) -> str:
-    by_group = result.evaluation.by_group
-    if by_group.empty:
+def _districts(result, t: Text) -> str:
+    table = district_table(result)
+    if table.empty:
         return ""
-    pivot = by_group.pivot(index="group", columns="service", values="share").reindex(
-        columns=[k for k in result.scenario.config.services if k in set(by_group["service"])]
-    )
-    header = ["街道 District"] + [" ".join(service_label(result, k)) for k in pivot.columns]
-    rows = [[g] + ["—" if pd.isna(v) else f"{v:.0%}" for v in pivot.loc[g]] for g in pivot.index]
-    return "### 各街道覆盖率 Covered share by district\n\n" + _table(header, rows)
+    services = [k for k in result.scenario.config.services if k in set(table["service"])]
+    share = table.pivot(index="district", columns="service", values="share").reindex(columns=services)
+    covered = table.pivot(index="district", columns="service", values="persons_covered").reindex(columns=services)
+    header = [t("街道", "District")] + [_service_name(result, t, k) for k in services]
+    rows = [
+        [d]
+        + [
+            "—" if pd.isna(v) else f"{v:.0%} ({persons(n)} {t('人', 'persons')})"
+            for v, n in zip(share.loc[d], covered.loc[d])
+        ]
+        for d in share.index
+    ]
+    return f"### {t('各街道覆盖率', 'Covered share by district')}\n\n" + _table(header, rows)
 
 
-def _by_mode(result) -> str:
-    sel = selected_table(result)
-    if sel.empty:
+def _by_mode(result, t: Text) -> str:
+    grouped = mode_table(result)
+    if grouped.empty:
         return ""
-    grouped = sel.groupby("mode").agg(n=("building", "size"), capex=("capex", "sum"), annual=("annual_cost", "sum"))
+    rows = [
+        [t(*MODE_LABELS[m]), int(r.buildings), wan(r.capex), wan(r.annual)]
+        for m, r in zip(grouped.index, grouped.itertuples())
+    ]
+    header = [t("方式", "Mode"), t("数量", "Buildings"), f"{t('一次性投入', 'One-off')} (万元)"]
+    header.append(f"{t('年度费用', 'Yearly')} (万元/年)")
+    return f"### {t('按获取方式', 'By acquisition mode')}\n\n" + _table(header, rows)
+
+
+def _coverage(result, t: Text) -> str:
     rows = [
         [
-            f"{MODE_LABELS[m][0]} {m}",
-            int(grouped.loc[m, "n"]),
-            wan(grouped.loc[m, "capex"]),
-            wan(grouped.loc[m, "annual"]),
+            _service_name(result, t, key),
+            t(*group_labels(row.group)),
+            f"{row.radius_m:,.0f}",
+            persons(row.persons),
+            persons(row.persons_covered),
+            persons(row.demand),
+            persons(row.covered),
+            f"{row.share:.1%}",
+            f"{row.weight:g}",
         ]
-        for m in MODES
-        if m in grouped.index
+        for key, row in service_table(result).iterrows()
     ]
-    return "### 按获取方式 By acquisition mode\n\n" + _table(
-        ["方式 Mode", "数量 Buildings", "一次性投入 One-off (万元)", "年度费用 Yearly (万元/年)"], rows
+    note = t(
+        "需求单位：服务人群人数 × 使用率（如日间照料床位、托位、每日餐数）；人数为服务人群的人数。"
+        "步行范围内有提供该服务的设施（有容量约束时，且被分配到该设施）即为覆盖。",
+        "Demand units: persons of the group × uptake (day-care places, childcare places, meals a day); persons "
+        "count the target group. A community counts as covered when a host of the service is within the walking "
+        "radius (with capacities: and its demand is assigned to it).",
     )
+    note += "\n\n" + t(*BASIS_TEXT[result.scenario.config.model.objective_basis])
+    header = [
+        t("服务", "Service"),
+        t("服务人群", "Group"),
+        f"{t('步行半径', 'Radius')} (m)",
+        f"{t('服务人群', 'Group')} ({t('人', 'persons')})",
+        f"{t('已覆盖', 'Covered')} ({t('人', 'persons')})",
+        f"{t('需求', 'Demand')} ({t('单位', 'units')})",
+        f"{t('已覆盖', 'Covered')} ({t('单位', 'units')})",
+        t("覆盖率", "Share"),
+        t("权重", "Weight"),
+    ]
+    return f"## {t('服务覆盖', 'Coverage by service')}\n\n{note}\n\n" + _table(header, rows)
 
 
-def _coverage(result) -> str:
-    cfg = result.scenario.config
-    rows = []
-    for key, row in result.evaluation.by_service.iterrows():
-        zh, en = service_label(result, key)
-        service = cfg.services[key]
-        rows.append(
-            [
-                f"{zh} {en}",
-                group_label(service.population),
-                f"{service.radius_m:,.0f}",
-                persons(row.demand),
-                persons(row.covered),
-                f"{persons(row.covered_persons)} / {persons(row.persons)}",
-                f"{row.share:.1%}",
-                f"{service.weight:g}",
-            ]
-        )
-    return (
-        "## 服务覆盖 Coverage by service\n\n"
-        "需求单位：服务人群人数 × 使用率（如日间照料床位、托位、每日餐数）；服务人数 = 已覆盖需求 ÷ 使用率。"
-        "A community counts as covered when a building hosting the service is within the walking radius; "
-        "persons served = covered demand units ÷ uptake (persons of the service's group).\n\n"
-        f"{BASIS_TEXT[cfg.model.objective_basis]}\n\n"
-        + _table(
-            [
-                "服务 Service",
-                "服务人群 Group",
-                "步行半径 Radius (m)",
-                "需求 Demand (units)",
-                "已覆盖 Covered (units)",
-                "服务人数 Persons served / in group",
-                "覆盖率 Share",
-                "权重 Weight",
-            ],
-            rows,
-        )
-    )
-
-
-def _uncovered(result) -> str:
+def _uncovered(result, t: Text) -> str:
     cov = coverage_table(result)
-    missing = cov[(cov["covered_share"] < 1 - 1e-9) & (cov["demand"] > 0)].assign(
-        demand=lambda f: f["demand"] - f["covered_demand"]
+    missing = cov[cov["not_covered_reason"] != ""].assign(
+        demand=lambda f: f["demand"] - f["covered_demand"], persons=lambda f: f["persons"] - f["persons_covered"]
     )
+    title = f"## {t('未覆盖', 'Not covered')}\n\n"
     if missing.empty:
-        return "## 未覆盖 Not covered\n\n所有社区的需求均已覆盖。All demand is covered."
+        return title + t("所有社区的需求均已覆盖。", "All demand is covered.")
     parts = [
-        "## 未覆盖 Not covered\n\n以下社区的需求未被步行范围内的设施满足（按未满足需求从大到小）。"
-        "Demand not served within walking distance, largest first (with capacities a community can be "
-        "partly covered; the table shows the part not covered)."
+        title
+        + t(
+            "以下社区的需求未被步行范围内的设施满足（按未满足需求从大到小）；有容量约束时社区可部分覆盖，表中为未覆盖部分。",
+            "Demand not served within walking distance, largest first (with capacities a community can be partly "
+            "covered; the table shows the part not covered).",
+        )
     ]
     for key in result.scenario.config.services:
         part = missing[missing["service"] == key].sort_values(["demand", "community"], ascending=[False, True])
         if part.empty:
             continue
-        zh, en = service_label(result, key)
         rows = [
             [
                 f"{r.name} ({r.community})",
                 r.district,
+                persons(r.persons),
                 persons(r.demand),
                 "—" if pd.isna(r.distance_m) else f"{r.distance_m:,.0f} ({r.nearest_name})",
+                t(*REASONS[r.not_covered_reason]),
             ]
             for r in part.head(UNCOVERED_SHOWN).itertuples()
         ]
         more = len(part) - UNCOVERED_SHOWN
-        parts.append(
-            f"### {zh} {en}: {len(part)} 个社区 communities, {persons(part['demand'].sum())} units\n\n"
-            + _table(["社区 Community", "街道 District", "需求 Demand", "最近设施距离 Nearest (m)"], rows)
-            + (f"\n\n…另有 {more} 个 / and {more} more (see coverage.csv)" if more > 0 else "")
+        header = [
+            t("社区", "Community"),
+            t("街道", "District"),
+            f"{t('未覆盖', 'Not covered')} ({t('人', 'persons')})",
+            f"{t('未覆盖', 'Not covered')} ({t('单位', 'units')})",
+            f"{t('最近设施距离', 'Nearest host')} (m)",
+            t("原因", "Reason"),
+        ]
+        heading = (
+            f"### {_service_name(result, t, key)}: {len(part)} {t('个社区', 'communities')}, "
+            f"{persons(part['persons'].sum())} {t('人', 'persons')}, "
+            f"{persons(part['demand'].sum())} {t('单位', 'units')}"
         )
+        tail = (
+            f"\n\n{t(f'…另有 {more} 个（见 coverage.csv）', f'… and {more} more (see coverage.csv)')}"
+            if more > 0
+            else ""
+        )
+        parts.append(f"{heading}\n\n{_table(header, rows)}{tail}")
     return "\n\n".join(parts)
 
 
-def _demand(result) -> str:
+def _demand(result, t: Text) -> str:
     est = result.demand.estimate
-    rows = [[group_label(g), persons(est.groups[g].sum())] for g in est.groups.columns if est.groups[g].notna().all()]
-    return markdown_section(est) + "\n" + _table(["人群 Group", "合计 Total (persons)"], rows)
+    rows = [
+        [t(*group_labels(g)), persons(est.groups[g].sum())] for g in est.groups.columns if est.groups[g].notna().all()
+    ]
+    title = t("需求：假设与来源", "Demand: assumptions and sources")
+    header = [t("人群", "Group"), f"{t('合计', 'Total')} ({t('人', 'persons')})"]
+    return markdown_section(est, title=title) + "\n" + _table(header, rows)
 
 
-def _method(result) -> str:
+def _method(result, t: Text) -> str:
     sol, data = result.solution, result.data
     stages = "; ".join(
         f"{i + 1}. {s.objective} {s.result.status.value}" + (f" (gap {s.result.gap:.3%})" if s.result.gap else "")
@@ -308,22 +363,26 @@ def _method(result) -> str:
     )
     first = sol.first.result
     capacity = (
-        "有容量约束，社区需求可部分覆盖 capacities apply: a community's demand can be partly covered"
+        t("有容量约束，社区需求可部分覆盖", "capacities apply: a community's demand can be partly covered")
         if result.spec.capacitated
-        else "无容量约束 no capacity limits"
+        else t("无容量约束", "no capacity limits")
     )
-    return (
-        "## 方法 Method\n\n"
+    text = t(
         "整数规划：在预算、每栋建筑只选一种获取方式、建筑面积等约束下，依次优化各目标（字典序）；"
-        "方案由独立程序按原始数据复核（预算、方式、面积、容量、覆盖）。\n"
+        "方案由独立程序按原始数据复核（预算、方式、面积、容量、覆盖）。",
         "Integer programme: the objectives are optimised one after another (lexicographically), each keeping "
         "the optimum of the ones before, subject to the budgets, one acquisition mode per building, floor "
         "area and the scenario's rules. The plan was re-checked from the raw tables by an evaluator "
-        "independent of the model (budgets, modes, areas, capacities, coverage).\n\n"
-        f"- 目标 Objectives: {stages}\n"
+        "independent of the model (budgets, modes, areas, capacities, coverage).",
+        "\n",
+    )
+    return (
+        f"## {t('方法', 'Method')}\n\n{text}\n\n"
+        f"- {t('目标', 'Objectives')}: {stages}\n"
         f"- {capacity}\n"
-        f"- 求解器 Solver: {first.solver} {first.version}; bound {sol.bound if sol.bound is not None else '—'}\n"
-        f"- 模型规模 Model size: {sol.n_cols:,} variables, {sum(sol.rows.values()):,} constraints; "
-        f"{data.dropped_options} dominated options dropped (never cheaper, never larger)\n"
-        f"- 输入指纹 Input SHA-256: `{result.scenario.input_sha256}`"
+        f"- {t('求解器', 'Solver')}: {first.solver} {first.version}; bound {'—' if sol.bound is None else sol.bound}\n"
+        f"- {t('模型规模', 'Model size')}: {sol.n_cols:,} {t('个变量', 'variables')}, {sum(sol.rows.values()):,} "
+        f"{t('个约束', 'constraints')}; {data.dropped_options} "
+        f"{t('个被占优选项已剔除（不更便宜也不更大）', 'dominated options dropped (never cheaper, never larger)')}\n"
+        f"- {t('输入指纹', 'Input')} SHA-256: `{result.scenario.input_sha256}`"
     )

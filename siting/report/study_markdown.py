@@ -167,7 +167,7 @@ def _method(scenario: Scenario) -> str:
         "value changed; its folder is in frontier.csv's folder column. Each point is warm-started from the "
         "previous point's plan. 边际 Marginal: weighted persons gained per 万元 against the previous point; "
         "拐点 knee: the point after which that gain drops most.\n\n"
-        f"{BASIS_TEXT[scenario.config.model.objective_basis]}"
+        + " ".join(BASIS_TEXT[scenario.config.model.objective_basis])
     )
 
 
@@ -254,7 +254,7 @@ def _compare_services(comparison, labels: list[str]) -> str:
     rows = []
     for key in services:
         cells = [
-            f"{table.loc[(k, key), 'share']:.1%} ({persons(table.loc[(k, key), 'covered_persons'])})" for k in labels
+            f"{table.loc[(k, key), 'share']:.1%} ({persons(table.loc[(k, key), 'persons_covered'])})" for k in labels
         ]
         diffs = [f"{(table.loc[(k, key), 'share'] - table.loc[(ref, key), 'share']) * 100:+.1f} pp" for k in labels[1:]]
         rows.append([key, *cells, *diffs])

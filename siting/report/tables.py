@@ -9,8 +9,10 @@ import pandas as pd
 import yaml
 
 from siting import __version__
+from siting.report.lang import Text
+from siting.report.served import building_districts, group_persons, host_persons, not_covered_reasons, served_by
 from siting.scenario.overrides import document_sha256, effective_document
-from siting.scenario.schema import GROUP_LABELS, MODE_LABELS
+from siting.scenario.schema import GROUP_LABELS, MODE_LABELS, MODES
 
 DECIMALS = 6
 
@@ -32,13 +34,22 @@ def service_label(result, key: str) -> tuple[str, str]:
     return (label.zh, label.en) if label else (key, key)
 
 
+def service_labels(result, t: Text) -> dict[str, str]:
+    """Service key -> label in the report's language."""
+    return {k: t(*service_label(result, k)) for k in result.scenario.config.services}
+
+
 def selected_table(result) -> pd.DataFrame:
-    """One row per acquired building, sorted by building id."""
+    """One row per acquired building, sorted by building id, with its district, coordinates and persons served."""
     sel = result.evaluation.selected.sort_values("building").reset_index(drop=True)
+    where = result.scenario.buildings.reindex(sel["building"])
     return pd.DataFrame(
         {
             "building": sel["building"],
             "name": sel["name"],
+            "district": building_districts(result, pd.Index(sel["building"])),
+            "x": where["x"].to_numpy(float),
+            "y": where["y"].to_numpy(float),
             "mode": sel["mode"],
             "mode_zh": [MODE_LABELS[m][0] for m in sel["mode"]],
             "services": [";".join(s) for s in sel["services"]],
@@ -54,17 +65,25 @@ def selected_table(result) -> pd.DataFrame:
             "capacity": sel["capacity"].replace(np.inf, np.nan).round(3),
             "served": sel["served"].round(3),
             "utilisation": sel["utilisation"].round(4),
+            "persons_served": host_persons(result).reindex(sel["building"]).fillna(0.0).round(1).to_numpy(),
         }
     )
 
 
 def coverage_table(result) -> pd.DataFrame:
-    """One row per community × service, sorted by community then service order."""
+    """One row per community × service, sorted by community then service order.
+
+    Units and persons of the target group side by side; the hosts serving the community (ids and names,
+    largest share first); for demand left uncovered, the reason (siting.report.served.REASONS).
+    """
     cov = result.evaluation.coverage
     services = list(result.scenario.config.services)
     order = {k: i for i, k in enumerate(services)}
     communities = result.scenario.communities
     groups = {k: s.population for k, s in result.scenario.config.services.items()}
+    key = pd.MultiIndex.from_arrays([cov["community"], cov["service"]])
+    persons = group_persons(result).stack().reindex(key).to_numpy(float)
+    serving = served_by(result)
     table = pd.DataFrame(
         {
             "community": cov["community"],
@@ -76,11 +95,16 @@ def coverage_table(result) -> pd.DataFrame:
             "service_zh": [service_label(result, k)[0] for k in cov["service"]],
             "group": [groups[k] for k in cov["service"]],
             "demand": cov["demand"].round(DECIMALS),
+            "persons": persons.round(1),
             "covered_share": cov["covered"].round(DECIMALS),
             "covered_demand": cov["covered_units"].round(DECIMALS),
+            "persons_covered": (persons * cov["covered"].to_numpy(float)).round(1),
+            "served_by": serving["served_by"].reindex(key).fillna("").to_numpy(),
+            "served_by_name": serving["served_by_name"].reindex(key).fillna("").to_numpy(),
             "nearest_building": cov["nearest_building"],
             "nearest_name": cov["nearest_name"],
             "distance_m": cov["distance_m"].replace(np.inf, np.nan).round(1),
+            "not_covered_reason": not_covered_reasons(result).reindex(key).fillna("").to_numpy(),
         }
     )
     table["_s"] = table["service"].map(order)
@@ -132,13 +156,13 @@ def plan_document(result) -> dict[str, Any]:
                 "name": r.name,
                 "mode": r.mode,
                 "services": r.services.split(";"),
-                "area_m2": [float(a) for a in r.area_by_service_m2.split(";") if a],
+                "area_m2": [rounded(a) for a in areas],
                 "complex": bool(r.complex),
                 "assets_traded": [a for a in r.assets_traded.split(";") if a],
                 "capex": rounded(r.capex),
                 "annual_cost": rounded(r.annual_cost),
             }
-            for r in selected.itertuples()
+            for r, areas in zip(selected.itertuples(), _areas(result, selected))
         ],
         "existing": [
             {"facility": r.facility, "name": r.name, "status": r.status, "services": list(r.services)}
@@ -154,11 +178,11 @@ def plan_document(result) -> dict[str, Any]:
                 "demand": rounded(row.demand),
                 "covered": rounded(row.covered),
                 "share": rounded(row.share),
-                "persons": rounded(row.persons),
-                "covered_persons": rounded(row.covered_persons),
                 "weight": rounded(row.weight),
+                "persons": rounded(row.persons),
+                "persons_covered": rounded(row.persons_covered),
             }
-            for key, row in ev.by_service.iterrows()
+            for key, row in service_table(result).iterrows()
         },
         "demand": {
             "year": result.demand.estimate.year,
@@ -183,6 +207,85 @@ def plan_document(result) -> dict[str, Any]:
     }
 
 
+def group_labels(group: str) -> tuple[str, str]:
+    """(zh, en) label of a population group: ('60岁及以上老年人', 'elderly 60+')."""
+    return GROUP_LABELS.get(group, (group, group))
+
+
+def _areas(result, selected: pd.DataFrame) -> list[tuple[float, ...]]:
+    """Floor area per service of each selected building, in the order of `selected`, at full precision."""
+    by_building = dict(zip(result.evaluation.selected["building"], result.evaluation.selected["area_m2"]))
+    return [by_building[b] for b in selected["building"]]
+
+
+def group_label(group: str) -> str:
+    """'60岁及以上老年人 (elderly 60+)'."""
+    zh, en = group_labels(group)
+    return f"{zh} ({en})"
+
+
+def scenario_warnings(result) -> tuple[str, ...]:
+    """Warnings raised while reading the scenario (e.g. a budget below the cheapest option), for the reports."""
+    return tuple(getattr(result.scenario, "warnings", ()) or ())
+
+
+def _persons(result) -> pd.DataFrame:
+    """community, service, persons, persons_covered (unrounded), in the evaluation's row order."""
+    cov = result.evaluation.coverage
+    key = pd.MultiIndex.from_arrays([cov["community"], cov["service"]])
+    persons = group_persons(result).stack().reindex(key).to_numpy(float)
+    return pd.DataFrame(
+        {
+            "community": cov["community"].to_numpy(),
+            "service": cov["service"].to_numpy(),
+            "persons": persons,
+            "persons_covered": persons * cov["covered"].to_numpy(float),
+        }
+    )
+
+
+def service_table(result) -> pd.DataFrame:
+    """Per service (index, scenario order): group, radius_m, weight, demand and covered units, share, persons."""
+    cfg = result.scenario.config
+    persons = _persons(result).groupby("service", sort=False)[["persons", "persons_covered"]].sum()
+    table = result.evaluation.by_service[["demand", "covered", "share", "weight"]].copy()
+    table.insert(0, "group", [cfg.services[k].population for k in table.index])
+    table.insert(1, "radius_m", [cfg.services[k].radius_m for k in table.index])
+    table["persons"] = persons["persons"].reindex(table.index).to_numpy()
+    table["persons_covered"] = persons["persons_covered"].reindex(table.index).to_numpy()
+    return table
+
+
+def district_table(result) -> pd.DataFrame:
+    """Per district × service (sorted): demand and covered units, share, persons and persons covered."""
+    by_group = result.evaluation.by_group
+    columns = ["district", "service", "demand", "covered", "share", "persons", "persons_covered"]
+    if by_group.empty:
+        return pd.DataFrame(columns=columns)
+    group_by = result.scenario.config.model.policy.group_by
+    cov = _persons(result)
+    cov["district"] = result.scenario.communities[group_by].fillna("").astype(str).reindex(cov["community"]).to_numpy()
+    persons = cov.groupby(["district", "service"])[["persons", "persons_covered"]].sum()
+    table = by_group.rename(columns={"group": "district"})
+    key = pd.MultiIndex.from_frame(table[["district", "service"]])
+    order = {k: i for i, k in enumerate(result.scenario.config.services)}
+    table = table.assign(
+        persons=persons["persons"].reindex(key).to_numpy(),
+        persons_covered=persons["persons_covered"].reindex(key).to_numpy(),
+        _s=table["service"].map(order),
+    )
+    return table.sort_values(["district", "_s"])[columns].reset_index(drop=True)
+
+
+def mode_table(result) -> pd.DataFrame:
+    """Per acquisition mode used (in MODES order): buildings, capex and annual cost in 元."""
+    sel = selected_table(result)
+    grouped = sel.groupby("mode").agg(
+        buildings=("building", "size"), capex=("capex", "sum"), annual=("annual_cost", "sum")
+    )
+    return grouped.reindex([m for m in MODES if m in grouped.index])
+
+
 def effective_yaml(scenario) -> str:
     """scenario.yaml of a run folder: the scenario as planned, overrides and --set values merged in."""
     applied = ", ".join(scenario.overrides) or "none"
@@ -194,9 +297,3 @@ def effective_yaml(scenario) -> str:
     )
     body = yaml.safe_dump(effective_document(scenario.config), allow_unicode=True, sort_keys=False, width=120)
     return header + body
-
-
-def group_label(group: str) -> str:
-    """'60岁及以上老年人 (elderly 60+)'."""
-    zh, en = GROUP_LABELS.get(group, (group, group))
-    return f"{zh} ({en})"

@@ -157,8 +157,6 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = (), sets: Iterabl
     base = path.resolve().parent
     digest = hashlib.sha256()
     digest.update(path.read_bytes())
-    if overrides or sets:  # the same file under other overrides is another input
-        digest.update(repr((overrides, sets)).encode("utf-8"))
 
     def table(key: str, columns: list[Column]) -> tuple[pd.DataFrame, str]:
         source = getattr(config, key)
@@ -194,7 +192,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = (), sets: Iterabl
         )
     options = _check_options(options, buildings, assets, options_where)
     _check_communities(communities, config, communities_where)
-    _check_policy(config, communities, buildings, communities_where)
+    _check_policy(config, communities, buildings, options, communities_where)
     return Scenario(
         config=config,
         path=path,
@@ -254,13 +252,20 @@ def _check_existing(existing: pd.DataFrame, config: ScenarioConfig, assets: pd.D
     ]
 
 
-def _check_policy(config: ScenarioConfig, communities: pd.DataFrame, buildings: pd.DataFrame, where: str) -> None:
+def _check_policy(
+    config: ScenarioConfig, communities: pd.DataFrame, buildings: pd.DataFrame, options: pd.DataFrame, where: str
+) -> None:
     policy = config.model.policy
     for key in ("must_choose", "must_not_choose"):
         unknown = [b for b in getattr(policy, key) if b not in buildings.index]
         if unknown:
             raise InputError(f"unknown building id(s) {unknown}", file="scenario", field=f"model.policy.{key}")
-    both = sorted(set(policy.must_choose) & set(policy.must_not_choose))
+    offered = set(zip(options["building"], options["mode"]))
+    for building, mode in policy.must_choose_as.items():
+        if (building, mode) not in offered:
+            what = "is not in the buildings table" if building not in buildings.index else f"has no '{mode}' option"
+            raise InputError(f"building {building} {what}", file="scenario", field="model.policy.must_choose_as")
+    both = sorted((set(policy.must_choose) | set(policy.must_choose_as)) & set(policy.must_not_choose))
     if both:
         raise InputError(
             f"building(s) {both} are both required and forbidden", file="scenario", field="model.policy.must_choose"

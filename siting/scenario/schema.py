@@ -170,6 +170,9 @@ class Policy(Frozen):
     """Building ids that must be acquired (by some mode)."""
     must_not_choose: tuple[str, ...] = ()
     """Building ids that must not be acquired."""
+    must_choose_as: dict[str, Literal["renovate", "buy", "rent", "swap", "build"]] = {}
+    """Building id -> mode: the building must be acquired, by that mode (e.g. bought in an earlier phase or at
+    the previous point of a nested frontier); the services it hosts may change."""
     district_min_share: dict[str, Annotated[float, Field(ge=0, le=1)]] = {}
     """Service -> minimum covered share of its demand in every district."""
     district_requires: dict[str, tuple[str, ...]] = {}

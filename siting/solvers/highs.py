@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -113,6 +114,10 @@ class HighsSolver(Solver):
         message = h.modelStatusToString(model_status)
         has_plan = info.primal_solution_status == _SOLUTION_FEASIBLE
         x = np.array(h.getSolution().col_value) if has_plan else None
+        if x is not None and warm_start is not None and not _matches(problem, x, info.objective_function_value):
+            # HiGHS 1.16 can hand back the start (or a point that is not its incumbent) after a MIP start, with
+            # an objective and bound that belong to another point: never trust that; solve again without it.
+            return self.solve(problem, dataclasses.replace(options, warm_start=None))
         status = _map_status(model_status, has_plan)
         if model_status == highspy.HighsModelStatus.kUnboundedOrInfeasible or (
             status is Status.UNBOUNDED and not has_plan
@@ -133,6 +138,11 @@ class HighsSolver(Solver):
             message=message,
             started=started,
         )
+
+
+def _matches(problem: MilpProblem, x: np.ndarray, reported: float) -> bool:
+    """The solution's own objective equals the objective HiGHS reports for it (to 1e-9 relative)."""
+    return abs(problem.objective_value(x) - reported) <= 1e-9 * max(1.0, abs(reported))
 
 
 def _size_scheduler(threads: int) -> None:

@@ -19,15 +19,17 @@ from siting.solvers import SolveOptions
 
 
 def kept_open(scenario: Scenario, facility: str) -> Scenario:
-    """The scenario with existing facility `facility` kept open: not closable, and no option trades its asset."""
+    """The scenario with existing facility `facility` kept open: not closable, and no option trades its asset.
+
+    A what-if for closure_costs only: its plan is compared, never written, so the change is not recorded.
+    """
     existing = scenario.existing.copy()
     existing.loc[facility, "closable"] = False
     asset = existing.loc[facility, "asset"]
     options = scenario.options
     if asset:
         options = options[~options["assets"].map(lambda traded: asset in traded)].reset_index(drop=True)
-    label = f"keep existing facility {facility} open" + (f" (no swap trades its asset {asset})" if asset else "")
-    return dataclasses.replace(scenario, existing=existing, options=options, sets=(*scenario.sets, label))
+    return dataclasses.replace(scenario, existing=existing, options=options)
 
 
 def closure_costs(
@@ -61,8 +63,8 @@ def closure_costs(
             alt = None
         row["objective_kept_open"] = alt.objective if alt is not None else float("nan")
         row["objective_lost"] = _tidy(ev.objective - row["objective_kept_open"])
-        persons = (ev.by_service["weight"] * ev.by_service["covered_persons"]).sum()
-        kept_persons = (alt.by_service["weight"] * alt.by_service["covered_persons"]).sum() if alt else float("nan")
+        persons = (ev.by_service["weight"] * ev.by_service["persons_covered"]).sum()
+        kept_persons = (alt.by_service["weight"] * alt.by_service["persons_covered"]).sum() if alt else float("nan")
         row["persons_lost"] = _tidy(persons - kept_persons)
         for key in ev.by_service.index:
             kept_share = alt.by_service.loc[key, "share"] if alt is not None else float("nan")

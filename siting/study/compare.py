@@ -168,7 +168,7 @@ def cost_by_mode(runs: Sequence[RunRecord]) -> pd.DataFrame:
 
 
 def coverage_by_service(runs: Sequence[RunRecord]) -> pd.DataFrame:
-    """Index (plan, service): group, demand, covered (units), share, persons, covered_persons."""
+    """Index (plan, service): group, demand, covered (units), share, persons, persons_covered."""
     rows = [
         {"plan": r.label, "service": key, **{k: v for k, v in figures.items() if k != "weight"}}
         for r in runs

@@ -13,7 +13,7 @@ PLANNED = ("optimal", "feasible")
 
 def weighted_persons(document: dict[str, Any]) -> float:
     """Σ_s weight_s × persons of s's group served: the persons a plan serves, as the scenario weighs them."""
-    return float(sum(c["weight"] * c["covered_persons"] for c in document["coverage"].values()))
+    return float(sum(c["weight"] * c["persons_covered"] for c in document["coverage"].values()))
 
 
 def plan_summary(document: dict[str, Any]) -> dict[str, Any]:
@@ -39,7 +39,7 @@ def plan_summary(document: dict[str, Any]) -> dict[str, Any]:
         "closed": ";".join(e["facility"] for e in document["existing"] if e["status"] == "closed"),
         "persons": round(weighted_persons(document), 6),
     }
-    for part, key in (("covered", "covered"), ("persons", "covered_persons"), ("share", "share")):
+    for part, key in (("covered", "covered"), ("persons", "persons_covered"), ("share", "share")):
         for service, figures in document["coverage"].items():
             row[f"{part}.{service}"] = figures[key]
     return row

@@ -1,28 +1,35 @@
 """Walking distances for the evaluator, recomputed from the raw inputs without the model's reach arrays.
 
 Straight line × detour: brute force over coordinates (planar or haversine), written here again on purpose.
-OD table: looked up in the raw table. Network: shortest paths over the raw edge list with scipy's Dijkstra
-(the snapping rule is the access module's; that is the one shared definition).
+OD table: looked up in the raw table. Network: the raw node and edge tables, snapped by brute force and
+searched with scipy's Dijkstra. Nothing here imports siting.access: a wrong distance there is caught here.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
 
 from siting.scenario.load import Scenario
 
 EARTH_RADIUS_M = 6_371_008.8
 
 
-def straight(a_xy: np.ndarray, b_xy: np.ndarray, crs: str) -> np.ndarray:
-    """All-pairs (len(a) × len(b)) straight-line metres: planar or haversine."""
+def metres_between(a_xy: np.ndarray, b_xy: np.ndarray, crs: str) -> np.ndarray:
+    """Straight-line metres between points a and b, element by element (broadcasting): planar or haversine."""
     if crs == "planar":
-        return np.sqrt(((a_xy[:, None, :] - b_xy[None, :, :]) ** 2).sum(axis=2))
-    lon1, lat1 = np.radians(a_xy[:, 0])[:, None], np.radians(a_xy[:, 1])[:, None]
-    lon2, lat2 = np.radians(b_xy[:, 0])[None, :], np.radians(b_xy[:, 1])[None, :]
+        return np.sqrt(((a_xy - b_xy) ** 2).sum(axis=-1))
+    lon1, lat1 = np.radians(a_xy[..., 0]), np.radians(a_xy[..., 1])
+    lon2, lat2 = np.radians(b_xy[..., 0]), np.radians(b_xy[..., 1])
     h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+
+
+def straight(a_xy: np.ndarray, b_xy: np.ndarray, crs: str) -> np.ndarray:
+    """All-pairs (len(a) × len(b)) straight-line metres: planar or haversine."""
+    return metres_between(a_xy[:, None, :], b_xy[None, :, :], crs)
 
 
 def site_table(scenario: Scenario) -> pd.DataFrame:
@@ -50,34 +57,74 @@ def walking_matrix(scenario: Scenario, sites: list[str]) -> np.ndarray:
     return out
 
 
-def _od_matrix(scenario: Scenario, sites: list[str]) -> np.ndarray:
-    from siting.access.od import read_od_table
+def _raw(scenario: Scenario, source, label: str) -> pd.DataFrame:
+    """A raw table of the scenario as text cells (the access stage has already refused malformed ones)."""
+    from siting.scenario.schema import TableFile
+    from siting.scenario.tables import read_table
 
+    sheet = None
+    if isinstance(source, TableFile):
+        source, sheet = source.path, source.sheet
+    frame, _ = read_table(source, base_dir=scenario.path.resolve().parent, label=label, sheet=sheet)
+    return frame
+
+
+def _od_matrix(scenario: Scenario, sites: list[str]) -> np.ndarray:
+    """Distances looked up in the raw OD table: walk_m as given, or walk_min × walking speed; unlisted = inf."""
     cfg = scenario.config
-    ids = site_table(scenario).index
-    od = read_od_table(
-        cfg.walking.od_table,
-        base_dir=scenario.path.resolve().parent,
-        community_ids=scenario.communities.index,
-        building_ids=ids,
-        speed_m_per_min=cfg.walking.speed_kmh * 1000 / 60,
-    )
+    od = _raw(scenario, cfg.walking.od_table, "walking.od_table")
+    if "walk_m" in od:
+        metres = pd.to_numeric(od["walk_m"]).to_numpy(float)
+    else:
+        metres = pd.to_numeric(od["walk_min"]).to_numpy(float) * cfg.walking.speed_kmh * 1000 / 60
+    row = scenario.communities.index.get_indexer(od["community"].str.strip())
+    column = pd.Index(sites).get_indexer(od["building"].str.strip())
+    keep = (row >= 0) & (column >= 0)
     out = np.full((len(scenario.communities), len(sites)), np.inf)
-    column = pd.Index(sites).get_indexer(ids[od.building])
-    keep = column >= 0
-    out[od.community[keep], column[keep]] = od.distance_m[keep]
+    out[row[keep], column[keep]] = metres[keep]
     return out
 
 
 def _network_matrix(scenario: Scenario, table: pd.DataFrame) -> np.ndarray:
-    from siting.access.network import network_reach_pairs, read_network
+    """Snap to the nearest node with an edge (brute force), then shortest paths over the raw edge list.
 
+    Edges are undirected; a pair given twice keeps its shorter length; an edge from a node to itself is
+    ignored; without length_m an edge is as long as the straight line between its nodes.
+    """
     cfg = scenario.config
-    net_cfg = cfg.walking.network
-    net = read_network(net_cfg.nodes, net_cfg.edges, base_dir=scenario.path.resolve().parent, crs=cfg.crs)
-    pairs = network_reach_pairs(
-        net, scenario.communities[["x", "y"]].to_numpy(float), table[["x", "y"]].to_numpy(float), np.inf, crs=cfg.crs
-    )
-    out = np.full((len(scenario.communities), len(table)), np.inf)
-    out[pairs.community, pairs.building] = pairs.distance_m
+    nodes = _raw(scenario, cfg.walking.network.nodes, "walking.network.nodes")
+    edges = _raw(scenario, cfg.walking.network.edges, "walking.network.edges")
+    ids = pd.Index(nodes["id"].str.strip())
+    xy = nodes[["x", "y"]].apply(pd.to_numeric).to_numpy(float)
+    u = ids.get_indexer(edges["from"].str.strip())
+    v = ids.get_indexer(edges["to"].str.strip())
+    if "length_m" in edges and (edges["length_m"].str.strip() != "").all():
+        length = pd.to_numeric(edges["length_m"]).to_numpy(float)
+    else:
+        length = metres_between(xy[u], xy[v], cfg.crs)
+    loop = u == v
+    u, v, length = u[~loop], v[~loop], length[~loop]
+    n = len(ids)
+    # a pair given more than once keeps its shortest length
+    pairs = pd.DataFrame({"a": np.minimum(u, v), "b": np.maximum(u, v), "d": length}).groupby(["a", "b"])["d"].min()
+    a, b = pairs.index.get_level_values(0).to_numpy(), pairs.index.get_level_values(1).to_numpy()
+    graph = sp.csr_matrix((np.r_[pairs.to_numpy(), pairs.to_numpy()], (np.r_[a, b], np.r_[b, a])), shape=(n, n))
+    on_network = np.flatnonzero(np.bincount(np.r_[a, b], minlength=n) > 0)
+
+    def snap(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        node, gap = np.empty(len(points), np.int64), np.empty(len(points))
+        for start in range(0, len(points), 256):
+            d = straight(points[start : start + 256], xy[on_network], cfg.crs)
+            k = d.argmin(axis=1)
+            node[start : start + 256], gap[start : start + 256] = on_network[k], d[np.arange(len(k)), k]
+        return node, gap
+
+    c_node, c_gap = snap(scenario.communities[["x", "y"]].to_numpy(float))
+    s_node, s_gap = snap(table[["x", "y"]].to_numpy(float))
+    origins, back = np.unique(c_node, return_inverse=True)
+    out = np.empty((len(c_node), len(s_node)))
+    for start in range(0, len(origins), 256):
+        paths = dijkstra(graph, directed=False, indices=origins[start : start + 256])[:, s_node]
+        rows = np.flatnonzero((back >= start) & (back < start + 256))
+        out[rows] = c_gap[rows, None] + paths[back[rows] - start] + s_gap[None, :]
     return out

@@ -36,7 +36,7 @@ class Evaluation:
         coverage: one row per community × service: community, name, service, demand, covered_units,
             covered (share 0..1), credit, nearest_building, nearest_name, distance_m.
         by_service: per service: demand, covered (units), share, weight, weighted_covered, persons (of the
-            service's group behind its demand), covered_persons.
+            service's group behind its demand), persons_covered.
         by_group: per district × service: demand, covered, share (empty without districts).
         capex, annual, npv: totals in 元 of the new acquisitions (npv: capex + annual × annuity factor).
         freed: yearly cost freed by closing existing facilities, 元/year.
@@ -162,10 +162,14 @@ class _Checker:
         for col in ("capex", "annual_cost", "floor_area_m2", "capacity"):
             rows[col] = found[col].to_numpy(float)
         rows["assets"] = [a if isinstance(a, tuple) else () for a in found["assets"]]
-        for services in rows["services"]:
+        for building, services, areas in zip(rows["building"], rows["services"], rows["area_m2"]):
             for key in services:
                 if key not in cfg.services:
                     self.fail(f"service '{key}' is not defined in the scenario")
+            if len(set(services)) < len(services):
+                self.fail(f"building {building} lists a service twice ({', '.join(services)})")
+            if areas and len(areas) != len(services):
+                self.fail(f"building {building} gives {len(areas)} floor areas for {len(services)} services")
         rows["area_m2"] = [
             tuple(a) if a else tuple(cfg.services[k].min_area_m2 if k in cfg.services else 0.0 for k in services)
             for a, services in zip(rows["area_m2"], rows["services"])
@@ -234,15 +238,44 @@ class _Checker:
         for b in policy.must_not_choose:
             if b in chosen:
                 self.fail(f"building {b} must not be acquired but is")
+        modes = dict(zip(selected["building"], selected["mode"]))
+        for b, mode in policy.must_choose_as.items():
+            if modes.get(b) != mode:
+                got = f"by {modes[b]}" if b in modes else "not at all"
+                self.fail(f"building {b} must be acquired by {mode} but is acquired {got}")
+
+    def idle_purchases(self, selected: pd.DataFrame) -> None:
+        """A proven least-cost plan pays for no building that hosts nothing and could simply be dropped.
+
+        Dropping it breaks no rule unless it is required, trades an asset (which closes a facility and so
+        changes costs), is free, or is needed to reach the minimum number of facilities.
+        """
+        policy = self.cfg.model.policy
+        if policy.min_facilities is not None and len(selected) <= policy.min_facilities:
+            return
+        idle = (
+            (selected["services"].map(len) == 0)
+            & (selected["npv"] > 0)
+            & (selected["assets"].map(len) == 0)
+            & ~selected["building"].isin(policy.must_choose)
+            & ~selected["building"].isin(list(policy.must_choose_as))
+        )
+        for r in selected[idle].itertuples():
+            self.fail(
+                f"building {r.building} is paid for ({r.npv:,.0f} 元 net present cost) but hosts no service; "
+                "a least-cost plan would not acquire it"
+            )
 
 
-def evaluate(scenario: Scenario, plan: Plan, demand: pd.DataFrame) -> Evaluation:
+def evaluate(scenario: Scenario, plan: Plan, demand: pd.DataFrame, *, proven: bool = False) -> Evaluation:
     """Recompute cost, area, capacity use and coverage of `plan`, and list every rule it breaks.
 
     Args:
         scenario: the loaded scenario (raw tables).
         plan: the plan to check.
         demand: demand units, index = community id, one column per service.
+        proven: the plan is claimed optimal; then, when cost is an objective, paying for a building that
+            hosts nothing is a broken claim (the building could be dropped at no loss).
     """
     check = _Checker(scenario, plan, demand)
     cfg = scenario.config
@@ -250,6 +283,8 @@ def evaluate(scenario: Scenario, plan: Plan, demand: pd.DataFrame) -> Evaluation
     existing = check.existing(selected)
     check.budgets(selected, existing)
     check.policy(selected)
+    if proven and "min_cost" in cfg.model.objectives:
+        check.idle_purchases(selected)
     hosts = _hosts(scenario, selected, existing)
     coverage, load = _assigned(check, hosts) if capacitated(scenario) else _nearest(check, hosts)
     _capacities(check, selected, existing, hosts, load)
@@ -302,7 +337,7 @@ def _hosts(scenario: Scenario, selected: pd.DataFrame, existing: pd.DataFrame) -
     for r in existing[existing["status"] == "kept"].itertuples():
         for key in r.services:
             hosts[key].append(r.facility)
-    return hosts
+    return {key: list(dict.fromkeys(sites)) for key, sites in hosts.items()}
 
 
 def _frame(scenario: Scenario, key: str, demand: pd.DataFrame) -> pd.DataFrame:
@@ -358,6 +393,10 @@ def _assigned(check: _Checker, hosts: dict[str, list[str]]) -> tuple[pd.DataFram
         for b in sorted(set(part["building"]) - set(sites)):
             check.fail(f"demand for {key} is assigned to {b}, which does not host {key}")
         part = part[part["building"].isin(sites)]
+        unknown = ~part["community"].isin(s.communities.index) | ~(part["units"] >= 0)
+        for r in part[unknown].itertuples():
+            check.fail(f"an assignment of {r.units!r} units of {key} names community {r.community!r}, not a valid one")
+        part = part[~unknown]
         dist = walking_matrix(s, sites) if sites else np.zeros((len(frame), 0))
         comm = s.communities.index.get_indexer(part["community"])
         col = pd.Index(sites).get_indexer(part["building"])
@@ -485,7 +524,7 @@ def _shares(check: _Checker, coverage: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     table["weighted_covered"] = table["weight"] * table["covered"]
     per_person = np.array([persons_per_unit(cfg.services[k]) for k in services])
     table["persons"] = table["demand"] * per_person
-    table["covered_persons"] = table["covered"] * per_person
+    table["persons_covered"] = table["covered"] * per_person
     table.index.name = "service"
     need = {k: svc.min_share for k, svc in cfg.services.items()}
     if {"min_cost", "min_capex", "min_annual"} & set(cfg.model.objectives):

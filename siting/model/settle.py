@@ -1,0 +1,200 @@
+"""Settle a plan canonically: fix the chosen options, re-solve everything else, decode the result.
+
+A MILP solver returns values within its tolerances: a binary at 6.8e-7, a share of 7e-7 on an arc to a building
+that hosts nothing, an assignment and a floor-area split that are one of many optima. Different solvers pick
+different ones, so the same buildings could print different figures. Here the options x are rounded and fixed,
+and the rest of the model (hosted services y, complexes c, coverage z or assignment v, area q, levels t and r)
+is solved again, always by the same solver (HiGHS, one thread, fixed seed, no start), in a fixed order:
+
+    S1…Sk  each objective of the scenario, in its order, keeping the earlier ones with (8) (slack 1e-9)
+    Sk+1   min Σ_{h new} y_h                    host no service that serves nobody
+    Sk+2   min Σ_e d_p ℓ_e v_e                   (with capacities) serve each community from the nearest hosts
+
+The input of these solves is a function of the options alone, so the figures are too. An acquired building that
+ends up hosting nothing is then released (it only costs money) unless a rule needs it (must-choose, an asset it
+trades, the minimum number of facilities). The floor area given to each service is the least it needs:
+q_h = max(a_s, u_s · load_h) (the area split is otherwise free).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from siting.model.builder import Model
+from siting.model.data import ModelData
+from siting.model.objectives import MAXIMIZE, keep_optimum, walking_vector
+from siting.model.spec import ModelSpec
+from siting.model.variables import Variables, area_capacity, covered
+from siting.plan import Assignment, Plan, Selection
+from siting.solvers import SolveOptions, Status, get_solver
+
+#: The one solver every plan is settled with, whichever solver chose its options.
+SETTLE_SOLVER = "highs"
+#: Relative slack of (8) between the settle stages: tiny, or a later stage would give up earlier objectives for
+#: nothing (an LP vertex on the slack's edge) or for a hair of distance; the larger one is the fallback should the
+#: solver's tolerances make the tiny one infeasible.
+SLACKS = (1e-9, 1e-6)
+#: Shares below this are solver noise, not an assignment (demand units × share below 1e-9 of a unit).
+SHARE_FLOOR = 1e-9
+
+
+@dataclass(frozen=True)
+class Settled:
+    """The settled solution vector and each scenario objective's value at it."""
+
+    x: np.ndarray
+    values: dict[str, float]
+
+
+def settle(
+    model: Model,
+    v: Variables,
+    data: ModelData,
+    spec: ModelSpec,
+    vectors: dict[str, np.ndarray],
+    x: np.ndarray,
+    options: SolveOptions,
+) -> Settled | None:
+    """Fix the rounded options of `x` and solve stages S1… of the module docstring; None if a stage fails.
+
+    Args:
+        model: the built model (without the lexicographic rows of the MILP stages).
+        v: its variable blocks.
+        data: the model's data; spec: its switches.
+        vectors: objective vector of each scenario objective, in order.
+        x: the MILP's final solution.
+        options: the caller's options (time limit and verbosity are kept; threads, seed, gap are fixed here).
+    """
+    backend = get_solver(SETTLE_SOLVER)
+    fixed = np.round(x[v.x])
+    base = model.problem(np.zeros(model.n_cols), maximize=False)
+    col_lower, col_upper = base.col_lower.copy(), base.col_upper.copy()
+    col_lower[v.x], col_upper[v.x] = fixed, fixed
+    settle_options = SolveOptions(time_limit_s=options.time_limit_s, mip_rel_gap=1e-9, verbose=options.verbose)
+
+    def solve(vector: np.ndarray, maximize: bool, kept: list) -> np.ndarray | None:
+        problem = replace(
+            model.problem(vector, maximize=maximize, extra=kept), col_lower=col_lower, col_upper=col_upper
+        )
+        result = backend.solve(problem, settle_options)
+        return result.x if result.x is not None and result.status is Status.OPTIMAL else None
+
+    new_hosts = np.zeros(model.n_cols)
+    new_hosts[v.y[~data.host_existing]] = 1.0
+    stages = [(name, vector, MAXIMIZE[name]) for name, vector in vectors.items()]
+    stages.append(("hosted services", new_hosts, False))
+    if spec.capacitated:
+        stages.append(("walking", walking_vector(data, v, model.n_cols), False))
+    for relative in SLACKS:
+        kept, solution = [], None
+        for name, vector, maximize in stages:
+            solution = solve(vector, maximize, kept)
+            if solution is None:
+                break
+            kept.append(keep_optimum(name, vector, float(vector @ solution), maximize, relative))
+        if solution is not None:
+            break
+    if solution is None:
+        return None
+    solution[v.x] = fixed
+    solution[v.x[idle_options(data, spec, v, solution)]] = 0.0
+    exact_coverage(data, spec, v, solution)
+    return Settled(solution, {name: float(vector @ solution) for name, vector in vectors.items()})
+
+
+def exact_coverage(data: ModelData, spec: ModelSpec, v: Variables, x: np.ndarray) -> None:
+    """Give the coverage variables their exact values for the hosts in `x` (in place).
+
+    The stages bound them only from above (z_p ≤ Σ y, t ≤ every district share), and later stages may leave them
+    up to the slack of (8) below their value. Without capacities each community is served in full by its nearest
+    hosting building (ties: the building listed first), which is optimal for every objective and is what the
+    evaluator counts; with capacities the assignment found is kept.
+    """
+    hosted = x[v.y] > 0.5
+    if not v.assign:
+        reach = np.bincount(data.arc_pair, weights=hosted[data.arc_host], minlength=len(v.z))
+        x[v.z] = np.minimum(1.0, reach)
+    elif not spec.capacitated:
+        open_arcs = np.flatnonzero(hosted[data.arc_host])
+        order = open_arcs[np.lexsort((data.host_building[data.arc_host[open_arcs]], data.arc_distance[open_arcs],
+                                      data.arc_pair[open_arcs]))]  # fmt: skip
+        first = order[np.r_[True, data.arc_pair[order][1:] != data.arc_pair[order][:-1]]] if len(order) else order
+        x[v.v] = 0.0
+        x[v.v[first]] = 1.0
+    if len(v.t):
+        cover = covered(data, v, len(x)) @ x
+        share = np.zeros_like(data.group_demand)
+        has_group = data.pair_group >= 0
+        np.add.at(share, (data.pair_group[has_group], data.pair_service[has_group]),
+                  (data.pair_demand * cover)[has_group])  # fmt: skip
+        demanded = data.group_demand > 0
+        x[v.t] = (share[demanded] / data.group_demand[demanded]).min(initial=1.0) if demanded.any() else 0.0
+
+
+def idle_options(data: ModelData, spec: ModelSpec, v: Variables, x: np.ndarray) -> np.ndarray:
+    """Options taken in `x` whose building hosts nothing and that no rule needs, dearest first.
+
+    Releasing one changes no coverage, loosens the budgets and the complex spending share, and breaks no rule
+    unless the building is required, the option trades an asset (its facility's fate changes), or the number
+    of facilities would fall below its minimum (then the cheapest idle ones are kept).
+    """
+    taken = (x[v.x] > 0.5) & ~data.option_existing
+    hosting = np.bincount(data.host_building[x[v.y] > 0.5], minlength=data.n_buildings) > 0
+    idle = taken & ~hosting[data.option_building]
+    idle[data.option_of_asset] = False
+    idle &= ~np.isin(data.option_building, spec.must_choose)
+    candidates = np.flatnonzero(idle)
+    candidates = candidates[np.lexsort((candidates, -data.npv[candidates]))]
+    if spec.min_facilities is not None:
+        candidates = candidates[: max(0, int(taken.sum()) - spec.min_facilities)]
+    return candidates
+
+
+def decode(data: ModelData, spec: ModelSpec, v: Variables, x: np.ndarray) -> Plan:
+    """The plan in `x`: options taken, services hosted, floor area per service, assignments, closures.
+
+    `x` is a settled solution: options and hosted services are integral. Assignments below SHARE_FLOOR and to
+    slots that host nothing are solver noise and are dropped.
+    """
+    taken = x[v.x] > 0.5
+    acquired = np.zeros(data.n_buildings, bool)
+    acquired[data.option_building[taken]] = True
+    hosted = (x[v.y] > 0.5) & acquired[data.host_building]
+    share = np.where(hosted[data.arc_host] & (x[v.v] > SHARE_FLOOR), x[v.v], 0.0) if v.assign else None
+    area = data.min_area[data.host_service].astype(float)
+    by_area = np.flatnonzero(area_capacity(data, spec))
+    if len(by_area):
+        load = np.bincount(data.arc_host, weights=data.pair_demand[data.arc_pair] * share, minlength=len(hosted))
+        area[by_area] = np.maximum(area[by_area], data.area_per_unit[data.host_service[by_area]] * load[by_area])
+
+    closed = [str(data.building_ids[data.option_building[o]]) for o in np.flatnonzero(~taken & data.option_existing)]
+    slots_of = np.argsort(data.host_building, kind="stable")
+    bounds = np.searchsorted(data.host_building[slots_of], np.arange(data.n_buildings + 1))
+    selections = []
+    for option in np.flatnonzero(taken & ~data.option_existing):
+        building = data.option_building[option]
+        slots = slots_of[bounds[building] : bounds[building + 1]]
+        slots = slots[hosted[slots]]
+        selections.append(
+            Selection(
+                str(data.building_ids[building]),
+                str(data.option_mode[option]),
+                tuple(data.services[s] for s in data.host_service[slots]),
+                tuple(float(a) for a in area[slots]),
+            )
+        )
+    assignments = ()
+    if v.assign:
+        on = np.flatnonzero(share > 0)
+        assignments = tuple(
+            Assignment(
+                str(data.community_ids[data.pair_community[data.arc_pair[e]]]),
+                data.services[data.pair_service[data.arc_pair[e]]],
+                str(data.building_ids[data.host_building[data.arc_host[e]]]),
+                float(data.pair_demand[data.arc_pair[e]] * share[e]),
+            )
+            for e in on
+        )
+    return Plan.of(selections, closed=closed, assignments=assignments)
