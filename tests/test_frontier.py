@@ -16,8 +16,12 @@ from conftest import make_scenario, run_cli, run_main
 from test_model_tiny import ELDERLY, building, community, option
 
 from siting import pipeline
+from siting.errors import InputError
+from siting.pipeline import compute_demand
+from siting.plan import Plan, Selection
 from siting.scenario.load import load_scenario
 from siting.study.frontier import budget_frontier, knee_label, spaced, target_frontier
+from siting.verify.evaluate import evaluate
 
 SHARE = 100 / 190  # objective per covered elderly person
 
@@ -159,3 +163,17 @@ def test_cli_writes_the_table_the_report_and_a_folder_per_plan(path, tmp_path):
 def test_cli_rejects_bad_sweeps_before_solving(path, tmp_path, args, capsys):
     assert run_main("frontier", path, *args, "--out", tmp_path / "x") == 2
     assert "error" in capsys.readouterr().err and not (tmp_path / "x").exists()
+
+
+def test_must_choose_as_requires_the_building_by_its_mode(path):
+    # At 40 the best plan is B2 (60 persons); requiring B3 by build (25) leaves 15: B3 alone (30 persons).
+    result = pipeline.run(load_scenario(path, sets=["model.policy.must_choose_as={B3: build}"]))
+    assert plan_of(result) == {("B3", "build", ("elderly_care",))}
+    assert result.solution.objective == pytest.approx(30 * SHARE)
+    with pytest.raises(InputError, match="building B1 has no 'rent' option"):
+        load_scenario(path, sets=["model.policy.must_choose_as.B1=rent"])
+    with pytest.raises(InputError, match="B9 is not in the buildings table"):
+        load_scenario(path, sets=["model.policy.must_choose_as.B9=rent"])
+    loaded = load_scenario(path, sets=["model.policy.must_choose_as.B3=build"])
+    found = evaluate(loaded, Plan.of([Selection("B2", "renovate", ("elderly_care",))]), compute_demand(loaded).units)
+    assert any("building B3 must be acquired by build but is acquired not at all" in v for v in found.violations)
