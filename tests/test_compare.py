@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import product
 
 import pandas as pd
 import pytest
@@ -12,6 +13,8 @@ from test_model_tiny import ELDERLY, building, community, option
 
 from siting.errors import InputError
 from siting.study.compare import compare, read_run, read_runs
+
+SERVICES = ("elderly_care", "meals")
 
 
 def selection(building: str, mode: str, services: list[str], capex: float, annual: float = 0.0) -> dict:
@@ -167,3 +170,11 @@ def test_cli_plans_and_compares_named_overrides(tmp_path):
     assert set(keys["key"]) == {"budget.capex", "budget.annual", "model.policy.max_by_mode.buy"}
     assert (out / "plans" / "base" / "plan.json").is_file()
     assert run_main("compare", path, "--override", "base,nope", "--out", tmp_path / "x") == 2
+
+
+def test_a_building_only_a_third_run_acquires_is_no_change_for_the_second(folders, tmp_path):
+    c = tmp_path / "plan_c"
+    write_run(c, [selection("B9", "rent", ["meals"], 5)], {k: 0.0 for k in product(("C1", "C2"), SERVICES)}, 200)
+    table = compare(read_runs([*folders, c])).buildings.set_index("building")
+    assert table.loc["B9", "change_plan_b"] == "" and table.loc["B9", "change_plan_c"] == "added"
+    assert table.loc["B4", "change_plan_c"] == "" and table.loc["B1", "change_plan_c"] == "dropped"

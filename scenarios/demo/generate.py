@@ -468,11 +468,12 @@ existing: existing.csv
 # Government assets that swap options (options.csv, column assets) trade away; each can be traded once.
 assets: assets.csv
 # Named variants: `siting run|frontier|compare scenario.yaml --override NAME` merges one over the scenario
-# (`--override a,b` applies both; two that set the same key cannot be combined). The issue that asked for them:
-# how does a plan without purchases differ from one without swaps?
+# (`--override a,b` applies both; two that set the same key cannot be combined), e.g.
+# `siting compare scenario.yaml --override base,no_renovation,per_unit` plans and compares three variants.
 overrides:
   no_purchase: {{model: {{policy: {{max_by_mode: {{buy: 0, build: 0}}}}}}}}  # rent, renovate and swap only
   no_swaps: {{model: {{policy: {{max_by_mode: {{swap: 0}}}}}}}}  # keep every government asset
+  no_renovation: {{model: {{policy: {{max_by_mode: {{renovate: 0}}}}}}}}  # idle public buildings not available
   more_money: {{budget: {{capex: 45000000}}}}  # one-off budget 4,500 万元
   per_unit:  # the objective before issue 10: demand units, weighted as in configs/services.yaml
     model: {{objective_basis: units}}

@@ -23,7 +23,7 @@ from siting.cli.options import add_report_options, add_solver_options, add_varia
 from siting.errors import InputError
 from siting.report.folder import write_plan_files, write_study_reports
 from siting.report.lang import Text
-from siting.report.study_markdown import render_compare
+from siting.report.study_markdown import change_counts, render_compare
 from siting.report.views import Study
 from siting.report.write import atomic_folder, write_csv, write_json
 from siting.scenario.load import load_scenario
@@ -115,12 +115,10 @@ def main(args: argparse.Namespace) -> int:
             runs = read_runs(args.runs)
         comparison = compare(runs)
         write_tables(tmp, comparison, args.lang)
-    counts = comparison.buildings["change"].value_counts()
-    print(
-        f"compared {', '.join(r.label for r in runs)}: "
-        + ", ".join(f"{k} {int(counts.get(k, 0))}" for k in ("added", "dropped", "changed", "same"))
-        + " buildings (against the first)"
-    )
+    labels = [r.label for r in runs]
+    print(f"compared {', '.join(labels)}; buildings against {labels[0]}:")
+    for label, counts in change_counts(comparison.buildings, labels).items():
+        print(f"  {label}: " + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("added", "dropped", "changed", "same")))
     for key, row in comparison.coverage_by_service.groupby(level="service", sort=False):
         shares = ", ".join(f"{plan} {share:.1%}" for (plan, _), share in row["share"].items())
         print(f"  {key}: {shares}")

@@ -207,19 +207,30 @@ def _compare_summary(comparison, labels: list[str]) -> str:
     return "## 概要 Summary\n\n" + _table(["项目 Item", *labels], rows)
 
 
+def change_counts(buildings: pd.DataFrame, labels: list[str]) -> dict[str, dict[str, int]]:
+    """Run label -> change -> number of buildings, for every run after the first (against the first)."""
+    columns = {labels[1]: "change"} if len(labels) == 2 else {k: f"change_{k}" for k in labels[1:]}
+    return {k: buildings[c].value_counts().to_dict() for k, c in columns.items()}
+
+
 def _compare_buildings(comparison, labels: list[str]) -> str:
     table = comparison.buildings
-    counts = table["change"].value_counts()
-    text = "、".join(
-        f"{CHANGE_TEXT.get(k, k)} {int(counts.get(k, 0))}" for k in ("added", "dropped", "changed", "same")
+    text = "; ".join(
+        f"{k}: " + "、".join(f"{CHANGE_TEXT[c]} {n.get(c, 0)}" for c in ("added", "dropped", "changed", "same"))
+        for k, n in change_counts(table, labels).items()
     )
-    if "differs" in counts:
-        text += f"、不同 differs {int(counts['differs'])}"
     differ = table[table["change"] != "same"]
+
+    def change(r) -> str:
+        if len(labels) == 2:
+            return CHANGE_TEXT[r["change"]]
+        changes = {k: r[f"change_{k}"] for k in labels[1:]}
+        return "; ".join(f"{k}: {CHANGE_TEXT[c]}" for k, c in changes.items() if c not in ("same", ""))
+
     rows = [
         [f"{r['name']} ({r['building']})"]
         + [f"{r[f'mode_{k}']}: {r[f'services_{k}']}" if r[f"mode_{k}"] else "—" for k in labels]
-        + [CHANGE_TEXT.get(r["change"], r["change"])]
+        + [change(r)]
         for _, r in differ.head(BUILDINGS_SHOWN).iterrows()
     ]
     more = len(differ) - BUILDINGS_SHOWN

@@ -88,7 +88,12 @@ def _selections(run: RunRecord) -> dict[str, tuple[str, str, str]]:
 
 
 def change(before: tuple[str, str] | None, after: tuple[str, str] | None) -> str:
-    """added, dropped, changed (mode or services) or same, for a building's (mode, services) in two plans."""
+    """added, dropped, changed (mode or services) or same, for a building's (mode, services) in two plans.
+
+    "" when the building is in neither (with three runs or more, a building only a third run acquires).
+    """
+    if before is None and after is None:
+        return ""
     if before is None:
         return ADDED
     if after is None:
@@ -101,7 +106,8 @@ def buildings_table(runs: Sequence[RunRecord]) -> pd.DataFrame:
 
     change compares the first run with the second (added: only in the second; dropped: only in the first;
     changed: another mode or other services). With more runs there is one change_<run> column per run after the
-    first, against the first, and change says same only when every run agrees, else differs.
+    first, against the first ("" where neither acquires it), and change says same only when every run agrees,
+    else differs.
     """
     picked = [_selections(r) for r in runs]
     buildings = sorted(set().union(*picked))
@@ -118,7 +124,7 @@ def buildings_table(runs: Sequence[RunRecord]) -> pd.DataFrame:
         table = table.rename(columns={f"change_{runs[1].label}": "change"})
     else:
         others = table[[f"change_{r.label}" for r in runs[1:]]]
-        table["change"] = (others == SAME).all(axis=1).map({True: SAME, False: "differs"})
+        table["change"] = others.isin([SAME, ""]).all(axis=1).map({True: SAME, False: "differs"})
     return table
 
 
