@@ -83,7 +83,7 @@ def _points(sweep: str, part: pd.DataFrame, kind: str, names: dict[str, str]) ->
     header = ["点 Point", *first, "状态 Status", "一次性 One-off (万元)", "年度 Yearly (万元/年)"]
     header += ["净现值 NPV (万元)", "建筑 Buildings", "目标值 Objective", "加权服务人数 Weighted persons"]
     header += [f"{names[k]}" for k in names]
-    header += ["每万元新增人数 Persons per 万元", "拐点 Knee"]
+    header += ["每万元新增人数 Persons per 万元", "每万元目标增量 Objective per 万元", "拐点 Knee"]
     rows = []
     for _, r in part.iterrows():
         swept = f"{r.target:.0%}" if kind == "target" else wan(r.budget)
@@ -104,6 +104,7 @@ def _points(sweep: str, part: pd.DataFrame, kind: str, names: dict[str, str]) ->
                 persons(r.persons),
                 *shares,
                 _number(r.marginal_per_wan, "{:,.1f}"),
+                _number(r.marginal_objective_per_wan, "{:,.4f}"),
                 "**拐点 knee**" if r.knee else "",
             ]
         )
@@ -121,9 +122,17 @@ def _knee(part: pd.DataFrame, kind: str) -> str:
     where = f"{row['target']:.0%}" if kind == "target" else f"{wan(row['budget'])} 万元"
     text = (
         f"**拐点 Knee: {row['plan']} ({where}).** 在此之前每万元新增 {row['marginal_per_wan']:,.1f} 加权服务人数"
-        f"，之后降至 {after['marginal_per_wan']:,.1f}。Up to this point each extra 万元 served "
-        f"{row['marginal_per_wan']:,.1f} more weighted persons; beyond it, {after['marginal_per_wan']:,.1f}."
+        f"（目标值 {row['marginal_objective_per_wan']:,.4f}），之后为 {after['marginal_per_wan']:,.1f}"
+        f"（{after['marginal_objective_per_wan']:,.4f}）。Up to this point each extra 万元 served "
+        f"{row['marginal_per_wan']:,.1f} more weighted persons (objective {row['marginal_objective_per_wan']:,.4f}); "
+        f"beyond it, {after['marginal_per_wan']:,.1f} ({after['marginal_objective_per_wan']:,.4f})."
     )
+    if (planned["marginal_per_wan"] < 0).any():
+        text += (
+            "\n\n按覆盖率计目标时，预算增加可能使加权服务人数略降（方案把名额让给覆盖率更低的服务），目标值不会下降。"
+            "On the share basis more money can serve slightly fewer weighted persons (the plan moves places to "
+            "services with lower shares); the objective never falls."
+        )
     return text
 
 
