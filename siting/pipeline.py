@@ -21,6 +21,7 @@ from siting.model.solve import Solution, solve
 from siting.model.spec import ModelSpec
 from siting.plan import Plan
 from siting.scenario.load import Scenario
+from siting.scenario.schema import speed_m_per_min
 from siting.solvers import SolveOptions, Status
 from siting.verify.evaluate import Evaluation, evaluate
 
@@ -85,7 +86,7 @@ def compute_reach(scenario: Scenario) -> dict[str, ReachPairs]:
             base_dir=base,
             community_ids=scenario.communities.index,
             building_ids=sites.index,
-            speed_m_per_min=walking.speed_kmh * 1000 / 60,
+            speed_m_per_min=speed_m_per_min(walking.speed_kmh),
         )
         return {key: od_reach_pairs(od, s.radius_m) for key, s in cfg.services.items()}
     if walking.network is not None:

@@ -131,17 +131,17 @@ def test_three_runs_get_a_change_column_each(folders, tmp_path):
     assert table.loc["B5", "change"] == "same" and table.loc["B1", "change"] == "differs"
 
 
-def test_cli_compares_folders_and_rejects_non_runs(folders, tmp_path, capsys):
+def test_cli_compares_folders_and_rejects_non_runs(folders, tmp_path):
     out = tmp_path / "cmp"
-    assert run_main("compare", *folders, "--out", out) == 0
+    assert run_main("compare", *folders, "--out", out).returncode == 0
     for name in ("buildings.csv", "communities.csv", "compare.md", "cost_by_mode.csv", "scenario_keys.csv"):
         assert (out / name).is_file(), name
     report = (out / "compare.md").read_text(encoding="utf-8")
-    assert "取消 dropped 1" in report and "`budget.capex`" in report and "东街道" in report
-    assert run_main("compare", folders[0], "--out", tmp_path / "x") == 2  # one run
-    assert run_main("compare", folders[0], tmp_path / "nowhere", "--out", tmp_path / "x") == 2
-    assert run_main("compare", *folders, "--override", "a,b", "--out", tmp_path / "x") == 2
-    assert not (tmp_path / "x").exists() and "Traceback" not in capsys.readouterr().err
+    assert "取消 dropped 1" in report and "| budget.capex | 200 | 250 |" in report and "东街道" in report
+    assert run_main("compare", folders[0], "--out", tmp_path / "x").returncode == 2  # one run
+    assert run_main("compare", folders[0], tmp_path / "nowhere", "--out", tmp_path / "x").returncode == 2
+    done = run_main("compare", *folders, "--override", "a,b", "--out", tmp_path / "x")
+    assert done.returncode == 2 and "Traceback" not in done.stderr and not (tmp_path / "x").exists()
     with pytest.raises(InputError, match="plan.json"):
         read_run(tmp_path)
 
@@ -160,7 +160,7 @@ def test_cli_plans_and_compares_named_overrides(tmp_path):
         },
     )
     out = tmp_path / "cmp"
-    assert run_main("compare", path, "--override", "base,no_buying+poor", "--out", out) == 0
+    assert run_main("compare", path, "--override", "base,no_buying+poor", "--out", out).returncode == 0
     table = pd.read_csv(out / "buildings.csv", encoding="utf-8-sig", keep_default_na=False).set_index("building")
     # base buys B1 (covers C1: 100 of 160) and cannot also afford B2 (nor rent B1: 20 a year);
     # no_buying+poor rents B1 (10, 20 a year) and renovates B2 (60): all 160.
@@ -169,7 +169,7 @@ def test_cli_plans_and_compares_named_overrides(tmp_path):
     keys = pd.read_csv(out / "scenario_keys.csv", encoding="utf-8-sig")
     assert set(keys["key"]) == {"budget.capex", "budget.annual", "model.policy.max_by_mode.buy"}
     assert (out / "plans" / "base" / "plan.json").is_file()
-    assert run_main("compare", path, "--override", "base,nope", "--out", tmp_path / "x") == 2
+    assert run_main("compare", path, "--override", "base,nope", "--out", tmp_path / "x").returncode == 2
 
 
 def test_a_building_only_a_third_run_acquires_is_no_change_for_the_second(folders, tmp_path):

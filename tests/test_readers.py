@@ -12,18 +12,15 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix, diags, eye, hstack, kron, vstack
 
 from siting.errors import InputError
-from siting.reproduce.readers import (
+from siting.reproduce.known_values import (
     capopt_key,
-    read_cap,
     read_capopt,
-    read_pmed,
     read_pmed_opt,
     read_sjc_best,
-    read_sjc_cpmp,
-    read_sjc_mclp,
     read_ufllib_solution,
     read_uncap_opt,
 )
+from siting.reproduce.readers import read_cap, read_pmed, read_sjc_cpmp, read_sjc_mclp
 
 BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
 TOL = 1e-3

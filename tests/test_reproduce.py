@@ -23,7 +23,7 @@ from siting.reproduce import evaluate, models, runner, sets
 from siting.reproduce.readers import CapInstance, CpmpInstance, MclpInstance, read_pmed
 from siting.reproduce.runner import Row, run_case
 from siting.reproduce.sets import DEFAULT_GAP, Case, cases
-from siting.solvers import SolveOptions, Status
+from siting.solvers import SolveOptions, Status, available_solvers, get_solver
 
 ISSUE_COLUMNS = ["instance", "n", "p", "published", "ours", "status", "gap", "seconds"]
 
@@ -53,6 +53,33 @@ def test_pmed1_to_10_reproduce_the_published_optimum_exactly(bench: Path, k: int
     assert row.ours == row.published, row  # integer optima: exact
     assert abs(row.solver_objective - row.ours) < 1e-6
     assert row.verdict == "match" and not row.failure
+
+
+PUBLISHED = {"pmed1": 5819.0, "cap41": 1040444.375}  # pmedopt.txt and capopt.txt, for the every-solver test
+
+
+@pytest.mark.parametrize("solver", available_solvers())
+@pytest.mark.parametrize(("set_name", "name"), [("orlib-pmed", "pmed1"), ("orlib-cap", "cap41")])
+def test_pmed1_and_cap41_with_every_installed_solver(bench: Path, set_name: str, name: str, solver: str) -> None:
+    (case,) = cases(set_name, bench / set_name, [name])
+    assert case.published == PUBLISHED[name]
+    options = SolveOptions(mip_rel_gap=DEFAULT_GAP[set_name])
+    if get_solver(solver).integer_only:
+        # Both models assign clients by continuous shares: CP-SAT must refuse them, not solve another problem.
+        with pytest.raises(InputError, match="takes integer variables only") as info:
+            run_case(case, solver=solver, options=options)
+        assert info.value.field == "--solver" and "use highs, cbc or ortools" in info.value.message
+        return
+    row = run_case(case, solver=solver, options=options)
+    assert row.status == "optimal" and row.verdict == "match" and not row.failure, row
+    assert abs(row.ours - PUBLISHED[name]) <= case.tolerance and abs(row.solver_objective - row.ours) < 1e-6, row
+
+
+def test_cpsat_refusal_through_the_cli_exits_2(bench: Path, capsys) -> None:
+    if "ortools-cpsat" not in available_solvers():
+        pytest.skip("OR-Tools CP-SAT is not installed")
+    code = cli_main(["reproduce", "orlib-pmed", "--instances", "pmed1", "--solver", "ortools-cpsat"])
+    assert code == 2 and "takes integer variables only" in capsys.readouterr().err
 
 
 CAPACITATED = [
@@ -290,12 +317,15 @@ def test_tiny_capacitated_p_median_matches_brute_force_unweighted_distances() ->
     assert expected > uncapacitated + 1e-9  # the capacity binds
 
 
-def test_tiny_maximal_covering_matches_brute_force_and_lp_bound() -> None:
+@pytest.mark.parametrize("solver", available_solvers())
+def test_tiny_maximal_covering_matches_brute_force_and_lp_bound(solver: str) -> None:
+    """Maximal covering is integer-only, so every installed solver takes it, CP-SAT included."""
     xy = np.array([[0, 0], [800, 0], [1601, 0], [3000, 0], [3000, 800], [5000, 5000], [5600, 5000]], float)
     demand = np.array([5, 7, 4, 6, 3, 9, 2], float)
     inst = MclpInstance(name="tiny", n=7, xy=xy, demand=demand)
     data, spec = models.mclp_model(inst, radius=800, p=2)
-    sol = solve(data, spec)
+    sol = solve(data, spec, solver=solver)
+    assert sol.status is Status.OPTIMAL
     ev = evaluate.mclp_coverage(inst, sol.plan, radius=800, p=2)
     d2 = ((xy[:, None] - xy[None]) ** 2).sum(axis=2)
     expected = max(demand[(d2[:, list(c)] <= 800**2).any(axis=1)].sum() for c in itertools.combinations(range(7), 2))

@@ -215,9 +215,9 @@ def test_relative_gap_formula():
 # --- MPS writer -------------------------------------------------------------------------------------
 
 
-def test_mps_round_trips_through_highs(tmp_path):
-    highspy = pytest.importorskip("highspy")
-    p = problem(
+def every_mps_feature() -> MilpProblem:
+    """A maximisation with an offset, L, E, ranged and free rows, integer runs, free, negative and fixed columns."""
+    return problem(
         [1, -2, 3, 0],
         [[1, 0, 2, 0], [0, 1, 1, 0], [1, 1, 1, 1], [0, 0, 0, 5]],
         [-INF, 1, 2, -INF],
@@ -228,6 +228,11 @@ def test_mps_round_trips_through_highs(tmp_path):
         maximize=True,
         offset=7,
     )
+
+
+def test_mps_round_trips_through_highs(tmp_path):
+    highspy = pytest.importorskip("highspy")
+    p = every_mps_feature()
     path = tmp_path / "p.mps"
     write_mps(p, path)
     h = highspy.Highs()
@@ -235,6 +240,7 @@ def test_mps_round_trips_through_highs(tmp_path):
     assert h.readModel(str(path)) == highspy.HighsStatus.kOk
     lp = h.getLp()
     np.testing.assert_array_equal(lp.col_cost_, -p.c)  # written as a minimisation, offset left out
+    assert lp.sense_ == highspy.ObjSense.kMinimize and lp.offset_ == 0
     np.testing.assert_array_equal(lp.col_lower_, p.col_lower)
     np.testing.assert_array_equal(lp.col_upper_, p.col_upper)
     np.testing.assert_array_equal(lp.row_lower_, [-INF, 1, 2])  # the free row 3 is left out
@@ -243,6 +249,34 @@ def test_mps_round_trips_through_highs(tmp_path):
     a = lp.a_matrix_
     read = sp.csc_array((a.value_, a.index_, a.start_), shape=(3, 4)).toarray()
     np.testing.assert_array_equal(read, p.A.toarray()[:3])
+
+
+def test_mps_keeps_every_digit_and_huge_values(tmp_path):
+    highspy = pytest.importorskip("highspy")
+    c = np.array([1 / 3, 0.1 + 0.2, 123456789.123456789, 1e-20, 2.0**53 + 2, 1e25])
+    p = problem(c, [np.ones(6)], [-INF], [1e22], [0] * 6, [1e21] + [1] * 5, [False] * 6)
+    write_mps(p, tmp_path / "p.mps")
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    for option in ("infinite_cost", "infinite_bound"):
+        h.setOptionValue(option, INF)
+    h.readModel(str(tmp_path / "p.mps"))
+    lp = h.getLp()
+    np.testing.assert_array_equal(lp.col_cost_, c)  # HiGHS would write 1e25 as inf by default
+    assert lp.col_upper_[0] == 1e21 and lp.row_upper_[0] == 1e22
+
+
+def test_mps_needs_the_mps_extension(tmp_path):
+    with pytest.raises(ValueError, match="must end in .mps"):
+        write_mps(knapsack(), tmp_path / "p.lp")
+
+
+@pytest.mark.skipif("cbc" not in SOLVERS, reason="CBC is not installed")
+def test_cbc_reads_every_mps_feature_as_highs_does():
+    p = every_mps_feature()
+    highs, cbc = get_solver("highs").solve(p), get_solver("cbc").solve(p)
+    assert highs.status is Status.OPTIMAL, highs.message
+    assert_optimal(cbc, highs.objective, highs.x)
 
 
 def test_mps_refuses_crossed_bounds(tmp_path):
@@ -262,7 +296,7 @@ def solver(request):
 def test_knapsack(solver):
     result = solver.solve(knapsack())
     assert_optimal(result, 24.0, [0, 1, 1, 0, 1])
-    assert result.solver == solver.name and result.version and result.time_s > 0
+    assert result.solver == solver.name and result.version == solver.version()
 
 
 def test_max_sense_with_offset(solver):
@@ -327,7 +361,6 @@ def test_time_limit_is_not_optimal(solver):
     p = multi_knapsack()
     result = solver.solve(p, SolveOptions(time_limit_s=0.05))
     assert result.status in (Status.FEASIBLE, Status.NO_SOLUTION), result.message
-    assert result.time_s < 5.0
     if result.status is Status.FEASIBLE:
         assert p.max_violation(result.x) <= 1e-6
         assert result.objective == pytest.approx(p.objective_value(result.x))
@@ -376,8 +409,9 @@ def test_warm_start_is_used(solver):
 def test_cbc_is_killed_when_it_overruns_its_time_limit(monkeypatch):
     monkeypatch.setattr("siting.solvers.cbc._deadline", lambda time_limit_s: 0.3)
     result = get_solver("cbc").solve(market_split()[0], SolveOptions(time_limit_s=60))
-    assert result.status is Status.NO_SOLUTION and "ignored its time limit" in result.message
-    assert result.time_s < 5.0
+    # Only the kill timer (not CBC's own 60 s limit) produces this message and status.
+    assert result.status is Status.NO_SOLUTION
+    assert "ignored its time limit and was stopped after 0.3 s" in result.message
 
 
 def test_infeasible_warm_start_is_harmless(solver):

@@ -19,13 +19,19 @@ from pathlib import Path
 
 from siting import pipeline
 from siting.cli import run as run_command
-from siting.cli.options import add_report_options, add_solver_options, add_variant_options, solve_options
+from siting.cli.options import (
+    add_outside_paths_flag,
+    add_report_options,
+    add_solver_options,
+    add_variant_options,
+    solve_options,
+)
 from siting.errors import InputError
 from siting.report.folder import write_plan_files, write_study_reports
 from siting.report.lang import Text
 from siting.report.study_markdown import change_counts, render_compare
 from siting.report.views import Study
-from siting.report.write import atomic_folder, write_csv, write_json
+from siting.report.write import atomic_folder, check_out, write_csv, write_json
 from siting.scenario.load import load_scenario
 from siting.scenario.overrides import split_names
 from siting.study.compare import Comparison, compare, read_run, read_runs
@@ -45,6 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="run folders (written by `siting run`), or one scenario YAML file with --override a,b",
     )
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: runs/compare)")
+    add_outside_paths_flag(parser)
     add_variant_options(parser)
     add_solver_options(parser)
     add_report_options(parser)
@@ -63,7 +70,9 @@ def plan_variants(args: argparse.Namespace, tmp: Path) -> list[Path]:
     scenarios = {}
     for item in items:  # load all first: a bad name stops us before anything is solved
         names = [n for n in item.split("+") if n and n != BASE]
-        scenarios[item] = load_scenario(args.scenario_file, names, args.sets)
+        scenarios[item] = load_scenario(
+            args.scenario_file, names, args.sets, allow_outside_paths=args.allow_outside_paths
+        )
     folders = []
     for item, scenario in scenarios.items():
         print(f"compare: planning {item} ...", file=sys.stderr, flush=True)
@@ -107,6 +116,7 @@ def main(args: argparse.Namespace) -> int:
     if not from_scenario and (args.override or args.sets):
         raise InputError("--override and --set apply when comparing variants of one scenario file", field="--override")
     out = args.out or Path("runs") / "compare"
+    check_out(out, keep=[Path(r) for r in args.runs])  # before planning: a bad --out is known at once
     with atomic_folder(out) as tmp:
         if from_scenario:
             args.scenario_file = args.runs[0]

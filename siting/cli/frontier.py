@@ -20,15 +20,22 @@ from pathlib import Path
 import numpy as np
 
 from siting.cli import run as run_command
-from siting.cli.options import add_report_options, add_solver_options, add_variant_options, solve_options
+from siting.cli.options import (
+    add_report_options,
+    add_scenario_argument,
+    add_solver_options,
+    add_variant_options,
+    default_out,
+    load,
+    solve_options,
+)
 from siting.errors import InputError
 from siting.report.folder import write_plan_files, write_study_reports
 from siting.report.lang import Text
 from siting.report.study_markdown import BUDGET_TEXT, render_frontier
 from siting.report.tables import effective_yaml
 from siting.report.views import Study
-from siting.report.write import atomic_folder, write_csv, write_json
-from siting.scenario.load import load_scenario
+from siting.report.write import atomic_folder, check_out, write_csv, write_json
 from siting.study.frontier import Frontier, budget_frontier, target_frontier
 from siting.study.progress import Progress
 
@@ -39,7 +46,7 @@ MAX_POINTS = 200
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `siting frontier`."""
-    parser.add_argument("scenario", type=Path, help="scenario YAML file")
+    add_scenario_argument(parser)
     swept = parser.add_mutually_exclusive_group()
     swept.add_argument(
         "--budgets",
@@ -139,14 +146,15 @@ def sweep(args: argparse.Namespace, scenario) -> Frontier:
 def main(args: argparse.Namespace) -> int:
     """Sweep, then write every file atomically."""
     check_arguments(args)
-    scenario = load_scenario(args.scenario, args.override, args.sets)
+    scenario = load(args)
+    out = args.out or default_out(scenario.name, "-frontier")
+    check_out(out, keep=[scenario.path])  # before solving: a bad --out is known at once
     started = time.perf_counter()
     frontier = sweep(args, scenario)
     seconds = time.perf_counter() - started
     table = frontier.table.reset_index()
     planned = [p.result is not None for p in frontier.points]
     table["folder"] = [f"{p.sweep}/{p.label}" if ok else "" for p, ok in zip(frontier.points, planned)]
-    out = args.out or Path("runs") / f"{scenario.name}-frontier"
     with atomic_folder(out) as tmp:
         for point in frontier.points:
             if point.result is not None:

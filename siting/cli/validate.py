@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from siting import pipeline
+from siting.cli.options import add_scenario_argument, load
 from siting.scenario.load import load_scenario
 
 NAME = "validate"
@@ -14,12 +14,12 @@ HELP = "check a scenario and its tables (and estimate demand) without solving"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `siting validate`."""
-    parser.add_argument("scenario", type=Path, help="scenario YAML file")
+    add_scenario_argument(parser)
 
 
 def main(args: argparse.Namespace) -> int:
     """Load, estimate demand and count walking pairs; print a one-screen summary."""
-    scenario = load_scenario(args.scenario)
+    scenario = load(args)
     demand = pipeline.compute_demand(scenario)
     reach = pipeline.compute_reach(scenario)
     print(f"{args.scenario}: valid scenario '{scenario.name}'")
@@ -49,7 +49,7 @@ def main(args: argparse.Namespace) -> int:
         )
     print("  model: " + "; ".join(rules))
     for name in scenario.config.overrides:  # each named variant must load on its own
-        load_scenario(args.scenario, [name])
+        load_scenario(args.scenario, [name], allow_outside_paths=args.allow_outside_paths)
     if scenario.config.overrides:
         print(f"  overrides (each checked): {', '.join(scenario.config.overrides)}")
     return 0

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from siting.cli.options import add_outside_paths_flag
 from siting.errors import InputError, PlanViolation
 from siting.scenario.load import load_scenario
 from siting.verify.saved import read_plan_document, verify_saved
@@ -20,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scenario", type=Path, default=None, help="the scenario file (default: the one named in manifest.json)"
     )
+    add_outside_paths_flag(parser)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -27,7 +29,10 @@ def main(args: argparse.Namespace) -> int:
     document = read_plan_document(args.run_dir)
     # The plan was made with these overrides and --set values (a frontier point's budget, kept buildings).
     scenario = load_scenario(
-        args.scenario or _scenario_of(args.run_dir), document.get("overrides", ()), document.get("sets", ())
+        args.scenario or _scenario_of(args.run_dir),
+        document.get("overrides", ()),
+        document.get("sets", ()),
+        allow_outside_paths=args.allow_outside_paths,
     )
     verdict = verify_saved(scenario, document)
     if verdict.problems:

@@ -105,7 +105,7 @@ def _points(sweep: str, part: pd.DataFrame, kind: str, names: dict[str, str]) ->
                 *shares,
                 _number(r.marginal_per_wan, "{:,.1f}"),
                 _number(r.marginal_objective_per_wan, "{:,.4f}"),
-                "**拐点 knee**" if r.knee else "",
+                "✓ 拐点 knee" if r.knee else "",
             ]
         )
     note = "各服务列为覆盖其需求的比例。Service columns: covered share of the service's demand."
@@ -303,7 +303,7 @@ def _compare_keys(comparison, labels: list[str]) -> str:
     diff = comparison.scenario_differences
     if diff.empty:
         return "## 情景差异 Scenario keys that differ\n\n无 / none: the runs planned the same scenario."
-    rows = [[f"`{r['key']}`", *(f"`{r[k]}`" for k in labels)] for _, r in diff.iterrows()]
+    rows = [[r["key"], *(r[k] for k in labels)] for _, r in diff.iterrows()]
     return "## 情景差异 Scenario keys that differ\n\n" + _table(["键 Key", *labels], rows)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from siting.errors import InputError
-from siting.reproduce._text import PathArg, Row, TextFile, read_text, to_numbers
+from siting.reproduce._text import PathArg, TextFile, read_text, to_numbers
 
 __all__ = [
     "UflSolution",
@@ -55,18 +55,18 @@ def _add(text: TextFile, values: dict[str, float], seen: dict[str, int], key: st
 
 def _name_value_table(text: TextFile, example: str) -> dict[str, float]:
     """Parse ``name value`` lines; a first line that is not one is a header and skipped."""
-    rows = text.rows()
-    if rows and _NAME_VALUE.fullmatch(rows[0].text) is None:
-        rows = rows[1:]
-    if not rows:
+    lines = [int(line) for line in text.rows()[0]]
+    if lines and _NAME_VALUE.fullmatch(text.text(lines[0])) is None:
+        lines = lines[1:]
+    if not lines:
         raise text.error(f"expected lines 'name value' (e.g. '{example}'), found none", line=text.last_line)
     values: dict[str, float] = {}
     seen: dict[str, int] = {}
-    for r in rows:
-        match = _NAME_VALUE.fullmatch(r.text)
+    for line in lines:
+        match = _NAME_VALUE.fullmatch(text.text(line))
         if match is None:
-            raise text.error(f"expected 'name value' (e.g. '{example}'), got '{r.text}'", line=r.line)
-        _add(text, values, seen, match[1], float(match[2]), r.line)
+            raise text.error(f"expected 'name value' (e.g. '{example}'), got '{text.text(line)}'", line=line)
+        _add(text, values, seen, match[1], float(match[2]), line)
     return values
 
 
@@ -125,8 +125,7 @@ def read_capopt(folder: PathArg) -> dict[str, float]:
     expected = "expected 'name value', 'name value (capacity C)' or 'value (capacity C)'"
     current: str | None = None  # the instance whose '(capacity C)' rows may continue
     started = False
-    rows = text.rows()
-    first_line = rows[0].line if rows else 0
+    first_line = int(text.where[0]) if text.tokens else 0
     for k, raw in enumerate(text.lines, 1):
         s = raw.strip()
         if not s:
@@ -189,7 +188,7 @@ def read_ufllib_solution(path: PathArg) -> UflSolution:
         InputError: missing file, fewer than 2 tokens, a non-integer or negative index, a non-numeric value.
     """
     text = read_text(path)
-    toks, where = text.tokens()
+    toks, where = text.tokens, text.where
     if len(toks) < 2:
         raise text.error(
             "expected a 0-based warehouse index for each customer followed by the optimal "
@@ -244,7 +243,7 @@ def read_uncap_opt(folder: PathArg) -> dict[str, float]:
     if table.is_file():
         text = read_text(table, encoding="latin-1")
         values = _name_value_table(text, "cap71 932615.750")
-        lines = {r.tokens[0]: r.line for r in text.rows() if r.tokens}
+        lines = {text.tokens[first]: int(line) for line, first, _ in zip(*text.rows())}
     opt_files = sorted((base / "ufllib-opt").glob("*.opt"))
     if not values and not opt_files:
         raise InputError("expected optimal-solutions.txt or ufllib-opt/*.opt in the folder", file=str(base))
@@ -279,14 +278,16 @@ def read_sjc_best(folder: PathArg) -> dict[str, float]:
     text = read_text(_locate(folder, "BestSolution.txt"))
     values: dict[str, float] = {}
     seen: dict[str, int] = {}
-    rows: list[Row] = [r for r in text.rows() if r.text.startswith("SJC")]
-    for r in rows:
-        match = _SJC_ROW.fullmatch(r.text)
+    for line in range(1, len(text.lines) + 1):
+        row = text.text(line)
+        if not row.startswith("SJC"):
+            continue
+        match = _SJC_ROW.fullmatch(row)
         if match is None:
             raise text.error(
-                f"expected 'SJCn: value' with a decimal comma (e.g. 'SJC1:  17288,99'), got '{r.text}'", line=r.line
+                f"expected 'SJCn: value' with a decimal comma (e.g. 'SJC1:  17288,99'), got '{row}'", line=line
             )
-        _add(text, values, seen, match[1], float(match[2].replace(",", ".")), r.line)
+        _add(text, values, seen, match[1], float(match[2].replace(",", ".")), line)
     if not values:
         raise text.error("expected rows 'SJCn: value' (e.g. 'SJC1:  17288,99'), found none", line=text.last_line)
     return values

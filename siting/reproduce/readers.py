@@ -7,9 +7,7 @@ Formats (see ``../shared/benchmarks/*/MANIFEST.md``):
 * Lorena & Senne São José dos Campos capacitated p-median ``SJC*.dat``: :func:`read_sjc_cpmp`.
 * Lorena & Pereira São José dos Campos maximal covering ``SJC*.txt``: :func:`read_sjc_mclp`.
 
-Known optimal / best values are read by the functions re-exported from
-:mod:`siting.reproduce.known_values` (:func:`read_pmed_opt`, :func:`read_capopt`, :func:`read_uncap_opt`,
-:func:`read_ufllib_solution`, :func:`read_sjc_best`).
+The published optimal / best values are read by :mod:`siting.reproduce.known_values`.
 
 Every malformed or missing file raises :class:`siting.errors.InputError` naming the file, the 1-based line
 and what was expected. Instances are frozen dataclasses whose arrays are read-only.
@@ -25,43 +23,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, shortest_path
 
 from siting.errors import InputError
-from siting.reproduce._text import PathArg, Row, TextFile, header_ints, read_text, table, to_numbers
-from siting.reproduce.known_values import (
-    UflSolution,
-    capopt_key,
-    read_capopt,
-    read_pmed_opt,
-    read_sjc_best,
-    read_ufllib_solution,
-    read_uncap_opt,
-)
-
-__all__ = [
-    "CapInstance",
-    "CpmpInstance",
-    "MclpInstance",
-    "PMedianInstance",
-    "UflSolution",
-    "capopt_key",
-    "read_cap",
-    "read_capopt",
-    "read_pmed",
-    "read_pmed_opt",
-    "read_sjc_best",
-    "read_sjc_cpmp",
-    "read_sjc_mclp",
-    "read_ufllib_solution",
-    "read_uncap_opt",
-]
-
-
-def _frozen(obj: object, name: str, shape: tuple[int, ...], dtype: type = np.float64) -> None:
-    """Store ``obj.name`` as a read-only contiguous array of ``shape``; ValueError on a shape mismatch."""
-    arr = np.array(getattr(obj, name), dtype=dtype, copy=True, order="C")
-    if arr.shape != shape:
-        raise ValueError(f"{type(obj).__name__}.{name}: expected shape {shape}, got {arr.shape}")
-    arr.setflags(write=False)
-    object.__setattr__(obj, name, arr)
+from siting.reproduce._text import PathArg, header_ints, read_text, table, to_numbers
 
 
 def _name(path: PathArg) -> str:
@@ -70,7 +32,23 @@ def _name(path: PathArg) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class PMedianInstance:
+class _Instance:
+    """Stores each array field as a read-only contiguous float copy of the shape :meth:`_shapes` gives."""
+
+    def _shapes(self) -> dict[str, tuple[int, ...]]:
+        return {}
+
+    def __post_init__(self) -> None:
+        for name, shape in self._shapes().items():
+            array = np.array(getattr(self, name), dtype=np.float64, copy=True, order="C")
+            if array.shape != shape:
+                raise ValueError(f"{type(self).__name__}.{name}: expected shape {shape}, got {array.shape}")
+            array.setflags(write=False)
+            object.__setattr__(self, name, array)
+
+
+@dataclass(frozen=True, eq=False)
+class PMedianInstance(_Instance):
     """An OR-Library uncapacitated p-median instance.
 
     Every vertex is both a client (unit demand) and a candidate median.
@@ -88,12 +66,12 @@ class PMedianInstance:
     p: int
     dist: np.ndarray
 
-    def __post_init__(self) -> None:
-        _frozen(self, "dist", (self.n, self.n))
+    def _shapes(self) -> dict[str, tuple[int, ...]]:
+        return {"dist": (self.n, self.n)}
 
 
 @dataclass(frozen=True, eq=False)
-class CapInstance:
+class CapInstance(_Instance):
     """An OR-Library capacitated (or, ignoring capacities, uncapacitated) warehouse location instance.
 
     Attributes:
@@ -115,15 +93,12 @@ class CapInstance:
     demand: np.ndarray
     cost: np.ndarray
 
-    def __post_init__(self) -> None:
-        _frozen(self, "capacity", (self.m,))
-        _frozen(self, "fixed_cost", (self.m,))
-        _frozen(self, "demand", (self.n,))
-        _frozen(self, "cost", (self.m, self.n))
+    def _shapes(self) -> dict[str, tuple[int, ...]]:
+        return {"capacity": (self.m,), "fixed_cost": (self.m,), "demand": (self.n,), "cost": (self.m, self.n)}
 
 
 @dataclass(frozen=True, eq=False)
-class CpmpInstance:
+class CpmpInstance(_Instance):
     """A capacitated p-median instance (São José dos Campos, Lorena & Senne 2004).
 
     Every node is both a client and a candidate median; distances are Euclidean on ``xy``.
@@ -144,14 +119,12 @@ class CpmpInstance:
     capacity: np.ndarray
     demand: np.ndarray
 
-    def __post_init__(self) -> None:
-        _frozen(self, "xy", (self.n, 2))
-        _frozen(self, "capacity", (self.n,))
-        _frozen(self, "demand", (self.n,))
+    def _shapes(self) -> dict[str, tuple[int, ...]]:
+        return {"xy": (self.n, 2), "capacity": (self.n,), "demand": (self.n,)}
 
 
 @dataclass(frozen=True, eq=False)
-class MclpInstance:
+class MclpInstance(_Instance):
     """A maximal covering instance (São José dos Campos, Lorena & Pereira 2002).
 
     The number of facilities p and the coverage radius S are run parameters, not part of the file.
@@ -168,13 +141,8 @@ class MclpInstance:
     xy: np.ndarray
     demand: np.ndarray
 
-    def __post_init__(self) -> None:
-        _frozen(self, "xy", (self.n, 2))
-        _frozen(self, "demand", (self.n,))
-
-
-def _first_row(rows: list[Row]) -> Row | None:
-    return rows[0] if rows else None
+    def _shapes(self) -> dict[str, tuple[int, ...]]:
+        return {"xy": (self.n, 2), "demand": (self.n,)}
 
 
 def read_pmed(path: PathArg) -> PMedianInstance:
@@ -196,56 +164,46 @@ def read_pmed(path: PathArg) -> PMedianInstance:
             3 integers, a vertex outside 1..n, a self-loop, a negative cost or a disconnected graph.
     """
     text = read_text(path)
-    rows = text.rows()
-    head = _first_row(rows)
-    n, m, p = header_ints(text, head, ("n", "m", "p"))
-    assert head is not None
+    (n, m, p), head = header_ints(text, ("n", "m", "p"))
     if n < 1 or m < 0:
         raise text.error(
-            f"expected n >= 1 vertices and m >= 0 edge lines in the header, got '{head.text}'", line=head.line
+            f"expected n >= 1 vertices and m >= 0 edge lines in the header, got '{text.text(head)}'", line=head
         )
     if not 1 <= p <= n:
-        raise text.error(f"expected 1 <= p <= n = {n} in the header, got p = {p}", line=head.line)
+        raise text.error(f"expected 1 <= p <= n = {n} in the header, got p = {p}", line=head)
     edges, lines = table(
         text,
-        rows[1:],
         count=m,
         columns=3,
         layout="i j cost",
         what="edge lines",
         integer=True,
-        header=f"'n m p' = '{head.text}'",
+        header=f"'n m p' = '{text.text(head)}'",
     )
     if n > m + 1:
         raise text.error(
             f"expected a connected graph, but m = {m} edge lines can connect at most {m + 1} "
             f"vertices and the header says n = {n}",
-            line=head.line,
+            line=head,
         )
     ends, cost = edges[:, :2], edges[:, 2]
+    outside = (ends < 1) | (ends > n)
+    text.reject(
+        outside.any(axis=1),
+        lines,
+        lambda k: (
+            f"vertex {ends[k][outside[k]][0]} out of range: expected 1..{n} (n in the header), "
+            f"got '{' '.join(map(str, edges[k]))}'"
+        ),
+    )
+    text.reject(
+        ends[:, 0] == ends[:, 1],
+        lines,
+        lambda k: f"expected an edge between two different vertices, got a self-loop on vertex {ends[k, 0]}",
+    )
+    text.reject(cost < 0, lines, lambda k: f"expected a non-negative edge cost, got {cost[k]}")
 
-    out = np.flatnonzero(((ends < 1) | (ends > n)).any(axis=1))
-    if out.size:
-        k = int(out[0])
-        v = int(ends[k, 0] if not 1 <= ends[k, 0] <= n else ends[k, 1])
-        raise text.error(
-            f"vertex {v} out of range: expected 1..{n} (n in the header), got '{' '.join(map(str, edges[k]))}'",
-            line=int(lines[k]),
-        )
-    loops = np.flatnonzero(ends[:, 0] == ends[:, 1])
-    if loops.size:
-        k = int(loops[0])
-        raise text.error(
-            f"expected an edge between two different vertices, got a self-loop on vertex {int(ends[k, 0])}",
-            line=int(lines[k]),
-        )
-    negative = np.flatnonzero(cost < 0)
-    if negative.size:
-        k = int(negative[0])
-        raise text.error(f"expected a non-negative edge cost, got {int(cost[k])}", line=int(lines[k]))
-
-    lo = np.minimum(ends[:, 0], ends[:, 1]) - 1
-    hi = np.maximum(ends[:, 0], ends[:, 1]) - 1
+    lo, hi = ends.min(axis=1) - 1, ends.max(axis=1) - 1
     key = lo * n + hi
     # Last occurrence wins: the first occurrence in the reversed order is the last in file order.
     _, first_reversed = np.unique(key[::-1], return_index=True)
@@ -302,21 +260,20 @@ def read_cap(path: PathArg, capacity: float | None = None) -> CapInstance:
             negative value; ``capacity`` missing for a capa/b/c file, given for a numeric one, or not > 0.
     """
     text = read_text(path)
-    toks, where = text.tokens()
+    toks, body_lines = text.tokens, text.where[2:]
     if len(toks) < 2:
-        raise text.error(
-            "expected the header 'm n' (warehouses, customers), found "
-            + (f"only '{toks[0]}'" if toks else "an empty file"),
-            line=text.last_line,
-        )
+        found = f"only '{toks[0]}'" if toks else "an empty file"
+        raise text.error(f"expected the header 'm n' (warehouses, customers), found {found}", line=text.last_line)
 
     def bad_header(k: int) -> InputError:
-        return text.error(f"expected the header 'm n' as 2 integers, got '{toks[0]} {toks[1]}'", line=int(where[k]))
+        return text.error(
+            f"expected the header 'm n' as 2 integers, got '{toks[0]} {toks[1]}'", line=int(text.where[k])
+        )
 
     m, n = (int(v) for v in to_numbers(toks[:2], integer=True, on_error=bad_header))
     if m < 1 or n < 1:
         raise text.error(
-            f"expected m >= 1 warehouses and n >= 1 customers in the header, got '{m} {n}'", line=int(where[0])
+            f"expected m >= 1 warehouses and n >= 1 customers in the header, got '{m} {n}'", line=int(text.where[0])
         )
     expected = 2 * m + n * (m + 1)
     body = toks[2:]
@@ -342,22 +299,21 @@ def read_cap(path: PathArg, capacity: float | None = None) -> CapInstance:
     if len(body) > expected:
         raise text.error(
             f"expected {expected} values after the header, found more: '{body[expected]}' is extra ({header})",
-            line=int(where[2 + expected]),
+            line=int(body_lines[expected]),
         )
 
-    placeholder = np.zeros(len(body), dtype=bool)
-    placeholder[0 : 2 * m : 2] = [t.lower() == "capacity" for t in body[0 : 2 * m : 2]]
-    if placeholder.any():
+    words = np.zeros(expected, dtype=bool)
+    words[: 2 * m : 2] = [t.lower() == "capacity" for t in body[: 2 * m : 2]]
+    if words.any():
         if capacity is None:
-            first = int(np.flatnonzero(placeholder)[0])
             raise text.error(
-                "the file writes the word 'capacity' instead of the warehouse capacities "
-                "(capa/capb/capc style): pass capacity=..., e.g. capa 8000, capb 5000, "
-                "capc 5000 (see capopt.txt)",
-                line=int(where[2 + first]),
+                "the file writes the word 'capacity' instead of the warehouse capacities (capa/capb/capc style): "
+                "pass capacity=..., e.g. capa 8000, capb 5000, capc 5000 (see capopt.txt)",
+                line=int(body_lines[np.argmax(words)]),
             )
         cap_value = _positive_capacity(capacity, text.file)
-        body = ["0" if ph else t for t, ph in zip(body, placeholder, strict=True)]
+        for k in np.flatnonzero(words):
+            body[k] = "0"
     elif capacity is not None:
         raise InputError(
             f"capacity={capacity!r} was given but the file has numeric capacities; the argument "
@@ -365,34 +321,60 @@ def read_cap(path: PathArg, capacity: float | None = None) -> CapInstance:
             file=text.file,
             field="capacity",
         )
-
-    def bad(k: int) -> InputError:
-        return text.error(f"expected a number for {role(k)}, got '{body[k]}'", line=int(where[2 + k]))
-
-    values = to_numbers(body, integer=False, on_error=bad)
-    if placeholder.any():
-        values[placeholder] = cap_value
-    negative = np.flatnonzero(values < 0)
-    if negative.size:
-        k = int(negative[0])
-        raise text.error(f"expected a non-negative value for {role(k)}, got '{body[k]}'", line=int(where[2 + k]))
+    values = to_numbers(
+        body,
+        integer=False,
+        on_error=lambda k: text.error(f"expected a number for {role(k)}, got '{body[k]}'", line=int(body_lines[k])),
+    )
+    if words.any():
+        values[words] = cap_value
+    text.reject(values < 0, body_lines, lambda k: f"expected a non-negative value for {role(k)}, got '{body[k]}'")
     customers = values[2 * m :].reshape(n, m + 1)
     return CapInstance(
         name=_name(path),
         m=m,
         n=n,
-        capacity=values[0 : 2 * m : 2],
+        capacity=values[: 2 * m : 2],
         fixed_cost=values[1 : 2 * m : 2],
         demand=customers[:, 0],
         cost=customers[:, 1:].T,
     )
 
 
-def _check_non_negative(text: TextFile, values: np.ndarray, lines: np.ndarray, column: int, what: str) -> None:
-    negative = np.flatnonzero(values[:, column] < 0)
-    if negative.size:
-        k = int(negative[0])
-        raise text.error(f"expected a non-negative {what}, got {values[k, column]:g}", line=int(lines[k]))
+def _node_file(path: PathArg, names: tuple[str, ...], layout: str) -> tuple[list[int], np.ndarray]:
+    """Read a São José dos Campos file: the header ``names``, then n lines ``layout``.
+
+    The header's first field is n, and p when it follows, both integers; every column after ``x y`` must be
+    non-negative.
+
+    Returns:
+        The header integers and the ``(n, len(layout))`` values.
+    """
+    text = read_text(path)
+    with_p = names[1] == "p"
+    ints, head = header_ints(text, names, at_least=2 if with_p else 1)
+    n, p = ints[0], ints[-1] if with_p else 1
+    if n < 1 or not 1 <= p <= n:
+        rule = "n >= 1 and 1 <= p <= n" if with_p else "n >= 1"
+        raise text.error(f"expected {rule} in the header '{' '.join(names)}', got '{text.text(head)}'", line=head)
+    columns = layout.split()
+    values, lines = table(
+        text,
+        count=n,
+        columns=len(columns),
+        layout=layout,
+        what="node lines",
+        integer=False,
+        header=f"'{' '.join(names)}' = '{text.text(head)}'",
+    )
+    negative = values[:, 2:] < 0
+    column = 2 + negative.argmax(axis=1)
+    text.reject(
+        negative.any(axis=1),
+        lines,
+        lambda k: f"expected a non-negative {columns[column[k]]}, got {values[k, column[k]]:g}",
+    )
+    return ints, values
 
 
 def read_sjc_cpmp(path: PathArg) -> CpmpInstance:
@@ -401,35 +383,11 @@ def read_sjc_cpmp(path: PathArg) -> CpmpInstance:
     Format (CRLF line endings and leading spaces are accepted): a header ``n p``, then n lines
     ``x y capacity demand``.
 
-    Args:
-        path: the ``.dat`` file.
-
-    Returns:
-        The instance.
-
     Raises:
         InputError: missing file, malformed header, wrong number of node lines, a line that is not 4 numbers,
             a negative capacity or demand.
     """
-    text = read_text(path)
-    rows = text.rows()
-    head = _first_row(rows)
-    n, p = header_ints(text, head, ("n", "p"))
-    assert head is not None
-    if n < 1 or not 1 <= p <= n:
-        raise text.error(f"expected n >= 1 and 1 <= p <= n in the header 'n p', got '{head.text}'", line=head.line)
-    values, lines = table(
-        text,
-        rows[1:],
-        count=n,
-        columns=4,
-        layout="x y capacity demand",
-        what="node lines",
-        integer=False,
-        header=f"'n p' = '{head.text}'",
-    )
-    _check_non_negative(text, values, lines, 2, "capacity")
-    _check_non_negative(text, values, lines, 3, "demand")
+    (n, p), values = _node_file(path, ("n", "p"), "x y capacity demand")
     return CpmpInstance(name=_name(path), n=n, p=p, xy=values[:, :2], capacity=values[:, 2], demand=values[:, 3])
 
 
@@ -440,32 +398,9 @@ def read_sjc_mclp(path: PathArg) -> MclpInstance:
     n is read (``9999``, ``p`` and ``S`` are literal placeholders: p and the radius S are run parameters),
     then n lines ``x y demand``.
 
-    Args:
-        path: the ``.txt`` file.
-
-    Returns:
-        The instance.
-
     Raises:
         InputError: missing file, a header that is not 4 fields starting with an integer n, wrong number of
             node lines, a line that is not 3 numbers, a negative demand.
     """
-    text = read_text(path)
-    rows = text.rows()
-    head = _first_row(rows)
-    (n,) = header_ints(text, head, ("n", "9999", "p", "S"), at_least=1)
-    assert head is not None
-    if n < 1:
-        raise text.error(f"expected n >= 1 in the header 'n 9999 p S', got '{head.text}'", line=head.line)
-    values, lines = table(
-        text,
-        rows[1:],
-        count=n,
-        columns=3,
-        layout="x y demand",
-        what="node lines",
-        integer=False,
-        header=f"'n 9999 p S' = '{head.text}'",
-    )
-    _check_non_negative(text, values, lines, 2, "demand")
+    (n,), values = _node_file(path, ("n", "9999", "p", "S"), "x y demand")
     return MclpInstance(name=_name(path), n=n, xy=values[:, :2], demand=values[:, 2])

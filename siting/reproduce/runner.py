@@ -184,51 +184,32 @@ def run_case(
         published=case.published,
         radius=case.radius,
     )
+
+    def without_plan(status: Status, verdict: str, failure: str = "mismatch") -> Row:
+        return Row(
+            **size,
+            ours=None,
+            solver_objective=None,
+            bound=None,
+            gap=None,
+            lp_bound=None,
+            status=status.value,
+            seconds=time.perf_counter() - started,
+            solve_seconds=math.nan,
+            verdict=verdict,
+            failure=failure,
+        )
+
     try:
         sol = solve(prepared.data, prepared.spec, solver=solver, options=options)
     except NoPlanError:
-        return Row(
-            **size,
-            ours=None,
-            solver_objective=None,
-            bound=None,
-            gap=None,
-            lp_bound=None,
-            status=Status.NO_SOLUTION.value,
-            seconds=time.perf_counter() - started,
-            solve_seconds=math.nan,
-            verdict="no plan within the time limit",
-        )
+        return without_plan(Status.NO_SOLUTION, "no plan within the time limit", failure="")
     except InfeasibleError:
-        return Row(
-            **size,
-            ours=None,
-            solver_objective=None,
-            bound=None,
-            gap=None,
-            lp_bound=None,
-            status=Status.INFEASIBLE.value,
-            seconds=time.perf_counter() - started,
-            solve_seconds=math.nan,
-            verdict="MISMATCH: the model is infeasible",
-            failure="mismatch",
-        )
+        return without_plan(Status.INFEASIBLE, "MISMATCH: the model is infeasible")
     except InputError:
         raise
     except SitingError as err:
-        return Row(
-            **size,
-            ours=None,
-            solver_objective=None,
-            bound=None,
-            gap=None,
-            lp_bound=None,
-            status=Status.ERROR.value,
-            seconds=time.perf_counter() - started,
-            solve_seconds=math.nan,
-            verdict=f"MISMATCH: {err}",
-            failure="mismatch",
-        )
+        return without_plan(Status.ERROR, f"MISMATCH: {err}")
     solve_seconds = sum(s.result.time_s for s in sol.stages)
     evaluation = prepared.evaluate(sol.plan)
     seconds = time.perf_counter() - started

@@ -19,6 +19,7 @@ Instance names:
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,17 +30,8 @@ from siting.model.data import ModelData
 from siting.model.spec import ModelSpec
 from siting.plan import Plan
 from siting.reproduce import evaluate, models
-from siting.reproduce.readers import (
-    capopt_key,
-    read_cap,
-    read_capopt,
-    read_pmed,
-    read_pmed_opt,
-    read_sjc_best,
-    read_sjc_cpmp,
-    read_sjc_mclp,
-    read_uncap_opt,
-)
+from siting.reproduce.known_values import capopt_key, read_capopt, read_pmed_opt, read_sjc_best, read_uncap_opt
+from siting.reproduce.readers import read_cap, read_pmed, read_sjc_cpmp, read_sjc_mclp
 
 __all__ = [
     "DEFAULT_GAP",
@@ -309,77 +301,32 @@ def cases(
     """
     chosen = select(set_name, names)
     folder = Path(folder)
-    tol = TOLERANCE[set_name]
-    out: list[Case] = []
+
+    def case(name: str, file: str, kind: str, published: float | None, **details: float | None) -> Case:
+        return Case(set_name, name, _file(folder, file), kind, published, TOLERANCE[set_name], **details)
+
     if set_name == "orlib-pmed":
         opt = read_pmed_opt(folder)
-        for name in chosen:
-            out.append(
-                Case(
-                    set_name, name, _file(folder, f"{name}.txt"), "pmed", _need(opt, name, folder / "pmedopt.txt"), tol
-                )
-            )
-    elif set_name == "orlib-cap":
-        capopt = (
-            read_capopt(folder) if any(not n.endswith(_UNCAP_SUFFIX) and n not in _CAP_LARGE for n in chosen) else {}
-        )
-        uncap = read_uncap_opt(folder) if any(n.endswith(_UNCAP_SUFFIX) or n in _CAP_LARGE for n in chosen) else {}
-        for name in chosen:
-            if name.endswith(_UNCAP_SUFFIX) or name in _CAP_LARGE:
-                base = name.removesuffix(_UNCAP_SUFFIX)
-                out.append(
-                    Case(
-                        set_name,
-                        name,
-                        _file(folder, f"{base}.txt"),
-                        "uncap",
-                        _need(uncap, base, folder / "optimal-solutions.txt"),
-                        tol,
-                        capacity=float("inf") if base in _CAP_LARGE else None,
-                    )
-                )
-            elif "-" in name:
-                base, capacity = name.split("-")
-                out.append(
-                    Case(
-                        set_name,
-                        name,
-                        _file(folder, f"{base}.txt"),
-                        "cap",
-                        _need(capopt, name, folder / "capopt.txt"),
-                        tol,
-                        capacity=float(capacity),
-                    )
-                )
-            else:
-                out.append(
-                    Case(
-                        set_name,
-                        name,
-                        _file(folder, f"{name}.txt"),
-                        "cap",
-                        _need(capopt, name, folder / "capopt.txt"),
-                        tol,
-                    )
-                )
-    elif set_name == "sjc-cpmp":
+        return [case(name, f"{name}.txt", "pmed", _need(opt, name, folder / "pmedopt.txt")) for name in chosen]
+    if set_name == "sjc-cpmp":
         best = read_sjc_best(folder)
-        for name in chosen:
-            out.append(
-                Case(
-                    set_name,
-                    name,
-                    _file(folder, f"{name}.dat"),
-                    "cpmp",
-                    _need(best, name, folder / "BestSolution.txt"),
-                    tol,
-                )
-            )
-    else:
-        for name in chosen:
-            out.append(
-                Case(set_name, name, _file(folder, f"{name}.txt"), "mclp", None, tol, radius=float(radius), p=int(p))
-            )
+        return [case(name, f"{name}.dat", "cpmp", _need(best, name, folder / "BestSolution.txt")) for name in chosen]
+    if set_name == "sjc-mclp":
+        return [case(name, f"{name}.txt", "mclp", None, radius=float(radius), p=int(p)) for name in chosen]
+    uncapacitated = [name.endswith(_UNCAP_SUFFIX) or name in _CAP_LARGE for name in chosen]
+    capopt = read_capopt(folder) if not all(uncapacitated) else {}
+    uncap = read_uncap_opt(folder) if any(uncapacitated) else {}
+    out: list[Case] = []
+    for name, without_capacities in zip(chosen, uncapacitated):
+        if without_capacities:
+            base = name.removesuffix(_UNCAP_SUFFIX)
+            published = _need(uncap, base, folder / "optimal-solutions.txt")
+            capacity = math.inf if base in _CAP_LARGE else None
+            out.append(case(name, f"{base}.txt", "uncap", published, capacity=capacity))
+        else:
+            base, _, capacity = name.partition("-")  # capa-8000: capa's literal capacities set to 8000
+            published = _need(capopt, name, folder / "capopt.txt")
+            out.append(case(name, f"{base}.txt", "cap", published, capacity=float(capacity) if capacity else None))
     return out
 
 

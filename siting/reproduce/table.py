@@ -93,21 +93,11 @@ def markdown(rows: Iterable[Row], with_bounds: bool = False) -> str:
     head.append("verdict")
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     for row in rows:
-        dec = DECIMALS.get(row.set, 4)
         n = f"{row.n}" if _same_sites(row) else f"{row.n} (m={row.m})"
         p = "—" if row.p is None else f"{row.p}" + (f" (S={row.radius:g})" if row.radius is not None else "")
-        cells = [
-            row.instance,
-            n,
-            p,
-            _number(row.published, dec),
-            _number(row.ours, dec),
-            _number(row.difference, dec, sign=True),
-            row.status,
-            _gap(row.gap),
-            f"{row.seconds:.1f}",
-        ]
+        cells = [row.instance, n, p, *_cells(row)[2:]]
         if with_bounds:
+            dec = DECIMALS.get(row.set, 4)
             cells += [_number(row.bound, dec), _number(row.lp_bound, dec)]
         cells.append(row.verdict.replace("|", "/"))
         lines.append("| " + " | ".join(cells) + " |")

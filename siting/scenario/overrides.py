@@ -57,6 +57,15 @@ class Merged:
                 best = (path, source)
         return None if best is None else best[1]
 
+    def blamed(self, error: InputError, locations: list[Iterable[Any]]) -> InputError:
+        """`error` (one problem per location, in order) with what set each blamed key: "(set by override 'x')"."""
+        problems = list(error.problems) if error.problems else [error]
+        for problem, location in zip(problems, locations):
+            source = self.blame(location)
+            if source:
+                problem.message += f" (set by {source})"
+        return error
+
 
 def split_names(values: Iterable[str] | None) -> tuple[str, ...]:
     """Names given as repeated options and/or comma-separated: ['a,b', 'c'] -> ('a', 'b', 'c')."""

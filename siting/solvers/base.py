@@ -374,3 +374,24 @@ class Solver(abc.ABC):
     @abc.abstractmethod
     def solve(self, problem: MilpProblem, options: SolveOptions = DEFAULT_OPTIONS) -> SolveResult:
         """Solve ``problem``; never raises for solver trouble, which is reported as Status.ERROR."""
+
+    def _result(
+        self,
+        problem: MilpProblem,
+        status: Status,
+        x: np.ndarray | None,
+        bound: float | None,
+        message: str,
+        started: float,
+    ) -> SolveResult:
+        """:func:`build_result` with this backend's name and version."""
+        return build_result(
+            problem,
+            status,
+            x=x,
+            bound=bound,
+            solver=self.name,
+            version=self.version(),
+            message=message,
+            started=started,
+        )

@@ -1,8 +1,8 @@
-"""CBC (COIN-OR branch and cut), run as the binary PuLP installs, on an MPS file we write ourselves.
+"""CBC (COIN-OR branch and cut), run as the binary PuLP installs, on an MPS file HiGHS writes from our arrays.
 
 PuLP's modelling layer builds a Python object per coefficient and then writes an MPS file for the
-same binary anyway. Writing the MPS vectorised (:mod:`siting.solvers.mps`) and running the binary
-directly skips that and lets us read what PuLP drops: the best bound from CBC's log when a time limit
+same binary anyway. Passing the arrays to HiGHS's MPS writer (:mod:`siting.solvers.mps`) and running the
+binary directly skips that and lets us read what PuLP drops: the best bound from CBC's log when a time limit
 stops it, and the plan from CBC's binary solution file (full double precision, in column order, so
 no names need mapping back; the text solution file has 8 significant digits and only gives the status).
 """
@@ -30,10 +30,10 @@ from siting.solvers.base import (
     Solver,
     SolveResult,
     Status,
-    build_result,
     settle_infeasible_or_unbounded,
 )
-from siting.solvers.mps import from_min_form, write_mps
+from siting.solvers.highs import highspy
+from siting.solvers.mps import COLUMN_NAME, from_min_form, write_mps
 
 # "Lower bound:" in CBC's closing summary; it is printed with only three decimals.
 _BOUND_LINE = re.compile(r"^Lower bound:\s*(-?\d+(?:\.(\d*))?)\s*$", re.MULTILINE)
@@ -88,9 +88,9 @@ class CbcSolver(Solver):
 
     @classmethod
     def is_available(cls) -> bool:
-        """True when a CBC binary was found."""
+        """True when a CBC binary was found (and highspy, which writes its model file, is installed)."""
         path = _cbc_path()
-        return path is not None and os.access(path, os.X_OK)
+        return path is not None and os.access(path, os.X_OK) and highspy is not None
 
     @classmethod
     def version(cls) -> str:
@@ -149,26 +149,6 @@ class CbcSolver(Solver):
             status, headline = settle_infeasible_or_unbounded(self, problem, options, headline)
         return self._result(problem, status, x, _bound(log, problem, status, x), headline, started)
 
-    def _result(
-        self,
-        problem: MilpProblem,
-        status: Status,
-        x: np.ndarray | None,
-        bound: float | None,
-        message: str,
-        started: float,
-    ) -> SolveResult:
-        return build_result(
-            problem,
-            status,
-            x=x,
-            bound=bound,
-            solver=self.name,
-            version=self.version(),
-            message=message,
-            started=started,
-        )
-
 
 def _run(args: list[str], verbose: bool, time_limit_s: float | None) -> tuple[str, int, bool]:
     """Run CBC and return its log, return code and whether it had to be killed.
@@ -213,7 +193,7 @@ def _write_start(x: np.ndarray, path: str) -> None:
     np.savetxt(
         path,
         np.column_stack([index, index, x]),
-        fmt=["%d", "C%d", "%.17g"],
+        fmt=["%d", COLUMN_NAME, "%.17g"],
         header="Stopped on iterations - objective value 0",
         comments="",
     )

@@ -21,7 +21,6 @@ from siting.solvers.base import (
     Solver,
     SolveResult,
     Status,
-    build_result,
     settle_infeasible_or_unbounded,
 )
 
@@ -78,32 +77,15 @@ class HighsSolver(Solver):
     def solve(self, problem: MilpProblem, options: SolveOptions = DEFAULT_OPTIONS) -> SolveResult:
         """Solve with HiGHS; see :meth:`Solver.solve`."""
         started = time.perf_counter()
-        h = _new_highs(options.verbose)
-        h.setOptionValue("output_flag", options.verbose)
+        h = highs_model(problem, options.verbose)
+        if h is None:
+            return self._result(problem, Status.ERROR, None, None, "HiGHS rejected the model", started)
         _size_scheduler(options.threads)
         h.setOptionValue("threads", options.threads)
         h.setOptionValue("mip_rel_gap", options.mip_rel_gap)
         h.setOptionValue("random_seed", options.seed)
         if options.time_limit_s is not None:
             h.setOptionValue("time_limit", float(options.time_limit_s))
-        if h.passModel(_to_highs_lp(problem)) == highspy.HighsStatus.kError:
-            return build_result(
-                problem,
-                Status.ERROR,
-                x=None,
-                bound=None,
-                solver=self.name,
-                version=self.version(),
-                message="HiGHS rejected the model",
-                started=started,
-            )
-        integer_cols = np.flatnonzero(problem.integrality).astype(np.int32)
-        if integer_cols.size:
-            h.changeColsIntegrality(
-                integer_cols.size,
-                integer_cols,
-                np.full(integer_cols.size, int(highspy.HighsVarType.kInteger), np.uint8),
-            )
         warm_start = options.warm_start_for(problem)
         if warm_start is not None:
             h.setSolution(problem.num_cols, np.arange(problem.num_cols, dtype=np.int32), warm_start)
@@ -128,16 +110,7 @@ class HighsSolver(Solver):
             bound = info.mip_dual_bound
         elif status is Status.OPTIMAL:
             bound = info.objective_function_value  # an optimal LP proves its own objective
-        return build_result(
-            problem,
-            status,
-            x=x,
-            bound=bound,
-            solver=self.name,
-            version=self.version(),
-            message=message,
-            started=started,
-        )
+        return self._result(problem, status, x, bound, message, started)
 
 
 def _matches(problem: MilpProblem, x: np.ndarray, reported: float) -> bool:
@@ -153,8 +126,32 @@ def _size_scheduler(threads: int) -> None:
     _scheduler_threads = threads
 
 
+def highs_model(problem: MilpProblem, verbose: bool = False, **options: float) -> highspy.Highs | None:
+    """A ``Highs`` object holding ``problem``, integrality included, or None if HiGHS rejects the model.
+
+    Args:
+        problem: the problem, passed column-wise from its arrays (no loop per column).
+        verbose: let HiGHS print its log.
+        **options: HiGHS options set before the model is passed (e.g. ``infinite_cost``).
+    """
+    h = _new_highs(verbose)
+    h.setOptionValue("output_flag", verbose)
+    for name, value in options.items():
+        h.setOptionValue(name, value)
+    if h.passModel(_to_highs_lp(problem)) == highspy.HighsStatus.kError:
+        return None
+    integer_cols = np.flatnonzero(problem.integrality).astype(np.int32)
+    if integer_cols.size:
+        h.changeColsIntegrality(
+            integer_cols.size,
+            integer_cols,
+            np.full(integer_cols.size, int(highspy.HighsVarType.kInteger), np.uint8),
+        )
+    return h
+
+
 def _to_highs_lp(problem: MilpProblem) -> highspy.HighsLp:
-    """A ``HighsLp`` holding the problem column-wise; integrality is set afterwards, vectorised."""
+    """A ``HighsLp`` holding the problem column-wise (integrality is set on the ``Highs`` object)."""
     A = problem.A.tocsc()
     A.sort_indices()
     lp = highspy.HighsLp()

@@ -22,7 +22,6 @@ from siting.solvers.base import (
     Solver,
     SolveResult,
     Status,
-    build_result,
     settle_infeasible_or_unbounded,
 )
 
@@ -87,26 +86,6 @@ class _OrToolsSolver(Solver):
         if bound is not None and abs(bound) >= _SCIP_INFINITY:
             bound = None
         return self._result(problem, status, x, bound, message, started)
-
-    def _result(
-        self,
-        problem: MilpProblem,
-        status: Status,
-        x: np.ndarray | None,
-        bound: float | None,
-        message: str,
-        started: float,
-    ) -> SolveResult:
-        return build_result(
-            problem,
-            status,
-            x=x,
-            bound=bound,
-            solver=self.name,
-            version=self.version(),
-            message=message,
-            started=started,
-        )
 
 
 class OrToolsScipSolver(_OrToolsSolver):

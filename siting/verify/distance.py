@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from siting.scenario.load import Scenario
+from siting.scenario.schema import minutes_to_metres
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -76,7 +77,7 @@ def _od_matrix(scenario: Scenario, sites: list[str]) -> np.ndarray:
     if "walk_m" in od:
         metres = pd.to_numeric(od["walk_m"]).to_numpy(float)
     else:
-        metres = pd.to_numeric(od["walk_min"]).to_numpy(float) * cfg.walking.speed_kmh * 1000 / 60
+        metres = minutes_to_metres(pd.to_numeric(od["walk_min"]).to_numpy(float), cfg.walking.speed_kmh)
     row = scenario.communities.index.get_indexer(od["community"].str.strip())
     column = pd.Index(sites).get_indexer(od["building"].str.strip())
     keep = (row >= 0) & (column >= 0)
