@@ -1,6 +1,7 @@
 """Time a budget frontier against one solve of the same scenario (wall and CPU seconds, peak memory).
 
-    python benchmarks/frontier.py [SCENARIO] [--points 12] [--nested] [--repeat 3] [--override NAME] [--set K=V]
+    python benchmarks/frontier.py [SCENARIO] [--points 12] [--nested] [--repeat 3] [--time-limit S]
+                                  [--override NAME] [--set K=V]
 
 One solve is `pipeline.run` of the scenario as it is (the median of --repeat runs). The frontier is
 `siting.study.frontier.budget_frontier` with the ends found by the program and --points budgets (free plans;
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from siting import pipeline
 from siting.scenario.load import load_scenario
+from siting.solvers import SolveOptions
 from siting.study.frontier import budget_frontier
 
 DEMO = Path(__file__).resolve().parents[1] / "scenarios" / "demo" / "scenario.yaml"
@@ -40,10 +42,12 @@ def main() -> None:
     parser.add_argument("--budget", choices=("capex", "annual"), default="capex")
     parser.add_argument("--override", action="append", default=[])
     parser.add_argument("--set", action="append", default=[], dest="sets")
+    parser.add_argument("--time-limit", type=float, default=None, help="seconds per solve (points then state a gap)")
     args = parser.parse_args()
+    options = SolveOptions(time_limit_s=args.time_limit)
 
     scenario = load_scenario(args.scenario, args.override, args.sets)
-    singles = [timed(lambda: pipeline.run(scenario)) for _ in range(args.repeat)]
+    singles = [timed(lambda: pipeline.run(scenario, options=options)) for _ in range(args.repeat)]
     wall = statistics.median(s[1] for s in singles)
     cpu = statistics.median(s[2] for s in singles)
     first = singles[0][0]
@@ -52,7 +56,7 @@ def main() -> None:
         f"{first.solution.n_cols:,} variables, objective {first.solution.objective:,.4f}"
     )
     frontier, f_wall, f_cpu = timed(
-        lambda: budget_frontier(scenario, kind=args.budget, points=args.points, nested=args.nested)
+        lambda: budget_frontier(scenario, kind=args.budget, points=args.points, nested=args.nested, options=options)
     )
     table = frontier.table
     proven = int((table["status"] == "optimal").sum())
@@ -64,6 +68,8 @@ def main() -> None:
     )
     free = [p for p in frontier.points if p.sweep == "free"]
     print("  free points, wall s: " + ", ".join(f"{p.seconds:.1f}" for p in free))
+    gaps = table["gap"].fillna(0.0)
+    print(f"  largest gap {gaps.max():.3%} ({(gaps > 1e-6).sum()} points not proven within the time limit)")
     knee = table.index[table["knee"].astype(bool)].tolist()
     print(f"  knee: {knee}; peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 

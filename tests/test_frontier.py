@@ -177,3 +177,21 @@ def test_must_choose_as_requires_the_building_by_its_mode(path):
     loaded = load_scenario(path, sets=["model.policy.must_choose_as.B3=build"])
     found = evaluate(loaded, Plan.of([Selection("B2", "renovate", ("elderly_care",))]), compute_demand(loaded).units)
     assert any("building B3 must be acquired by build but is acquired not at all" in v for v in found.violations)
+
+
+def test_the_yearly_budget_can_be_swept(tmp_path):
+    # The same line, every building rented: 30, 10 and 20 a year (no one-off cost). Coverage stops rising at
+    # 60 a year (all three); at 20: B2 (60 persons); at 40: B1 + B2 (160).
+    path = make_scenario(
+        tmp_path,
+        communities=[community("C1", 0, 100), community("C2", 2000, 60), community("C3", 4000, 30)],
+        buildings=[building("B1", 0), building("B2", 2000), building("B3", 4000)],
+        options=[option("B1", "rent", 0, 30), option("B2", "rent", 0, 10), option("B3", "rent", 0, 20)],
+        services={"elderly_care": ELDERLY},
+        budget={"capex": 0, "annual": 5},
+    )
+    frontier = budget_frontier(load_scenario(path), kind="annual", points=4)
+    assert frontier.ends["lower"] == 0 and frontier.ends["upper"] == pytest.approx(60)
+    free = frontier.table.loc["free"]
+    assert list(free["budget"]) == [0, 20, 40, 60]
+    assert list(free["persons"]) == pytest.approx([0, 60, 160, 190])
