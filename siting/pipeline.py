@@ -19,6 +19,7 @@ from siting.model.index import building_table, model_data, model_spec
 from siting.model.objectives import MAXIMIZE
 from siting.model.solve import Solution, solve
 from siting.model.spec import ModelSpec
+from siting.plan import Plan
 from siting.scenario.load import Scenario
 from siting.scenario.schema import speed_m_per_min
 from siting.solvers import SolveOptions, Status
@@ -106,8 +107,24 @@ def compute_reach(scenario: Scenario, radii: dict[str, float] | None = None) -> 
     }
 
 
-def run(scenario: Scenario, *, solver: str = "highs", options: SolveOptions | None = None) -> RunResult:
-    """Plan a scenario and re-check the plan; raise PlanViolation rather than return a broken plan."""
+def run(
+    scenario: Scenario,
+    *,
+    solver: str = "highs",
+    options: SolveOptions | None = None,
+    start: Plan | None = None,
+    explain_infeasible: bool = True,
+) -> RunResult:
+    """Plan a scenario and re-check the plan; raise PlanViolation rather than return a broken plan.
+
+    Args:
+        scenario: the loaded scenario.
+        solver: registry name of the MILP solver.
+        options: time limit, gap, threads.
+        start: a plan to warm-start the solver from (e.g. the previous point of a frontier); same optimum.
+        explain_infeasible: on infeasibility, search for the requirements in conflict (another solve) and say
+            which; False raises InfeasibleError at once (a sweep expects some points to be infeasible).
+    """
     options = options or SolveOptions()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -126,8 +143,10 @@ def run(scenario: Scenario, *, solver: str = "highs", options: SolveOptions | No
     spec = model_spec(scenario, data)
     lap("index_s")
     try:
-        solution = solve(data, spec, solver=solver, options=options)
+        solution = solve(data, spec, solver=solver, options=options, start=start)
     except InfeasibleError:
+        if not explain_infeasible:
+            raise
         raise InfeasibleError(message(explain(data, spec, solver=solver, options=options))) from None
     lap("solve_s")
     evaluation = evaluate(scenario, solution.plan, demand.units, proven=solution.status is Status.OPTIMAL)

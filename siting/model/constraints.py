@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from siting.model.builder import ConstraintBlock, block_from, linear_row
 from siting.model.data import ModelData
-from siting.model.spec import ModelSpec
+from siting.model.spec import COST_OBJECTIVES, ModelSpec
 from siting.model.variables import Variables, area_capacity, covered
 
 #: What a constraint family returns: a block, several, or None when the family does not apply.
@@ -191,9 +191,9 @@ def npv_budget(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> B
 
 
 def required_share(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
-    """(7) Σ_{p of s} d_p cov_p ≥ σ_s D_s (σ_s = max(min share, target share when min_cost is an objective))."""
+    """(7) Σ_{p of s} d_p cov_p ≥ σ_s D_s (σ_s = max(min share, target share when a cost is an objective))."""
     share = data.min_share.copy()
-    if "min_cost" in spec.objectives and spec.target_share is not None:
+    if set(COST_OBJECTIVES) & set(spec.objectives) and spec.target_share is not None:
         share = np.maximum(share, spec.target_share)
     services = np.flatnonzero(share > 0)
     if not len(services):
@@ -281,8 +281,12 @@ def facility_counts(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int)
 
 
 def must_and_must_not(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
-    """(11) Σ_{o∈O(b)} x_o = 1 for required buildings; = 0 for forbidden ones."""
+    """(11) Σ_{o∈O(b)} x_o = 1 for required buildings; = 0 for forbidden ones; x_o = 1 for required options."""
     blocks = []
+    if len(spec.must_take):
+        count = len(spec.must_take)
+        matrix = sp.csr_matrix((np.ones(count), (np.arange(count), v.x[spec.must_take])), shape=(count, n_cols))
+        blocks.append(block_from("(11) must choose as", matrix, 1.0, 1.0))
     for name, buildings, bound in (
         ("(11) must choose", spec.must_choose, 1.0),
         ("(11) must not choose", spec.must_not_choose, 0.0),

@@ -30,11 +30,11 @@ Constraints (numbers are used in the code and in the model's row names)
     (4)  z_p ≤ Σ_{h∈R(p)} y_h;  or  Σ_{e∈p} v_e ≤ 1 (= 1 with full assignment),  v_e ≤ y_{h(e)}   coverage
     (5)  Σ_o c_o x_o ≤ B_c                                             one-off budget
     (6)  Σ_o f_o x_o ≤ B_f + F_0                                       yearly budget (closing frees f)
-    (7)  Σ_{p of s} d_p cov_p ≥ σ_s D_s                                required share (target share for min_cost)
+    (7)  Σ_{p of s} d_p cov_p ≥ σ_s D_s                  required share (target share with a cost objective)
     (8)  objective_k ≥ F_k* − τ (or ≤ F_k* + τ)                        keep earlier lexicographic optima
     (9)  Σ_{e∈h} d_p v_e ≤ q_h / u_s;  ≤ Q_h y_h (existing);  Σ_{e at b} d_p v_e ≤ Σ_o C_o x_o   capacity
     (10) p_min ≤ Σ_{o new} x_o ≤ p_max;  Σ_{o of mode m} x_o ≤ p_m       facility counts
-    (11) Σ_{o∈O(b)} x_o = 1 (must choose);  x_o = 0 (must not)           policy
+    (11) Σ_{o∈O(b)} x_o = 1 (must choose);  x_o = 0 (must not);  x_o = 1 (must choose as)   policy
     (12) Σ_{p∈P(g,s)} d_p cov_p ≥ σ^g_s D_{g,s}                          minimum share in every district
     (13) Σ_{p∈P(g,s)} cov_p ≥ 1                                        district g must have service s
     (14) Σ_{o trades k} x_o ≤ 1;  x_o + x_{o(e)} ≤ 1 for facility e housed in asset k;    swap asset pool
@@ -55,8 +55,10 @@ the slot's capacity serves part of it (capacity is what the objective and the pl
 
 Objectives (siting.model.objectives), solved lexicographically in the scenario's order, each later one with
 (8) keeping the earlier optima (τ = max(1e-6, 1e-9·|F*|)); the default is max_coverage then min_cost:
-    max_coverage   Σ_p w_s d_p κ·cov_p (+ bonus Σ_b c_b)   (κ = 1 without distance decay)
+    max_coverage   Σ_p ω_s d_p κ·cov_p (+ bonus Σ_b c_b)   (κ = 1 without distance decay; ω_s = w_s per unit,
+                   w_s/ρ_s per person, 100 w_s/D_s per percentage point of s's demand: model.objective_basis)
     min_cost       Σ_o n_o x_o (+ λ Σ_e d_p ℓ_e v_e with a travel cost λ)
+    min_capex      Σ_o c_o x_o;   min_annual  Σ_o f_o x_o (existing facilities kept open included)
     min_distance   Σ_e d_p ℓ_e v_e                          (p-median with a facility count or budget)
     max_min_share  t
 A single scaled objective would need a weight below the smallest gap between two coverage values, which

@@ -22,6 +22,22 @@ from siting.verify.evaluate import annuity
 
 UNCOVERED_SHOWN = 15
 
+BASIS_TEXT = {
+    "share": (
+        "目标按覆盖率计：各服务覆盖其自身需求的百分比 × 权重之和（需求小的服务与需求大的同等重要）。",
+        "The objective counts shares: each service's covered percentage of its own demand, times its weight.",
+    ),
+    "persons": (
+        "目标按人数计：各服务覆盖的目标人群人数 × 权重之和。",
+        "The objective counts persons of each service's group served, times its weight.",
+    ),
+    "units": (
+        "目标按需求单位计：覆盖的需求单位（床位、托位、餐数）× 权重之和；单位面积小的服务优先获得预算。",
+        "The objective counts demand units (places, meals) covered, times their weight; services needing little "
+        "floor area per unit win the budget first.",
+    ),
+}
+
 STATUS_TEXT = {
     "optimal": ("最优（已证明）", "optimal (proven)"),
     "feasible": ("可行，未证明最优", "feasible, optimality not proven"),
@@ -275,6 +291,7 @@ def _coverage(result, t: Text) -> str:
         "count the target group. A community counts as covered when a host of the service is within the walking "
         "radius (with capacities: and its demand is assigned to it).",
     )
+    note += "\n\n" + t(*BASIS_TEXT[result.scenario.config.model.objective_basis])
     header = [
         t("服务", "Service"),
         t("服务人群", "Group"),

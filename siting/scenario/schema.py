@@ -204,8 +204,9 @@ class ComplexRule(Frozen):
     """Require at least this many complexes."""
     min_capex_share: Annotated[float, Field(ge=0, le=1)] = 0.0
     """Require at least this share of the one-off spending to go to complexes."""
-    bonus: quantity("weighted demand units", 1e9) = 0.0
-    """Objective bonus per complex, in weighted demand units (max_coverage only)."""
+    bonus: quantity("weighted objective units", 1e9) = 0.0
+    """Objective bonus per complex, in the units of model.objective_basis (weighted percentage points for
+    share, weighted persons, weighted demand units); max_coverage only."""
 
 
 class Policy(Frozen):
@@ -221,6 +222,9 @@ class Policy(Frozen):
     """Building ids that must be acquired (by some mode)."""
     must_not_choose: tuple[str, ...] = ()
     """Building ids that must not be acquired."""
+    must_choose_as: dict[str, Literal["renovate", "buy", "rent", "swap", "build"]] = {}
+    """Building id -> mode: the building must be acquired, by that mode (e.g. bought in an earlier phase or at
+    the previous point of a nested frontier); the services it hosts may change."""
     district_min_share: dict[str, Annotated[float, Field(ge=0, le=1)]] = {}
     """Service -> minimum covered share of its demand in every district."""
     district_requires: dict[str, tuple[str, ...]] = {}
@@ -232,13 +236,24 @@ class Policy(Frozen):
 class ModelSection(Frozen):
     """What to optimise and which rules to apply."""
 
-    objectives: tuple[Literal["max_coverage", "min_cost", "min_distance", "max_min_share"], ...] = (
+    objectives: tuple[
+        Literal["max_coverage", "min_cost", "min_capex", "min_annual", "min_distance", "max_min_share"], ...
+    ] = (
         "max_coverage",
         "min_cost",
     )
-    """Objectives in lexicographic order: each later one is optimised keeping the earlier ones' optima."""
+    """Objectives in lexicographic order: each later one is optimised keeping the earlier ones' optima.
+    max_coverage: most weighted demand covered (see objective_basis); min_cost: least net present cost;
+    min_capex / min_annual: least one-off / yearly cost; min_distance: least demand-weighted walking;
+    max_min_share: the largest smallest district share."""
+    objective_basis: Literal["share", "persons", "units"] = "share"
+    """How max_coverage counts covered demand, each service times its weight. share: the covered percentage of
+    the service's own demand (a service with little demand counts as much as a large one: balanced plans);
+    persons: persons of the service's group served (60+, 0-2, residents); units: demand units (places,
+    meals), so cheap-per-unit services win the budget."""
     target_share: dict[str, Annotated[float, Field(ge=0, le=1)]] = {}
-    """For min_cost: service -> share of its demand that must be covered (default: the service's min_share)."""
+    """For min_cost, min_capex, min_annual: service -> share of its demand that must be covered (default: the
+    service's min_share)."""
     capacities: bool | None = None
     """Limit each host's served demand by its capacity (default: on when some service has area_per_unit_m2
     or the options table has a capacity column). Partial coverage of a community is then allowed."""
@@ -303,6 +318,10 @@ class ScenarioConfig(Frozen):
     when that asset is traded."""
     model: ModelSection = ModelSection()
     """Objectives, capacities, the complex rule, equity and policy constraints."""
+    overrides: dict[str, dict[str, Any]] = {}
+    """Named partial scenarios merged over this one on request (`--override NAME`), e.g.
+    `rent_only: {model: {policy: {max_by_mode: {buy: 0, build: 0}}}}`. Two overrides that set the same key
+    cannot be applied together."""
 
     @model_validator(mode="before")
     @classmethod
