@@ -135,6 +135,15 @@ def _share_rows(state: PlanState) -> list[tuple[np.ndarray, float, bool]]:
             rows.append((mask, spec.group_min_share[s] * d.group_demand[g, s], False))
     for g, s in spec.group_requires:
         rows.append(((d.pair_group == g) & (d.pair_service == s), 1.0, True))
+    # (18) audit targets on reach; served demand is within reach, so meeting them served meets them reached.
+    if spec.required_share is not None:
+        outside = d.total_demand - d.group_demand.sum(axis=0)
+        for s in np.flatnonzero((spec.required_share > 0) & (outside > 0)):
+            rows.append(((d.pair_service == s) & (d.pair_group < 0), spec.required_share[s] * outside[s], False))
+    if spec.district_share is not None:
+        for g, s in np.argwhere((d.group_demand > 0) & (spec.district_share > 0)):
+            mask = (d.pair_group == g) & (d.pair_service == s)
+            rows.append((mask, spec.district_share[g, s] * d.group_demand[g, s], False))
     return rows
 
 
@@ -212,6 +221,8 @@ def vector(state: PlanState, n_cols: int) -> np.ndarray:
         x[v.v] = np.where(state.served > 0, state.served / d.pair_demand[d.arc_pair], 0.0)
         if not spec.capacitated:
             x[v.v] = _best_arc_shares(state)
+    if len(v.w):  # reach (audit targets): any hosted slot within the radius
+        x[v.w] = np.minimum(1.0, np.bincount(d.arc_pair, weights=state.hosted[d.arc_host], minlength=len(v.w)))
     x[v.q] = state.area_given[np.flatnonzero(state.by_area)]
     if len(v.c):
         x[v.c] = _qualifies_as_complex(state, v.c_building)

@@ -51,6 +51,8 @@ def applicable(data: ModelData, spec: ModelSpec) -> bool:
         and not spec.max_by_mode
         and spec.complex is None
         and not spec.group_requires
+        and spec.required_share is None
+        and spec.district_share is None
         and (spec.group_min_share is None or not (spec.group_min_share > 0).any())
         and bool((data.arc_credit == 1).all())
         and bool((data.min_area <= 0).all() or np.isinf(data.area).all())

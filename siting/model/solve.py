@@ -29,10 +29,11 @@ from siting.model.fixing import fix_for_later_stages
 from siting.model.objectives import MAXIMIZE, keep_optimum, kept_slack, objective_vector
 from siting.model.settle import decode, settle
 from siting.model.spec import ModelSpec
+from siting.model.start import start_vector
 from siting.model.variables import Variables
 from siting.plan import Plan
 from siting.solvers import AUTO, MilpProblem, SolveOptions, SolveResult, Status, get_solver
-from siting.solvers.base import ProgressEvent, relative_gap
+from siting.solvers.base import FEASIBILITY_TOLERANCE, ProgressEvent, relative_gap
 from siting.solvers.highs import lp_duals
 
 #: A stage with less time than this left is not started.
@@ -103,12 +104,16 @@ def solve(
     options: SolveOptions | None = None,
     reduce: bool = True,
     fixing: bool = True,
+    start: Plan | None = None,
 ) -> Solution:
     """Optimise each objective in turn keeping the earlier optima, settle the options found, decode the plan.
 
     The time limit in `options` is for the whole solve: the greedy start, every stage and settling share it,
     each getting what is left. Where serving nobody is allowed, a greedy plan is the first stage's start and,
-    should the solver find nothing better in time, the answer (status FEASIBLE, with the proven gap).
+    should the solver find nothing better in time, the answer (status FEASIBLE, with the proven gap). `start`,
+    a plan of a similar scenario (e.g. the previous point of a budget frontier), is handed to the first stage
+    instead when it is feasible and better than the greedy plan (siting.model.start); an infeasible one is
+    still handed over when there is no greedy plan (solvers ignore it). Neither changes the optimum.
 
     Args:
         data: the model data; spec: its switches.
@@ -116,6 +121,7 @@ def solve(
         options: time limit, gap, threads, seed.
         reduce: apply the exact reductions of siting.model.reduce first.
         fixing: fix columns for the later stages by reduced costs (siting.model.fixing).
+        start: a warm-start plan.
 
     Raises:
         InfeasibleError: the first stage has no feasible plan.
@@ -145,16 +151,17 @@ def solve(
     stages: list[Stage] = []
     kept: list[ConstraintBlock] = []
     x = None
+    given = None if start is None else start_vector(data, spec, v, model.n_cols, start)
     col_lower, col_upper = (np.concatenate(bounds) for bounds in (model.lower, model.upper))
     solver_fixing = fixing and len(vectors) > 1
     for index, (name, vector) in enumerate(vectors.items()):
         problem = model.problem(vector, maximize=MAXIMIZE[name], extra=kept)
         if stages:
             problem = replace(problem, col_lower=col_lower, col_upper=col_upper)
-        start = None
-        if not stages and greedy.applicable(spec):
-            start = greedy.greedy_start(data, spec, v, problem)
-            x = None if start is None else start.x
+        begin = None
+        if not stages:
+            begin = _first_start(data, spec, v, problem, given)
+            x = given if begin is None else begin.x
         limit = clock.left()
         if limit is not None and limit <= MIN_STAGE_S:
             result = _not_run(problem, x, solver)
@@ -178,8 +185,8 @@ def solve(
                         solver=result.solver,
                     )
                 )
-        if not stages and result.x is None and result.status is Status.NO_SOLUTION and start is not None:
-            result = _fallback(problem, start, result, solver)
+        if not stages and result.x is None and result.status is Status.NO_SOLUTION and begin is not None:
+            result = _fallback(problem, begin, result, solver)
         stages.append(Stage(name, result))
         if len(stages) == 1:
             _check_first(result, solver, options)
@@ -238,6 +245,18 @@ def _keeps(stage: Stage, vector: np.ndarray, value: float, primary: bool) -> boo
     better = value > claimed + slack if MAXIMIZE[stage.objective] else value < claimed - slack
     worse = value < claimed - slack if MAXIMIZE[stage.objective] else value > claimed + slack
     return not better and not (primary and worse)
+
+
+def _first_start(
+    data: ModelData, spec: ModelSpec, v: Variables, problem: MilpProblem, given: np.ndarray | None
+) -> greedy.Start | None:
+    """The feasible start of the first stage: the greedy plan, or the given plan when it is feasible and better."""
+    begin = greedy.greedy_start(data, spec, v, problem) if greedy.applicable(spec) else None
+    if given is None or problem.max_violation(given) > FEASIBILITY_TOLERANCE:
+        return begin
+    value = problem.objective_value(given)
+    better = begin is None or (value > begin.objective if problem.maximize else value < begin.objective)
+    return greedy.Start(given, value, 0.0) if better else begin
 
 
 def _stage_progress(report, name: str, index: int, count: int):
