@@ -319,3 +319,21 @@ def test_radius_formulation_gives_the_p_median_optimum_with_every_solver(seed, m
         assert by_radius.objective == pytest.approx(plain.objective, rel=1e-9), solver
         assert len(by_radius.plan.selected) == 4
         assert by_radius.stages[0].result.message.startswith("radius formulation")
+
+
+def test_time_limit_returns_a_plan_on_the_published_maximal_covering_instances():
+    """sjc-mclp (uncapacitated, exactly p sites) through the reproduce runner with 0.01 s: a plan with its gap."""
+    import os
+    from pathlib import Path
+
+    from conftest import SHARED_BENCHMARKS
+
+    from siting.reproduce.runner import run_case
+    from siting.reproduce.sets import cases
+
+    folder = Path(os.environ.get("SITING_BENCHMARKS", SHARED_BENCHMARKS)) / "sjc-mclp"
+    if not folder.is_dir():
+        pytest.skip(f"published benchmark folder not found at {folder}")
+    for case in cases("sjc-mclp", folder, ["SJC324", "SJC818"], radius=800.0, p=10):
+        row = run_case(case, options=SolveOptions(time_limit_s=0.01))
+        assert row.status == "feasible" and row.gap is not None and not row.failure, row
