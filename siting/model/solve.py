@@ -10,6 +10,11 @@ Two numerical rules make the answer right whatever the solver's tolerances:
   (hosted services, complexes, assignment, floor-area split) with one fixed solver and a fixed order of
   tie-breaks, so that a tolerance-level value never reaches the plan and one set of options always gives one
   set of figures, whichever solver chose them.
+
+And three rules make it fast (issue 9; figures in benchmarks/ENGINE.md): exact reductions first
+(siting.model.reduce); a greedy plan as the first stage's start and as the answer when time runs out
+(siting.model.greedy); columns the later stages cannot move fixed by reduced costs (siting.model.fixing). The
+time limit is the whole solve's: each stage, and settling, gets what is left.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ from siting.solvers.highs import lp_duals
 MIN_STAGE_S = 1e-3
 #: Reduced-cost fixing (an LP) is only worth its time with at least this many seconds left.
 MIN_FIXING_S = 1.0
+#: The fixing LP may take this many times the stage it follows (at least MIN_FIXING_S of it).
+FIXING_SHARE = 2.0
 
 
 class NoPlanError(SitingError):
@@ -195,7 +202,7 @@ def solve(
         x = result.x
         kept.append(keep_optimum(name, vector, float(result.objective), MAXIMIZE[name]))
         if index + 1 < len(vectors) and solver_fixing:
-            fixed = _fix_later(problem, kept[-1], clock)
+            fixed = _fix_later(problem, kept[-1], clock, FIXING_SHARE * max(result.time_s, MIN_FIXING_S))
             if fixed is not None:
                 col_lower[fixed.columns] = fixed.values
                 col_upper[fixed.columns] = fixed.values
@@ -266,12 +273,16 @@ def _stage_progress(report, name: str, index: int, count: int):
     return lambda event: report(replace(event, stage=name, index=index, count=count))
 
 
-def _fix_later(problem: MilpProblem, kept: ConstraintBlock, clock: Clock):
-    """Columns the later stages cannot move (siting.model.fixing), from the LP duals of `problem`."""
+def _fix_later(problem: MilpProblem, kept: ConstraintBlock, clock: Clock, budget: float):
+    """Columns the later stages cannot move (siting.model.fixing), from the LP duals of `problem`.
+
+    The LP gets at most `budget` seconds and a quarter of what is left: its relaxation is the root of the stage
+    just solved, so a stage that was quick to prove has a quick LP, and a slow LP is not worth waiting for.
+    """
     left = clock.left()
     if left is not None and left < MIN_FIXING_S:
         return None  # no time for a later stage anyway
-    duals = lp_duals(problem, None if left is None else left / 4)
+    duals = lp_duals(problem, budget if left is None else min(budget, left / 4))
     if duals is None:
         return None
     threshold = float(kept.lower[0]) if problem.maximize else -float(kept.upper[0])
