@@ -62,6 +62,16 @@ def solution_line(row: str, size: str, build: float, sol: Solution, solve_s: flo
     return line(row, size, build, solve_s, sol.status.value, sol.objective, sol.gap, peak_mb())
 
 
+def stages_text(sol: Solution) -> str:
+    """Each stage's objective, seconds, status, solver and gap."""
+    return ", ".join(
+        f"{s.objective} {s.result.time_s:.2f} s {s.result.status.value} ({s.result.solver}, gap "
+        + ("—" if s.result.gap is None else f"{s.result.gap:.3%}")
+        + ")"
+        for s in sol.stages
+    )
+
+
 # --- rows ------------------------------------------------------------------------------------------------------
 
 
@@ -124,7 +134,7 @@ def row_district(args) -> None:
     print(solution_line("district (whole pipeline)", size, wall - solve_s, sol, solve_s))
     print(
         f"  {len(result.data.arc_pair):,} reach arcs; {sol.n_cols:,} columns; stages: "
-        + ", ".join(f"{s.objective} {s.result.time_s:.2f} s {s.result.status.value}" for s in sol.stages)
+        + stages_text(sol)
         + f"; settle {sol.settle_s:.2f} s; covered {result.evaluation.by_service['share'].round(3).to_dict()}"
     )
 
@@ -165,9 +175,7 @@ def row_city(args) -> None:
     share = sol.objective / demand.sum()
     print(
         f"  covered {share:.1%} of demand; {len(data.arc_pair):,} reach arcs; {sol.n_cols:,} columns; stages: "
-        + ", ".join(
-            f"{s.objective} {s.result.time_s:.2f} s {s.result.status.value} ({s.result.solver})" for s in sol.stages
-        )
+        + stages_text(sol)
         + f"; settle {sol.settle_s:.2f} s"
     )
 
