@@ -6,10 +6,10 @@ import argparse
 import sys
 
 from siting import __version__
-from siting.cli import demand, reproduce, run, schema, validate, verify
+from siting.cli import demand, reproduce, run, schema, sweep, validate, verify
 from siting.errors import SitingError
 
-COMMANDS = (run, verify, validate, demand, schema, reproduce)
+COMMANDS = (run, verify, validate, demand, schema, reproduce, sweep)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ import argparse
 
 from siting.report.lang import LANGS
 from siting.solvers import SOLVER_NAMES, SolveOptions
+from siting.study.executors import EXECUTORS, Executor, make_executor
 
 
 def add_solver_options(parser: argparse.ArgumentParser) -> None:
@@ -34,3 +35,31 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lang", choices=LANGS, default="both", help="report language: zh, en or both (default: both, Chinese first)"
     )
+
+
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """--executor, --scheduler, --workers: where independent plans run (siting.study.executors)."""
+    parser.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="serial",
+        help="serial (in this process, default), local (a process pool on this machine) or dask (dask.distributed)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="a running dask scheduler to send the plans to (default: a LocalCluster on this machine)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="plans at once on this machine (default: cores ÷ --threads; never more cores than the machine has)",
+    )
+
+
+def make_executor_from(args: argparse.Namespace) -> Executor:
+    """The executor the arguments ask for."""
+    return make_executor(args.executor, workers=args.workers, threads=args.threads, scheduler=args.scheduler)

@@ -101,21 +101,32 @@ class Scenario:
         return self.config.name
 
 
-def read_config(path: Path) -> ScenarioConfig:
-    """Parse and validate the YAML file alone (no tables)."""
+def read_mapping(path: Path, expected: str, what: str = "scenario") -> dict:
+    """A YAML file holding a mapping, parsed; `expected` says which keys, `what` what the file is.
+
+    Raises:
+        InputError: the file is missing, not UTF-8, not YAML (with the line) or not a mapping.
+    """
     where = str(path)
-    if not path.is_file():
-        raise InputError("scenario file not found", file=where)
+    if not Path(path).is_file():
+        raise InputError(f"{what} file not found", file=where)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        raise InputError("not UTF-8 text; save the scenario as UTF-8", file=where) from None
+        raise InputError(f"not UTF-8 text; save the {what} as UTF-8", file=where) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise InputError(f"not valid YAML: {getattr(err, 'problem', err)}", file=where, line=line) from None
     if not isinstance(data, dict):
-        raise InputError("expected a mapping of keys (name, services, budget, communities, ...)", file=where)
+        raise InputError(f"expected a mapping of keys ({expected})", file=where)
+    return data
+
+
+def read_config(path: Path) -> ScenarioConfig:
+    """Parse and validate the YAML file alone (no tables)."""
+    where = str(path)
+    data = read_mapping(path, "name, services, budget, communities, ...")
     try:
         return ScenarioConfig.model_validate(data)
     except ValidationError as err:

@@ -1,0 +1,190 @@
+"""One task of a sweep, as a worker runs it: scenario bytes + overrides + variant + budget -> verified plan summary.
+
+`solve_task` is a pure function of its arguments (the bundle's bytes and the request): it writes the bundle
+into a private temporary folder, loads the scenario with the task's changes, plans it with `pipeline.run`
+(independent check included), renders the run folder exactly as `siting run` writes it, and returns the
+folder's files as bytes with the plan's figures. The worker writes nothing that outlives the call; the driver
+writes the files (siting.study.cache), so a worker that dies loses nothing already returned.
+
+An infeasible scenario and a solve stopped before any plan are answers (a row without a plan); every other
+error propagates, and the executor reports it as the task's failure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import platform
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from siting import __version__, pipeline
+from siting.errors import InfeasibleError, InputError, SitingError
+from siting.model.solve import NoPlanError
+from siting.report.folder import write_run_folder
+from siting.report.tables import plan_document, service_label
+from siting.scenario.load import Scenario, load_scenario
+from siting.scenario.schema import ScenarioConfig
+from siting.solvers import SolveOptions
+from siting.study.bundle import Bundle, unpack
+
+PLANNED = ("optimal", "feasible")
+"""Statuses of a task that has a plan (and a plan folder)."""
+ANSWERS = (*PLANNED, "infeasible", "no_solution")
+"""Statuses that are the task's answer, cached like a plan; anything else is a failure, tried again on rerun."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a task changes in its scenario, and how it is solved.
+
+    Attributes:
+        key: the task's cache key (siting.study.sweep_spec.task_key).
+        overrides: named overrides of the scenario, applied in order ([] = the base).
+        variant: demand projection variant (demand.variant); None keeps the scenario's.
+        budget: one-off budget in 元 (budget.capex); None keeps the scenario's.
+        solver: MILP solver name.
+        options: solver options.
+        lang: report language of the plan folder (zh, en, both).
+    """
+
+    key: str
+    overrides: tuple[str, ...] = ()
+    variant: str | None = None
+    budget: float | None = None
+    solver: str = "highs"
+    options: SolveOptions = field(default_factory=SolveOptions)
+    lang: str = "both"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a task gives back to the driver.
+
+    Attributes:
+        key: the task's cache key.
+        status: optimal, feasible, infeasible or no_solution.
+        figures: variant and budget planned with (asked), then the plan's figures (plan_summary) when it has one.
+        labels: service key -> (zh, en) label; empty without a plan.
+        files: the run folder's files as (name, bytes); empty without a plan.
+        note: why there is no plan.
+        seconds: wall time of the task inside the worker (unpack, load, plan, check, render).
+        solve_seconds: wall time of pipeline.run alone.
+    """
+
+    key: str
+    status: str
+    figures: dict[str, Any]
+    labels: dict[str, tuple[str, str]]
+    files: tuple[tuple[str, bytes], ...]
+    note: str
+    seconds: float
+    solve_seconds: float
+
+
+def solve_task(bundle: Bundle, request: Request) -> Outcome:
+    """Plan one task in a private temporary folder; see the module docstring.
+
+    Raises:
+        SitingError: bad input (the messages name the original files, not the temporary copies), or a plan that
+            failed its independent check.
+    """
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="siting-task-") as tmp:
+        try:
+            return _solve(unpack(bundle, Path(tmp)), request, started)
+        except SitingError as err:
+            raise type(err)(str(err).replace(str(Path(tmp)), bundle.root)) from None
+
+
+def _solve(path: Path, request: Request, started: float) -> Outcome:
+    scenario = load_variant(path, request.overrides, request.variant, request.budget)
+    solve_started = time.perf_counter()
+    try:
+        result = pipeline.run(scenario, solver=request.solver, options=request.options)
+    except (InfeasibleError, NoPlanError) as err:
+        status = "infeasible" if isinstance(err, InfeasibleError) else "no_solution"
+        now = time.perf_counter()
+        return Outcome(request.key, status, asked(scenario), {}, (), str(err), now - started, now - solve_started)
+    solve_seconds = time.perf_counter() - solve_started
+    with tempfile.TemporaryDirectory(prefix="siting-plan-") as tmp:
+        folder = Path(tmp) / "plan"
+        names = write_run_folder(result, folder, request.lang, manifest=_manifest(result, request))
+        files = tuple((name, (folder / name).read_bytes()) for name in sorted(names))
+    figures = {**asked(scenario), **plan_summary(plan_document(result))}
+    labels = {key: service_label(result, key) for key in scenario.config.services}
+    return Outcome(
+        request.key, figures["status"], figures, labels, files, "", time.perf_counter() - started, solve_seconds
+    )
+
+
+def load_variant(path: Path, overrides: tuple[str, ...], variant: str | None, budget: float | None) -> Scenario:
+    """The scenario at `path` with named overrides, then the variant and the budget, applied and checked.
+
+    Raises:
+        InputError: overrides asked of a siting without named overrides, or a change the scenario refuses.
+    """
+    if overrides:
+        raise InputError(
+            f"named overrides {list(overrides)} are not supported by this siting version", field="overrides"
+        )
+    scenario = load_scenario(path)
+    patch: dict[str, Any] = {}
+    if variant is not None:
+        patch["demand"] = {"variant": variant}
+    if budget is not None:
+        patch["budget"] = {"capex": budget}
+    if not patch:
+        return scenario
+    document = scenario.config.model_dump(mode="json")
+    for section, values in patch.items():
+        document[section] = {**document[section], **values}
+    return dataclasses.replace(scenario, config=ScenarioConfig.model_validate(document))
+
+
+def asked(scenario: Scenario) -> dict[str, Any]:
+    """The variant and one-off budget the scenario was planned with (the task's own, or the scenario's)."""
+    return {"variant": scenario.config.demand.variant, "budget": scenario.config.budget.capex}
+
+
+def plan_summary(document: dict[str, Any]) -> dict[str, Any]:
+    """A plan.json document as one flat row: status, gap, objective, capex, annual, npv, buildings, share.<s>."""
+    cost = document["cost"]
+    row = {
+        "status": document["status"],
+        "gap": document["gap"],
+        "objective": document["objective"],
+        "capex": cost["capex"],
+        "annual": cost["annual"],
+        "npv": cost["npv"],
+        "buildings": len(document["selected"]),
+    }
+    row.update({f"share.{key}": figures["share"] for key, figures in document["coverage"].items()})
+    return row
+
+
+def _manifest(result: pipeline.RunResult, request: Request) -> dict[str, Any]:
+    """Provenance of a task's plan folder (the one file with timings), as `siting run` writes it."""
+    options = request.options
+    return {
+        "task_key": request.key,
+        "overrides": list(request.overrides),
+        "variant": request.variant,
+        "budget": request.budget,
+        "input_sha256": result.scenario.input_sha256,
+        "siting_version": __version__,
+        "python": platform.python_version(),
+        "solver": {
+            "name": result.solver,
+            "time_limit_s": options.time_limit_s,
+            "gap": options.mip_rel_gap,
+            "threads": options.threads,
+            "stages": [
+                {"objective": s.objective, "status": s.result.status.value, "time_s": round(s.result.time_s, 3)}
+                for s in result.solution.stages
+            ],
+        },
+        "timings_s": {k: round(v, 3) for k, v in {**result.timings, "build_s": result.solution.build_s}.items()},
+    }
