@@ -2,6 +2,9 @@
 
 import sys
 
-from siting.cli.main import main
+try:
+    from siting.cli.main import main
+except KeyboardInterrupt:  # Ctrl-C before the command could install its own handling
+    sys.exit(130)
 
 sys.exit(main())

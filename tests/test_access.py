@@ -173,7 +173,7 @@ def test_snap_max_names_the_point(tmp_path):
             net, [[0.0, -50.0]], [[0.0, 40.0], [1000.0, 10.0]], 500.0, snap_max_m=200.0, target_ids=["B1", "B2"]
         )
     e = err.value
-    assert (e.file, e.row, e.field) == ("buildings", 2, "x")
+    assert (e.file, e.row, e.field) == ("buildings", 3, "x")
     assert "'B2'" in str(e) and "'n4'" in str(e) and "601.3 m" in str(e)
     # within the limit: fine
     assert len(network_reach_pairs(net, [[0.0, -50.0]], [[0.0, 40.0]], 2000.0, snap_max_m=200.0)) == 1
@@ -273,29 +273,29 @@ def test_network_unknown_node_in_edges(tmp_path):
     nodes, edges = river_rows()
     edges[3]["to"] = "x9"
     e = network_error(tmp_path, nodes, edges)
-    assert (e.file, e.row, e.field) == ("edges.csv", 4, "to") and "x9" in e.message
+    assert (e.file, e.row, e.field) == ("edges.csv", 5, "to") and "x9" in e.message
     nodes, edges = river_rows()
     edges[0]["from"] = "nowhere"
     e = network_error(tmp_path, nodes, edges)
-    assert (e.file, e.row, e.field) == ("edges.csv", 1, "from") and "nowhere" in e.message
+    assert (e.file, e.row, e.field) == ("edges.csv", 2, "from") and "nowhere" in e.message
 
 
 def test_network_negative_or_bad_length(tmp_path):
     nodes, edges = river_rows()
     edges[2]["length_m"] = -5
     e = network_error(tmp_path, nodes, edges)
-    assert (e.file, e.row, e.field) == ("edges.csv", 3, "length_m")
+    assert (e.file, e.row, e.field) == ("edges.csv", 4, "length_m")
     nodes, edges = river_rows()
     edges[6]["length_m"] = "NaN"
     e = network_error(tmp_path, nodes, edges)
-    assert (e.file, e.row, e.field) == ("edges.csv", 7, "length_m")
+    assert (e.file, e.row, e.field) == ("edges.csv", 8, "length_m")
 
 
 def test_network_duplicate_node_ids(tmp_path):
     nodes, edges = river_rows()
     nodes[7]["id"] = "s1"
     e = network_error(tmp_path, nodes, edges)
-    assert (e.file, e.row, e.field) == ("nodes.csv", 8, "id") and "s1" in e.message
+    assert (e.file, e.row, e.field) == ("nodes.csv", 9, "id") and "s1" in e.message
 
 
 def test_network_missing_column_and_bad_coordinate(tmp_path):
@@ -304,7 +304,7 @@ def test_network_missing_column_and_bad_coordinate(tmp_path):
     assert (e.file, e.field) == ("nodes.csv", "y")
     nodes[4]["x"] = "east"
     e = network_error(tmp_path, nodes, edges)
-    assert (e.file, e.row, e.field) == ("nodes.csv", 5, "x")
+    assert (e.file, e.row, e.field) == ("nodes.csv", 6, "x")
 
 
 def test_network_only_self_loops(tmp_path):
@@ -379,16 +379,17 @@ GOOD = [{"community": "C1", "building": "B1", "walk_m": 100}, {"community": "C2"
 @pytest.mark.parametrize(
     "change, row, field, words",
     [
-        ({"community": "C9"}, 2, "community", "C9"),
-        ({"building": "B7"}, 2, "building", "B7"),
-        ({"community": "C1", "building": "B1"}, 2, "building", "twice"),
-        ({"walk_m": -1}, 2, "walk_m", "range"),
-        ({"walk_m": "NaN"}, 2, "walk_m", "finite"),
-        ({"walk_m": ""}, 2, "walk_m", "empty"),
-        ({"walk_m": "far"}, 2, "walk_m", "far"),
+        ({"community": "C9"}, 3, "community", "C9"),
+        ({"building": "B7"}, 3, "building", "B7"),
+        ({"community": "C1", "building": "B1"}, 3, "building", "twice"),
+        ({"walk_m": -1}, 3, "walk_m", "range"),
+        ({"walk_m": "NaN"}, 3, "walk_m", "finite"),
+        ({"walk_m": ""}, 3, "walk_m", "empty"),
+        ({"walk_m": "far"}, 3, "walk_m", "far"),
     ],
 )
 def test_od_errors_name_file_row_field(tmp_path, change, row, field, words):
+    """Rows as a spreadsheet shows them: the header is row 1, the second data row row 3."""
     rows = [dict(r) for r in GOOD]
     rows[1].update(change)
     e = od_error(tmp_path, rows)
@@ -400,13 +401,13 @@ def test_od_errors_on_columns(tmp_path):
     e = od_error(tmp_path, [{"community": "C1", "building": "B1", "walk_min": 3}])
     assert (e.file, e.field) == ("od.csv", "walk_min") and "speed" in e.message
     e = od_error(tmp_path, [{"community": "C1", "building": "B1", "walk_m": 3, "walk_min": 3}], speed_m_per_min=78.0)
-    assert (e.file, e.row, e.field) == ("od.csv", 0, "walk_min") and "both" in e.message
+    assert (e.file, e.row, e.field) == ("od.csv", 1, "walk_min") and "both" in e.message
     e = od_error(tmp_path, [{"community": "C1", "building": "B1", "metres": 3}])
-    assert (e.file, e.row, e.field) == ("od.csv", 0, "walk_m") and "neither" in e.message
+    assert (e.file, e.row, e.field) == ("od.csv", 1, "walk_m") and "neither" in e.message
     e = od_error(tmp_path, [{"community": "C1", "walk_m": 3}])
     assert (e.file, e.field) == ("od.csv", "building") and "missing column" in e.message
     e = od_error(tmp_path, [{"community": "C1", "building": "B1", "walk_min": -2}], speed_m_per_min=78.0)
-    assert (e.file, e.row, e.field) == ("od.csv", 1, "walk_min")
+    assert (e.file, e.row, e.field) == ("od.csv", 2, "walk_min")
 
 
 def test_od_and_network_give_the_same_pairs(tmp_path):

@@ -1,10 +1,21 @@
-"""Every kind of bad input gets one clear message through the real CLI: exit 2, no traceback, no output."""
+"""Every kind of bad input gets one clear message through the CLI (called in process): exit 2 (or 3), no traceback,
+nothing written. One case per class of issue 8's list, plus the older ones; rows as a spreadsheet shows them.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import sys
+
+import pandas as pd
 import pytest
-from conftest import make_scenario, run_cli
+import yaml
+from conftest import make_scenario, run_main
 from test_model_tiny import ELDERLY, building, community, option
+
+from siting.errors import InputError
 
 
 def valid(tmp_path, **overrides):
@@ -20,7 +31,29 @@ def valid(tmp_path, **overrides):
 
 
 def edit(path, old, new):
-    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def set_keys(path, **keys):
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc.update(keys)
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def geojson(path, features):
+    path.parent.joinpath("c.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+    )
+    set_keys(path, communities="c.geojson")
+    return path
+
+
+POINT = {"type": "Point", "coordinates": [0, 0]}
+PROPS = {"id": "C1", "name": "a", "population": 100, "elderly": 50}
+
+# ------------------------------------------------------------------ tables and the YAML (older cases)
 
 
 def unknown_top_key(tmp_path):
@@ -36,47 +69,47 @@ def unknown_service_key(tmp_path):
 
 def missing_column(tmp_path):
     path = valid(tmp_path, buildings=[{"id": "B1", "name": "a", "x": 0, "y": 0}])
-    return path, ["buildings.csv", "floor_area_m2", "missing column"]
+    return path, ["buildings.csv", "floor_area_m2", "missing column", "建筑面积"]
 
 
 def duplicate_id(tmp_path):
     path = valid(tmp_path, buildings=[building("B1", 0), building("B1", 5)])
-    return path, ["buildings.csv", "row 2", "field 'id'", "duplicate id 'B1'"]
+    return path, ["buildings.csv", "row 3", "field 'id'", "duplicate id 'B1' (first seen in row 2)"]
 
 
 def unknown_building_in_options(tmp_path):
     path = valid(tmp_path, options=[option("B1", "buy", 1), option("B9", "rent", 1)])
-    return path, ["options.csv", "row 2", "field 'building'", "'B9' is not in the buildings table"]
+    return path, ["options.csv", "row 3", "field 'building'", "'B9' is not in the buildings table"]
 
 
 def unknown_mode(tmp_path):
     path = valid(tmp_path, options=[option("B1", "lease", 1)])
-    return path, ["options.csv", "row 1", "field 'mode'", "'lease'", "renovate, buy, rent, swap, build"]
+    return path, ["options.csv", "row 2", "field 'mode'", "'lease'", "renovate, buy, rent, swap, build", "改造"]
 
 
 def negative_cost(tmp_path):
     path = valid(tmp_path, options=[option("B1", "buy", 1), option("B2", "buy", -5)])
-    return path, ["options.csv", "row 2", "field 'capex'", "out of range", "≥ 0"]
+    return path, ["options.csv", "row 3", "field 'capex'", "out of range", "≥ 0", "元"]
 
 
 def nan_area(tmp_path):
     path = valid(tmp_path, buildings=[building("B1", 0), {**building("B2", 9), "floor_area_m2": "NaN"}])
-    return path, ["buildings.csv", "row 2", "field 'floor_area_m2'", "not a finite number"]
+    return path, ["buildings.csv", "row 3", "field 'floor_area_m2'", "not a finite number"]
 
 
 def zero_area(tmp_path):
     path = valid(tmp_path, buildings=[building("B1", 0, 0), building("B2", 9)])
-    return path, ["buildings.csv", "row 1", "field 'floor_area_m2'", "> 0"]
+    return path, ["buildings.csv", "row 2", "field 'floor_area_m2'", "> 0"]
 
 
 def negative_population(tmp_path):
     path = valid(tmp_path, communities=[community("C1", 0, 100), {**community("C2", 5, 10), "population": -3}])
-    return path, ["communities.csv", "row 2", "field 'population'", "≥ 0"]
+    return path, ["communities.csv", "row 3", "field 'population'", "≥ 0"]
 
 
 def zero_radius(tmp_path):
     path = valid(tmp_path, services={"elderly_care": {**ELDERLY, "radius_m": 0}})
-    return path, ["services.elderly_care.radius_m", "greater than 0"]
+    return path, ["services.elderly_care.radius_m", "> 0", "m (got 0)"]
 
 
 def missing_file(tmp_path):
@@ -104,6 +137,237 @@ def not_yaml(tmp_path):
     return path, ["scenario.yaml", "not valid YAML", "line"]
 
 
+# ------------------------------------------------------------------ issue 8: tracebacks before
+
+
+def yaml_nested_1000_levels(tmp_path):
+    path = valid(tmp_path)
+    path.write_text("name: " + "[" * 1000 + "]" * 1000 + "\n", encoding="utf-8")
+    return path, ["scenario.yaml", "nested too deeply"]
+
+
+def yaml_nested_200_mappings(tmp_path):
+    path = valid(tmp_path)
+    edit(path, "budget:", "description: " + "{a: " * 200 + "1" + "}" * 200 + "\nbudget:")
+    return path, ["scenario.yaml", "nested too deeply"]
+
+
+BOMB = "".join(f"  {b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi"))
+
+
+def yaml_alias_bomb_in_inline_cell(tmp_path):
+    """A 1.5 kB file whose aliases expand to ~4e8 values (~700 MB in a table): refused before anything expands."""
+    path = valid(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("communities: communities.csv", "communities:\n- {id: C1, name: *i, x: 0, y: 0, population: 9}")
+    path.write_text("description: x\nx-anchors:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + BOMB + text)
+    assert path.stat().st_size < 2000
+    return path, ["scenario.yaml", "aliases", "expand", "more than the 100,000 accepted"]
+
+
+def yaml_recursive_alias(tmp_path):
+    path = valid(tmp_path)
+    edit(path, "budget:", "description: &d [*d]\nbudget:")
+    return path, ["scenario.yaml", "alias refers to", "contains it"]
+
+
+def yaml_python_object_tag(tmp_path):
+    """YAML stays safe-loaded: a tag that would run code is an error, and the code does not run."""
+    marker = tmp_path / "ran"
+    path = valid(tmp_path)
+    edit(path, "name: tiny", f'name: !!python/object/apply:os.system ["touch {marker}"]')
+    assert not marker.exists()
+    return path, ["scenario.yaml", "not valid YAML", "python/object/apply"]
+
+
+def yaml_duplicate_key(tmp_path):
+    path = valid(tmp_path)
+    edit(path, "budget:", "name: other\nbudget:")
+    return path, ["scenario.yaml", "line", "'name' is given twice"]
+
+
+def geojson_feature_not_an_object(tmp_path):
+    return geojson(valid(tmp_path), [5]), ["c.geojson", "row 1", "expected a Feature object"]
+
+
+def geojson_properties_a_list(tmp_path):
+    path = geojson(valid(tmp_path), [{"type": "Feature", "geometry": POINT, "properties": [1, 2]}])
+    return path, ["c.geojson", "row 1", "field 'properties'"]
+
+
+def geojson_coordinates_a_number(tmp_path):
+    geometry = {"type": "Point", "coordinates": 5}
+    path = geojson(valid(tmp_path), [{"type": "Feature", "geometry": geometry, "properties": PROPS}])
+    return path, ["c.geojson", "row 1", "field 'geometry'", "[x, y]"]
+
+
+def geojson_value_a_mapping(tmp_path):
+    path = geojson(valid(tmp_path), [{"type": "Feature", "geometry": POINT, "properties": {**PROPS, "name": {}}}])
+    return path, ["c.geojson", "row 1", "field 'name'", "single value"]
+
+
+def coordinate_1e200(tmp_path):
+    path = valid(tmp_path, communities=[community("C1", 0, 100), community("C2", 1e200, 60)])
+    return path, ["communities.csv", "row 3", "field 'x'", "out of range", "≤ 1e+08 m"]
+
+
+def coordinate_max_float(tmp_path):
+    path = valid(tmp_path, buildings=[building("B1", 0), {**building("B2", 0), "y": "-1.7e308"}])
+    return path, ["buildings.csv", "row 3", "field 'y'", "≥ -1e+08"]
+
+
+def floor_area_1e200(tmp_path):
+    path = valid(tmp_path, buildings=[building("B1", 0, 1e200), building("B2", 9)])
+    return path, ["buildings.csv", "row 2", "field 'floor_area_m2'", "≤ 1e+07 m²"]
+
+
+def capex_1e200(tmp_path):
+    path = valid(tmp_path, options=[option("B1", "buy", 1e200)])
+    return path, ["options.csv", "row 2", "field 'capex'", "≤ 1e+12 元"]
+
+
+def population_1e200(tmp_path):
+    path = valid(tmp_path, communities=[{**community("C1", 0, 100), "population": 1e200}])
+    return path, ["communities.csv", "row 2", "field 'population'", "persons"]
+
+
+def budget_1e200(tmp_path):
+    return valid(tmp_path, budget={"capex": 1e200}), ["budget.capex", "≤ 1e+12 元", "got 1e+200"]
+
+
+def radius_1e200(tmp_path):
+    path = valid(tmp_path, services={"elderly_care": {**ELDERLY, "radius_m": 1e200}})
+    return path, ["services.elderly_care.radius_m", "≤ 1e+06 m"]
+
+
+def table_path_symlink_loop(tmp_path):
+    path = valid(tmp_path)
+    os.symlink("loop2.csv", path.parent / "loop1.csv")
+    os.symlink("loop1.csv", path.parent / "loop2.csv")
+    set_keys(path, communities="loop1.csv")
+    return path, ["loop1.csv", "field 'communities'", "cannot use this path"]
+
+
+def table_path_nul_byte(tmp_path):
+    path = valid(tmp_path)
+    set_keys(path, buildings="build\x00ings.csv")
+    return path, ["field 'buildings'", "NUL byte"]
+
+
+def table_path_5000_characters(tmp_path):
+    path = valid(tmp_path)
+    set_keys(path, options="o" * 5000 + ".csv")
+    return path, ["field 'options'", "cannot use this path", "…"]
+
+
+def latitude_beyond_90(tmp_path):
+    path = valid(tmp_path, communities=[{**community("C1", 116.4, 100), "y": 91}], crs="lonlat")
+    return path, ["communities.csv", "row 2", "field 'y'", "≤ 90 degrees"]
+
+
+def longitude_beyond_180(tmp_path):
+    lonlat = [community("C1", 116.4, 100)]
+    path = valid(tmp_path, communities=lonlat, buildings=[building("B1", 116.4), building("B2", -181)], crs="lonlat")
+    return path, ["buildings.csv", "row 3", "field 'x'", "≥ -180"]
+
+
+def repeated_csv_column(tmp_path):
+    path = valid(tmp_path)
+    table = path.parent / "communities.csv"
+    edit(table, "id,name,x,y,", "id,name,x,y,y,")
+    edit(table, "C1,社区C1,0,0,", "C1,社区C1,0,0,7,")
+    edit(table, "C2,社区C2,2000,0,", "C2,社区C2,2000,0,7,")
+    return path, ["communities.csv", "row 1", "field 'y'", "given 2 times"]
+
+
+def repeated_column_by_alias(tmp_path):
+    rows = [{**community("C1", 0, 100), "人口": 5}]
+    path = valid(tmp_path)
+    set_keys(path, communities=rows)
+    return path, ["communities", "inline", "field 'population'", "(population, 人口)"]
+
+
+def repeated_xlsx_column(tmp_path):
+    path = valid(tmp_path)
+    frame = pd.DataFrame([[b["id"], b["name"], b["x"], b["y"], b["floor_area_m2"], 1] for b in [building("B1", 0)]])
+    frame.columns = ["id", "name", "x", "y", "floor_area_m2", "建筑面积"]
+    frame.to_excel(path.parent / "b.xlsx", index=False)
+    set_keys(path, buildings="b.xlsx")
+    return path, ["b.xlsx", "row 1", "field 'floor_area_m2'", "given 2 times"]
+
+
+def repeated_geojson_property(tmp_path):
+    path = valid(tmp_path)
+    (path.parent / "c.geojson").write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "Point", '
+        '"coordinates": [0, 0]}, "properties": {"id": "C1", "name": "a", "population": 5, "population": 6}}]}',
+        encoding="utf-8",
+    )
+    set_keys(path, communities="c.geojson")
+    return path, ["c.geojson", "row 1", "field 'population'", "more than once"]
+
+
+def huge_value_is_cut(tmp_path):
+    path = valid(tmp_path, options=[option("B1", "buy", "9" * 100_000 + "x")])
+    return path, ["options.csv", "row 2", "field 'capex'", "…", "not a finite number"]
+
+
+def cell_beyond_the_csv_limit(tmp_path):
+    path = valid(tmp_path, buildings=[building("B1", 0), {**building("B2", 0), "name": "n" * 1_000_000}])
+    return path, ["buildings.csv", "row 3", "longer than 131,072 characters"]
+
+
+def service_label_unknown(tmp_path):
+    path = valid(tmp_path)
+    set_keys(path, existing=[{"id": "E1", "name": "e", "x": 0, "y": 0, "services": "托育"}])
+    return path, ["existing", "row 1", "field 'services'", "托育"]
+
+
+# ------------------------------------------------------------------ security: paths stay in the scenario's folder
+
+
+def outside_absolute_path(tmp_path):
+    secret = tmp_path / "creds.txt"
+    secret.write_text("password=hunter2\n", encoding="utf-8")
+    path = valid(tmp_path)
+    set_keys(path, communities=str(secret))
+    return path, ["field 'communities'", "outside the scenario's folder", "--allow-outside-paths"]
+
+
+def outside_relative_path(tmp_path):
+    path = valid(tmp_path)
+    (tmp_path / "secret").mkdir()
+    (path.parent / "communities.csv").rename(tmp_path / "secret" / "other.csv")
+    set_keys(path, communities="../secret/other.csv")
+    return path, ["../secret/other.csv", "outside the scenario's folder"]
+
+
+def outside_through_a_symlink(tmp_path):
+    path = valid(tmp_path)
+    (tmp_path / "elsewhere.csv").write_bytes((path.parent / "buildings.csv").read_bytes())
+    os.symlink(tmp_path / "elsewhere.csv", path.parent / "link.csv")
+    set_keys(path, buildings="link.csv")
+    return path, ["link.csv", "outside the scenario's folder"]
+
+
+def outside_shares_file(tmp_path):
+    path = valid(tmp_path)
+    set_keys(path, demand={"shares": "/etc/passwd"})
+    return path, ["field 'demand.shares'", "outside the scenario's folder"]
+
+
+def outside_od_table(tmp_path):
+    path = valid(tmp_path)
+    set_keys(path, walking={"od_table": "../od.csv"})
+    return path, ["field 'walking.od_table'", "outside"]
+
+
+def outside_network_nodes(tmp_path):
+    path = valid(tmp_path)
+    set_keys(path, walking={"network": {"nodes": "/etc/hostname", "edges": "e.csv"}})
+    return path, ["field 'walking.network.nodes'", "outside"]
+
+
 CASES = [
     unknown_top_key,
     unknown_service_key,
@@ -120,39 +384,184 @@ CASES = [
     not_utf8,
     empty_table,
     not_yaml,
+    yaml_nested_1000_levels,
+    yaml_nested_200_mappings,
+    yaml_alias_bomb_in_inline_cell,
+    yaml_recursive_alias,
+    yaml_python_object_tag,
+    yaml_duplicate_key,
+    geojson_feature_not_an_object,
+    geojson_properties_a_list,
+    geojson_coordinates_a_number,
+    geojson_value_a_mapping,
+    coordinate_1e200,
+    coordinate_max_float,
+    floor_area_1e200,
+    capex_1e200,
+    population_1e200,
+    budget_1e200,
+    radius_1e200,
+    table_path_symlink_loop,
+    table_path_nul_byte,
+    table_path_5000_characters,
+    latitude_beyond_90,
+    longitude_beyond_180,
+    repeated_csv_column,
+    repeated_column_by_alias,
+    repeated_xlsx_column,
+    repeated_geojson_property,
+    huge_value_is_cut,
+    cell_beyond_the_csv_limit,
+    service_label_unknown,
+    outside_absolute_path,
+    outside_relative_path,
+    outside_through_a_symlink,
+    outside_shares_file,
+    outside_od_table,
+    outside_network_nodes,
 ]
+
+
+def assert_refused(result, out, fragments, code=2):
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, (fragment, result.stderr)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert len(result.stderr) < 700, result.stderr
+    assert not out.exists()
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}")]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.__name__ for c in CASES])
 def test_bad_input_exits_2_with_a_clear_message_and_writes_nothing(tmp_path, case):
     path, expected = case(tmp_path)
     out = tmp_path / "out"
-    result = run_cli("run", path, "--out", out)
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    for fragment in expected:
-        assert fragment in result.stderr, (fragment, result.stderr)
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert not out.exists()
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+    assert_refused(run_main("run", path, "--out", out), out, expected)
 
 
-def test_validate_reports_the_same_error(tmp_path):
-    path, expected = duplicate_id(tmp_path)
-    result = run_cli("validate", path)
-    assert result.returncode == 2 and expected[-1] in result.stderr
+def test_file_content_is_never_echoed(tmp_path):
+    path, _ = outside_absolute_path(tmp_path)
+    result = run_main("run", path, "--out", tmp_path / "out")
+    assert "hunter2" not in result.stderr
+    # inside the folder, a file that is not a table: only the header (cut) is named, never a data row
+    (path.parent / "creds.csv").write_text("user\n" + "password=hunter2\n", encoding="utf-8")
+    set_keys(path, communities="creds.csv")
+    result = run_main("run", path, "--out", tmp_path / "out")
+    assert result.returncode == 2 and "hunter2" not in result.stderr and "missing column 'id'" in result.stderr
+    assert "names none of this table's columns" in result.stderr and "user" not in result.stderr.split(":", 2)[2]
+
+
+def test_outside_paths_are_accepted_with_the_flag(tmp_path):
+    path, _ = outside_relative_path(tmp_path)
+    out = tmp_path / "out"
+    result = run_main("run", path, "--out", out, "--allow-outside-paths")
+    assert result.returncode == 0, result.stderr
+    assert run_main("validate", path, "--allow-outside-paths").returncode == 0
+    assert run_main("demand", path, "--allow-outside-paths", "--out", tmp_path / "d").returncode == 0
+    assert run_main("validate", path).returncode == 2
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["--threads", "0"], "argument --threads: expected a whole number of threads ≥ 1"),
+        (["--threads", "-3"], "argument --threads: expected"),
+        (["--threads", "1.5"], "got '1.5'"),
+        (["--time-limit", "0"], "argument --time-limit: expected a number of seconds > 0"),
+        (["--time-limit", "-1"], "argument --time-limit"),
+        (["--time-limit", "nan"], "got nan"),
+        (["--time-limit", "inf"], "got inf"),
+        (["--time-limit", "abc"], "got 'abc'"),
+        (["--gap", "-1"], "argument --gap: expected a relative gap ≥ 0 and ≤ 1"),
+        (["--gap", "nan"], "argument --gap"),
+        (["--solver", "gurobi"], "invalid choice: 'gurobi' (choose from 'highs'"),
+        (["--no-such-option"], "unrecognized arguments: --no-such-option (see 'siting --help')"),
+    ],
+)
+def test_bad_options_are_one_line_with_a_hint(tmp_path, argv, expected):
+    path = valid(tmp_path)
+    out = tmp_path / "out"
+    result = run_main("run", path, "--out", out, *argv)
+    assert_refused(result, out, [expected, "--help')"])
+    assert "usage:" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["demand", "{path}", "--year", "99999"], "argument --year: expected a year ≥ 1900"),
+        (["demand", "{path}", "--variant", "mid"], "invalid choice: 'mid'"),
+        (["validate"], "the following arguments are required: scenario"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["run", "no/such.yaml"], "no/such.yaml: scenario file not found"),
+        (["run", "bad\x00name.yaml"], "cannot use this path"),
+        (["run", "s" * 5000 + ".yaml"], "cannot use this path"),
+        (["schema", "--out", "{tmp}/file/schema.json"], "is a file, so this folder cannot be made"),
+        (["schema", "--out", "{tmp}"], "exists and is a folder"),
+        (["verify", "v" * 5000], "File name too long"),
+        (["verify", "{tmp}"], "no plan.json here"),
+    ],
+)
+def test_bad_command_lines(tmp_path, argv, expected):
+    path = valid(tmp_path)
+    (tmp_path / "file").write_text("a file", encoding="utf-8")
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    result = run_main(*[a.replace("{path}", str(path)) for a in argv])
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert expected in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@pytest.mark.parametrize(
+    "where, expected",
+    [
+        ("file/x", "is a file, so this folder cannot be made"),
+        ("/proc/self/x", "cannot write in '/proc/self'"),
+        ("in", "replacing this folder would delete"),
+        (".", "replacing this folder would delete"),
+        ("o" * 5000, "cannot use this path"),
+        ("a\x00b", "cannot use this path"),
+    ],
+)
+def test_bad_out_is_refused_before_solving(tmp_path, monkeypatch, where, expected):
+    path = valid(tmp_path)
+    (tmp_path / "file").write_text("a file", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("siting.pipeline.run", lambda *a, **k: pytest.fail("solved before checking --out"))
+    result = run_main("run", path, "--out", where)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert expected in result.stderr and "field '--out'" in result.stderr, result.stderr
+    assert path.is_file() and (tmp_path / "file").read_text(encoding="utf-8") == "a file"
+
+
+def test_every_problem_is_listed_with_its_field(tmp_path):
+    path = valid(tmp_path, services={"elderly_care": {**ELDERLY, "radius_m": -5, "uptake": "x"}})
+    edit(path, "budget:", "budgte: 1\nbudget:")
+    result = run_main("validate", path)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and lines[0].endswith("scenario.yaml: 3 problems:"), result.stderr
+    assert any("field 'services.elderly_care.radius_m'" in line for line in lines[1:])
+    assert any("field 'services.elderly_care.uptake'" in line for line in lines[1:])
+    assert any("field 'budgte': unknown key" in line for line in lines[1:])
+
+
+def test_problems_beyond_ten_are_counted(tmp_path):
+    path = valid(tmp_path)
+    edit(path, "budget:", "".join(f"typo{i}: 1\n" for i in range(14)) + "budget:")
+    lines = run_main("validate", path).stderr.strip().splitlines()
+    assert lines[0].endswith("14 problems:") and len(lines) == 12 and lines[-1] == "  … and 4 more problems"
 
 
 def test_debug_shows_the_traceback(tmp_path):
     path, _ = duplicate_id(tmp_path)
-    result = run_cli("--debug", "run", path, "--out", tmp_path / "out")
-    assert result.returncode != 0 and "Traceback" in result.stderr
+    with pytest.raises(InputError):
+        run_main("--debug", "run", path, "--out", tmp_path / "out")
 
 
 def test_infeasible_scenario_exits_3_and_writes_nothing(tmp_path):
     path = valid(tmp_path, services={"elderly_care": {**ELDERLY, "min_share": 0.5}}, budget={"capex": 0})
     out = tmp_path / "out"
-    result = run_cli("run", path, "--out", out)
+    result = run_main("run", path, "--out", out)
     assert result.returncode == 3, result.stderr
     assert "infeasible: these requirements cannot all be met: one-off budget, elderly_care share" in result.stderr
     # C1 (100 of 160 units) needs B1 bought for 100 元; nothing can be bought with 0 元.
@@ -160,3 +569,30 @@ def test_infeasible_scenario_exits_3_and_writes_nothing(tmp_path):
     assert "elderly_care share: minimum lowered from 50.0% to 0.0%" in result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_while_writing_removes_the_half_written_folder(tmp_path, monkeypatch, signum, code):
+    """SIGTERM is treated as Ctrl-C: the temporary folder is removed, an earlier result is left as it was."""
+    import siting.report.folder
+
+    path = valid(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "plan.json").write_text("earlier", encoding="utf-8")
+    real = siting.report.folder.render_markdown
+
+    def render_then_signal(result, *args):
+        text = real(result, *args)
+        os.kill(os.getpid(), signum)  # delivered to the handler at the next bytecode, while files are written
+        return text
+
+    monkeypatch.setattr(siting.report.folder, "render_markdown", render_then_signal)
+    previous = signal.getsignal(signum)
+    result = run_main("run", path, "--out", out)
+    assert result.returncode == code and "interrupted" in result.stderr and "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
+    assert [p.name for p in out.iterdir()] == ["plan.json"]
+    assert (out / "plan.json").read_text(encoding="utf-8") == "earlier"
+    assert signal.getsignal(signum) is previous  # no handler leaks out of an in-process run

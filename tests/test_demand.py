@@ -171,7 +171,7 @@ def test_group_may_stay_missing_when_not_required():
     assert est.sources.loc["c0", "infant"].startswith("missing")
     with pytest.raises(InputError) as err:
         service_demand(est, {"childcare": ("infant", 0.3, None)})
-    assert err.value.field == "infant" and err.value.row == 1
+    assert err.value.field == "infant" and err.value.row == 2
 
 
 # ---------------------------------------------------------------- raking
@@ -439,9 +439,9 @@ def test_missing_shares_file(tmp_path):
 @pytest.mark.parametrize(
     "column, values, field, row",
     [
-        ("elderly", [100.0, -5.0], "elderly", 2),
-        ("population", [-1.0, 100.0], "population", 1),
-        ("households", [10.0, -3.0], "households", 2),
+        ("elderly", [100.0, -5.0], "elderly", 3),  # rows as a spreadsheet shows them: the header is row 1
+        ("population", [-1.0, 100.0], "population", 2),
+        ("households", [10.0, -3.0], "households", 3),
     ],
 )
 def test_negative_counts(column, values, field, row):
@@ -455,7 +455,7 @@ def test_negative_counts(column, values, field, row):
 def test_given_counts_out_of_order():
     with pytest.raises(InputError) as err:
         run(communities(population=[1000.0], elderly=[100.0], elderly_65=[120.0]))
-    assert err.value.field == "elderly_65" and err.value.row == 1
+    assert err.value.field == "elderly_65" and err.value.row == 2
     with pytest.raises(InputError) as err:
         run(communities(population=[100.0], elderly=[120.0]))
     assert err.value.field == "elderly"
@@ -464,7 +464,7 @@ def test_given_counts_out_of_order():
 def test_row_with_nothing_to_estimate_from():
     with pytest.raises(InputError) as err:
         run(communities(population=[1000.0, NAN], elderly=[NAN, 50.0]))
-    assert err.value.row == 2 and err.value.field in ("infant", "population")
+    assert err.value.row == 3 and err.value.field in ("infant", "population")
 
 
 @pytest.mark.parametrize(

@@ -89,3 +89,28 @@ def test_lonlat_distances_are_great_circle_metres(tmp_path, radius, covered):
     assert result.evaluation.objective == pytest.approx(100 if covered else 0)
     if covered:
         assert result.evaluation.coverage.iloc[0]["distance_m"] == pytest.approx(426.6, abs=0.5)
+
+
+def test_geojson_geometry_wins_over_coordinate_properties(tmp_path):
+    """GIS exports often repeat the coordinates as properties (x, 经度): the geometry is the one used."""
+    path = baseline(tmp_path)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [c["x"], c["y"]]},
+            "properties": {**{k: v for k, v in c.items() if k not in ("x", "y")}, "x": 999, "经度": 998, "lat": 5},
+        }
+        for c in COMMUNITIES
+    ]
+    (path.parent / "c.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    rewrite(path, communities="c.geojson")
+    assert load_scenario(path).communities["x"].tolist() == [0.0, 2000.0]
+
+
+def test_yaml_anchors_and_merge_keys_of_a_sane_size_are_accepted(tmp_path):
+    path = baseline(tmp_path)
+    text = path.read_text(encoding="utf-8").replace("services:\n  elderly_care:", "services:\n  elderly_care: &care")
+    text = text.replace("budget:", "  meals:\n    <<: *care\n    radius_m: 300\nbudget:", 1)
+    path.write_text(text, encoding="utf-8")
+    services = load_scenario(path).config.services
+    assert services["meals"].radius_m == 300 and services["meals"].min_area_m2 == services["elderly_care"].min_area_m2

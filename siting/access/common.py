@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from siting.errors import InputError
-from siting.scenario.tables import Column, check_columns, read_table
+from siting.errors import InputError, cut
+from siting.scenario.tables import Column, check_columns, read_table, sheet_row
 
 
 def read_checked(
@@ -18,8 +18,8 @@ def read_checked(
     """Read a table with `read_table` and check it with `check_columns`.
 
     Args:
-        source: a path relative to base_dir, an inline list of row mappings, a mapping {path, sheet} or an
-            object with `path` and `sheet` attributes (the scenario's TableFile).
+        source: a path relative to base_dir, an inline list of row mappings, a mapping {path, sheet[,
+            header_row]} or an object with `path` (and `sheet`, `header_row`) attributes (the scenario's TableFile).
         columns: the columns to check.
         base_dir: the folder paths are relative to (the scenario file's folder).
         label: the scenario key, used in messages.
@@ -28,13 +28,14 @@ def read_checked(
     Returns:
         The checked frame and the name to use in messages.
     """
+    header_row = None
     if isinstance(source, dict):
-        source, sheet = source.get("path"), source.get("sheet", sheet)
-    elif hasattr(source, "path"):
-        source, sheet = source.path, getattr(source, "sheet", None) or sheet
+        source, sheet, header_row = source.get("path"), source.get("sheet", sheet), source.get("header_row")
     if isinstance(source, Path):
         source = str(source)
-    frame, where = read_table(source, base_dir=Path(base_dir), label=label, sheet=sheet)
+    frame, where = read_table(
+        source, base_dir=Path(base_dir), label=label, sheet=sheet, columns=columns, header_row=header_row
+    )
     return check_columns(frame, columns, where), where
 
 
@@ -54,12 +55,12 @@ def lookup_ids(values: pd.Series, known: pd.Index, *, where: str, field: str, wh
     position = known.get_indexer(values.astype(str))
     missing = position < 0
     if missing.any():
-        row = int(np.flatnonzero(missing)[0]) + 1
+        first = int(np.flatnonzero(missing)[0])
         raise InputError(
-            f"unknown {what} '{values.iloc[row - 1]}'; it is not in the {what} ids "
-            f"({len(known)} known, e.g. {', '.join(map(str, known[:3]))})",
+            f"unknown {what} '{cut(values.iloc[first])}'; it is not in the {what} ids "
+            f"({len(known)} known, e.g. {cut(', '.join(map(str, known[:3])))})",
             file=where,
-            row=row,
+            row=sheet_row(values, first),
             field=field,
         )
     return position.astype(np.int64)

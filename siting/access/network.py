@@ -33,10 +33,13 @@ from scipy.spatial import cKDTree
 from siting.access.common import lookup_ids, read_checked
 from siting.access.walking import RADIUS_TOLERANCE_M, ReachPairs, straight_distance, unit_sphere
 from siting.errors import InputError
-from siting.scenario.tables import Column
+from siting.scenario.tables import DISTANCE_LIMIT_M, Column, coordinate_columns
 
-NODE_COLUMNS = [Column("id", kind="id"), Column("x"), Column("y")]
-EDGE_COLUMNS = [Column("from", kind="text"), Column("to", kind="text"), Column("length_m", required=False, min=0.0)]
+EDGE_COLUMNS = [
+    Column("from", kind="text"),
+    Column("to", kind="text"),
+    Column("length_m", required=False, min=0.0, max=DISTANCE_LIMIT_M, unit="m"),
+]
 CRS_CHOICES = ("planar", "lonlat")
 DEFAULT_MEMORY_MB = 256.0
 
@@ -127,6 +130,11 @@ class WalkNetwork:
         return cls(np.asarray(node_ids, dtype=object), xy, lo, hi, length, graph, crs, where)
 
 
+def node_columns(crs: str) -> list[Column]:
+    """id, x, y: coordinates in the scenario's crs, with its bounds (latitudes within ±90°, ...)."""
+    return [Column("id", kind="id"), *coordinate_columns(crs)]
+
+
 def read_network(
     nodes_source: Any,
     edges_source: Any,
@@ -158,20 +166,9 @@ def read_network(
     if crs not in CRS_CHOICES:
         raise ValueError(f"crs must be one of {CRS_CHOICES}, got {crs!r}")
     nodes, nodes_where = read_checked(
-        nodes_source, NODE_COLUMNS, base_dir=base_dir, label=nodes_label, sheet=nodes_sheet
+        nodes_source, node_columns(crs), base_dir=base_dir, label=nodes_label, sheet=nodes_sheet
     )
     xy = nodes[["x", "y"]].to_numpy(dtype=float)
-    if crs == "lonlat":
-        bad = np.abs(xy[:, 1]) > 90
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0]) + 1
-            raise InputError(
-                f"latitude {xy[row - 1, 1]:g} is beyond ±90°; with crs lonlat, x is the "
-                "longitude and y the latitude in degrees",
-                file=nodes_where,
-                row=row,
-                field="y",
-            )
     edges, edges_where = read_checked(
         edges_source, EDGE_COLUMNS, base_dir=base_dir, label=edges_label, sheet=edges_sheet
     )
@@ -325,7 +322,7 @@ def _check_snap(net, points, node, snap, snap_max_m, ids, where, what) -> None:
     if not far.any():
         return
     i = int(np.flatnonzero(far)[0])
-    name = f"'{ids[i]}'" if ids is not None else f"in row {i + 1}"
+    name = f"'{ids[i]}'" if ids is not None else f"in row {i + 2}"
     more = int(far.sum()) - 1
     raise InputError(
         f"{what} {name} at ({points[i, 0]:g}, {points[i, 1]:g}) is {snap[i]:.1f} m from the "
@@ -333,6 +330,6 @@ def _check_snap(net, points, node, snap, snap_max_m, ids, where, what) -> None:
         f"{snap_max_m:g} m is allowed (extend the network near it or raise snap_max_m)"
         + (f"; {more} more {what}(s) are too far" if more else ""),
         file=where,
-        row=i + 1,
+        row=i + 2,  # as a spreadsheet shows it: the header is row 1
         field="x",
     )

@@ -23,14 +23,14 @@ import pandas as pd
 
 from siting.access.common import lookup_ids, read_checked
 from siting.access.walking import RADIUS_TOLERANCE_M, ReachPairs
-from siting.errors import InputError
-from siting.scenario.tables import Column
+from siting.errors import InputError, cut
+from siting.scenario.tables import DISTANCE_LIMIT_M, Column, header_row_of, sheet_row
 
 OD_COLUMNS = [
     Column("community", kind="text"),
     Column("building", kind="text"),
-    Column("walk_m", required=False, min=0.0),
-    Column("walk_min", required=False, min=0.0),
+    Column("walk_m", required=False, min=0.0, max=DISTANCE_LIMIT_M, unit="m"),
+    Column("walk_min", required=False, min=0.0, max=DISTANCE_LIMIT_M / 10, unit="min"),
 ]
 
 
@@ -90,7 +90,7 @@ def read_od_table(
             f"expected exactly one distance column, walk_m (metres) or walk_min (minutes); "
             f"got {'both' if given else 'neither'} (the header has: {', '.join(frame.columns)})",
             file=where,
-            row=0,
+            row=header_row_of(frame),
             field="walk_m" if not given else "walk_min",
         )
     field = given[0]
@@ -112,15 +112,15 @@ def read_od_table(
     pair = pd.DataFrame({"c": community, "b": building})
     dup = pair.duplicated(keep="first").to_numpy()
     if dup.any():
-        row = int(np.flatnonzero(dup)[0]) + 1
-        same = (community == community[row - 1]) & (building == building[row - 1])
-        first = int(np.flatnonzero(same)[0]) + 1
+        position = int(np.flatnonzero(dup)[0])
+        same = (community == community[position]) & (building == building[position])
+        first = sheet_row(frame, int(np.flatnonzero(same)[0]))
         raise InputError(
-            f"the pair community '{frame['community'].iloc[row - 1]}', building "
-            f"'{frame['building'].iloc[row - 1]}' is given twice (first in row {first}); "
+            f"the pair community '{cut(frame['community'].iloc[position])}', building "
+            f"'{cut(frame['building'].iloc[position])}' is given twice (first in row {first}); "
             "give each pair once",
             file=where,
-            row=row,
+            row=sheet_row(frame, position),
             field="building",
         )
     order = np.lexsort((building, community))

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
 from siting import pipeline
+from siting.cli.options import add_scenario_argument, default_out, load, number
 from siting.demand import area_summary, community_table
-from siting.report.write import atomic_folder, write_csv
-from siting.scenario.load import Scenario, load_scenario
+from siting.demand.section import parse_section
+from siting.report.write import atomic_folder, check_out, write_csv
+from siting.scenario.load import Scenario
 
 NAME = "demand"
 HELP = "estimate elderly and infant populations and service demand per community"
@@ -18,8 +21,13 @@ HELP = "estimate elderly and infant populations and service demand per community
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `siting demand`."""
-    parser.add_argument("scenario", type=Path, help="scenario YAML file")
-    parser.add_argument("--year", type=int, default=None, help="target year (default: the scenario's)")
+    add_scenario_argument(parser)
+    parser.add_argument(
+        "--year",
+        type=number(int, "a year", low=1900, high=2200),
+        default=None,
+        help="target year (default: the scenario's)",
+    )
     parser.add_argument(
         "--variant",
         choices=("low", "central", "high"),
@@ -37,24 +45,22 @@ def with_overrides(scenario: Scenario, year: int | None, variant: str | None) ->
     update = {k: v for k, v in (("year", year), ("variant", variant)) if v is not None}
     if not update:
         return scenario
-    section = type(scenario.config.demand).model_validate({**scenario.config.demand.model_dump(), **update})
-    config = scenario.config.model_copy(update={"demand": section})
-    return Scenario(
-        config, scenario.path, scenario.communities, scenario.buildings, scenario.options, scenario.input_sha256
-    )
+    section = parse_section({**scenario.config.demand.model_dump(), **update}, file="--year/--variant")
+    return replace(scenario, config=scenario.config.model_copy(update={"demand": section}))
 
 
 def main(args: argparse.Namespace) -> int:
     """Estimate, print the summary, write the per-community table and the summary."""
-    scenario = with_overrides(load_scenario(args.scenario), args.year, args.variant)
+    scenario = with_overrides(load(args), args.year, args.variant)
     result = pipeline.compute_demand(scenario)
     est = result.estimate
     names = scenario.communities[[c for c in ("name", "district", "street") if c in scenario.communities]]
     table = names.join(community_table(est, result.units).round(3)).rename_axis("community").reset_index()
     summary = area_summary(est, scenario.communities, by=args.by, demand=result.units).round(3)
     summary.loc["合计 total"] = summary.sum()
-    out = args.out or Path("runs") / f"{scenario.name}-demand"
-    with atomic_folder(out) as tmp:
+    out = args.out or default_out(scenario.name, "-demand")
+    check_out(out, keep=[scenario.path])
+    with atomic_folder(out, keep=[scenario.path]) as tmp:
         write_csv(tmp / "demand.csv", table)
         write_csv(tmp / "summary.csv", summary.rename_axis(args.by).reset_index())
     print(

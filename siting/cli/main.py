@@ -1,20 +1,50 @@
-"""The `siting` command: one sub-command per module in this package; user errors end with a message, not a traceback."""
+"""The `siting` command: one sub-command per module in this package; user errors end with a message, not a traceback.
+
+Only light modules are imported here: the commands (and pandas, scipy, the solvers behind them) are imported
+inside `main`, so that Ctrl-C while they load ends as cleanly as Ctrl-C later on.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from siting import __version__
-from siting.cli import demand, reproduce, run, schema, sweep, validate, verify
-from siting.errors import SitingError
+from siting.errors import EXIT_USER_ERROR, SitingError, cut
 
-COMMANDS = (run, verify, validate, demand, schema, reproduce, sweep)
+COMMAND_MODULES = ("run", "verify", "validate", "demand", "schema", "reproduce", "sweep")
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of our output went away (`siting ... | head`)
+
+
+class UsageError(SitingError):
+    """A command line argparse cannot parse: one line and a hint, not the whole usage."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM: what was being written is removed, and the exit code says which signal it was."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line naming the argument, with a hint, instead of the whole usage."""
+
+    def error(self, message: str) -> None:  # noqa: D102 - argparse's hook
+        raise UsageError(f"{cut(message, 300)} (see '{self.prog} --help')")
 
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
-    top = argparse.ArgumentParser(
+    top = ArgumentParser(
         prog="siting",
         description="Plan community embedded service facilities "
         "(社区嵌入式服务设施): which buildings to acquire, how, for which services.",
@@ -22,7 +52,8 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"siting {__version__}")
     top.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     subs = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in COMMANDS:
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"siting.cli.{name}")
         sub = subs.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks for errors")
         module.add_arguments(sub)
@@ -30,19 +61,68 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit code (0 ok, 2 bad input, 3 infeasible, 4 plan failed its check, 5 no plan)."""
-    args = parser().parse_args(argv)
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """Within the block, SIGINT and SIGTERM raise `Interrupted`, so that cleanup runs; restored afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise Interrupted(signum)
+
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return int(args.handler(args) or 0)
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code (0 ok, 2 bad input, 3 infeasible, 4 plan failed its check, 5 no plan).
+
+    Also 130 / 143 when interrupted by Ctrl-C / SIGTERM (nothing is left half-written) and 141 when the reader
+    of the output went away.
+    """
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    try:
+        with _signals_interrupt():
+            try:
+                args = parser().parse_args(argv)
+            except SystemExit as done:  # --help, --version
+                return int(done.code or 0)
+            debug = args.debug
+            args.argv = list(sys.argv[1:] if argv is None else argv)  # for provenance (manifest.json)
+            code = int(args.handler(args) or 0)
+            sys.stdout.flush()
+            return code
     except SitingError as err:
-        if args.debug:
+        if debug:
             raise
         print(f"siting: error: {err}", file=sys.stderr)
         return err.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
         print("siting: interrupted", file=sys.stderr)
-        return 130
+        return 128 + err.signum if isinstance(err, Interrupted) else EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+    except OSError as err:  # a file the user named cannot be read or written (a name too long, a link loop, ...)
+        if debug:
+            raise
+        name = f"{cut(err.filename)}: " if err.filename else ""
+        print(f"siting: error: {name}{err.strerror or err}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush does not fail on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":

@@ -1,12 +1,39 @@
-"""Options shared by several commands, defined once."""
+"""Options shared by several commands, defined once, each checked when it is parsed."""
 
 from __future__ import annotations
 
 import argparse
+import math
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
 
+from siting.errors import cut
 from siting.report.lang import LANGS
+from siting.scenario.load import Scenario, load_scenario
 from siting.solvers import SOLVER_NAMES, SolveOptions
 from siting.study.executors import EXECUTORS, Executor, make_executor
+
+MAX_THREADS = 1024
+MAX_SECONDS = 1e7  # about 115 days
+
+
+def number(kind: type, what: str, *, low: float, high: float, low_open: bool = False) -> Callable[[str], float]:
+    """An argparse type: a finite `kind` within [low, high] (or (low, high]), else one line saying what it expects."""
+    expected = f"{what} {'>' if low_open else '≥'} {low:g} and ≤ {high:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got '{cut(text)}'") from None
+        if not math.isfinite(value) or value < low or (low_open and value == low) or value > high:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {cut(text)}")
+        return value
+
+    parse.__name__ = what  # argparse names the type in some messages
+    return parse
 
 
 def add_solver_options(parser: argparse.ArgumentParser) -> None:
@@ -14,20 +41,58 @@ def add_solver_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--solver", default="highs", choices=SOLVER_NAMES, help="MILP solver (default: highs)")
     parser.add_argument(
         "--time-limit",
-        type=float,
+        type=number(float, "a number of seconds", low=0, high=MAX_SECONDS, low_open=True),
         default=None,
         metavar="S",
         help="stop after S seconds and return the best plan found, with its gap",
     )
     parser.add_argument(
-        "--gap", type=float, default=1e-6, metavar="G", help="relative optimality gap at which to stop (default 1e-6)"
+        "--gap",
+        type=number(float, "a relative gap", low=0, high=1),
+        default=1e-6,
+        metavar="G",
+        help="relative optimality gap at which to stop (default 1e-6)",
     )
-    parser.add_argument("--threads", type=int, default=1, help="solver threads (default 1: deterministic)")
+    parser.add_argument(
+        "--threads",
+        type=number(int, "a whole number of threads", low=1, high=MAX_THREADS),
+        default=1,
+        help="solver threads (default 1: deterministic)",
+    )
 
 
 def solve_options(args: argparse.Namespace) -> SolveOptions:
     """SolveOptions from the parsed arguments."""
     return SolveOptions(time_limit_s=args.time_limit, mip_rel_gap=args.gap, threads=args.threads)
+
+
+def add_scenario_argument(parser: argparse.ArgumentParser) -> None:
+    """The SCENARIO argument and --allow-outside-paths: for every command that loads a scenario."""
+    parser.add_argument("scenario", type=Path, help="scenario YAML file")
+    add_outside_paths_flag(parser)
+
+
+def add_outside_paths_flag(parser: argparse.ArgumentParser) -> None:
+    """--allow-outside-paths (see `siting.scenario.load.load_scenario`)."""
+    parser.add_argument(
+        "--allow-outside-paths",
+        action="store_true",
+        help="let the scenario name files outside its own folder (refused by default)",
+    )
+
+
+def load(args: argparse.Namespace) -> Scenario:
+    """Load the scenario the arguments name, printing its warnings (a likely unit slip, ...) to stderr."""
+    scenario = load_scenario(args.scenario, allow_outside_paths=args.allow_outside_paths)
+    for warning in scenario.warnings:
+        print(f"siting: warning: {warning}", file=sys.stderr)
+    return scenario
+
+
+def default_out(name: str, suffix: str = "") -> Path:
+    """runs/<name><suffix>, with the scenario's name made a safe single folder name."""
+    safe = re.sub(r"[^\w.-]+", "_", name).strip("._")[:100] or "scenario"
+    return Path("runs") / f"{safe}{suffix}"
 
 
 def add_report_options(parser: argparse.ArgumentParser) -> None:

@@ -9,10 +9,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from siting import __version__, pipeline
-from siting.cli.options import add_report_options, add_solver_options, solve_options
+from siting.cli.options import (
+    add_report_options,
+    add_scenario_argument,
+    add_solver_options,
+    default_out,
+    load,
+    solve_options,
+)
 from siting.report.folder import write_run_folder
 from siting.report.markdown import wan
-from siting.scenario.load import load_scenario
+from siting.report.write import check_out
 
 NAME = "run"
 HELP = "plan a scenario and write the verified plan and its report"
@@ -20,7 +27,7 @@ HELP = "plan a scenario and write the verified plan and its report"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `siting run`."""
-    parser.add_argument("scenario", type=Path, help="scenario YAML file")
+    add_scenario_argument(parser)
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: runs/<scenario name>)")
     add_solver_options(parser)
     add_report_options(parser)
@@ -28,9 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run the pipeline and write its files atomically."""
-    scenario = load_scenario(args.scenario)
+    scenario = load(args)
+    out = args.out or default_out(scenario.name)
+    check_out(out, keep=[scenario.path])  # before solving: a bad --out is known at once
     result = pipeline.run(scenario, solver=args.solver, options=solve_options(args))
-    out = args.out or Path("runs") / scenario.name
     names = write_run_folder(result, out, args.lang, manifest=manifest(result, args))
     ev = result.evaluation
     print(
@@ -48,7 +56,7 @@ def manifest(result: pipeline.RunResult, args: argparse.Namespace) -> dict:
     """Provenance of the run: the only file with timestamps and timings."""
     return {
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": ["siting", *sys.argv[1:]],
+        "command": ["siting", *getattr(args, "argv", sys.argv[1:])],
         "scenario_file": str(args.scenario),
         "scenario_path": str(Path(args.scenario).resolve()),
         "input_sha256": result.scenario.input_sha256,

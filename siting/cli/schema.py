@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from siting.report.write import write_text_file
 from siting.scenario.schema import ScenarioConfig
 
 NAME = "schema"
@@ -29,7 +30,7 @@ def main(args: argparse.Namespace) -> int:
     """Print or write the schema."""
     text = json.dumps(scenario_schema(), ensure_ascii=False, indent=2) + "\n"
     if args.out:
-        args.out.write_text(text, encoding="utf-8")
+        write_text_file(args.out, text)
     else:
         print(text, end="")
     return 0

@@ -27,13 +27,15 @@ from pathlib import Path
 from siting import __version__
 from siting.cli.options import (
     add_executor_options,
+    add_outside_paths_flag,
     add_report_options,
     add_solver_options,
+    default_out,
     make_executor_from,
     solve_options,
 )
 from siting.report.sweep_report import write_reports
-from siting.report.write import write_csv, write_json
+from siting.report.write import check_out, write_csv, write_json
 from siting.study.sweep import SweepResult, describe_task, run_sweep
 from siting.study.sweep_spec import SweepSpec, expand, read_spec
 from siting.study.tally import duration
@@ -47,6 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `siting sweep`."""
     parser.add_argument("spec", type=Path, help="sweep file (YAML: scenarios, overrides, variants, budgets)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: runs/<sweep name>)")
+    add_outside_paths_flag(parser)
     add_executor_options(parser)
     add_solver_options(parser)
     add_report_options(parser)
@@ -56,13 +59,23 @@ def main(args: argparse.Namespace) -> int:
     """Expand the sweep, solve what is missing, write the tables."""
     spec = read_spec(args.spec)
     options = solve_options(args)
-    tasks, bundles = expand(spec, args.spec, solver=args.solver, options=options, lang=args.lang)
-    out = args.out or Path("runs") / spec.name
+    outside = args.allow_outside_paths
+    tasks, bundles = expand(spec, args.spec, solver=args.solver, options=options, lang=args.lang, allow_outside=outside)
+    out = args.out or default_out(spec.name)
+    check_out(out, keep=[args.spec, *(Path(b.root) / b.scenario for b in bundles.values())])
     with make_executor_from(args) as executor:
         for warning in executor.warnings:
             print(f"siting: warning: {warning}", file=sys.stderr)
         result = run_sweep(
-            tasks, bundles, out, executor, solver=args.solver, options=options, lang=args.lang, progress=sys.stderr
+            tasks,
+            bundles,
+            out,
+            executor,
+            solver=args.solver,
+            options=options,
+            lang=args.lang,
+            allow_outside=outside,
+            progress=sys.stderr,
         )
         where = {"executor": executor.name, "slots": executor.slots, "scheduler": args.scheduler}
     names = write_sweep_files(out, result, spec, args.lang, manifest(result, args, where))
@@ -99,13 +112,14 @@ def manifest(result: SweepResult, args: argparse.Namespace, executor: dict) -> d
     """Provenance and timings of the run (the only file with timestamps)."""
     return {
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": ["siting", *sys.argv[1:]],
+        "command": ["siting", *getattr(args, "argv", sys.argv[1:])],
         "spec_file": str(args.spec),
         "spec_sha256": hashlib.sha256(Path(args.spec).read_bytes()).hexdigest(),
         "siting_version": __version__,
         "python": platform.python_version(),
         "platform": platform.platform(),
         "executor": executor,
+        "allow_outside_paths": args.allow_outside_paths,
         "solver": {"name": args.solver, "time_limit_s": args.time_limit, "gap": args.gap, "threads": args.threads},
         "tasks": len(result.tasks),
         "solved": result.solved,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from siting import pipeline
-from siting.scenario.load import load_scenario
+from siting.cli.options import add_scenario_argument, load
 
 NAME = "validate"
 HELP = "check a scenario and its tables (and estimate demand) without solving"
@@ -14,12 +13,12 @@ HELP = "check a scenario and its tables (and estimate demand) without solving"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `siting validate`."""
-    parser.add_argument("scenario", type=Path, help="scenario YAML file")
+    add_scenario_argument(parser)
 
 
 def main(args: argparse.Namespace) -> int:
     """Load, estimate demand and count walking pairs; print a one-screen summary."""
-    scenario = load_scenario(args.scenario)
+    scenario = load(args)
     demand = pipeline.compute_demand(scenario)
     reach = pipeline.compute_reach(scenario)
     print(f"{args.scenario}: valid scenario '{scenario.name}'")

@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from siting.cli.options import add_outside_paths_flag
 from siting.errors import InputError, PlanViolation
 from siting.scenario.load import load_scenario
 from siting.verify.saved import read_plan_document, verify_saved
@@ -20,12 +21,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scenario", type=Path, default=None, help="the scenario file (default: the one named in manifest.json)"
     )
+    add_outside_paths_flag(parser)
 
 
 def main(args: argparse.Namespace) -> int:
     """Load the plan and its scenario, check the input hash, re-check every rule and figure."""
     document = read_plan_document(args.run_dir)
-    scenario = load_scenario(args.scenario or _scenario_of(args.run_dir))
+    scenario = load_scenario(args.scenario or _scenario_of(args.run_dir), allow_outside_paths=args.allow_outside_paths)
     verdict = verify_saved(scenario, document)
     if verdict.problems:
         raise PlanViolation("the saved plan does not hold:\n  - " + "\n  - ".join(verdict.problems))

@@ -17,6 +17,7 @@ from siting.demand.estimate import ANCHORS, BaseTable, check_order, enforce_orde
 from siting.demand.rake import RakeError, rake
 from siting.demand.section import Margin
 from siting.errors import InputError
+from siting.scenario.tables import sheet_row
 
 CALIBRATION_COLUMNS = (
     "group",
@@ -91,7 +92,7 @@ def calibrate_group(
                 f"community '{ids[row]}' has no {group} value (no population, households or "
                 f"count) but its {margin.by} has a {group} total to rake to",
                 file=where,
-                row=row + 1,
+                row=sheet_row(communities, row),
                 field=group,
             )
         fixed = np.bincount(index[inside & ~free], weights=values[inside & ~free], minlength=len(cats))

@@ -12,12 +12,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from siting.demand.base import SHARE_KEYS
 from siting.errors import InputError
 from siting.frozen import Frozen
+from siting.scenario import yamlfile
+from siting.scenario.yamlfile import read_yaml
 
 DEFAULTS_PATH = Path(__file__).resolve().parents[2] / "configs" / "demography.yaml"
 """The shipped defaults file."""
@@ -175,17 +176,7 @@ def load_defaults(path: Path | None = None) -> DemandDefaults:
     where = str(path)
     if not path.is_file():
         raise InputError(f"shares file not found (looked for {path.resolve()})", file=where, field="shares")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", file=where) from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        raise InputError(
-            f"not valid YAML: {getattr(err, 'problem', err)}",
-            file=where,
-            line=mark.line + 1 if mark is not None else None,
-        ) from None
+    data = read_yaml(path, where)
     if not isinstance(data, dict):
         raise InputError("expected a mapping (census_year, household_size, regions, ...)", file=where)
     try:
@@ -195,16 +186,5 @@ def load_defaults(path: Path | None = None) -> DemandDefaults:
 
 
 def validation_error(err: ValidationError, where: str, prefix: str = "") -> InputError:
-    """Turn pydantic's first error into an InputError naming the dotted key."""
-    first = err.errors()[0]
-    loc = [str(p) for p in first["loc"]]
-    message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        message = "unknown key (check the spelling)"
-    elif first["type"] == "missing":
-        message = "required key is missing"
-    key, _, rest = message.partition(": ")
-    if rest and key.replace("_", "").isalnum() and first["type"] == "value_error":
-        loc, message = [*loc, key], rest  # validators name the key first: "elderly_65: ..."
-    field = ".".join(filter(None, [prefix, *loc])) or None
-    return InputError(message, file=where, field=field)
+    """Every problem pydantic found, each with its dotted key (see `siting.scenario.yamlfile`)."""
+    return yamlfile.validation_error(err, where, prefix)

@@ -24,7 +24,8 @@ import pandas as pd
 
 from siting.demand.base import COUNT_GROUPS, GROUPS, SECTION, Assumption, pct
 from siting.demand.parameters import Parameters
-from siting.errors import InputError
+from siting.errors import InputError, cut
+from siting.scenario.tables import sheet_row
 
 LABELS = {"elderly": "60+", "elderly_65": "65+", "elderly_80": "80+", "infant": "0-2", "total": "total"}
 ANCHORS = {
@@ -82,7 +83,9 @@ def numeric_column(communities: pd.DataFrame, column: str, where: str) -> np.nda
     bad = np.isnan(values) & ~blank | np.isinf(values)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise InputError(f"'{raw.iloc[row]}' is not a number", file=where, row=row + 1, field=column)
+        raise InputError(
+            f"'{cut(raw.iloc[row])}' is not a number", file=where, row=sheet_row(communities, row), field=column
+        )
     return values
 
 
@@ -98,7 +101,10 @@ def read_inputs(communities: pd.DataFrame, where: str) -> dict[str, np.ndarray]:
         if negative.any():
             row = _first(negative)
             raise InputError(
-                f"negative count {values[row]:g}; expected a number >= 0", file=where, row=row + 1, field=name
+                f"negative count {values[row]:g}; expected a number >= 0",
+                file=where,
+                row=sheet_row(communities, row),
+                field=name,
             )
     given = dict(cols, total=cols["population"])
     for small, large in ORDER:
@@ -110,7 +116,7 @@ def read_inputs(communities: pd.DataFrame, where: str) -> dict[str, np.ndarray]:
                 f"{small} ({given[small][row]:g}) exceeds {big} ({given[large][row]:g}) in "
                 f"community '{communities.index[row]}'",
                 file=where,
-                row=row + 1,
+                row=sheet_row(communities, row),
                 field=small,
             )
     over = given["elderly"] + given["infant"] > given["total"]
@@ -120,7 +126,7 @@ def read_inputs(communities: pd.DataFrame, where: str) -> dict[str, np.ndarray]:
         raise InputError(
             f"elderly + infant ({both:g}) exceed population ({given['total'][row]:g})",
             file=where,
-            row=row + 1,
+            row=sheet_row(communities, row),
             field="population",
         )
     return cols
@@ -242,7 +248,7 @@ def estimate_counts(
                     f"community '{ids[row]}' has no population, households or {group} count to "
                     f"estimate {LABELS[group]} from",
                     file=where,
-                    row=row + 1,
+                    row=row + 2,  # the header is row 1
                     field=group,
                 )
             source[missing] = "missing: no population, households or count"
@@ -288,7 +294,7 @@ def check_order(table: BaseTable, ids: pd.Index, where: str, when: str) -> None:
                 f"{when}, {small} ({v[small][row]:.6g}) exceeds {large} ({v[large][row]:.6g}) "
                 f"in community '{ids[row]}'; check the calibration totals of both groups",
                 file=where,
-                row=row + 1,
+                row=row + 2,  # the header is row 1
                 field=small,
             )
 
@@ -308,7 +314,7 @@ def new_table(communities: pd.DataFrame, params: Parameters, where: str) -> tupl
         raise InputError(
             f"the attribute multipliers of community '{communities.index[row]}' push the 55+ and 0-2 shares above 1",
             file=SECTION,
-            row=row + 1,
+            row=sheet_row(communities, row),
             field="attribute_multipliers",
         )
     source = np.where(given, "given", basis).astype(object)

@@ -25,6 +25,7 @@ from siting.demand.parameters import Parameters
 from siting.demand.projection import project
 from siting.demand.section import DemandSection
 from siting.errors import InputError
+from siting.scenario.tables import sheet_row
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def estimate_groups(
             f"community '{ids[row]}' has no population or households"
             + (f" (needed to project to {year})" if year > base_year else ""),
             file=source_name,
-            row=row + 1,
+            row=sheet_row(communities, row),
             field="population",
         )
     estimate_counts(table, cols, params, ids=ids, where=source_name, required=required)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
@@ -12,6 +12,8 @@ from siting.demand.base import SECTION
 from siting.demand.defaults import validation_error
 from siting.frozen import Frozen
 
+MAX_TOTAL = 1e10
+"""Largest calibration total accepted, persons."""
 GroupName = Literal["elderly", "elderly_65", "elderly_80", "infant", "total"]
 
 
@@ -20,9 +22,9 @@ class Band(Frozen):
 
     until: float | None = None
     """Upper bound of the band, inclusive (e.g. built_year 1990); null = no upper bound (last band only)."""
-    elderly: float = Field(1.0, ge=0, allow_inf_nan=False)
+    elderly: float = Field(1.0, ge=0, le=100, allow_inf_nan=False)
     """Multiplier on the census shares of ages 55+ (60+, 65+, 80+ and the cohorts the projection ages)."""
-    infant: float = Field(1.0, ge=0, allow_inf_nan=False)
+    infant: float = Field(1.0, ge=0, le=100, allow_inf_nan=False)
     """Multiplier on the census share of ages 0-2."""
 
 
@@ -72,8 +74,8 @@ class Margin(Frozen):
         if not totals:
             raise ValueError("give at least one total")
         for key, value in totals.items():
-            if not value >= 0 or value == float("inf"):
-                raise ValueError(f"total for '{key}' is {value:g}; expected a number >= 0")
+            if not 0 <= value <= MAX_TOTAL:
+                raise ValueError(f"total for '{key}' is {value:g}; expected a number of persons >= 0 and <= 1e10")
         return totals
 
 
@@ -91,7 +93,7 @@ class DemandSection(Frozen):
     absent = the shipped configs/demography.yaml."""
     region: str = "national"
     """Which census row of the shares file to use: national, beijing, shanghai, tianjin, ..."""
-    household_size: float | None = Field(None, gt=0, allow_inf_nan=False)
+    household_size: float | None = Field(None, gt=0, le=20, allow_inf_nan=False)
     """Persons per household, overriding the census default (households × this = residents)."""
     attribute_multipliers: tuple[AttributeMultiplier, ...] = ()
     """Shifts of the census shares by community attribute (e.g. built_year bands)."""
@@ -100,7 +102,7 @@ class DemandSection(Frozen):
     fitting)."""
     keep_given: bool = False
     """When raking, keep counts given per community fixed and rake only the estimated ones to the rest."""
-    overrides: dict[str, float] = {}
+    overrides: dict[str, Annotated[float, Field(ge=-1e9, le=1e9, allow_inf_nan=False)]] = {}
     """Individual default parameters replaced by the scenario, by key: household_size, share.elderly,
     share.elderly_65, share.elderly_80, share.infant, share.age_55_59, share.age_75_79, birth_rate_trend,
     population_growth, survival.age_55_59 ... survival.age_80_plus, crude_birth_rate.YEAR, births.YEAR."""

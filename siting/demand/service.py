@@ -62,7 +62,7 @@ def service_demand(
                 f"community '{estimate.groups.index[row]}' has no {basis} value (no population, "
                 f"households or count), which service '{name}' needs",
                 file="communities",
-                row=row + 1,
+                row=row + 2,  # the header is row 1
                 field=basis if basis != "total" else "population",
             )
         out[name] = values * rate

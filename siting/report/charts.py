@@ -7,7 +7,9 @@ vl-convert ships, so the file needs no network. Amounts are shown in 万元, sha
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -28,13 +30,34 @@ FONT = "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHe
 
 @lru_cache(maxsize=1)
 def javascript_bundle() -> str:
-    """vega, vega-lite and vega-embed as one script (defines `vegaEmbed`), for the Vega-Lite version Altair writes."""
+    """vega, vega-lite and vega-embed as one script (defines `vegaEmbed`), for the Vega-Lite version Altair writes.
+
+    vl-convert takes one to two seconds to bundle it, so the result is kept in the user's cache folder
+    (``$XDG_CACHE_HOME/siting`` or ``~/.cache/siting``), keyed by both versions; the bytes are the same.
+    """
     import vl_convert
 
-    script = vl_convert.javascript_bundle(vl_version="_".join(alt.SCHEMA_VERSION.split(".")[:2]))
+    vl_version = "_".join(alt.SCHEMA_VERSION.split(".")[:2])
+    cached = _cache_dir() / f"vega-bundle-{vl_convert.__version__}-vl{vl_version}.js"
+    try:
+        return cached.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    script = vl_convert.javascript_bundle(vl_version=vl_version)
     if "</script" in script.lower():  # cannot happen with the shipped bundle; would end the inline <script> early
         raise RuntimeError("the vega bundle contains '</script' and cannot be inlined")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(script, encoding="utf-8")
+        os.replace(partial, cached)
+    except OSError:  # a read-only home: bundle again next time
+        pass
     return script
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "siting"
 
 
 def _spec(chart: alt.TopLevelMixin) -> dict:

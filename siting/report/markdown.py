@@ -37,9 +37,17 @@ def persons(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
 
 
+_MARKUP = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", "[": "\\[", "]": "\\]", "`": "\\`"})
+
+
+def text(value: object) -> str:
+    """User text (a name, a description, a label) made inert in Markdown: one line, no HTML, no links, no pipes."""
+    return " ".join(str(value).split()).translate(_MARKUP)
+
+
 def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    lines = ["| " + " | ".join(text(c) for c in header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(text(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -64,17 +72,17 @@ def render(result, lang: str = "both") -> str:
 
 def _header(result, t: Text) -> str:
     cfg = result.scenario.config
-    text = f"# {t('社区嵌入式服务设施选址方案', 'Community facility siting plan', ' / ')}: {cfg.name}"
+    heading = f"# {t('社区嵌入式服务设施选址方案', 'Community facility siting plan', ' / ')}: {text(cfg.name)}"
     if cfg.description:
-        text += f"\n\n> {cfg.description}"
-    return text
+        heading += f"\n\n> {text(cfg.description)}"
+    return heading
 
 
 def _warnings(result, t: Text) -> str:
     warnings = scenario_warnings(result)
     if not warnings:
         return ""
-    return f"## {t('输入提示', 'Input warnings')}\n\n" + "\n".join(f"- {w}" for w in warnings)
+    return f"## {t('输入提示', 'Input warnings')}\n\n" + "\n".join(f"- {text(w)}" for w in warnings)
 
 
 def _service_name(result, t: Text, key: str) -> str:
@@ -315,7 +323,7 @@ def _uncovered(result, t: Text) -> str:
             t("原因", "Reason"),
         ]
         heading = (
-            f"### {_service_name(result, t, key)}: {len(part)} {t('个社区', 'communities')}, "
+            f"### {text(_service_name(result, t, key))}: {len(part)} {t('个社区', 'communities')}, "
             f"{persons(part['persons'].sum())} {t('人', 'persons')}, "
             f"{persons(part['demand'].sum())} {t('单位', 'units')}"
         )

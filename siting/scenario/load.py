@@ -3,70 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-import yaml
 from pydantic import ValidationError
 
-from siting.errors import InputError
-from siting.scenario.schema import MODES, ScenarioConfig, TableFile
-from siting.scenario.tables import Column, check_columns, read_table
-
-COMMUNITY_COLUMNS = [
-    Column("id", "id"),
-    Column("name", "text"),
-    Column("x"),
-    Column("y"),
-    Column("population", min=0, required=False, allow_missing=True),
-    Column("households", min=0, required=False, allow_missing=True),
-    Column("district", "text", required=False, allow_missing=True),
-    Column("street", "text", required=False, allow_missing=True),
-    Column("elderly", min=0, required=False, allow_missing=True),
-    Column("elderly_65", min=0, required=False, allow_missing=True),
-    Column("elderly_80", min=0, required=False, allow_missing=True),
-    Column("infant", min=0, required=False, allow_missing=True),
-    Column("built_year", "int", required=False, allow_missing=True),
-]
-BUILDING_COLUMNS = [
-    Column("id", "id"),
-    Column("name", "text"),
-    Column("x"),
-    Column("y"),
-    Column("floor_area_m2", min=0, min_exclusive=True),
-]
-OPTION_COLUMNS = [
-    Column("building", "text"),
-    Column("mode", "choice", choices=MODES),
-    Column("capex", min=0),
-    Column("annual_cost", min=0, required=False),
-    Column("floor_area_m2", min=0, min_exclusive=True, required=False, allow_missing=True),
-    Column("capacity", min=0, required=False, allow_missing=True),
-    Column("assets", "text", required=False, allow_missing=True),
-]
-EXISTING_COLUMNS = [
-    Column("id", "id"),
-    Column("name", "text"),
-    Column("x"),
-    Column("y"),
-    Column("services", "text"),
-    Column("capacity", min=0, required=False, allow_missing=True),
-    Column("annual_cost", min=0, required=False, allow_missing=True),
-    Column(
-        "closable",
-        "choice",
-        required=False,
-        allow_missing=True,
-        choices=("true", "false", "yes", "no", "1", "0", "True", "False", "TRUE", "FALSE"),
-    ),
-    Column("asset", "text", required=False, allow_missing=True),
-]
-ASSET_COLUMNS = [
-    Column("id", "id"),
-    Column("name", "text"),
-    Column("value", min=0, required=False, allow_missing=True),
-]
+from siting.errors import InputError, cut
+from siting.scenario.columns import (
+    ASSET_COLUMNS,
+    OPTION_COLUMNS,
+    building_columns,
+    community_columns,
+    existing_columns,
+)
+from siting.scenario.schema import ScenarioConfig, TableFile
+from siting.scenario.tables import Column, check_columns, read_input_bytes, read_table, resolve_input, sheet_row
+from siting.scenario.yamlfile import read_yaml, validation_error
 
 
 @dataclass(frozen=True)
@@ -84,6 +39,8 @@ class Scenario:
         existing: index = facility id; name, x, y, services (tuple of keys), capacity (NaN = unlimited),
             annual_cost, closable (bool), asset; empty when the scenario has none.
         assets: index = asset id; name, value; empty when the scenario has none.
+        warnings: things that are allowed but look like mistakes (a budget below the cheapest option: was it
+            meant in 万元?), one sentence each, for the console and the report.
     """
 
     config: ScenarioConfig
@@ -94,6 +51,7 @@ class Scenario:
     input_sha256: str
     existing: pd.DataFrame = field(default_factory=lambda: empty_existing())
     assets: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["name", "value"]))
+    warnings: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -101,94 +59,90 @@ class Scenario:
         return self.config.name
 
 
-def read_mapping(path: Path, expected: str, what: str = "scenario") -> dict:
-    """A YAML file holding a mapping, parsed; `expected` says which keys, `what` what the file is.
-
-    Raises:
-        InputError: the file is missing, not UTF-8, not YAML (with the line) or not a mapping.
-    """
-    where = str(path)
-    if not Path(path).is_file():
-        raise InputError(f"{what} file not found", file=where)
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError(f"not UTF-8 text; save the {what} as UTF-8", file=where) from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise InputError(f"not valid YAML: {getattr(err, 'problem', err)}", file=where, line=line) from None
-    if not isinstance(data, dict):
-        raise InputError(f"expected a mapping of keys ({expected})", file=where)
-    return data
-
-
 def read_config(path: Path) -> ScenarioConfig:
     """Parse and validate the YAML file alone (no tables)."""
     where = str(path)
-    data = read_mapping(path, "name, services, budget, communities, ...")
+    if "\x00" in where:
+        raise InputError("cannot use this path (it contains a NUL byte)", file=where)
+    try:
+        found = path.is_file()
+    except (OSError, ValueError) as err:  # a NUL byte, a name too long
+        raise InputError(f"cannot use this path ({cut(getattr(err, 'strerror', None) or err)})", file=where) from None
+    if not found:
+        raise InputError("scenario file not found", file=where)
+    data = read_yaml(path, where)
+    if not isinstance(data, dict):
+        raise InputError("expected a mapping of keys (name, services, budget, communities, ...)", file=where)
     try:
         return ScenarioConfig.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or None
-        message = _pydantic_message(first)
-        more = len(err.errors()) - 1
-        if more:
-            message += f" (and {more} more problem{'s' if more > 1 else ''})"
-        raise InputError(message, file=where, field=field) from None
+        raise validation_error(err, where) from None
 
 
-def _pydantic_message(error: dict) -> str:
-    kind, msg = error["type"], error["msg"]
-    if kind == "extra_forbidden":
-        return "unknown key (check the spelling; `siting schema` lists the keys)"
-    if kind == "missing":
-        return "required key is missing"
-    got = error.get("input")
-    text = msg.removeprefix("Value error, ")
-    if not isinstance(got, (dict, list)):
-        text += f" (got {got!r})"
-    return text
+def named_paths(config: ScenarioConfig) -> Iterator[tuple[str, str]]:
+    """(scenario key, path as written) of every file the scenario names, tables first."""
+    sources = {key: getattr(config, key) for key in ("communities", "buildings", "options", "assets", "existing")}
+    sources["walking.od_table"] = config.walking.od_table
+    if config.walking.network is not None:
+        sources["walking.network.nodes"] = config.walking.network.nodes
+        sources["walking.network.edges"] = config.walking.network.edges
+    for key, source in sources.items():
+        source = source.path if isinstance(source, TableFile) else source
+        if isinstance(source, str):
+            yield key, source
+    if config.demand.shares is not None:
+        yield "demand.shares", config.demand.shares
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Load and check a scenario and all its tables."""
+def load_scenario(path: str | Path, *, allow_outside_paths: bool = False) -> Scenario:
+    """Load and check a scenario and all its tables.
+
+    Args:
+        path: the scenario YAML file.
+        allow_outside_paths: accept files named by the scenario that lie outside its folder (after following
+            symbolic links); by default they are refused, so that a scenario cannot make the tool read (and
+            echo in its reports) files its author had no business naming.
+    """
     path = Path(path)
     config = read_config(path)
     base = path.resolve().parent
+    for key, name in named_paths(config):
+        resolve_input(name, base_dir=base, label=key, allow_outside=allow_outside_paths)
     digest = hashlib.sha256()
-    digest.update(path.read_bytes())
+    digest.update(read_input_bytes(path, str(path)))
 
     def table(key: str, columns: list[Column]) -> tuple[pd.DataFrame, str]:
         source = getattr(config, key)
-        sheet = None
-        if isinstance(source, TableFile):
-            source, sheet = source.path, source.sheet
-        if isinstance(source, str):
-            digest.update((base / source).read_bytes() if (base / source).is_file() else b"")
-        frame, where = read_table(source, base_dir=base, label=key, sheet=sheet)
+        name = source.path if isinstance(source, TableFile) else source
+        if isinstance(name, str):
+            digest.update(read_input_bytes(resolve_input(name, base_dir=base, label=key, allow_outside=True), name))
+        frame, where = read_table(source, base_dir=base, label=key, columns=columns)
         return check_columns(frame, columns, where), where
 
-    communities, communities_where = table("communities", COMMUNITY_COLUMNS)
-    buildings, _ = table("buildings", BUILDING_COLUMNS)
+    crs = config.crs
+    communities, communities_where = table("communities", community_columns(crs))
+    buildings, _ = table("buildings", building_columns(crs))
     options, options_where = table("options", OPTION_COLUMNS)
-    assets = empty = pd.DataFrame(columns=["name", "value"])
+    assets = pd.DataFrame(columns=["name", "value"])
     if config.assets is not None:
         assets, _ = table("assets", ASSET_COLUMNS)
         assets = assets.set_index("id", drop=True)
     existing = empty_existing()
     if config.existing is not None:
-        existing, existing_where = table("existing", EXISTING_COLUMNS)
+        existing, existing_where = table("existing", existing_columns(crs))
         existing = _check_existing(existing, config, assets, existing_where)
-    del empty
+
+    tables = ("communities", "buildings", "options", "assets", "existing")
+    for key, name in named_paths(config):  # then walking distances and census shares: every input byte
+        if key not in tables:
+            digest.update(read_input_bytes(resolve_input(name, base_dir=base, label=key, allow_outside=True), name))
 
     communities = communities.set_index("id", drop=True)
     buildings = buildings.set_index("id", drop=True)
     clash = sorted(set(existing.index) & set(buildings.index))
     if clash:
         raise InputError(
-            f"existing facility id(s) {clash} are also building ids; ids must differ",
+            f"existing facility id(s) {cut(clash)} are also building ids; ids must differ",
             file=str(config.existing),
             field="id",
         )
@@ -204,7 +158,29 @@ def load_scenario(path: str | Path) -> Scenario:
         input_sha256=digest.hexdigest(),
         existing=existing,
         assets=assets,
+        warnings=budget_warnings(config, options),
     )
+
+
+def budget_warnings(config: ScenarioConfig, options: pd.DataFrame) -> tuple[str, ...]:
+    """A budget below the cheapest option is allowed, but is most likely a unit slip (300 meant as 300 万元)."""
+    found = []
+    for key, column, unit in (("capex", "capex", "元"), ("annual", "annual_cost", "元/年")):
+        budget = getattr(config.budget, key)
+        costs = options[column].to_numpy(dtype=float)
+        costs = costs[costs > 0]
+        if budget is None or budget <= 0 or len(costs) == 0 or budget >= costs.min():
+            continue
+        cheapest = options.loc[options[column] == costs.min()].iloc[0]
+        text = (
+            f"budget.{key} is {budget:,.0f} {unit}, less than the cheapest option's {column} "
+            f"({costs.min():,.0f} {unit}, {cut(cheapest['building'])} {cheapest['mode']}): amounts in the scenario "
+            f"are in 元"
+        )
+        if budget * 1e4 >= costs.min():
+            text += f"; if {budget:,.0f} was meant in 万元, write {budget * 1e4:,.0f}"
+        found.append(text)
+    return tuple(found)
 
 
 def empty_existing() -> pd.DataFrame:
@@ -218,34 +194,54 @@ def empty_existing() -> pd.DataFrame:
 
 
 def split_list(text: str) -> tuple[str, ...]:
-    """'a; b;c' -> ('a', 'b', 'c'): the separator for lists inside one table cell."""
-    return tuple(part.strip() for part in str(text).replace("；", ";").split(";") if part.strip())
+    """'a; b、c' -> ('a', 'b', 'c'): the separators for lists inside one table cell (; ； 、 and commas)."""
+    for separator in ("；", "、", "，", ","):
+        text = str(text).replace(separator, ";")
+    return tuple(part.strip() for part in str(text).split(";") if part.strip())
+
+
+def service_keys(config: ScenarioConfig) -> dict[str, str]:
+    """Service key or label (Chinese or English, as the scenario defines them) -> service key."""
+    names: dict[str, str] = {}
+    for key, service in config.services.items():
+        if service.label is not None:
+            names.setdefault(service.label.en.strip().lower(), key)
+            names.setdefault(service.label.zh.strip(), key)
+    names.update({key: key for key in config.services})
+    return names
 
 
 def _check_existing(existing: pd.DataFrame, config: ScenarioConfig, assets: pd.DataFrame, where: str) -> pd.DataFrame:
     existing = existing.copy()
-    services = [split_list(v) for v in existing["services"]]
-    for row, keys in enumerate(services, start=1):
-        unknown = [k for k in keys if k not in config.services]
-        if not keys or unknown:
+    names = service_keys(config)
+    services = []
+    for position, text in enumerate(existing["services"]):
+        given = split_list(text)
+        keys = tuple(names.get(k, names.get(k.lower())) for k in given)
+        unknown = [g for g, k in zip(given, keys) if k is None]
+        if not given or unknown:
             raise InputError(
-                f"unknown service(s) {unknown or '(none given)'}; expected ;-separated keys of "
+                f"unknown service(s) {cut(unknown or '(none given)')}; expected ;-separated keys (or labels) of "
                 f"{', '.join(config.services)}",
                 file=where,
-                row=row,
+                row=sheet_row(existing, position),
                 field="services",
             )
+        services.append(tuple(dict.fromkeys(keys)))
     existing["services"] = services
     for col, default in (("capacity", float("nan")), ("annual_cost", 0.0)):
         existing[col] = existing[col].fillna(default) if col in existing else default
     flag = existing["closable"] if "closable" in existing else pd.Series("", index=existing.index)
     existing["closable"] = flag.astype(str).str.lower().isin(["true", "yes", "1"])
     existing["asset"] = existing["asset"] if "asset" in existing else ""
-    unknown = (existing["asset"] != "") & ~existing["asset"].isin(assets.index)
+    unknown = ((existing["asset"] != "") & ~existing["asset"].isin(assets.index)).to_numpy()
     if unknown.any():
-        row = int(unknown.to_numpy().argmax()) + 1
+        position = int(unknown.argmax())
         raise InputError(
-            f"asset '{existing['asset'].iloc[row - 1]}' is not in the assets table", file=where, row=row, field="asset"
+            f"asset '{cut(existing['asset'].iloc[position])}' is not in the assets table",
+            file=where,
+            row=sheet_row(existing, position),
+            field="asset",
         )
     return existing.set_index("id", drop=True)[
         ["name", "x", "y", "services", "capacity", "annual_cost", "closable", "asset"]
@@ -257,16 +253,18 @@ def _check_policy(config: ScenarioConfig, communities: pd.DataFrame, buildings: 
     for key in ("must_choose", "must_not_choose"):
         unknown = [b for b in getattr(policy, key) if b not in buildings.index]
         if unknown:
-            raise InputError(f"unknown building id(s) {unknown}", file="scenario", field=f"model.policy.{key}")
+            raise InputError(f"unknown building id(s) {cut(unknown)}", file="scenario", field=f"model.policy.{key}")
     both = sorted(set(policy.must_choose) & set(policy.must_not_choose))
     if both:
         raise InputError(
-            f"building(s) {both} are both required and forbidden", file="scenario", field="model.policy.must_choose"
+            f"building(s) {cut(both)} are both required and forbidden",
+            file="scenario",
+            field="model.policy.must_choose",
         )
     needs_groups = policy.district_min_share or policy.district_requires or "max_min_share" in config.model.objectives
     if needs_groups and policy.group_by not in communities:
         raise InputError(
-            f"the equity rules group communities by '{policy.group_by}', which is not a column",
+            f"the equity rules group communities by '{cut(policy.group_by)}', which is not a column",
             file=where,
             field=policy.group_by,
         )
@@ -275,28 +273,30 @@ def _check_policy(config: ScenarioConfig, communities: pd.DataFrame, buildings: 
         unknown = sorted(set(policy.district_requires) - known)
         if unknown:
             raise InputError(
-                f"unknown {policy.group_by}(s) {unknown}", file="scenario", field="model.policy.district_requires"
+                f"unknown {cut(policy.group_by)}(s) {cut(unknown)}",
+                file="scenario",
+                field="model.policy.district_requires",
             )
 
 
 def _check_options(options: pd.DataFrame, buildings: pd.DataFrame, assets: pd.DataFrame, where: str) -> pd.DataFrame:
     known = options["building"].isin(buildings.index).to_numpy()
     if not known.all():
-        row = int((~known).argmax()) + 1
+        position = int((~known).argmax())
         raise InputError(
-            f"building '{options['building'].iloc[row - 1]}' is not in the buildings table",
+            f"building '{cut(options['building'].iloc[position])}' is not in the buildings table",
             file=where,
-            row=row,
+            row=sheet_row(options, position),
             field="building",
         )
     dup = options.duplicated(["building", "mode"]).to_numpy()
     if dup.any():
-        row = int(dup.argmax()) + 1
+        position = int(dup.argmax())
         raise InputError(
-            f"building '{options['building'].iloc[row - 1]}' has mode "
-            f"'{options['mode'].iloc[row - 1]}' twice; give one row per building and mode",
+            f"building '{cut(options['building'].iloc[position])}' has mode "
+            f"'{options['mode'].iloc[position]}' twice; give one row per building and mode",
             file=where,
-            row=row,
+            row=sheet_row(options, position),
             field="mode",
         )
     options = options.copy()
@@ -309,13 +309,21 @@ def _check_options(options: pd.DataFrame, buildings: pd.DataFrame, assets: pd.Da
     if "capacity" not in options:
         options["capacity"] = float("nan")
     traded = [split_list(v) for v in options["assets"]] if "assets" in options else [()] * len(options)
-    for row, (ids, mode) in enumerate(zip(traded, options["mode"]), start=1):
+    for position, (ids, mode) in enumerate(zip(traded, options["mode"])):
         unknown = [a for a in ids if a not in assets.index]
         if unknown:
-            raise InputError(f"asset(s) {unknown} are not in the assets table", file=where, row=row, field="assets")
+            raise InputError(
+                f"asset(s) {cut(unknown)} are not in the assets table",
+                file=where,
+                row=sheet_row(options, position),
+                field="assets",
+            )
         if ids and mode != "swap":
             raise InputError(
-                f"only swap options trade assets; this option's mode is '{mode}'", file=where, row=row, field="assets"
+                f"only swap options trade assets; this option's mode is '{mode}'",
+                file=where,
+                row=sheet_row(options, position),
+                field="assets",
             )
     options["assets"] = traded
     cols = ["building", "mode", "capex", "annual_cost", "floor_area_m2", "capacity", "assets"]
@@ -333,13 +341,12 @@ def _check_communities(communities: pd.DataFrame, config: ScenarioConfig, where:
         given = pd.Series(True, index=communities.index)
         for group in groups - {"total"}:
             given &= communities[group].notna() if group in communities else False
-        bad = ~(sizing | given)
+        bad = (~(sizing | given)).to_numpy()
         if bad.any():
-            row = int(bad.to_numpy().argmax()) + 1
             raise InputError(
                 "no population, households or group counts; expected a population "
                 "(or households) to estimate demand from",
                 file=where,
-                row=row,
+                row=sheet_row(communities, int(np.flatnonzero(bad)[0])),
                 field="population",
             )

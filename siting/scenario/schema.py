@@ -10,7 +10,7 @@ import math
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from siting.demand import DemandSection
 from siting.frozen import Frozen
@@ -40,12 +40,35 @@ class TableFile(Frozen):
     """File path relative to the scenario file: .csv, .xlsx or .geojson."""
     sheet: str | None = None
     """Sheet name for .xlsx files (default: the first sheet)."""
+    header_row: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    """Row number of the header, counting from 1 (default: the first row naming two known columns, so title
+    rows above the header are skipped)."""
 
 
 TableSource = str | TableFile | list[dict[str, Any]]
 
-PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+def quantity(unit: str, high: float, *, low: float = 0.0, above_low: bool = False) -> Any:
+    """A float of `unit` in [low, high] (or (low, high]): every number in a scenario has a physical bound.
+
+    The bound is in the JSON Schema (minimum, maximum, unit) and in the message when a value is outside it.
+    """
+
+    def within(value: float) -> float:
+        if not (value > low if above_low else value >= low) or value > high:
+            raise ValueError(f"expected a number {'>' if above_low else '≥'} {low:g} and ≤ {high:g} {unit}".strip())
+        return value
+
+    schema = {"unit": unit, "maximum": high, ("exclusiveMinimum" if above_low else "minimum"): low}
+    return Annotated[float, Field(allow_inf_nan=False, json_schema_extra=schema), AfterValidator(within)]
+
+
+Metres = quantity("m", 1e6, above_low=True)
+SquareMetres = quantity("m²", 1e7)
+Yuan = quantity("元", 1e12)
+YuanPerYear = quantity("元/年", 1e12)
+Weight = quantity("", 1e6)
+Count = Annotated[int, Field(ge=0, le=10_000_000)]
 
 
 class Label(Frozen):
@@ -64,24 +87,24 @@ class Service(Frozen):
     """Names shown in reports; defaults to the service key."""
     population: Literal["elderly", "elderly_65", "elderly_80", "infant", "total"]
     """The population group this service serves: elderly = 60+, infant = 0-2, total = all residents."""
-    radius_m: PositiveFloat
+    radius_m: Metres
     """Maximum walking distance from a community to a building hosting the service, in metres."""
-    radius_min: PositiveFloat | None = None
+    radius_min: quantity("min", 1e4, above_low=True) | None = None
     """The same radius in minutes of walking at walking.speed_kmh (give this or radius_m)."""
-    uptake: NonNegativeFloat | None = None
+    uptake: quantity("demand units per person", 1e3) | None = None
     """Demand units per person of the group (e.g. day-care places per elderly person)."""
-    per_1000_residents: NonNegativeFloat | None = None
+    per_1000_residents: quantity("demand units per 1,000 residents", 1e6) | None = None
     """Alternative to uptake: demand units per 1,000 residents (e.g. 4.5 childcare places)."""
-    min_area_m2: NonNegativeFloat
+    min_area_m2: SquareMetres
     """Floor area a building must give the service to host it, in m²."""
-    weight: NonNegativeFloat = 1.0
+    weight: Weight = 1.0
     """Priority: each covered demand unit counts this much in the objective (urgent services weigh more)."""
     min_share: Annotated[float, Field(ge=0, le=1)] = 0.0
     """Required covered share of this service's total demand (0 = no requirement)."""
-    area_per_unit_m2: PositiveFloat | None = None
+    area_per_unit_m2: quantity("m²", 1e7, above_low=True) | None = None
     """Floor area per demand unit (e.g. m² per day-care place): a host's capacity is the area it gives the
     service ÷ this. Absent = the service is not capacity-limited (unless options give a capacity)."""
-    full_credit_m: NonNegativeFloat | None = None
+    full_credit_m: quantity("m", 1e6) | None = None
     """Distance decay: demand within this walking distance counts fully; beyond it the credit falls linearly
     to 0 at radius_m. Absent = full credit up to the radius."""
 
@@ -99,7 +122,7 @@ class Network(Frozen):
     """Nodes table: id, x, y (same coordinates as the communities and buildings)."""
     edges: TableSource
     """Edges table: from, to [, length_m] (straight line between the nodes when absent)."""
-    snap_max_m: PositiveFloat | None = None
+    snap_max_m: Metres | None = None
     """Refuse points farther than this from every node (absent = no limit)."""
 
 
@@ -113,7 +136,7 @@ class Walking(Frozen):
     are out of reach."""
     network: Network | None = None
     """Walking network for shortest-path distances."""
-    speed_kmh: PositiveFloat = 4.7
+    speed_kmh: quantity("km/h", 50, above_low=True) = 4.7
     """Walking speed for radii and OD times in minutes (elderly walk about 4.7 km/h)."""
 
     @model_validator(mode="after")
@@ -152,9 +175,9 @@ def minutes_to_metres(minutes: float | np.ndarray, speed_kmh: float) -> float | 
 class Budget(Frozen):
     """Money available. Amounts in 元 (yuan)."""
 
-    capex: NonNegativeFloat
+    capex: Yuan
     """One-off budget for purchase, fit-out and construction, 元."""
-    annual: NonNegativeFloat | None = None
+    annual: YuanPerYear | None = None
     """Recurring budget for rent and operation, 元/year; absent = not limited."""
     horizon_years: Annotated[int, Field(ge=1, le=100)] = 10
     """Years over which recurring costs count in the net present cost."""
@@ -165,30 +188,30 @@ class Budget(Frozen):
 class ComplexRule(Frozen):
     """综合体: a building counts as a complex when it is large enough and hosts enough (core) services."""
 
-    min_area_m2: NonNegativeFloat = 600
+    min_area_m2: SquareMetres = 600
     """Smallest floor area of a complex (导则: ≥ 600 m²)."""
-    min_services: Annotated[int, Field(ge=1)] = 3
+    min_services: Annotated[int, Field(ge=1, le=1000)] = 3
     """Smallest number of services hosted."""
     core: tuple[str, ...] = ("elderly_care", "childcare", "after_school", "meals")
     """Core services (养老, 托育, 儿童托管, 助餐)."""
-    min_core: Annotated[int, Field(ge=0)] = 2
+    min_core: Annotated[int, Field(ge=0, le=1000)] = 2
     """Smallest number of core services among those hosted."""
-    min_count: Annotated[int, Field(ge=0)] = 0
+    min_count: Count = 0
     """Require at least this many complexes."""
     min_capex_share: Annotated[float, Field(ge=0, le=1)] = 0.0
     """Require at least this share of the one-off spending to go to complexes."""
-    bonus: NonNegativeFloat = 0.0
+    bonus: quantity("weighted demand units", 1e9) = 0.0
     """Objective bonus per complex, in weighted demand units (max_coverage only)."""
 
 
 class Policy(Frozen):
     """Equity and policy constraints."""
 
-    max_facilities: Annotated[int, Field(ge=0)] | None = None
+    max_facilities: Count | None = None
     """At most this many buildings acquired (the classic p)."""
-    min_facilities: Annotated[int, Field(ge=0)] | None = None
+    min_facilities: Count | None = None
     """At least this many buildings acquired (with max_facilities equal: exactly p)."""
-    max_by_mode: dict[Literal["renovate", "buy", "rent", "swap", "build"], Annotated[int, Field(ge=0)]] = {}
+    max_by_mode: dict[Literal["renovate", "buy", "rent", "swap", "build"], Count] = {}
     """At most this many buildings per acquisition mode."""
     must_choose: tuple[str, ...] = ()
     """Building ids that must be acquired (by some mode)."""
@@ -217,7 +240,7 @@ class ModelSection(Frozen):
     or the options table has a capacity column). Partial coverage of a community is then allowed."""
     single_source: bool = False
     """With assignment: each community's demand for a service goes to one building only."""
-    distance_cost_per_unit_m: NonNegativeFloat = 0.0
+    distance_cost_per_unit_m: quantity("元 per demand unit and metre", 1e6) = 0.0
     """For min_cost: add this many 元 per demand unit per metre walked (a travel cost)."""
     complex: ComplexRule | None = None
     """The complex (综合体) rule; absent = not applied."""
@@ -237,7 +260,7 @@ class ModelSection(Frozen):
 class ScenarioConfig(Frozen):
     """A scenario: services, budget and the three tables (communities, buildings, acquisition options)."""
 
-    name: Annotated[str, Field(min_length=1)]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
     """Short name, used in outputs."""
     description: str = ""
     """Free text shown in the report."""

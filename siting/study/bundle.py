@@ -62,10 +62,12 @@ def file_names(document: Any) -> Iterator[str]:
             yield from file_names(value)
 
 
-def read_bundle(path: Path) -> Bundle:
+def read_bundle(path: Path, *, allow_outside: bool = False) -> Bundle:
     """Read a scenario file and every existing file it names into a Bundle.
 
-    A YAML file that does not parse is bundled alone: the task loading it reports the error.
+    A YAML file that does not parse is bundled alone: the task loading it reports the error. Files outside the
+    scenario's folder are read only when `allow_outside` (as `siting run --allow-outside-paths`); otherwise the
+    task's loader refuses the path, with the message `siting run` gives.
 
     Raises:
         InputError: the scenario file does not exist.
@@ -77,8 +79,9 @@ def read_bundle(path: Path) -> Bundle:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, yaml.YAMLError):
         document = None
-    referenced = {(path.parent / name).resolve() for name in file_names(document) if name}
-    paths = sorted({path} | {p for p in referenced if p.is_file()})
+    referenced = {(path.parent / name).resolve() for name in file_names(document) if name and "\x00" not in name}
+    usable = {p for p in referenced if (allow_outside or p.is_relative_to(path.parent)) and p.is_file()}
+    paths = sorted({path} | usable)
     root = Path(os.path.commonpath([p.parent for p in paths]))
     files = tuple((p.relative_to(root).as_posix(), p.read_bytes()) for p in paths)
     digest = hashlib.sha256()

@@ -13,13 +13,12 @@ other options may have replaced the folder.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from siting.report.write import atomic_folder
+from siting.report.write import atomic_folder, write_text_file
 from siting.study.sweep_spec import Task
 from siting.study.task import PLANNED, Outcome
 
@@ -33,7 +32,7 @@ class Record:
     Attributes:
         key: the cache key.
         status: optimal, feasible, infeasible or no_solution.
-        figures: the plan's figures (empty without a plan).
+        figures: the variant and budget planned with, and the plan's figures when it has one.
         labels: service key -> [zh, en].
         folder: the plan folder relative to DIR ("" without a plan).
         note: why there is no plan.
@@ -81,7 +80,7 @@ class Store:
         if folder:
             with atomic_folder(self.out / folder) as tmp:
                 for name, data in outcome.files:
-                    (tmp / name).write_bytes(data)
+                    (tmp / name).write_bytes(zlib.decompress(data))
         labels = {k: list(v) for k, v in outcome.labels.items()}
         record = Record(
             task.key,
@@ -93,7 +92,7 @@ class Store:
             round(outcome.seconds, 6),
             round(outcome.solve_seconds, 6),
         )
-        write_atomically(self._path(task.key), json.dumps(asdict(record), ensure_ascii=False, indent=1) + "\n")
+        write_text_file(self._path(task.key), json.dumps(asdict(record), ensure_ascii=False, indent=1) + "\n")
         return record
 
 
@@ -102,19 +101,3 @@ def _folder_key(folder: Path) -> str | None:
         return json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("task_key")
     except (OSError, ValueError, AttributeError):
         return None
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write a text file whole or not at all: a temporary file in the same folder, flushed, then renamed."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -83,6 +83,10 @@ class Executor:
         """A handle for a value many tasks take (the value itself, except on dask)."""
         return value
 
+    def warm_up(self, module: str) -> None:
+        """Start the workers and import `module` in each, so that the first tasks do not pay for it."""
+        importlib.import_module(module)
+
     def run(self, fn: Callable, calls: Iterable[Call]) -> Iterator[Done]:
         """Call fn(*args) for each (key, args) and yield each Done as it finishes."""
         for key, args in calls:
@@ -118,6 +122,12 @@ class LocalExecutor(Executor):
             self.slots, mp_context=get_context("spawn"), initializer=importlib.import_module, initargs=(module,)
         )
         return self._pool
+
+    def warm_up(self, module: str) -> None:
+        """Start every worker process (each imports `module` as it starts)."""
+        if self._pool is None:
+            pool = self._start(module)
+            wait([pool.submit(os.getpid) for _ in range(self.slots)])
 
     def run(self, fn: Callable, calls: Iterable[Call]) -> Iterator[Done]:
         """Keep `slots` tasks in flight; a broken pool is replaced and its tasks tried again.
@@ -216,14 +226,14 @@ class DaskExecutor(Executor):
         """The value scattered to the cluster once; tasks receive it by reference."""
         return self.client.scatter(value, hash=False)
 
+    def warm_up(self, module: str) -> None:
+        """Start the LocalCluster (if it is ours) and import `module` on every worker."""
+        self.client.run(importlib.import_module, module)
+
     def run(self, fn: Callable, calls: Iterable[Call]) -> Iterator[Done]:
         """Submit every task; dask places them, retries those of a lost worker, and reports each as it ends."""
         from distributed import as_completed
 
-        calls = list(calls)
-        if not calls:
-            return
-        self.client.run(importlib.import_module, fn.__module__)  # imports once per worker, not in its first task
         futures = {self.client.submit(guarded, fn, *args, pure=False): key for key, args in calls}
         for future in as_completed(futures):
             key = futures.pop(future)

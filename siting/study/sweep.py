@@ -47,6 +47,7 @@ class SweepResult:
         cached: tasks found finished before this run.
         seconds: wall time of this run's solving.
         task_seconds: Σ of the solved tasks' wall times inside their workers.
+        task_cpu_seconds: Σ of their CPU times.
     """
 
     tasks: tuple[Task, ...]
@@ -56,6 +57,7 @@ class SweepResult:
     cached: int = 0
     seconds: float = 0.0
     task_seconds: float = 0.0
+    task_cpu_seconds: float = 0.0
 
     @property
     def table(self) -> pd.DataFrame:
@@ -82,6 +84,7 @@ def run_sweep(
     solver: str = "highs",
     options: SolveOptions | None = None,
     lang: str = "both",
+    allow_outside: bool = False,
     progress: TextIO | None = None,
 ) -> SweepResult:
     """Solve every task that has no answer under `out` yet and keep each answer as it arrives.
@@ -94,6 +97,7 @@ def run_sweep(
         solver: MILP solver.
         options: solver options.
         lang: report language of the plan folders.
+        allow_outside: scenarios may name files outside their folder (as the keys were made).
         progress: where to show progress (siting.study.tally); None shows nothing.
     """
     options = options or SolveOptions()
@@ -102,13 +106,15 @@ def run_sweep(
     todo = {t.key: t for t in tasks if t.key not in records}  # tasks with equal inputs are solved once
     tally = Tally(len(tasks), len(tasks) - len(todo), executor.slots, stream=progress or _Null())
     tally.start()
+    if todo:
+        executor.warm_up(solve_task.__module__)
     handles = {sha: executor.share(bundles[sha]) for sha in sorted({t.bundle for t in todo.values()})}
     calls = [
-        (key, (handles[t.bundle], Request(key, t.overrides, t.variant, t.budget, solver, options, lang)))
+        (key, (handles[t.bundle], Request(key, t.overrides, t.variant, t.budget, solver, options, lang, allow_outside)))
         for key, t in todo.items()
     ]
     failures: dict[str, str] = {}
-    started, task_seconds = time.perf_counter(), 0.0
+    started, task_seconds, cpu_seconds = time.perf_counter(), 0.0, 0.0
     for done in executor.run(solve_task, calls):
         task = todo[done.key]
         if done.error:
@@ -118,10 +124,12 @@ def run_sweep(
         outcome: Outcome = done.value
         records[done.key] = store.save(task, outcome)
         task_seconds += outcome.seconds
+        cpu_seconds += outcome.cpu_seconds
         tally.finished(f"{describe_task(task)}: {outcome.status} ({duration(outcome.seconds)})")
     seconds = time.perf_counter() - started
     solved = len(todo) - len(failures)
-    return SweepResult(tuple(tasks), records, failures, solved, len(tasks) - len(todo), seconds, task_seconds)
+    cached = len(tasks) - len(todo)
+    return SweepResult(tuple(tasks), records, failures, solved, cached, seconds, task_seconds, cpu_seconds)
 
 
 def describe_task(task: Task) -> str:

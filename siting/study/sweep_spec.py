@@ -28,7 +28,7 @@ from siting import __version__
 from siting.demand.defaults import DEFAULTS_PATH
 from siting.errors import InputError
 from siting.frozen import Frozen
-from siting.scenario.load import _pydantic_message, read_mapping
+from siting.scenario.yamlfile import read_yaml, validation_error
 from siting.solvers import SolveOptions
 from siting.study.bundle import Bundle, read_bundle
 
@@ -48,9 +48,9 @@ class SweepSpec(Frozen):
     """Scenario files, or folders standing for every *.yaml / *.yml file in them and below; relative to this file."""
     overrides: Annotated[tuple[tuple[str, ...], ...], Field(min_length=1)] = ((),)
     """Lists of named overrides (each scenario's `overrides:` section), applied in order; [] = the base."""
-    variants: Annotated[tuple[Literal["low", "central", "high"], ...], Field(min_length=1)] | None = None
+    variants: tuple[Literal["low", "central", "high"], ...] | None = None
     """Demand projection variants (demand.variant); absent = each scenario's own."""
-    budgets: Annotated[tuple[float | str, ...], Field(min_length=1)] | None = None
+    budgets: tuple[float | str, ...] | None = None
     """One-off budgets (budget.capex) in 元: numbers or FROM:TO:STEP ranges (TO included); absent = each
     scenario's own."""
 
@@ -74,6 +74,8 @@ class SweepSpec(Frozen):
     def _distinct(cls, value):
         if value is not None and len(set(value)) != len(value):
             raise ValueError("each variant may appear once")
+        if value is not None and not value:
+            raise ValueError("give at least one variant, or leave the key out for each scenario's own")
         return value
 
     @field_validator("budgets")
@@ -81,6 +83,8 @@ class SweepSpec(Frozen):
     def _budgets(cls, value):
         if value is None:
             return None
+        if not value:
+            raise ValueError("give at least one budget, or leave the key out for each scenario's own")
         values = sorted({b for item in value for b in parse_budget(item)})
         if len(values) > MAX_TASKS:
             raise ValueError(f"{len(values)} budgets; at most {MAX_TASKS}")
@@ -120,13 +124,15 @@ def read_spec(path: Path) -> SweepSpec:
         InputError: the file is missing, not YAML, or a key is unknown or has a bad value (named).
     """
     where = str(path)
-    data = read_mapping(path, "scenarios, overrides, variants, budgets", what="sweep")
+    if not Path(path).is_file():
+        raise InputError("sweep file not found", file=where)
+    data = read_yaml(Path(path), where)
+    if not isinstance(data, dict):
+        raise InputError("expected a mapping of keys (scenarios, overrides, variants, budgets)", file=where)
     try:
         return SweepSpec.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or None
-        raise InputError(_pydantic_message(first), file=where, field=field) from None
+        raise validation_error(err, where) from None
 
 
 def scenario_files(spec: SweepSpec, base: Path, where: str = "sweep") -> list[Path]:
@@ -215,7 +221,16 @@ def _safe(part: str) -> str:
     return "_" if part in ("", ".", "..") else part
 
 
-def task_key(bundle: Bundle, overrides, variant, budget, solver: str, options: SolveOptions, lang: str) -> str:
+def task_key(
+    bundle: Bundle,
+    overrides: tuple[str, ...],
+    variant: str | None,
+    budget: float | None,
+    solver: str,
+    options: SolveOptions,
+    lang: str,
+    allow_outside: bool = False,
+) -> str:
     """SHA-256 of everything a task's plan depends on (see the module docstring)."""
     defaults = hashlib.sha256(DEFAULTS_PATH.read_bytes()).hexdigest() if DEFAULTS_PATH.is_file() else ""
     document = {
@@ -230,15 +245,18 @@ def task_key(bundle: Bundle, overrides, variant, budget, solver: str, options: S
         "threads": options.threads,
         "seed": options.seed,
         "lang": lang,
+        "allow_outside_paths": allow_outside,
         "siting_version": __version__,
     }
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 
 def expand(
-    spec: SweepSpec, spec_path: Path, *, solver: str, options: SolveOptions, lang: str
+    spec: SweepSpec, spec_path: Path, *, solver: str, options: SolveOptions, lang: str, allow_outside: bool = False
 ) -> tuple[list[Task], dict[str, Bundle]]:
     """Every task of the spec in its fixed order, and the scenario bundles by hash.
+
+    `allow_outside`: scenarios may name files outside their folder (siting.study.bundle.read_bundle).
 
     Order: scenario label, then overrides as listed, variant (low, central, high), budget ascending.
 
@@ -251,12 +269,12 @@ def expand(
     bundles: dict[str, Bundle] = {}
     tasks: list[Task] = []
     for label, path in labelled:
-        bundle = read_bundle(path)
+        bundle = read_bundle(path, allow_outside=allow_outside)
         bundles[bundle.sha256] = bundle
         for overrides in spec.overrides:
             for variant in sorted(spec.variants, key=VARIANTS.index) if spec.variants else (None,):
                 for budget in spec.budgets or (None,):
-                    key = task_key(bundle, overrides, variant, budget, solver, options, lang)
+                    key = task_key(bundle, overrides, variant, budget, solver, options, lang, allow_outside)
                     tasks.append(Task(label, overrides, variant, budget, bundle.sha256, key))
     if len(tasks) > MAX_TASKS:
         raise InputError(f"{len(tasks)} tasks; at most {MAX_TASKS}", file=str(spec_path))

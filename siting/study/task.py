@@ -16,6 +16,7 @@ import dataclasses
 import platform
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ class Request:
         solver: MILP solver name.
         options: solver options.
         lang: report language of the plan folder (zh, en, both).
+        allow_outside: the scenario may name files outside its folder.
     """
 
     key: str
@@ -57,6 +59,7 @@ class Request:
     solver: str = "highs"
     options: SolveOptions = field(default_factory=SolveOptions)
     lang: str = "both"
+    allow_outside: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,10 +71,12 @@ class Outcome:
         status: optimal, feasible, infeasible or no_solution.
         figures: variant and budget planned with (asked), then the plan's figures (plan_summary) when it has one.
         labels: service key -> (zh, en) label; empty without a plan.
-        files: the run folder's files as (name, bytes); empty without a plan.
+        files: the run folder's files as (name, zlib-compressed bytes: report.html is mostly script that
+            compresses ~3×, and crosses the network to the driver); empty without a plan.
         note: why there is no plan.
         seconds: wall time of the task inside the worker (unpack, load, plan, check, render).
         solve_seconds: wall time of pipeline.run alone.
+        cpu_seconds: CPU time of the worker process during the task (below `seconds` when cores are shared).
     """
 
     key: str
@@ -82,6 +87,7 @@ class Outcome:
     note: str
     seconds: float
     solve_seconds: float
+    cpu_seconds: float = 0.0
 
 
 def solve_task(bundle: Bundle, request: Request) -> Outcome:
@@ -91,16 +97,17 @@ def solve_task(bundle: Bundle, request: Request) -> Outcome:
         SitingError: bad input (the messages name the original files, not the temporary copies), or a plan that
             failed its independent check.
     """
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with tempfile.TemporaryDirectory(prefix="siting-task-") as tmp:
         try:
-            return _solve(unpack(bundle, Path(tmp)), request, started)
+            outcome = _solve(unpack(bundle, Path(tmp)), request, started)
         except SitingError as err:
             raise type(err)(str(err).replace(str(Path(tmp)), bundle.root)) from None
+    return dataclasses.replace(outcome, cpu_seconds=time.process_time() - cpu)
 
 
 def _solve(path: Path, request: Request, started: float) -> Outcome:
-    scenario = load_variant(path, request.overrides, request.variant, request.budget)
+    scenario = load_variant(path, request.overrides, request.variant, request.budget, request.allow_outside)
     solve_started = time.perf_counter()
     try:
         result = pipeline.run(scenario, solver=request.solver, options=request.options)
@@ -112,7 +119,7 @@ def _solve(path: Path, request: Request, started: float) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="siting-plan-") as tmp:
         folder = Path(tmp) / "plan"
         names = write_run_folder(result, folder, request.lang, manifest=_manifest(result, request))
-        files = tuple((name, (folder / name).read_bytes()) for name in sorted(names))
+        files = tuple((name, zlib.compress((folder / name).read_bytes(), 1)) for name in sorted(names))
     figures = {**asked(scenario), **plan_summary(plan_document(result))}
     labels = {key: service_label(result, key) for key in scenario.config.services}
     return Outcome(
@@ -120,7 +127,9 @@ def _solve(path: Path, request: Request, started: float) -> Outcome:
     )
 
 
-def load_variant(path: Path, overrides: tuple[str, ...], variant: str | None, budget: float | None) -> Scenario:
+def load_variant(
+    path: Path, overrides: tuple[str, ...], variant: str | None, budget: float | None, allow_outside: bool = False
+) -> Scenario:
     """The scenario at `path` with named overrides, then the variant and the budget, applied and checked.
 
     Raises:
@@ -130,7 +139,7 @@ def load_variant(path: Path, overrides: tuple[str, ...], variant: str | None, bu
         raise InputError(
             f"named overrides {list(overrides)} are not supported by this siting version", field="overrides"
         )
-    scenario = load_scenario(path)
+    scenario = load_scenario(path, allow_outside_paths=allow_outside)
     patch: dict[str, Any] = {}
     if variant is not None:
         patch["demand"] = {"variant": variant}
