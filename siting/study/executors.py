@@ -264,7 +264,7 @@ def oversubscribed(client: Any, threads: int) -> list[str]:
     for address, count in client.run(os.cpu_count).items():
         host_cores[address.split("://")[-1].rsplit(":", 1)[0]] = count
     return [
-        f"{host}: {n} worker threads × {threads} solver threads > {host_cores[host]} cores; "
+        f"{host}: {n} worker threads × {threads} solver thread(s) > {host_cores[host]} cores; "
         f"start its workers with --nthreads {max(1, host_cores[host] // threads)}"
         for host, n in sorted(per_host.items())
         if host in host_cores and n * threads > host_cores[host]
@@ -298,7 +298,7 @@ def make_executor(
     available = cores()
     if workers is not None and workers * threads > available:
         raise InputError(
-            f"{workers} workers × {threads} solver threads > {available} cores; use at most "
+            f"{workers} workers × {threads} solver thread(s) > {available} cores; use at most "
             f"{max(1, available // threads)} workers or fewer threads",
             field="--workers",
         )

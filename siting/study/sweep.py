@@ -104,10 +104,10 @@ def run_sweep(
     store = Store(out)
     records = {t.key: r for t in tasks if (r := store.load(t)) is not None}
     todo = {t.key: t for t in tasks if t.key not in records}  # tasks with equal inputs are solved once
-    tally = Tally(len(tasks), len(tasks) - len(todo), executor.slots, stream=progress or _Null())
-    tally.start()
     if todo:
         executor.warm_up(solve_task.__module__)
+    tally = Tally(len(tasks), len(tasks) - len(todo), executor.slots, stream=progress or _Null())
+    tally.start()
     handles = {sha: executor.share(bundles[sha]) for sha in sorted({t.bundle for t in todo.values()})}
     calls = [
         (key, (handles[t.bundle], Request(key, t.overrides, t.variant, t.budget, solver, options, lang, allow_outside)))

@@ -81,7 +81,8 @@ class Tally:
         return f"{self.running} running, {self.failed} failed, {when}"
 
     def start(self) -> None:
-        """Show the counts before anything has finished."""
+        """Show the counts before anything has finished; the time left is measured from here."""
+        self.started = self.clock()
         cached = f" ({self.cached} already done)" if self.cached else ""
         self._show(f"{self.title}: {self.total} tasks{cached}, {self.slots} at once")
 
