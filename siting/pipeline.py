@@ -19,6 +19,7 @@ from siting.model.index import building_table, model_data, model_spec
 from siting.model.objectives import MAXIMIZE
 from siting.model.solve import Solution, solve
 from siting.model.spec import ModelSpec
+from siting.plan import Plan
 from siting.scenario.load import Scenario
 from siting.scenario.schema import speed_m_per_min
 from siting.solvers import SolveOptions, Status
@@ -71,9 +72,15 @@ def _table_name(source) -> str:
     return source if isinstance(source, str) else getattr(source, "path", "communities (inline)")
 
 
-def compute_reach(scenario: Scenario) -> dict[str, ReachPairs]:
-    """Walking pairs within each service's radius, from coordinates, an OD table or a network."""
+def compute_reach(scenario: Scenario, radii: dict[str, float] | None = None) -> dict[str, ReachPairs]:
+    """Walking pairs within each service's radius, from coordinates, an OD table or a network.
+
+    Args:
+        scenario: the loaded scenario; sites are its buildings, then its existing facilities (building_table).
+        radii: name -> radius in metres to use instead of the services' radii (e.g. a life circle).
+    """
     cfg = scenario.config
+    radii = radii if radii is not None else {key: s.radius_m for key, s in cfg.services.items()}
     sites = building_table(scenario)
     comm_xy = scenario.communities[["x", "y"]].to_numpy(float)
     site_xy = sites[["x", "y"]].to_numpy(float)
@@ -87,23 +94,37 @@ def compute_reach(scenario: Scenario) -> dict[str, ReachPairs]:
             building_ids=sites.index,
             speed_m_per_min=speed_m_per_min(walking.speed_kmh),
         )
-        return {key: od_reach_pairs(od, s.radius_m) for key, s in cfg.services.items()}
+        return {key: od_reach_pairs(od, radius) for key, radius in radii.items()}
     if walking.network is not None:
         net = read_network(walking.network.nodes, walking.network.edges, base_dir=base, crs=cfg.crs)
         return {
-            key: network_reach_pairs(
-                net, comm_xy, site_xy, s.radius_m, crs=cfg.crs, snap_max_m=walking.network.snap_max_m
-            )
-            for key, s in cfg.services.items()
+            key: network_reach_pairs(net, comm_xy, site_xy, radius, crs=cfg.crs, snap_max_m=walking.network.snap_max_m)
+            for key, radius in radii.items()
         }
     return {
-        key: reach_pairs(comm_xy, site_xy, s.radius_m, crs=cfg.crs, detour_factor=walking.detour_factor)
-        for key, s in cfg.services.items()
+        key: reach_pairs(comm_xy, site_xy, radius, crs=cfg.crs, detour_factor=walking.detour_factor)
+        for key, radius in radii.items()
     }
 
 
-def run(scenario: Scenario, *, solver: str = "highs", options: SolveOptions | None = None) -> RunResult:
-    """Plan a scenario and re-check the plan; raise PlanViolation rather than return a broken plan."""
+def run(
+    scenario: Scenario,
+    *,
+    solver: str = "highs",
+    options: SolveOptions | None = None,
+    start: Plan | None = None,
+    explain_infeasible: bool = True,
+) -> RunResult:
+    """Plan a scenario and re-check the plan; raise PlanViolation rather than return a broken plan.
+
+    Args:
+        scenario: the loaded scenario.
+        solver: registry name of the MILP solver.
+        options: time limit, gap, threads.
+        start: a plan to warm-start the solver from (e.g. the previous point of a frontier); same optimum.
+        explain_infeasible: on infeasibility, search for the requirements in conflict (another solve) and say
+            which; False raises InfeasibleError at once (a sweep expects some points to be infeasible).
+    """
     options = options or SolveOptions()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -122,8 +143,10 @@ def run(scenario: Scenario, *, solver: str = "highs", options: SolveOptions | No
     spec = model_spec(scenario, data)
     lap("index_s")
     try:
-        solution = solve(data, spec, solver=solver, options=options)
+        solution = solve(data, spec, solver=solver, options=options, start=start)
     except InfeasibleError:
+        if not explain_infeasible:
+            raise
         raise InfeasibleError(message(explain(data, spec, solver=solver, options=options))) from None
     lap("solve_s")
     evaluation = evaluate(scenario, solution.plan, demand.units, proven=solution.status is Status.OPTIMAL)

@@ -184,13 +184,16 @@ def test_each_task_plans_its_variant_and_budget(serial_run):
     assert "share.elderly_care" in table and (table["status"] == "optimal").all()
     assert (table["capex"] <= table["budget"]).all()
     north = table.set_index(["variant", "budget"])
-    # The high variant projects more elderly than the low one: the same plan covers a larger objective.
-    assert north.loc[("high", 1_300_000), "objective"] > north.loc[("low", 1_300_000), "objective"]
     assert north.loc[("low", 1_300_000), "objective"] > north.loc[("low", 400_000), "objective"]
-    for row in table.itertuples():
-        plan = json.loads((out / row.folder / "plan.json").read_text(encoding="utf-8"))
-        assert plan["objective"] == row.objective and plan["demand"]["variant"] == row.variant
-        assert plan["budget"]["capex"] == row.budget
+    elderly = {}
+    for _, row in table.iterrows():
+        plan = json.loads((out / row["folder"] / "plan.json").read_text(encoding="utf-8"))
+        assert plan["objective"] == row["objective"] and plan["demand"]["variant"] == row["variant"]
+        assert plan["budget"]["capex"] == row["budget"]
+        assert plan["coverage"]["elderly_care"]["share"] == row["share.elderly_care"]
+        elderly[row["variant"]] = plan["coverage"]["elderly_care"]["persons"]
+    # The high variant projects more elderly to 2030 than the low one.
+    assert elderly["high"] > elderly["low"] > 0
 
 
 def test_a_local_pool_and_a_dask_cluster_of_two_workers_give_the_serial_results(cities, serial_run, tmp_path):
@@ -254,24 +257,31 @@ def test_an_interrupted_sweep_solves_only_the_missing_tasks_when_run_again(citie
     assert lines[-1].endswith("0 running, 0 failed, about 0 s left")
 
 
-def test_a_failing_task_is_reported_and_the_others_go_on(tmp_path):
-    good = city(tmp_path, "good")
+def test_overrides_apply_and_a_failing_task_is_reported_while_the_others_go_on(tmp_path):
+    no_rent = {"no_rent": {"model": {"policy": {"max_by_mode": {"rent": 0}}}}}
+    good = city(tmp_path, "good", overrides=no_rent)
     bad = city(tmp_path, "bad", options=[*OPTIONS, {"building": "B9", "mode": "rent", "capex": 1, "annual_cost": 1}])
-    path = spec(tmp_path, scenarios=[str(good), str(bad)], budgets=[1_300_000])
+    path = spec(tmp_path, scenarios=[str(good), str(bad)], overrides=[[], ["no_rent"]], budgets=[400_000])
     out = tmp_path / "out"
     result = run_cli("sweep", path, "--out", out, "--lang", "en")
     assert result.returncode == 1, result.stderr
-    table = pd.read_csv(out / "sweep.csv", encoding="utf-8-sig").set_index("scenario")
-    assert table.loc["good", "status"] == "optimal" and (out / table.loc["good", "folder"] / "plan.json").is_file()
-    assert table.loc["bad", "status"] == "failed"
-    note = table.loc["bad", "note"]
+    table = pd.read_csv(out / "sweep.csv", encoding="utf-8-sig").set_index(["scenario", "overrides"])
+    assert list(table.index) == [("bad", "base"), ("bad", "no_rent"), ("good", "base"), ("good", "no_rent")]
+    # 400,000 元 rents B1; without renting nothing is affordable.
+    assert table.loc[("good", "base"), "status"] == "optimal" and table.loc[("good", "base"), "buildings"] == 1
+    assert table.loc[("good", "no_rent"), "buildings"] == 0
+    plan = json.loads((out / table.loc[("good", "no_rent"), "folder"] / "plan.json").read_text(encoding="utf-8"))
+    assert plan["overrides"] == ["no_rent"] and plan["sets"] == ["budget.capex=400000"]
+    # The bad city's options name an unknown building: both its tasks fail, with the reason.
+    assert (table.loc["bad", "status"] == "failed").all()
+    note = table.loc[("bad", "base"), "note"]
     assert "options.csv" in note and "B9" in note and "siting-task-" not in note  # not a worker's temporary copy
-    assert "failed: bad" in result.stderr and "Traceback" not in result.stderr
+    assert "failed: bad base" in result.stderr and "Traceback" not in result.stderr
     for name in ("sweep.md", "report.html", "report.xlsx", "manifest.json"):
         assert (out / name).is_file()
-    # The next run tries again only the failed task.
+    # The next run tries again only the failed tasks.
     again = run_cli("sweep", path, "--out", out, "--lang", "en")
-    assert again.returncode == 1 and "1 already done" in again.stdout and "0 solved now" in again.stdout
+    assert again.returncode == 1 and "2 already done" in again.stdout and "0 solved now" in again.stdout
 
 
 EXPECTED = {f"t{i}": (i * i, "") for i in range(5)}

@@ -58,7 +58,7 @@ def test_excel_geojson_and_inline_tables_load_the_same(tmp_path):
     pd.testing.assert_frame_equal(other.communities[reference.communities.columns], reference.communities)
     pd.testing.assert_frame_equal(other.buildings, reference.buildings)
     pd.testing.assert_frame_equal(other.options, reference.options)
-    assert pipeline.run(other).evaluation.objective == pytest.approx(100)
+    assert pipeline.run(other).evaluation.objective == pytest.approx(62.5)  # 100 of 160 units: 62.5 % (share)
 
 
 def test_excel_sheet_that_does_not_exist_is_named(tmp_path):

@@ -40,10 +40,43 @@ def violations(scenario, demand, *selections):
 def test_a_valid_plan_has_no_violations_and_its_coverage_is_recomputed(scenario, demand):
     ev = evaluate(scenario, Plan.of([Selection("B2", "renovate", ("elderly_care",))]), demand)
     assert ev.violations == ()
-    assert ev.objective == pytest.approx(60)
+    assert ev.objective == pytest.approx(37.5)  # share basis: 60 of 160 elderly-care units = 37.5 %, weight 1
     assert ev.capex == pytest.approx(60)
     row = ev.coverage[(ev.coverage["community"] == "C1") & (ev.coverage["service"] == "elderly_care")].iloc[0]
     assert not row["covered"] and row["distance_m"] == pytest.approx(2000) and row["nearest_building"] == "B2"
+
+
+@pytest.mark.parametrize(
+    ("basis", "service", "value"),
+    [("share", "meals", 150.0), ("persons", "meals", 240.0), ("units", "elderly_care", 160.0)],
+)
+def test_the_objective_basis_counts_shares_persons_or_units(scenario, basis, service, value):
+    # Budget 200 buys B1 (covers C1: 100 elderly) and B2 (C2: 60 elderly); 400 m² fits one service each.
+    # Elderly care: 1 place per person, weight 1; meals: 0.1 per person, weight 1.5. Each building hosting
+    # the same service X: share = w_X x 100 %; persons = w_X x 160; units = w_X x 160 x uptake_X. So meals win
+    # on shares (150 > 100) and persons (240 > 160), elderly care on units (160 > 24); the mixed plans are
+    # worse on every basis (share 118.75 and 131.25, persons 190 and 210, units 109 and 75).
+    loaded = load_scenario(
+        scenario.path,
+        sets=[
+            f"model.objective_basis={basis}",
+            "services.meals.uptake=0.1",
+            "services.meals.weight=1.5",
+            "budget.capex=200",
+        ],
+    )
+    plan = Plan.of([Selection("B1", "buy", (service,)), Selection("B2", "renovate", (service,))])
+    ev = evaluate(loaded, plan, pipeline.compute_demand(loaded).units)
+    assert ev.violations == ()
+    assert ev.objective == pytest.approx(value)
+    assert ev.by_service.loc["elderly_care", "persons"] == pytest.approx(160)
+    assert ev.by_service.loc["meals", "persons"] == pytest.approx(160)  # 16 meals a day, 0.1 per person
+    assert ev.by_service.loc[service, "persons_covered"] == pytest.approx(160)
+    result = pipeline.run(loaded)
+    assert [(s.building, s.mode, s.services) for s in result.solution.plan.selected] == [
+        (s.building, s.mode, s.services) for s in plan.selected
+    ]
+    assert result.solution.objective == pytest.approx(value)
 
 
 def test_over_the_one_off_budget(scenario, demand):

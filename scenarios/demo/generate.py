@@ -10,7 +10,7 @@ and the swaps that trade them):
 - ``buildings.csv``    id,name,x,y,floor_area_m2
 - ``options.csv``      building,mode,capex,annual_cost,assets (one row per building x acquisition mode;
                        assets: ;-separated ids of the government assets a swap trades away)
-- ``existing.csv``     id,name,x,y,services,capacity,annual_cost,closable,asset (facilities in service)
+- ``existing.csv``     id,name,x,y,services,capacity,annual_cost,closable,asset,floor_area_m2 (facilities in service)
 - ``assets.csv``       id,name,value (government assets that swaps can trade)
 - ``scenario.yaml``    the v1 scenario file referencing the five tables
 
@@ -43,8 +43,22 @@ COST_NOISE = 0.15  # capex and annual cost drawn within +/-15 % of the unit-cost
 # programme priority for the demo).
 DEMO_SERVICES = ["elderly_care", "childcare", "meals"]
 
-# Budget, chosen so that `siting run` covers about half the priority-weighted demand and both budgets bind
-# (checked with capacities, existing facilities and asset swaps; the sweep is in scenarios/demo/README.md).
+# Weights on the default objective basis (model.objective_basis: share), which adds up each service's covered
+# percentage of its own demand times its weight. configs/services.yaml's weights (1.0 / 1.5 / 1.5) were set for
+# the per-unit basis, under which one m2 of meals (0.8 m2 per daily meal, weight 1.5) outweighs about 19 m2 of
+# day care (10 m2 per place, weight 1.0): the demo plan then covered meals 69 % but elderly care 7.6 % and
+# traded away the asset of an existing day-care centre. On the share basis with those weights it is still
+# 13.7 % / 30.3 % / 59.3 % (a day-care place needs 12.5 times the floor area of a daily meal, and a closed
+# day-care centre still pays for meals). The demo therefore weighs elderly care 3, childcare 2, meals 1. This is
+# a POLICY JUDGEMENT (ASSUMPTION), not a sourced figure: elderly care and childcare (一老一小) are the
+# programme's first priorities, and meals are cheap to add and partly served by canteens and restaurants. At
+# the demo budget every service then gets a quarter to a third of its demand and every existing facility stays
+# open (scenarios/demo/README.md compares the alternatives).
+DEMO_WEIGHTS = {"elderly_care": 3.0, "childcare": 2.0, "meals": 1.0}
+
+# Budget, chosen so that `siting run` covers part of the demand (a quarter to a third of each service's) and
+# both budgets bind (checked with capacities, existing facilities and asset swaps; scenarios/demo/README.md
+# has the sweep).
 BUDGET_CAPEX = 35_000_000  # 元, one-off
 BUDGET_ANNUAL = 3_000_000  # 元/year
 HORIZON_YEARS = 10
@@ -302,6 +316,7 @@ def make_existing(rng: np.random.Generator, communities: list[dict], costs: dict
                 "annual_cost": int(round(annual)),
                 "closable": "true" if closable else "false",
                 "asset": asset,
+                "floor_area_m2": area,
             }
         )
     return rows
@@ -375,7 +390,10 @@ def flow(value: dict) -> str:
 def scenario_yaml(services: dict) -> str:
     """The scenario file, written as text so that its comments survive."""
     keys = ["label", "population", "radius_m", "uptake", "min_area_m2", "weight", "area_per_unit_m2"]
-    service_lines = "\n".join(f"  {name}: {flow({k: services[name][k] for k in keys})}" for name in DEMO_SERVICES)
+    service_lines = "\n".join(
+        f"  {name}: {flow({k: DEMO_WEIGHTS[name] if k == 'weight' else services[name][k] for k in keys})}"
+        for name in DEMO_SERVICES
+    )
     description = (
         "Synthetic district modelled on an old-town district of a second-tier pilot city "
         "(40 communities, 150 candidate buildings, 4 facilities already in service, 4 government assets "
@@ -391,15 +409,18 @@ name: demo
 description: "{description}"
 crs: planar
 walking: {{detour_factor: {DETOUR_FACTOR}}}  # network / straight-line distance (ASSUMPTION)
-# Services copied from configs/services.yaml (sources are cited there). after_school is left out: its take-up
-# share is not sourced.
+# Services copied from configs/services.yaml (sources are cited there), except the weights, which are set for
+# the share basis below (elderly care 3, childcare 2, meals 1: a policy judgement, ASSUMPTION; see
+# generate.py, DEMO_WEIGHTS). after_school is left out: its take-up share is not sourced.
 services:
 {service_lines}
 # The budget covers part of the demand, not all: `siting run` (capacities, existing facilities, asset
-# swaps) covers about 50 % of the priority-weighted demand at this budget (42 % at 25 M / 2.0 M, 47 % at
-# 30 M / 2.5 M, 54 % at 40 M / 3.5 M, 98 % with no limit). Both budgets bind at the optimum, so the choice
-# between cheap-to-acquire-but-costly-to-run (rent) and costly-to-acquire (buy, swap, build) matters. The
-# yearly budget is for new spending; closing an existing facility adds its yearly cost to it.
+# swaps) covers a quarter to a third of each service's demand at this budget (elderly care 25 %, childcare
+# 34 %, meals 32 %; weighted mean 29 %, against 23 % at 25 M / 2.0 M, 26 % at 30 M / 2.5 M, 33 % at
+# 40 M / 3.5 M and 96 % with no limit; `siting frontier` draws the whole curve). Both budgets (nearly) bind at
+# the optimum, so the choice between cheap-to-acquire-but-costly-to-run (rent) and costly-to-acquire (buy,
+# swap, build) matters. The yearly budget is for new spending; closing an existing facility adds its yearly
+# cost to it.
 budget:
   capex: {BUDGET_CAPEX}     # 元, one-off
   annual: {BUDGET_ANNUAL}      # 元/year
@@ -426,8 +447,12 @@ demand:
 # gives a service / area per unit; a community can be partly covered). The complex rule (综合体) follows the
 # 2024 导则 (>= 600 m2, >= 3 services, >= 2 of them from 养老 / 托育 / 儿童托管 / 助餐); the 2023 plan
 # prefers complexes, so the demo asks for at least {COMPLEX_MIN_COUNT}.
+# objective_basis share: the objective adds up each service's covered share of its own demand, times its
+# weight, so a service whose places need much floor area (day care) is not starved by one that needs little
+# (meals). `--override per_unit` shows the plan the per-unit basis gives.
 model:
   objectives: [max_coverage, min_cost]
+  objective_basis: share
   complex:
     min_area_m2: 600
     min_services: 3
@@ -443,6 +468,17 @@ options: options.csv
 existing: existing.csv
 # Government assets that swap options (options.csv, column assets) trade away; each can be traded once.
 assets: assets.csv
+# Named variants: `siting run|frontier|compare scenario.yaml --override NAME` merges one over the scenario
+# (`--override a,b` applies both; two that set the same key cannot be combined), e.g.
+# `siting compare scenario.yaml --override base,no_renovation,per_unit` plans and compares three variants.
+overrides:
+  no_purchase: {{model: {{policy: {{max_by_mode: {{buy: 0, build: 0}}}}}}}}  # rent, renovate and swap only
+  no_swaps: {{model: {{policy: {{max_by_mode: {{swap: 0}}}}}}}}  # keep every government asset
+  no_renovation: {{model: {{policy: {{max_by_mode: {{renovate: 0}}}}}}}}  # idle public buildings not available
+  more_money: {{budget: {{capex: 45000000}}}}  # one-off budget 4,500 万元
+  per_unit:  # the objective before issue 10: demand units, weighted as in configs/services.yaml
+    model: {{objective_basis: units}}
+    services: {{elderly_care: {{weight: 1.0}}, childcare: {{weight: 1.5}}, meals: {{weight: 1.5}}}}
 """
 
 
@@ -470,7 +506,7 @@ def main() -> None:
     write_csv(
         HERE / "existing.csv",
         existing,
-        ["id", "name", "x", "y", "services", "capacity", "annual_cost", "closable", "asset"],
+        ["id", "name", "x", "y", "services", "capacity", "annual_cost", "closable", "asset", "floor_area_m2"],
     )
     write_csv(HERE / "assets.csv", assets, ["id", "name", "value"])
     text = scenario_yaml(services)

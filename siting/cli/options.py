@@ -66,6 +66,25 @@ def solve_options(args: argparse.Namespace) -> SolveOptions:
     return SolveOptions(time_limit_s=args.time_limit, mip_rel_gap=args.gap, threads=args.threads)
 
 
+def add_variant_options(parser: argparse.ArgumentParser) -> None:
+    """--override NAME (repeatable, or comma-separated) and --set key.path=value (repeatable)."""
+    parser.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="apply a named override of the scenario's `overrides:` section (repeatable, or a,b)",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        dest="sets",
+        metavar="KEY=VALUE",
+        help="change one scenario key, the value read as YAML (e.g. budget.capex=45000000); repeatable",
+    )
+
+
 def add_scenario_argument(parser: argparse.ArgumentParser) -> None:
     """The SCENARIO argument and --allow-outside-paths: for every command that loads a scenario."""
     parser.add_argument("scenario", type=Path, help="scenario YAML file")
@@ -83,7 +102,8 @@ def add_outside_paths_flag(parser: argparse.ArgumentParser) -> None:
 
 def load(args: argparse.Namespace) -> Scenario:
     """Load the scenario the arguments name, printing its warnings (a likely unit slip, ...) to stderr."""
-    scenario = load_scenario(args.scenario, allow_outside_paths=args.allow_outside_paths)
+    overrides, sets = getattr(args, "override", ()), getattr(args, "sets", ())
+    scenario = load_scenario(args.scenario, overrides, sets, allow_outside_paths=args.allow_outside_paths)
     for warning in scenario.warnings:
         print(f"siting: warning: {warning}", file=sys.stderr)
     return scenario

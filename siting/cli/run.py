@@ -1,4 +1,8 @@
-"""`siting run SCENARIO --out DIR`: plan, re-check and write the run folder (siting.report.folder)."""
+"""`siting run SCENARIO --out DIR`: plan, re-check and write the run folder (siting.report.folder).
+
+When the plan closes an existing facility, the scenario is planned again with it kept open, and report.md says
+what the closure bought (siting.study.closures); `--no-closure-check` skips that.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,23 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pandas as pd
+
 from siting import __version__, pipeline
 from siting.cli.options import (
     add_report_options,
     add_scenario_argument,
     add_solver_options,
+    add_variant_options,
     default_out,
     load,
     solve_options,
 )
 from siting.report.folder import write_run_folder
 from siting.report.markdown import wan
+from siting.report.study_markdown import closures_section
 from siting.report.write import check_out
+from siting.study.closures import closure_costs
 
 NAME = "run"
 HELP = "plan a scenario and write the verified plan and its report"
@@ -29,6 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `siting run`."""
     add_scenario_argument(parser)
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: runs/<scenario name>)")
+    parser.add_argument(
+        "--no-closure-check",
+        action="store_true",
+        help="do not re-plan with each closed existing facility kept open (to say what keeping it would cost)",
+    )
+    add_variant_options(parser)
     add_solver_options(parser)
     add_report_options(parser)
 
@@ -39,7 +54,11 @@ def main(args: argparse.Namespace) -> int:
     out = args.out or default_out(scenario.name)
     check_out(out, keep=[scenario.path])  # before solving: a bad --out is known at once
     result = pipeline.run(scenario, solver=args.solver, options=solve_options(args))
-    names = write_run_folder(result, out, args.lang, manifest=manifest(result, args))
+    closures = pd.DataFrame()
+    if result.solution.plan.closed and not args.no_closure_check:
+        closures = closure_costs(result, solver=args.solver, options=solve_options(args))
+    notes = closures_section(closures, scenario)
+    names = write_run_folder(result, out, args.lang, manifest=manifest(result, args), notes=notes)
     ev = result.evaluation
     print(
         f"{scenario.name}: {result.solution.status.value}, {len(ev.selected)} buildings, "
@@ -48,6 +67,11 @@ def main(args: argparse.Namespace) -> int:
     )
     for key, row in ev.by_service.iterrows():
         print(f"  {key}: {row.share:.1%} of {row.demand:,.1f} demand units covered")
+    for facility, row in closures.iterrows():
+        print(
+            f"  closes {facility}: frees {wan(row.annual_cost)} 万元/年; kept open, the objective would be "
+            f"{row.objective_lost:,.3f} lower ({row.persons_lost:,.0f} weighted persons)"
+        )
     print(f"wrote {out}/ ({', '.join(names)})")
     return 0
 

@@ -36,9 +36,9 @@ from siting.cli.options import (
 )
 from siting.report.sweep_report import write_reports
 from siting.report.write import check_out, write_csv, write_json
+from siting.study.progress import duration
 from siting.study.sweep import SweepResult, describe_task, run_sweep
 from siting.study.sweep_spec import SweepSpec, expand, read_spec
-from siting.study.tally import duration
 
 NAME = "sweep"
 HELP = "plan every combination of scenarios, overrides, demand variants and budgets (resumable; local or dask)"

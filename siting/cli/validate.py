@@ -6,6 +6,7 @@ import argparse
 
 from siting import pipeline
 from siting.cli.options import add_scenario_argument, load
+from siting.scenario.load import load_scenario
 
 NAME = "validate"
 HELP = "check a scenario and its tables (and estimate demand) without solving"
@@ -40,11 +41,15 @@ def main(args: argparse.Namespace) -> int:
             f"{service.radius_m:g} m{capacity}"
         )
     model = scenario.config.model
-    rules = [f"objectives {' > '.join(model.objectives)}"]
+    rules = [f"objectives {' > '.join(model.objectives)} (coverage counted as {model.objective_basis})"]
     if model.complex is not None:
         rules.append(
             f"complex rule (≥ {model.complex.min_area_m2:g} m², ≥ {model.complex.min_services} services, "
             f"≥ {model.complex.min_core} core, at least {model.complex.min_count})"
         )
     print("  model: " + "; ".join(rules))
+    for name in scenario.config.overrides:  # each named variant must load on its own
+        load_scenario(args.scenario, [name], allow_outside_paths=args.allow_outside_paths)
+    if scenario.config.overrides:
+        print(f"  overrides (each checked): {', '.join(scenario.config.overrides)}")
     return 0

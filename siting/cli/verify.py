@@ -27,7 +27,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     """Load the plan and its scenario, check the input hash, re-check every rule and figure."""
     document = read_plan_document(args.run_dir)
-    scenario = load_scenario(args.scenario or _scenario_of(args.run_dir), allow_outside_paths=args.allow_outside_paths)
+    # The plan was made with these overrides and --set values (a frontier point's budget, kept buildings).
+    scenario = load_scenario(
+        args.scenario or _scenario_of(args.run_dir),
+        document.get("overrides", ()),
+        document.get("sets", ()),
+        allow_outside_paths=args.allow_outside_paths,
+    )
     verdict = verify_saved(scenario, document)
     if verdict.problems:
         raise PlanViolation("the saved plan does not hold:\n  - " + "\n  - ".join(verdict.problems))

@@ -29,6 +29,8 @@ class ConstraintBlock:
         totals: optional per-row totals that turn a row's value into a share (for explanations).
         relaxable: a requirement the user sets (budget, share, count) that an infeasibility explanation may
             relax; the model's structural rules (one mode per building, area, links) are not.
+        offsets: optional per-row part of a bound that is not the user's own figure (a budget row adds the
+            existing facilities' costs), taken off the bound when an explanation shows it.
     """
 
     name: str
@@ -40,6 +42,7 @@ class ConstraintBlock:
     labels: tuple[str, ...] = ()
     totals: tuple[float, ...] = ()
     relaxable: bool = False
+    offsets: tuple[float, ...] = ()
 
     @property
     def n_rows(self) -> int:
@@ -120,8 +123,9 @@ def linear_row(
     upper: float = np.inf,
     label: str = "",
     relaxable: bool = False,
+    offset: float = 0.0,
 ) -> ConstraintBlock:
-    """A single constraint lower ≤ Σ vals·x[cols] ≤ upper."""
+    """A single constraint lower ≤ Σ vals·x[cols] ≤ upper (offset: see ConstraintBlock.offsets)."""
     cols = np.asarray(cols, dtype=np.int64)
     return ConstraintBlock(
         name,
@@ -132,6 +136,7 @@ def linear_row(
         np.array([upper], float),
         (label,) if label else (),
         relaxable=relaxable,
+        offsets=(float(offset),) if offset else (),
     )
 
 

@@ -1,4 +1,4 @@
-"""Constraint families (1)–(7) and (9)–(16) of siting.model.formulation, one small vectorised function each.
+"""Constraint families (1)–(7) and (9)–(17) of siting.model.formulation, one small vectorised function each.
 
 Each takes (data, spec, variables, n_cols) and returns a ConstraintBlock, a list of them, or None when the
 family does not apply. Sparse matrices are built from index arrays; no Python loop touches a coefficient.
@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from siting.model.builder import ConstraintBlock, block_from, linear_row
 from siting.model.data import ModelData
-from siting.model.spec import ModelSpec
+from siting.model.spec import COST_OBJECTIVES, ModelSpec
 from siting.model.variables import Variables, area_capacity, covered
 
 #: What a constraint family returns: a block, several, or None when the family does not apply.
@@ -162,15 +162,38 @@ def budgets(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Bloc
                 upper=data.budget_annual + data.annual_existing,
                 label="yearly budget",
                 relaxable=True,
+                offset=data.annual_existing,
             )
         )
     return blocks
 
 
+def npv_budget(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
+    """(17) Σ_o n_o x_o ≤ B_N + AF·F_0: net present cost budget.
+
+    n_o = c_o + f_o·AF for every option, an existing facility's keep-open option included (c = 0), exactly as
+    min_cost counts them; the right-hand side adds AF·F_0, the net present cost of keeping every existing
+    facility open, so that B_N caps the new acquisitions and closing a facility frees its AF·f for them:
+    Σ_{o new} n_o x_o − AF·Σ_{e closed} f_e ≤ B_N.
+    """
+    if data.budget_npv is None:
+        return None
+    kept = data.npv[data.option_existing].sum()
+    return linear_row(
+        "(17) net present cost budget",
+        v.x,
+        data.npv,
+        upper=data.budget_npv + kept,
+        label="net present cost budget",
+        relaxable=True,
+        offset=kept,
+    )
+
+
 def required_share(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
-    """(7) Σ_{p of s} d_p cov_p ≥ σ_s D_s (σ_s = max(min share, target share when min_cost is an objective))."""
+    """(7) Σ_{p of s} d_p cov_p ≥ σ_s D_s (σ_s = max(min share, target share when a cost is an objective))."""
     share = data.min_share.copy()
-    if "min_cost" in spec.objectives and spec.target_share is not None:
+    if set(COST_OBJECTIVES) & set(spec.objectives) and spec.target_share is not None:
         share = np.maximum(share, spec.target_share)
     services = np.flatnonzero(share > 0)
     if not len(services):
@@ -258,8 +281,12 @@ def facility_counts(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int)
 
 
 def must_and_must_not(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
-    """(11) Σ_{o∈O(b)} x_o = 1 for required buildings; = 0 for forbidden ones."""
+    """(11) Σ_{o∈O(b)} x_o = 1 for required buildings; = 0 for forbidden ones; x_o = 1 for required options."""
     blocks = []
+    if len(spec.must_take):
+        count = len(spec.must_take)
+        matrix = sp.csr_matrix((np.ones(count), (np.arange(count), v.x[spec.must_take])), shape=(count, n_cols))
+        blocks.append(block_from("(11) must choose as", matrix, 1.0, 1.0))
     for name, buildings, bound in (
         ("(11) must choose", spec.must_choose, 1.0),
         ("(11) must not choose", spec.must_not_choose, 0.0),
@@ -272,9 +299,17 @@ def must_and_must_not(data: ModelData, spec: ModelSpec, v: Variables, n_cols: in
 
 
 def _group_rows(
-    data: ModelData, mask_gs: np.ndarray, values: np.ndarray, v: Variables, n_cols: int
+    data: ModelData,
+    mask_gs: np.ndarray,
+    values: np.ndarray,
+    v: Variables,
+    n_cols: int,
+    of: sp.csr_matrix | None = None,
 ) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Rows Σ_{p∈P(g,s)} value_p cov_p for each (g, s) with mask_gs[g, s]; returns the matrix and the (g, s) list."""
+    """Rows Σ_{p∈P(g,s)} value_p cov_p for each (g, s) with mask_gs[g, s]; returns the matrix and the (g, s) list.
+
+    `of` replaces cov_p by another (P × n_cols) per-pair quantity (the reach ρ_p of (18)).
+    """
     selected = np.argwhere(mask_gs)
     index = np.full(mask_gs.shape, -1, np.int64)
     index[selected[:, 0], selected[:, 1]] = np.arange(len(selected))
@@ -285,7 +320,7 @@ def _group_rows(
     weights = sp.csr_matrix(
         (values[keep], (row[keep], np.flatnonzero(keep))), shape=(len(selected), len(data.pair_community))
     )
-    return weights @ covered(data, v, n_cols), selected
+    return weights @ (covered(data, v, n_cols) if of is None else of), selected
 
 
 def district_min_share(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:
@@ -462,6 +497,7 @@ FAMILIES = (
     floor_area,
     coverage_link,
     budgets,
+    npv_budget,
     required_share,
     capacity,
     facility_counts,

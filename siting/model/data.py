@@ -46,6 +46,7 @@ class ModelData:
             keep-open option of the existing facility housed in it.
         budget_capex, budget_annual (None = no limit), annual_existing: Σ yearly cost of existing facilities
             (the yearly budget is for new spending, so it is added to the right-hand side).
+        budget_npv: cap on the net present cost of new spending (None = no limit; see constraint (17)).
         community_ids: (n_communities,) community ids; dropped_options: options removed as dominated.
     """
 
@@ -90,6 +91,7 @@ class ModelData:
     budget_capex: float
     budget_annual: float | None
     annual_existing: float
+    budget_npv: float | None
     community_ids: np.ndarray
     dropped_options: int
 
@@ -185,6 +187,7 @@ def from_arrays(
     asset_facilities: tuple[np.ndarray, np.ndarray] | None = None,
     budget_capex: float = np.inf,
     budget_annual: float | None = None,
+    budget_npv: float | None = None,
     horizon_years: int = 10,
     discount_rate: float = 0.03,
     community_ids: Sequence[str] | None = None,
@@ -214,6 +217,7 @@ def from_arrays(
         asset_facilities: (asset index, option index of the existing facility housed in that asset) pairs.
         budget_capex: one-off budget (inf = none).
         budget_annual: yearly budget (None = none).
+        budget_npv: net present cost budget (None = none).
         horizon_years: years of recurring costs in the net present cost.
         discount_rate: discount rate of the net present cost.
         community_ids: ids for the plan's assignments (default "0", "1", ...).
@@ -341,6 +345,7 @@ def from_arrays(
         budget_capex=float(budget_capex),
         budget_annual=None if budget_annual is None else float(budget_annual),
         annual_existing=float(annual[existing].sum()),
+        budget_npv=None if budget_npv is None else float(budget_npv),
         community_ids=np.asarray(
             [str(i) for i in range(len(demand))] if community_ids is None else community_ids, dtype=object
         ),

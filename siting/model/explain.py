@@ -69,7 +69,8 @@ def _elastic(data: ModelData, spec: ModelSpec, integer_only: bool):
             vals.append(np.full(len(finite), sign))
             for r, col in zip(finite, new):
                 total = block.totals[r] if block.totals else None
-                slacks.append((int(col), block.labels[r], float(bounds[r]), side, total))
+                offset = block.offsets[r] if block.offsets else 0.0
+                slacks.append((int(col), block.labels[r], float(bounds[r]) - offset, side, total))
         blocks.append(
             ConstraintBlock(
                 block.name,

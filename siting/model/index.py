@@ -7,6 +7,7 @@ import pandas as pd
 
 from siting.model.data import EXISTING, Arcs, ModelData, from_arrays
 from siting.model.spec import ComplexSpec, ModelSpec
+from siting.model.targets import target_shares
 from siting.scenario.load import Scenario
 
 
@@ -18,7 +19,8 @@ def building_table(scenario: Scenario) -> pd.DataFrame:
 
 def needs_fixed_modes(scenario: Scenario) -> bool:
     """Rules that look at the mode itself forbid dropping dominated options."""
-    return bool(scenario.config.model.policy.max_by_mode)
+    policy = scenario.config.model.policy
+    return bool(policy.max_by_mode or policy.must_choose_as)
 
 
 def model_data(scenario: Scenario, demand: pd.DataFrame, reach: dict[str, Arcs]) -> ModelData:
@@ -84,11 +86,36 @@ def model_data(scenario: Scenario, demand: pd.DataFrame, reach: dict[str, Arcs])
         asset_facilities=(np.array([h[0] for h in housed], np.int64), np.array([h[1] for h in housed], np.int64)),
         budget_capex=cfg.budget.capex,
         budget_annual=cfg.budget.annual,
+        budget_npv=cfg.budget.npv,
         horizon_years=cfg.budget.horizon_years,
         discount_rate=cfg.budget.discount_rate,
         community_ids=scenario.communities.index.to_numpy(dtype=object),
         reduce_options=not needs_fixed_modes(scenario),
     )
+
+
+def coverage_weights(scenario: Scenario, data: ModelData) -> np.ndarray:
+    """(S,) value of one covered demand unit of each service under model.objective_basis.
+
+    units: the weight w_s; persons: w_s / ρ_s, ρ_s the demand units per person of the service's group (uptake,
+    or per_1000_residents / 1000); share: 100 w_s / D_s, D_s the service's total demand (0 when it has none).
+    """
+    services = [scenario.config.services[k] for k in data.services]
+    weight = np.array([s.weight for s in services], float)
+    basis = scenario.config.model.objective_basis
+    if basis == "units":
+        return weight
+    if basis == "persons":
+        rate = np.array([s.uptake if s.uptake is not None else s.per_1000_residents / 1000 for s in services])
+        return np.divide(weight, rate, out=np.zeros_like(weight), where=rate > 0)
+    return np.divide(100 * weight, data.total_demand, out=np.zeros_like(weight), where=data.total_demand > 0)
+
+
+def required_options(data: ModelData, modes: dict[str, str]) -> np.ndarray:
+    """Indices of the options (building, mode) of `modes` (building id -> mode)."""
+    pairs = set(modes.items())
+    ids = data.building_ids[data.option_building]
+    return np.flatnonzero([(str(b), str(m)) in pairs for b, m in zip(ids, data.option_mode)]).astype(np.int64)
 
 
 def model_spec(scenario: Scenario, data: ModelData) -> ModelSpec:
@@ -120,6 +147,7 @@ def model_spec(scenario: Scenario, data: ModelData) -> ModelSpec:
     requires = [
         (data.groups.index(d), keys.index(s)) for d, services in policy.district_requires.items() for s in services
     ]
+    required_share, district_share = target_shares(data) if model.targets == "from_audit" else (None, None)
     objectives = tuple(model.objectives)
     # Minimising walking distance before (or without) maximising coverage must serve all coverable demand,
     # or serving nobody would be optimal.
@@ -138,7 +166,11 @@ def model_spec(scenario: Scenario, data: ModelData) -> ModelSpec:
         max_by_mode=dict(policy.max_by_mode),
         must_choose=building_index.get_indexer(list(policy.must_choose)),
         must_not_choose=building_index.get_indexer(list(policy.must_not_choose)),
+        must_take=required_options(data, dict(policy.must_choose_as)),
         group_min_share=np.array([policy.district_min_share.get(k, 0.0) for k in keys]),
         group_requires=tuple(requires),
+        required_share=required_share,
+        district_share=district_share,
         complex=complex_spec,
+        coverage_weight=coverage_weights(scenario, data),
     )

@@ -9,18 +9,32 @@ from siting.model.data import ModelData
 from siting.model.spec import ModelSpec
 from siting.model.variables import Variables, covered
 
-MAXIMIZE = {"max_coverage": True, "min_cost": False, "min_distance": False, "max_min_share": True}
+MAXIMIZE = {
+    "max_coverage": True,
+    "min_cost": False,
+    "min_capex": False,
+    "min_annual": False,
+    "min_distance": False,
+    "max_min_share": True,
+}
 LABELS = {
     "max_coverage": ("加权覆盖需求", "priority-weighted covered demand"),
     "min_cost": ("净现值成本 (元)", "net present cost (元)"),
+    "min_capex": ("一次性投入 (元)", "one-off cost (元)"),
+    "min_annual": ("年度费用 (元/年，含保留的现有设施)", "yearly cost (元/year, existing facilities kept included)"),
     "min_distance": ("需求加权步行距离 (单位·米)", "demand-weighted walking distance (unit·m)"),
     "max_min_share": ("最低街道覆盖率", "smallest district covered share"),
 }
 
 
 def coverage_vector(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> np.ndarray:
-    """Σ_p w_s d_p κ cov_p (+ complex bonus Σ_b c_b)."""
-    weights = data.weight[data.pair_service] * data.pair_demand
+    """Σ_p ω_s d_p κ cov_p (+ complex bonus Σ_b c_b), ω_s the value of one covered unit of s.
+
+    ω_s = w_s on the units basis, w_s / ρ_s on the persons basis (ρ_s demand units per person of the group),
+    100 w_s / D_s on the share basis (weighted percentage points of the service's own demand).
+    """
+    unit_value = data.weight if spec.coverage_weight is None else spec.coverage_weight
+    weights = unit_value[data.pair_service] * data.pair_demand
     c = np.asarray(covered(data, v, n_cols, credit=True).T @ weights).ravel()
     if spec.complex is not None and spec.complex.bonus:
         c[v.c] += spec.complex.bonus
@@ -49,6 +63,10 @@ def objective_vector(name: str, data: ModelData, spec: ModelSpec, v: Variables, 
         return coverage_vector(data, spec, v, n_cols)
     if name == "min_cost":
         return cost_vector(data, spec, v, n_cols)
+    if name in ("min_capex", "min_annual"):
+        c = np.zeros(n_cols)
+        c[v.x] = data.capex if name == "min_capex" else data.annual
+        return c
     if name == "min_distance":
         if not v.assign:
             raise ValueError("min_distance needs the assignment form")

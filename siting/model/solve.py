@@ -26,6 +26,7 @@ from siting.model.data import ModelData
 from siting.model.objectives import MAXIMIZE, keep_optimum, kept_slack, objective_vector
 from siting.model.settle import decode, settle
 from siting.model.spec import ModelSpec
+from siting.model.start import start_vector
 from siting.model.variables import Variables
 from siting.plan import Plan
 from siting.solvers import SolveOptions, SolveResult, Status, get_solver
@@ -87,12 +88,19 @@ class Solution:
 
 
 def solve(
-    data: ModelData, spec: ModelSpec | None = None, *, solver: str = "highs", options: SolveOptions | None = None
+    data: ModelData,
+    spec: ModelSpec | None = None,
+    *,
+    solver: str = "highs",
+    options: SolveOptions | None = None,
+    start: Plan | None = None,
 ) -> Solution:
     """Optimise each objective in turn keeping the earlier optima, settle the options found, decode the plan.
 
     The time limit in `options` applies to the first stage; each later stage gets what is left of it, and
-    at least a fifth of it.
+    at least a fifth of it. `start`, a plan of a similar scenario (e.g. the previous point of a budget
+    frontier), is handed to the first stage as a warm start (siting.model.start); solvers ignore an
+    infeasible one, and it never changes the optimum, only how fast it is found.
 
     Raises:
         InfeasibleError: the first stage has no feasible plan.
@@ -116,7 +124,7 @@ def solve(
 
     stages: list[Stage] = []
     kept: list[ConstraintBlock] = []
-    x = None
+    x = None if start is None else start_vector(data, spec, v, model.n_cols, start)
     for name, vector in vectors.items():
         limit = options.time_limit_s
         if limit is not None and stages:

@@ -1,4 +1,4 @@
-"""The model's variable blocks (x, y, z, v, q, c, r, t of siting.model.formulation) and their helpers.
+"""The model's variable blocks (x, y, z, v, q, c, r, t, w of siting.model.formulation) and their helpers.
 
 Kept apart from the constraint families so that constraints, objectives and decoding all read the same
 column indices without importing each other.
@@ -6,7 +6,7 @@ column indices without importing each other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -31,6 +31,7 @@ class Variables:
     r_option: np.ndarray  # option of each r variable
     t: np.ndarray
     assign: bool
+    w: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # reach per pair (assign form, targets)
 
 
 def uses_assignment(data: ModelData, spec: ModelSpec) -> bool:
@@ -73,7 +74,9 @@ def add_variables(model: Model, data: ModelData, spec: ModelSpec, integer_only: 
     r_option = np.flatnonzero(np.isin(data.option_building, candidates)) if need_r else np.zeros(0, np.int64)
     r = model.add_variables("r", len(r_option))
     t = model.add_variables("t", 1 if "max_min_share" in spec.objectives else 0)
-    return Variables(x, y, z, v, q, c, candidates, r, r_option, t, assign)
+    targets = assign and spec.required_share is not None
+    w = model.add_variables("w", len(data.pair_community) if targets else 0, integer=integer_only)
+    return Variables(x, y, z, v, q, c, candidates, r, r_option, t, assign, w)
 
 
 def covered(data: ModelData, v: Variables, n_cols: int, credit: bool = False) -> sp.csr_matrix:
@@ -83,3 +86,10 @@ def covered(data: ModelData, v: Variables, n_cols: int, credit: bool = False) ->
         return sp.csr_matrix((np.ones(n_pairs), (np.arange(n_pairs), v.z)), shape=(n_pairs, n_cols))
     values = data.arc_credit if credit else np.ones(len(v.v))
     return sp.csr_matrix((values, (data.arc_pair, v.v)), shape=(n_pairs, n_cols))
+
+
+def reached(data: ModelData, v: Variables, n_cols: int) -> sp.csr_matrix:
+    """(P × n_cols) matrix M with (M x)_p = ρ_p, pair p within reach of an open slot: z_p, or w_p (assign form)."""
+    n_pairs = len(data.pair_community)
+    cols = v.w if v.assign else v.z
+    return sp.csr_matrix((np.ones(len(cols)), (np.arange(len(cols)), cols)), shape=(n_pairs, n_cols))

@@ -11,27 +11,41 @@ from pathlib import Path
 from siting.report import html, xlsx
 from siting.report.lang import Text
 from siting.report.markdown import render as render_markdown
-from siting.report.tables import coverage_table, plan_document, selected_table
+from siting.report.tables import coverage_table, effective_yaml, plan_document, selected_table
 from siting.report.views import Study
 from siting.report.write import atomic_folder, write_csv, write_json
 
-RUN_FILES = ("plan.json", "selected.csv", "coverage.csv", "report.md", "report.html", "report.xlsx")
+RUN_FILES = ("plan.json", "selected.csv", "coverage.csv", "report.md", "report.html", "report.xlsx", "scenario.yaml")
 
 
-def write_plan_files(folder: Path, result, lang: str = "both", study: Study | None = None) -> tuple[str, ...]:
-    """Write a plan's result files into an existing folder; returns their names (RUN_FILES)."""
+def write_plan_files(
+    folder: Path, result, lang: str = "both", study: Study | None = None, notes: str = ""
+) -> tuple[str, ...]:
+    """Write a plan's result files into an existing folder; returns their names (RUN_FILES).
+
+    scenario.yaml is the scenario as planned (overrides and --set values merged in); `notes`, Markdown
+    sections appended to report.md (e.g. why existing facilities close).
+    """
     folder = Path(folder)
     write_json(folder / "plan.json", plan_document(result))
     write_csv(folder / "selected.csv", selected_table(result))
     write_csv(folder / "coverage.csv", coverage_table(result))
-    (folder / "report.md").write_text(render_markdown(result, lang), encoding="utf-8")
+    report = render_markdown(result, lang)
+    (folder / "report.md").write_text(report + ("\n" + notes + "\n" if notes else ""), encoding="utf-8")
+    (folder / "scenario.yaml").write_text(effective_yaml(result.scenario), encoding="utf-8")
     (folder / "report.html").write_text(html.render(result, lang, study), encoding="utf-8")
     xlsx.write(folder / "report.xlsx", result, lang, study)
     return RUN_FILES
 
 
 def write_run_folder(
-    result, out: Path, lang: str = "both", *, manifest: dict | None = None, study: Study | None = None
+    result,
+    out: Path,
+    lang: str = "both",
+    *,
+    manifest: dict | None = None,
+    study: Study | None = None,
+    notes: str = "",
 ) -> tuple[str, ...]:
     """Write a run folder atomically: the plan's files, and manifest.json when given (its "files" filled in).
 
@@ -41,12 +55,13 @@ def write_run_folder(
         lang: report language, zh, en or both.
         manifest: provenance (the one file with timestamps); written as manifest.json.
         study: a frontier or comparison to show beside the plan.
+        notes: Markdown sections appended to report.md.
 
     Returns:
         The names of the files written.
     """
     with atomic_folder(Path(out)) as tmp:
-        names = write_plan_files(tmp, result, lang, study)
+        names = write_plan_files(tmp, result, lang, study, notes)
         if manifest is not None:
             write_json(tmp / "manifest.json", {**manifest, "files": list(names)})
             names = (*names, "manifest.json")

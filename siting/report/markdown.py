@@ -18,8 +18,25 @@ from siting.report.tables import (
     service_table,
 )
 from siting.scenario.schema import MODE_LABELS
+from siting.verify.evaluate import annuity
 
 UNCOVERED_SHOWN = 15
+
+BASIS_TEXT = {
+    "share": (
+        "目标按覆盖率计：各服务覆盖其自身需求的百分比 × 权重之和（需求小的服务与需求大的同等重要）。",
+        "The objective counts shares: each service's covered percentage of its own demand, times its weight.",
+    ),
+    "persons": (
+        "目标按人数计：各服务覆盖的目标人群人数 × 权重之和。",
+        "The objective counts persons of each service's group served, times its weight.",
+    ),
+    "units": (
+        "目标按需求单位计：覆盖的需求单位（床位、托位、餐数）× 权重之和；单位面积小的服务优先获得预算。",
+        "The objective counts demand units (places, meals) covered, times their weight; services needing little "
+        "floor area per unit win the budget first.",
+    ),
+}
 
 STATUS_TEXT = {
     "optimal": ("最优（已证明）", "optimal (proven)"),
@@ -107,6 +124,12 @@ def _summary(result, t: Text) -> str:
         if cfg.budget.annual is not None
         else f" ({t('不限', 'no limit')})"
     )
+    npv = f"{wan(ev.npv)} 万元"
+    if cfg.budget.npv is not None:
+        freed = ev.freed * annuity(cfg.budget.horizon_years, cfg.budget.discount_rate)
+        if freed:
+            npv += f" − {wan(freed)} 万元 {t('关闭释放', 'freed by closures')} = {wan(ev.npv - freed)} 万元"
+        npv += f" / {wan(cfg.budget.npv)} 万元 {budget}"
     rows = [
         [t("求解状态", "Status"), f"{status}; gap {gap}"],
         [t("选定建筑", "Buildings acquired"), f"{len(ev.selected)}"],
@@ -115,7 +138,7 @@ def _summary(result, t: Text) -> str:
         [
             f"{t(f'{cfg.budget.horizon_years}年净现值成本', f'Net present cost over {cfg.budget.horizon_years} years')}"
             f" ({cfg.budget.discount_rate:.1%})",
-            f"{wan(ev.npv)} 万元",
+            npv,
         ],
     ]
     for key, row in service_table(result).iterrows():
@@ -268,6 +291,7 @@ def _coverage(result, t: Text) -> str:
         "count the target group. A community counts as covered when a host of the service is within the walking "
         "radius (with capacities: and its demand is assigned to it).",
     )
+    note += "\n\n" + t(*BASIS_TEXT[result.scenario.config.model.objective_basis])
     header = [
         t("服务", "Service"),
         t("服务人群", "Group"),

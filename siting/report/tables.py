@@ -6,10 +6,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from siting import __version__
 from siting.report.lang import Text
 from siting.report.served import building_districts, group_persons, host_persons, not_covered_reasons, served_by
+from siting.scenario.overrides import document_sha256, effective_document
 from siting.scenario.schema import GROUP_LABELS, MODE_LABELS, MODES
 
 DECIMALS = 6
@@ -145,6 +147,7 @@ def plan_document(result) -> dict[str, Any]:
         "budget": {
             "capex": rounded(cfg.budget.capex),
             "annual": rounded(cfg.budget.annual),
+            "npv": rounded(cfg.budget.npv),
             "horizon_years": cfg.budget.horizon_years,
             "discount_rate": cfg.budget.discount_rate,
         },
@@ -191,12 +194,17 @@ def plan_document(result) -> dict[str, Any]:
         },
         "model": {
             "objectives": list(cfg.model.objectives),
+            "objective_basis": cfg.model.objective_basis,
             "capacitated": result.spec.capacitated,
+            "targets": cfg.model.targets,
             "variables": sol.n_cols,
             "constraints": sol.rows,
             "options_dropped_as_dominated": result.data.dropped_options,
         },
         "input_sha256": result.scenario.input_sha256,
+        "scenario_sha256": document_sha256(effective_document(cfg)),
+        "overrides": list(result.scenario.overrides),
+        "sets": list(result.scenario.sets),
         "siting_version": __version__,
     }
 
@@ -278,3 +286,16 @@ def mode_table(result) -> pd.DataFrame:
         buildings=("building", "size"), capex=("capex", "sum"), annual=("annual_cost", "sum")
     )
     return grouped.reindex([m for m in MODES if m in grouped.index])
+
+
+def effective_yaml(scenario) -> str:
+    """scenario.yaml of a run folder: the scenario as planned, overrides and --set values merged in."""
+    applied = ", ".join(scenario.overrides) or "none"
+    sets = "; ".join(scenario.sets) or "none"
+    header = (
+        f"# The scenario '{scenario.name}' as planned: every key written out, overrides ({applied}) and --set "
+        f"values ({sets}) merged in.\n# Table paths are relative to the original scenario's folder "
+        "(manifest.json: scenario_file). Its hash is plan.json's scenario_sha256.\n"
+    )
+    body = yaml.safe_dump(effective_document(scenario.config), allow_unicode=True, sort_keys=False, width=120)
+    return header + body

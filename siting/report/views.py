@@ -332,6 +332,7 @@ def assumptions_view(result, t: Text) -> View:
     rows += [
         ("budget.capex", cfg.budget.capex, "元", "scenario", "scenario"),
         ("budget.annual", cfg.budget.annual, "元/年", "scenario", "scenario"),
+        ("budget.npv", cfg.budget.npv, "元", "scenario", "scenario"),
         ("budget.horizon_years", cfg.budget.horizon_years, "years", "scenario", "scenario"),
         ("budget.discount_rate", cfg.budget.discount_rate, "", "scenario", "scenario"),
         ("walking.detour_factor", cfg.walking.detour_factor, "", "scenario", "scenario"),

@@ -68,7 +68,7 @@ OPTION_COLUMNS = [
 
 
 def existing_columns(crs: str) -> list[Column]:
-    """id, name, x, y, services [, capacity, annual_cost, closable, asset]."""
+    """id, name, x, y, services [, capacity, annual_cost, closable, asset, floor_area_m2 (read by the audit)]."""
     return [
         Column("id", "id"),
         _text("name", required=True),
@@ -78,6 +78,9 @@ def existing_columns(crs: str) -> list[Column]:
         _money("annual_cost", unit="元/年", required=False, allow_missing=True),
         Column("closable", "choice", required=False, allow_missing=True, choices=BOOLEAN_WORDS),
         _text("asset"),
+        Column(
+            "floor_area_m2", min=0, min_exclusive=True, max=AREA_LIMIT_M2, unit="m²", required=False, allow_missing=True
+        ),
     ]
 
 

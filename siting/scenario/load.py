@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +12,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from siting.errors import InputError, cut
+from siting.scenario import overrides as variants
 from siting.scenario.columns import (
     ASSET_COLUMNS,
     OPTION_COLUMNS,
@@ -37,8 +38,10 @@ class Scenario:
             (the building's area where the option does not give its own).
         input_sha256: SHA-256 over the YAML and every table file, in a fixed order.
         existing: index = facility id; name, x, y, services (tuple of keys), capacity (NaN = unlimited),
-            annual_cost, closable (bool), asset; empty when the scenario has none.
+            annual_cost, closable (bool), asset, floor_area_m2 (NaN = not given; used by the audit only);
+            empty when the scenario has none.
         assets: index = asset id; name, value; empty when the scenario has none.
+        overrides, sets: the named overrides and `--set` values merged into the YAML (siting.scenario.overrides).
         warnings: things that are allowed but look like mistakes (a budget below the cheapest option: was it
             meant in 万元?), one sentence each, for the console and the report.
     """
@@ -52,6 +55,8 @@ class Scenario:
     existing: pd.DataFrame = field(default_factory=lambda: empty_existing())
     assets: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["name", "value"]))
     warnings: tuple[str, ...] = ()
+    overrides: tuple[str, ...] = ()
+    sets: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -59,8 +64,8 @@ class Scenario:
         return self.config.name
 
 
-def read_config(path: Path) -> ScenarioConfig:
-    """Parse and validate the YAML file alone (no tables)."""
+def read_config(path: Path, overrides: Iterable[str] = (), sets: Iterable[str] = ()) -> ScenarioConfig:
+    """Parse the YAML file alone (no tables), merge the named overrides and `--set` values, validate."""
     where = str(path)
     if "\x00" in where:
         raise InputError("cannot use this path (it contains a NUL byte)", file=where)
@@ -73,10 +78,11 @@ def read_config(path: Path) -> ScenarioConfig:
     data = read_yaml(path, where)
     if not isinstance(data, dict):
         raise InputError("expected a mapping of keys (name, services, budget, communities, ...)", file=where)
+    merged = variants.apply(data, overrides, sets, file=where)
     try:
-        return ScenarioConfig.model_validate(data)
+        return ScenarioConfig.model_validate({**merged.document, **variants.definitions(data)})
     except ValidationError as err:
-        raise validation_error(err, where) from None
+        raise merged.blamed(validation_error(err, where), [e["loc"] for e in err.errors()]) from None
 
 
 def named_paths(config: ScenarioConfig) -> Iterator[tuple[str, str]]:
@@ -94,17 +100,22 @@ def named_paths(config: ScenarioConfig) -> Iterator[tuple[str, str]]:
         yield "demand.shares", config.demand.shares
 
 
-def load_scenario(path: str | Path, *, allow_outside_paths: bool = False) -> Scenario:
-    """Load and check a scenario and all its tables.
+def load_scenario(
+    path: str | Path, overrides: Iterable[str] = (), sets: Iterable[str] = (), *, allow_outside_paths: bool = False
+) -> Scenario:
+    """Load and check a scenario and all its tables, with named overrides and `--set` values merged first.
 
     Args:
         path: the scenario YAML file.
+        overrides: names of the scenario's overrides to merge over it, in order (or comma-separated).
+        sets: `key.path=value` changes merged last (siting.scenario.overrides).
         allow_outside_paths: accept files named by the scenario that lie outside its folder (after following
             symbolic links); by default they are refused, so that a scenario cannot make the tool read (and
             echo in its reports) files its author had no business naming.
     """
     path = Path(path)
-    config = read_config(path)
+    overrides, sets = variants.split_names(overrides), tuple(sets)
+    config = read_config(path, overrides, sets)
     base = path.resolve().parent
     for key, name in named_paths(config):
         resolve_input(name, base_dir=base, label=key, allow_outside=allow_outside_paths)
@@ -148,7 +159,7 @@ def load_scenario(path: str | Path, *, allow_outside_paths: bool = False) -> Sce
         )
     options = _check_options(options, buildings, assets, options_where)
     _check_communities(communities, config, communities_where)
-    _check_policy(config, communities, buildings, communities_where)
+    _check_policy(config, communities, buildings, options, communities_where)
     return Scenario(
         config=config,
         path=path,
@@ -159,6 +170,8 @@ def load_scenario(path: str | Path, *, allow_outside_paths: bool = False) -> Sce
         existing=existing,
         assets=assets,
         warnings=budget_warnings(config, options),
+        overrides=overrides,
+        sets=sets,
     )
 
 
@@ -188,7 +201,7 @@ def empty_existing() -> pd.DataFrame:
     return pd.DataFrame(
         {
             c: pd.Series(dtype=object if c in ("name", "services", "asset") else float)
-            for c in ("name", "x", "y", "services", "capacity", "annual_cost", "closable", "asset")
+            for c in ("name", "x", "y", "services", "capacity", "annual_cost", "closable", "asset", "floor_area_m2")
         }
     ).rename_axis("id")
 
@@ -229,7 +242,7 @@ def _check_existing(existing: pd.DataFrame, config: ScenarioConfig, assets: pd.D
             )
         services.append(tuple(dict.fromkeys(keys)))
     existing["services"] = services
-    for col, default in (("capacity", float("nan")), ("annual_cost", 0.0)):
+    for col, default in (("capacity", float("nan")), ("annual_cost", 0.0), ("floor_area_m2", float("nan"))):
         existing[col] = existing[col].fillna(default) if col in existing else default
     flag = existing["closable"] if "closable" in existing else pd.Series("", index=existing.index)
     existing["closable"] = flag.astype(str).str.lower().isin(["true", "yes", "1"])
@@ -244,17 +257,24 @@ def _check_existing(existing: pd.DataFrame, config: ScenarioConfig, assets: pd.D
             field="asset",
         )
     return existing.set_index("id", drop=True)[
-        ["name", "x", "y", "services", "capacity", "annual_cost", "closable", "asset"]
+        ["name", "x", "y", "services", "capacity", "annual_cost", "closable", "asset", "floor_area_m2"]
     ]
 
 
-def _check_policy(config: ScenarioConfig, communities: pd.DataFrame, buildings: pd.DataFrame, where: str) -> None:
+def _check_policy(
+    config: ScenarioConfig, communities: pd.DataFrame, buildings: pd.DataFrame, options: pd.DataFrame, where: str
+) -> None:
     policy = config.model.policy
     for key in ("must_choose", "must_not_choose"):
         unknown = [b for b in getattr(policy, key) if b not in buildings.index]
         if unknown:
             raise InputError(f"unknown building id(s) {cut(unknown)}", file="scenario", field=f"model.policy.{key}")
-    both = sorted(set(policy.must_choose) & set(policy.must_not_choose))
+    offered = set(zip(options["building"], options["mode"]))
+    for building, mode in policy.must_choose_as.items():
+        if (building, mode) not in offered:
+            what = "is not in the buildings table" if building not in buildings.index else f"has no '{mode}' option"
+            raise InputError(f"building {cut(building)} {what}", file="scenario", field="model.policy.must_choose_as")
+    both = sorted((set(policy.must_choose) | set(policy.must_choose_as)) & set(policy.must_not_choose))
     if both:
         raise InputError(
             f"building(s) {cut(both)} are both required and forbidden",

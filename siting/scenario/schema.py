@@ -179,6 +179,10 @@ class Budget(Frozen):
     """One-off budget for purchase, fit-out and construction, 元."""
     annual: YuanPerYear | None = None
     """Recurring budget for rent and operation, 元/year; absent = not limited."""
+    npv: Yuan | None = None
+    """Cap on the net present cost of the new acquisitions over the horizon, 元: Σ (capex + annual cost ×
+    annuity factor) of the options taken, less the annual cost × annuity factor of the existing facilities
+    closed (as the yearly budget counts closures); absent = not limited."""
     horizon_years: Annotated[int, Field(ge=1, le=100)] = 10
     """Years over which recurring costs count in the net present cost."""
     discount_rate: Annotated[float, Field(ge=0, le=1)] = 0.03
@@ -200,8 +204,9 @@ class ComplexRule(Frozen):
     """Require at least this many complexes."""
     min_capex_share: Annotated[float, Field(ge=0, le=1)] = 0.0
     """Require at least this share of the one-off spending to go to complexes."""
-    bonus: quantity("weighted demand units", 1e9) = 0.0
-    """Objective bonus per complex, in weighted demand units (max_coverage only)."""
+    bonus: quantity("weighted objective units", 1e9) = 0.0
+    """Objective bonus per complex, in the units of model.objective_basis (weighted percentage points for
+    share, weighted persons, weighted demand units); max_coverage only."""
 
 
 class Policy(Frozen):
@@ -217,6 +222,9 @@ class Policy(Frozen):
     """Building ids that must be acquired (by some mode)."""
     must_not_choose: tuple[str, ...] = ()
     """Building ids that must not be acquired."""
+    must_choose_as: dict[str, Literal["renovate", "buy", "rent", "swap", "build"]] = {}
+    """Building id -> mode: the building must be acquired, by that mode (e.g. bought in an earlier phase or at
+    the previous point of a nested frontier); the services it hosts may change."""
     district_min_share: dict[str, Annotated[float, Field(ge=0, le=1)]] = {}
     """Service -> minimum covered share of its demand in every district."""
     district_requires: dict[str, tuple[str, ...]] = {}
@@ -228,13 +236,24 @@ class Policy(Frozen):
 class ModelSection(Frozen):
     """What to optimise and which rules to apply."""
 
-    objectives: tuple[Literal["max_coverage", "min_cost", "min_distance", "max_min_share"], ...] = (
+    objectives: tuple[
+        Literal["max_coverage", "min_cost", "min_capex", "min_annual", "min_distance", "max_min_share"], ...
+    ] = (
         "max_coverage",
         "min_cost",
     )
-    """Objectives in lexicographic order: each later one is optimised keeping the earlier ones' optima."""
+    """Objectives in lexicographic order: each later one is optimised keeping the earlier ones' optima.
+    max_coverage: most weighted demand covered (see objective_basis); min_cost: least net present cost;
+    min_capex / min_annual: least one-off / yearly cost; min_distance: least demand-weighted walking;
+    max_min_share: the largest smallest district share."""
+    objective_basis: Literal["share", "persons", "units"] = "share"
+    """How max_coverage counts covered demand, each service times its weight. share: the covered percentage of
+    the service's own demand (a service with little demand counts as much as a large one: balanced plans);
+    persons: persons of the service's group served (60+, 0-2, residents); units: demand units (places,
+    meals), so cheap-per-unit services win the budget."""
     target_share: dict[str, Annotated[float, Field(ge=0, le=1)]] = {}
-    """For min_cost: service -> share of its demand that must be covered (default: the service's min_share)."""
+    """For min_cost, min_capex, min_annual: service -> share of its demand that must be covered (default: the
+    service's min_share)."""
     capacities: bool | None = None
     """Limit each host's served demand by its capacity (default: on when some service has area_per_unit_m2
     or the options table has a capacity column). Partial coverage of a community is then allowed."""
@@ -244,6 +263,16 @@ class ModelSection(Frozen):
     """For min_cost: add this many 元 per demand unit per metre walked (a travel cost)."""
     complex: ComplexRule | None = None
     """The complex (综合体) rule; absent = not applied."""
+    targets: Literal["from_audit"] | None = None
+    """from_audit: the plan must close the coverage shortfalls that `siting audit` measures. For each service
+    with a coverage standard in configs/standards.yaml (share r_s of the demand within the service's walking
+    radius; elderly_care and meals: 100 %), the reach share of its demand (demand of communities within the
+    radius of an open facility hosting it, whatever its capacity, as the audit counts coverage) must be at
+    least min(r_s, ρ): in every district (policy.group_by), ρ = the share of the district's demand that some
+    candidate building able to host the service (an option with floor area ≥ min_area_m2) or existing facility
+    hosting it can reach; and over all communities likewise. Minimums whatever the objectives (constraint
+    (18)); with objectives [min_cost], the cheapest plan that closes the gaps. Area and places standards are
+    audited, not targeted."""
     policy: Policy = Policy()
     """Rules on what may be chosen: facility counts per mode, required and forbidden buildings, district equity."""
 
@@ -289,6 +318,10 @@ class ScenarioConfig(Frozen):
     when that asset is traded."""
     model: ModelSection = ModelSection()
     """Objectives, capacities, the complex rule, equity and policy constraints."""
+    overrides: dict[str, dict[str, Any]] = {}
+    """Named partial scenarios merged over this one on request (`--override NAME`), e.g.
+    `rent_only: {model: {policy: {max_by_mode: {buy: 0, build: 0}}}}`. Two overrides that set the same key
+    cannot be applied together."""
 
     @model_validator(mode="before")
     @classmethod

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any, Literal
 
-from siting.errors import InputError
+from siting.errors import InputError, SitingError
 
 EXECUTORS: tuple[str, ...] = ("serial", "local", "dask")
 MAX_ATTEMPTS = 3
@@ -33,11 +33,25 @@ Call = tuple[str, tuple]
 
 @dataclass(frozen=True)
 class Done:
-    """A finished task: its value, or the error that stopped it (value None)."""
+    """A finished task: its value, or the error that stopped it (value None) and that error's exit code."""
 
     key: str
     value: Any = None
     error: str = ""
+    code: int = 0
+
+
+class TaskError(SitingError):
+    """A task failed where every task must succeed (a frontier's point, a compared plan): its error, re-raised.
+
+    Args:
+        message: the task's error, as text.
+        exit_code: the exit code of the task's own error (1 when it was not a SitingError).
+    """
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def cores() -> int:
@@ -49,19 +63,39 @@ def cores() -> int:
 
 
 def guarded(fn: Callable, *args: Any) -> tuple[bool, Any]:
-    """(True, fn(*args)) or (False, the error as text): errors travel back as text, whatever they hold."""
+    """(True, fn(*args)) or (False, (the error as text, its exit code)): errors travel back as text."""
     try:
         return True, fn(*args)
     except Exception as err:  # noqa: BLE001 - a task's failure is reported, never raised into the driver
-        return False, describe(err)
+        return False, (describe(err), err.exit_code if isinstance(err, SitingError) else 1)
+
+
+def _done(key: str, ok: bool, value: Any) -> Done:
+    return Done(key, value) if ok else Done(key, None, *value)
 
 
 def describe(err: BaseException) -> str:
     """An error as one line: the message of a user error, type and message otherwise."""
-    from siting.errors import SitingError
-
     text = str(err).strip().replace("\n", " ")
     return text if isinstance(err, SitingError) else f"{type(err).__name__}: {text}"
+
+
+def run_all(
+    executor: Executor, fn: Callable, calls: Iterable[Call], on_done: Callable[[str, Any], None] | None = None
+) -> dict[str, Any]:
+    """Every call's value by key, for tasks that must all succeed; `on_done(key, value)` as each finishes.
+
+    Raises:
+        TaskError: the first task that failed (the others are dropped).
+    """
+    values = {}
+    for done in executor.run(fn, calls):
+        if done.error:
+            raise TaskError(done.error, done.code or 1)
+        values[done.key] = done.value
+        if on_done is not None:
+            on_done(done.key, done.value)
+    return values
 
 
 class Executor:
@@ -91,7 +125,7 @@ class Executor:
         """Call fn(*args) for each (key, args) and yield each Done as it finishes."""
         for key, args in calls:
             ok, value = guarded(fn, *args)
-            yield Done(key, value) if ok else Done(key, None, value)
+            yield _done(key, ok, value)
 
     def close(self) -> None:
         """Stop the workers."""
@@ -153,7 +187,7 @@ class LocalExecutor(Executor):
                     broken.append((key, args))
                     continue
                 finished_here += 1
-                yield Done(key, value) if ok else Done(key, None, value)
+                yield _done(key, ok, value)
             if not broken:
                 continue
             broken += [flying.pop(f) for f in list(flying)]  # the pool is gone: everything in it was lost
@@ -161,13 +195,13 @@ class LocalExecutor(Executor):
             barren = 0 if finished_here else barren + 1
             if barren > MAX_ATTEMPTS:
                 for key, _ in [*broken, *queue]:
-                    yield Done(key, None, "the worker processes die before finishing any task")
+                    yield Done(key, None, "the worker processes die before finishing any task", 1)
                 return
             pool, finished_here = self._start(fn.__module__), 0
             for key, args in reversed(broken):
                 attempts[key] = attempts.get(key, 1) + 1
                 if attempts[key] > MAX_ATTEMPTS:
-                    yield Done(key, None, f"the worker process died {MAX_ATTEMPTS} times running this task")
+                    yield Done(key, None, f"the worker process died {MAX_ATTEMPTS} times running this task", 1)
                 else:
                     queue.appendleft((key, args))
 
@@ -240,11 +274,11 @@ class DaskExecutor(Executor):
             try:
                 ok, value = future.result()
             except Exception as err:  # noqa: BLE001 - e.g. KilledWorker: the task's failure, not the sweep's
-                yield Done(key, None, describe(err))
+                yield Done(key, None, describe(err), 1)
                 continue
             finally:
                 future.release()
-            yield Done(key, value) if ok else Done(key, None, value)
+            yield _done(key, ok, value)
 
     def close(self) -> None:
         """Disconnect; stop the LocalCluster when this executor started it."""

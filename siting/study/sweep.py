@@ -26,8 +26,8 @@ from siting.solvers import SolveOptions
 from siting.study.bundle import Bundle
 from siting.study.cache import Record, Store
 from siting.study.executors import Executor
+from siting.study.progress import Progress, duration
 from siting.study.sweep_spec import Task, budget_text
-from siting.study.tally import Tally, duration
 from siting.study.task import Outcome, Request, solve_task
 
 FIXED = ["scenario", "overrides", "variant", "budget", "status", "gap", "objective", "capex", "annual", "npv"]
@@ -98,7 +98,7 @@ def run_sweep(
         options: solver options.
         lang: report language of the plan folders.
         allow_outside: scenarios may name files outside their folder (as the keys were made).
-        progress: where to show progress (siting.study.tally); None shows nothing.
+        progress: where to show progress (siting.study.progress); None shows nothing.
     """
     options = options or SolveOptions()
     store = Store(out)
@@ -106,8 +106,8 @@ def run_sweep(
     todo = {t.key: t for t in tasks if t.key not in records}  # tasks with equal inputs are solved once
     if todo:
         executor.warm_up(solve_task.__module__)
-    tally = Tally(len(tasks), len(tasks) - len(todo), executor.slots, stream=progress or _Null())
-    tally.start()
+    shown = Progress(len(tasks), "sweep", progress or _Null(), cached=len(tasks) - len(todo), slots=executor.slots)
+    shown.start()
     handles = {sha: executor.share(bundles[sha]) for sha in sorted({t.bundle for t in todo.values()})}
     calls = [
         (key, (handles[t.bundle], Request(key, t.overrides, t.variant, t.budget, solver, options, lang, allow_outside)))
@@ -119,13 +119,14 @@ def run_sweep(
         task = todo[done.key]
         if done.error:
             failures[done.key] = done.error
-            tally.finished(f"{describe_task(task)}: {done.error}", ok=False)
+            shown.step(f"{describe_task(task)}: {done.error}", ok=False)
             continue
         outcome: Outcome = done.value
         records[done.key] = store.save(task, outcome)
         task_seconds += outcome.seconds
         cpu_seconds += outcome.cpu_seconds
-        tally.finished(f"{describe_task(task)}: {outcome.status} ({duration(outcome.seconds)})")
+        shown.step(f"{describe_task(task)}: {outcome.status} ({duration(outcome.seconds)})")
+    shown.close()
     seconds = time.perf_counter() - started
     solved = len(todo) - len(failures)
     cached = len(tasks) - len(todo)

@@ -31,6 +31,7 @@ from siting.frozen import Frozen
 from siting.scenario.yamlfile import read_yaml, validation_error
 from siting.solvers import SolveOptions
 from siting.study.bundle import Bundle, read_bundle
+from siting.study.ranges import parse_range
 
 VARIANTS: tuple[str, ...] = ("low", "central", "high")
 MAX_TASKS = 100_000
@@ -92,29 +93,21 @@ class SweepSpec(Frozen):
 
 
 def parse_budget(item: float | str) -> list[float]:
-    """A budget in 元, or 'FROM:TO:STEP' -> [FROM, FROM + STEP, ..., TO] (TO included when the steps reach it).
+    """A budget in 元, or 'FROM:TO:STEP' (siting.study.ranges.parse_range); values rounded to whole 分 (0.01 元).
 
     Raises:
-        ValueError: not a number >= 0 nor three numbers, STEP <= 0 or FROM > TO.
+        ValueError: not a number >= 0 nor a range of them.
     """
     if isinstance(item, str) and ":" in item:
+        values = parse_range(item, MAX_TASKS)
+    else:
         try:
-            start, stop, step = (float(p) for p in item.split(":"))
+            values = [float(item)]
         except ValueError:
-            raise ValueError(f"expected FROM:TO:STEP (three numbers in 元), got {item!r}") from None
-        if not np.isfinite([start, stop, step]).all() or step <= 0 or start > stop or start < 0:
-            raise ValueError(f"expected 0 <= FROM <= TO and STEP > 0, got {item!r}")
-        count = int(np.floor((stop - start) / step + 1e-9)) + 1
-        if count > MAX_TASKS:
-            raise ValueError(f"{item!r} gives {count} budgets; at most {MAX_TASKS}")
-        return [float(np.round(start + i * step, 6)) for i in range(count)]
-    try:
-        value = float(item)
-    except ValueError:
-        raise ValueError(f"expected a budget in 元 or FROM:TO:STEP, got {item!r}") from None
-    if not (np.isfinite(value) and value >= 0):
-        raise ValueError(f"expected a budget >= 0 元, got {item!r}")
-    return [value]
+            raise ValueError(f"expected a budget in 元 or FROM:TO:STEP, got {item!r}") from None
+    if not (np.isfinite(values[0]) and values[0] >= 0):
+        raise ValueError(f"expected budgets >= 0 元, got {item!r}")
+    return [round(v, 2) for v in values]
 
 
 def read_spec(path: Path) -> SweepSpec:
@@ -211,8 +204,8 @@ class Task:
 
 
 def budget_text(value: float) -> str:
-    """A budget as written in folder names and --set values: whole 元 without a decimal point."""
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.6f}".rstrip("0")
+    """A budget as folder names and --set values write it: 35000000, 1234.5 (budgets are whole 分)."""
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}".rstrip("0")
 
 
 def _safe(part: str) -> str:

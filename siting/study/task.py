@@ -22,17 +22,18 @@ from pathlib import Path
 from typing import Any
 
 from siting import __version__, pipeline
-from siting.errors import InfeasibleError, InputError, SitingError
+from siting.errors import InfeasibleError, SitingError
 from siting.model.solve import NoPlanError
 from siting.report.folder import write_run_folder
 from siting.report.tables import plan_document, service_label
 from siting.scenario.load import Scenario, load_scenario
-from siting.scenario.schema import ScenarioConfig
 from siting.solvers import SolveOptions
 from siting.study.bundle import Bundle, unpack
+from siting.study.summary import PLANNED, plan_summary
+from siting.study.sweep_spec import budget_text
 
-PLANNED = ("optimal", "feasible")
-"""Statuses of a task that has a plan (and a plan folder)."""
+FIGURES = ("status", "gap", "objective", "capex", "annual", "npv", "buildings")
+"""The plan's figures a sweep keeps (siting.study.summary.plan_summary), with share.<service>."""
 ANSWERS = (*PLANNED, "infeasible", "no_solution")
 """Statuses that are the task's answer, cached like a plan; anything else is a failure, tried again on rerun."""
 
@@ -69,7 +70,8 @@ class Outcome:
     Attributes:
         key: the task's cache key.
         status: optimal, feasible, infeasible or no_solution.
-        figures: variant and budget planned with (asked), then the plan's figures (plan_summary) when it has one.
+        figures: variant and budget planned with (asked), then the plan's FIGURES and share.<service> when it has
+            a plan.
         labels: service key -> (zh, en) label; empty without a plan.
         files: the run folder's files as (name, zlib-compressed bytes: report.html is mostly script that
             compresses ~3×, and crosses the network to the driver); empty without a plan.
@@ -110,7 +112,7 @@ def _solve(path: Path, request: Request, started: float) -> Outcome:
     scenario = load_variant(path, request.overrides, request.variant, request.budget, request.allow_outside)
     solve_started = time.perf_counter()
     try:
-        result = pipeline.run(scenario, solver=request.solver, options=request.options)
+        result = pipeline.run(scenario, solver=request.solver, options=request.options, explain_infeasible=False)
     except (InfeasibleError, NoPlanError) as err:
         status = "infeasible" if isinstance(err, InfeasibleError) else "no_solution"
         now = time.perf_counter()
@@ -120,7 +122,8 @@ def _solve(path: Path, request: Request, started: float) -> Outcome:
         folder = Path(tmp) / "plan"
         names = write_run_folder(result, folder, request.lang, manifest=_manifest(result, request))
         files = tuple((name, zlib.compress((folder / name).read_bytes(), 1)) for name in sorted(names))
-    figures = {**asked(scenario), **plan_summary(plan_document(result))}
+    summary = plan_summary(plan_document(result))
+    figures = {**asked(scenario), **{k: v for k, v in summary.items() if k in FIGURES or k.startswith("share.")}}
     labels = {key: service_label(result, key) for key in scenario.config.services}
     return Outcome(
         request.key, figures["status"], figures, labels, files, "", time.perf_counter() - started, solve_seconds
@@ -130,48 +133,22 @@ def _solve(path: Path, request: Request, started: float) -> Outcome:
 def load_variant(
     path: Path, overrides: tuple[str, ...], variant: str | None, budget: float | None, allow_outside: bool = False
 ) -> Scenario:
-    """The scenario at `path` with named overrides, then the variant and the budget, applied and checked.
+    """The scenario at `path` with its named overrides merged, then the variant and the budget set.
+
+    The variant and the budget are `--set` values (demand.variant=..., budget.capex=...), so plan.json, its input
+    hash and the run folder's scenario.yaml record them as they would for `siting run --set`.
 
     Raises:
-        InputError: overrides asked of a siting without named overrides, or a change the scenario refuses.
+        InputError: an unknown override, or a change the scenario refuses (named).
     """
-    if overrides:
-        raise InputError(
-            f"named overrides {list(overrides)} are not supported by this siting version", field="overrides"
-        )
-    scenario = load_scenario(path, allow_outside_paths=allow_outside)
-    patch: dict[str, Any] = {}
-    if variant is not None:
-        patch["demand"] = {"variant": variant}
-    if budget is not None:
-        patch["budget"] = {"capex": budget}
-    if not patch:
-        return scenario
-    document = scenario.config.model_dump(mode="json")
-    for section, values in patch.items():
-        document[section] = {**document[section], **values}
-    return dataclasses.replace(scenario, config=ScenarioConfig.model_validate(document))
+    sets = [f"demand.variant={variant}"] if variant is not None else []
+    sets += [f"budget.capex={budget_text(budget)}"] if budget is not None else []
+    return load_scenario(path, overrides, sets, allow_outside_paths=allow_outside)
 
 
 def asked(scenario: Scenario) -> dict[str, Any]:
     """The variant and one-off budget the scenario was planned with (the task's own, or the scenario's)."""
     return {"variant": scenario.config.demand.variant, "budget": scenario.config.budget.capex}
-
-
-def plan_summary(document: dict[str, Any]) -> dict[str, Any]:
-    """A plan.json document as one flat row: status, gap, objective, capex, annual, npv, buildings, share.<s>."""
-    cost = document["cost"]
-    row = {
-        "status": document["status"],
-        "gap": document["gap"],
-        "objective": document["objective"],
-        "capex": cost["capex"],
-        "annual": cost["annual"],
-        "npv": cost["npv"],
-        "buildings": len(document["selected"]),
-    }
-    row.update({f"share.{key}": figures["share"] for key, figures in document["coverage"].items()})
-    return row
 
 
 def _manifest(result: pipeline.RunResult, request: Request) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from siting.errors import PlanViolation
 from siting.plan import Plan
 from siting.scenario.load import Scenario
 from siting.verify.distance import walking_matrix
+from siting.verify.targets import target_violations
 
 TOL = 1e-6  # relative, on budgets, shares and capacities
 RADIUS_TOL_M = 1e-6
@@ -35,13 +36,15 @@ class Evaluation:
             capacity, utilisation.
         coverage: one row per community × service: community, name, service, demand, covered_units,
             covered (share 0..1), credit, nearest_building, nearest_name, distance_m.
-        by_service: per service: demand, covered, share, weight, weighted_covered.
+        by_service: per service: demand, covered (units), share, weight, weighted_covered, persons (of the
+            service's group behind its demand), persons_covered.
         by_group: per district × service: demand, covered, share (empty without districts).
         capex, annual, npv: totals in 元 of the new acquisitions (npv: capex + annual × annuity factor).
         freed: yearly cost freed by closing existing facilities, 元/year.
         walking: Σ covered units × walking metres (unit·m).
         objectives: value of each objective of the scenario, recomputed (min_cost counts the net present
-            cost of the new acquisitions and of the existing facilities kept open).
+            cost of the new acquisitions and of the existing facilities kept open; min_annual the yearly cost
+            of both; min_capex the one-off cost).
     """
 
     violations: tuple[str, ...]
@@ -59,7 +62,7 @@ class Evaluation:
 
     @property
     def objective(self) -> float:
-        """Priority-weighted covered demand (with complex bonus and distance decay)."""
+        """Priority-weighted covered demand on the scenario's objective basis (with complex bonus and decay)."""
         return self.objectives["max_coverage"]
 
     def raise_if_invalid(self) -> None:
@@ -83,6 +86,31 @@ def capacitated(scenario: Scenario) -> bool:
         or bool(scenario.options["capacity"].notna().any())
         or bool(scenario.existing["capacity"].notna().any())
     )
+
+
+def persons_per_unit(service) -> float:
+    """Persons of the service's group behind one demand unit: 1 / uptake, or 1000 / per_1000_residents."""
+    rate = service.uptake if service.uptake is not None else service.per_1000_residents / 1000
+    return 1 / rate if rate > 0 else 0.0
+
+
+def unit_values(scenario: Scenario, by_service: pd.DataFrame) -> dict[str, float]:
+    """Service -> what one covered demand unit adds to max_coverage under model.objective_basis.
+
+    units: the weight; persons: weight × persons per unit; share: weight × 100 / the service's total demand
+    (so the objective is the weighted sum of covered percentages).
+    """
+    basis = scenario.config.model.objective_basis
+    values = {}
+    for key, service in scenario.config.services.items():
+        total = float(by_service.loc[key, "demand"])
+        factor = {
+            "units": 1.0,
+            "persons": persons_per_unit(service),
+            "share": 100 / total if total > 0 else 0.0,
+        }[basis]
+        values[key] = service.weight * factor
+    return values
 
 
 def _ratio(part: pd.Series, whole: pd.Series) -> np.ndarray:
@@ -192,6 +220,13 @@ class _Checker:
             if annual - freed > budget.annual * (1 + TOL) + TOL:
                 less = f" (less {freed:,.0f} 元 freed by closures)" if freed else ""
                 self.fail(f"yearly cost {annual:,.0f} 元{less} exceeds the budget {budget.annual:,.0f} 元")
+        if budget.npv is not None:
+            factor = annuity(budget.horizon_years, budget.discount_rate)
+            freed = float(existing.loc[existing["status"] == "closed", "annual_cost"].sum()) * factor
+            npv = float(np.nansum(selected["npv"]))
+            if npv - freed > budget.npv * (1 + TOL) + TOL:
+                less = f" (less {freed:,.0f} 元 freed by closures)" if freed else ""
+                self.fail(f"net present cost {npv:,.0f} 元{less} exceeds the budget {budget.npv:,.0f} 元")
 
     def policy(self, selected: pd.DataFrame) -> None:
         policy = self.cfg.model.policy
@@ -211,6 +246,11 @@ class _Checker:
         for b in policy.must_not_choose:
             if b in chosen:
                 self.fail(f"building {b} must not be acquired but is")
+        modes = dict(zip(selected["building"], selected["mode"]))
+        for b, mode in policy.must_choose_as.items():
+            if modes.get(b) != mode:
+                got = f"by {modes[b]}" if b in modes else "not at all"
+                self.fail(f"building {b} must be acquired by {mode} but is acquired {got}")
 
     def idle_purchases(self, selected: pd.DataFrame) -> None:
         """A proven least-cost plan pays for no building that hosts nothing and could simply be dropped.
@@ -226,6 +266,7 @@ class _Checker:
             & (selected["npv"] > 0)
             & (selected["assets"].map(len) == 0)
             & ~selected["building"].isin(policy.must_choose)
+            & ~selected["building"].isin(list(policy.must_choose_as))
         )
         for r in selected[idle].itertuples():
             self.fail(
@@ -257,21 +298,26 @@ def evaluate(scenario: Scenario, plan: Plan, demand: pd.DataFrame, *, proven: bo
     _capacities(check, selected, existing, hosts, load)
     selected["complex"] = _complexes(check, selected)
     by_service, by_group = _shares(check, coverage)
+    for text in target_violations(scenario, demand, coverage):
+        check.fail(text)
     walking = (
         float((coverage["covered_units"] * coverage["distance_m"].fillna(0)).sum())
         if not capacitated(scenario)
         else float(coverage["walking"].sum())
     )
-    weights = coverage["service"].map({k: s.weight for k, s in cfg.services.items()})
-    coverage_value = float((weights * coverage["credited_units"]).sum())
+    per_unit = coverage["service"].map(unit_values(scenario, by_service))
+    coverage_value = float((per_unit * coverage["credited_units"]).sum())
     if cfg.model.complex is not None:
         coverage_value += cfg.model.complex.bonus * int(selected["complex"].sum())
     npv = float(np.nansum(selected["npv"]))
     factor = annuity(cfg.budget.horizon_years, cfg.budget.discount_rate)
-    kept_cost = float(existing.loc[existing["status"] == "kept", "annual_cost"].sum()) * factor
+    kept_annual = float(existing.loc[existing["status"] == "kept", "annual_cost"].sum())
+    kept_cost = kept_annual * factor
     objectives = {
         "max_coverage": coverage_value,
         "min_cost": npv + kept_cost + cfg.model.distance_cost_per_unit_m * walking,
+        "min_capex": float(np.nansum(selected["capex"])),
+        "min_annual": float(np.nansum(selected["annual_cost"])) + kept_annual,
         "min_distance": walking,
         "max_min_share": float(by_group["share"].min()) if len(by_group) else 0.0,
     }
@@ -486,9 +532,12 @@ def _shares(check: _Checker, coverage: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     table["share"] = _ratio(table["covered"], table["demand"])
     table["weight"] = [cfg.services[k].weight for k in services]
     table["weighted_covered"] = table["weight"] * table["covered"]
+    per_person = np.array([persons_per_unit(cfg.services[k]) for k in services])
+    table["persons"] = table["demand"] * per_person
+    table["persons_covered"] = table["covered"] * per_person
     table.index.name = "service"
     need = {k: svc.min_share for k, svc in cfg.services.items()}
-    if "min_cost" in cfg.model.objectives:
+    if {"min_cost", "min_capex", "min_annual"} & set(cfg.model.objectives):
         need = {k: max(v, cfg.model.target_share.get(k, 0.0)) for k, v in need.items()}
     for key, share in need.items():
         if share > 0 and table.loc[key, "share"] < share * (1 - TOL) - TOL:

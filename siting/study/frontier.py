@@ -1,0 +1,386 @@
+"""The budget frontier: the best plan at each budget, from the least that meets the rules to where coverage stops.
+
+A budget officer asks what each extra 万元 buys and where it stops paying. `budget_frontier` plans the
+scenario at a series of one-off (or yearly) budgets, every other rule kept:
+
+- the ends are found, not guessed: the lower end is the least one-off (yearly) cost of any plan that meets the
+  scenario's rules (objective min_capex / min_annual with that budget lifted); the upper end is the least cost
+  of a plan with the most coverage possible (max_coverage, then min_capex / min_annual, budget lifted): below
+  it coverage is lower, at or above it coverage stops rising;
+- each point is `pipeline.run` on the scenario with the budget set (so the same model, objectives and
+  independent check as `siting run`), warm-started from the previous point's plan, which stays feasible
+  as the budget grows (same optimum, found faster);
+- nested (`nested=True`): each point keeps every building of the previous nested point by the same mode
+  (money arrives in tranches; what was bought stays), and its price of nesting is the objective lost
+  against the free optimum at the same budget.
+
+`target_frontier` is the same sweep for min_cost over coverage targets (every service's covered share),
+budgets lifted: what each target costs.
+
+The result is a table with a (sweep, plan) index: one row per point (see COLUMNS), marginal gains against the
+previous point and the knee (the point after which the marginal gain drops most).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from siting import pipeline
+from siting.errors import InfeasibleError
+from siting.model.solve import NoPlanError
+from siting.plan import Plan
+from siting.report.tables import plan_document
+from siting.scenario.load import Scenario
+from siting.solvers import SolveOptions
+from siting.study.executors import Executor, run_all
+from siting.study.progress import Progress, silent
+from siting.study.summary import PLANNED, plan_summary
+from siting.study.variants import BudgetKind, keeping, with_budget, with_objectives, with_target, without_limit
+
+WAN = 1e4  # 元 per 万元
+FREE, NESTED, TARGET = "free", "nested", "target"
+
+
+@dataclass(frozen=True)
+class Point:
+    """One planned point of a sweep.
+
+    Attributes:
+        sweep: free, nested or target.
+        label: p00, p01, ... in the order of the swept value.
+        budget: the budget planned with (元 or 元/year), None for a target sweep.
+        target: the covered share asked of every service, None for a budget sweep.
+        result: the verified run, None when the point has no plan.
+        status: optimal, feasible, infeasible or no_solution.
+        seconds: wall time of the point (model, solve and check).
+        note: why there is no plan, or where the plan came from.
+    """
+
+    sweep: str
+    label: str
+    budget: float | None
+    target: float | None
+    result: pipeline.RunResult | None
+    status: str
+    seconds: float
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """A sweep's points and its table.
+
+    Attributes:
+        kind: capex, annual (budget sweeps) or target.
+        points: every point of every sweep, in table order.
+        table: one row per point, index (sweep, plan); see frontier_table.
+        ends: lower and upper budget found by the program (empty when the budgets were given), with the
+            status of the solves that found them.
+        ends_seconds: wall time spent finding the ends.
+    """
+
+    kind: str
+    points: tuple[Point, ...]
+    table: pd.DataFrame
+    ends: dict[str, float | str] = field(default_factory=dict)
+    ends_seconds: float = 0.0
+
+
+def solve_point(
+    scenario: Scenario, *, solver: str = "highs", options: SolveOptions | None = None, start: Plan | None = None
+) -> tuple[pipeline.RunResult | None, str, str, float]:
+    """Plan one point: (result or None, status, note, seconds). A pure function of its arguments.
+
+    Infeasible points and points with no plan in time are answers, not errors; a plan that fails its
+    independent check still raises PlanViolation.
+    """
+    started = time.perf_counter()
+    try:
+        result = pipeline.run(scenario, solver=solver, options=options, start=start, explain_infeasible=False)
+    except InfeasibleError as err:
+        return None, "infeasible", str(err), time.perf_counter() - started
+    except NoPlanError as err:
+        return None, "no_solution", str(err), time.perf_counter() - started
+    return result, result.solution.status.value, "", time.perf_counter() - started
+
+
+def spent(result: pipeline.RunResult, kind: BudgetKind) -> float:
+    """What a plan takes of the budget `kind`: its one-off cost, or its new yearly cost net of closures."""
+    ev = result.evaluation
+    return ev.capex if kind == "capex" else max(0.0, ev.annual - ev.freed)
+
+
+def budget_ends(
+    scenario: Scenario, kind: BudgetKind, *, solver: str = "highs", options: SolveOptions | None = None
+) -> tuple[float, float, pipeline.RunResult, pipeline.RunResult]:
+    """The least budget any plan needs and the least budget of a plan with the most coverage possible.
+
+    Raises:
+        InfeasibleError: no plan meets the rules at any budget (with the conflicting requirements named).
+    """
+    unlimited = without_limit(scenario, kind)
+    cheapest = pipeline.run(with_objectives(unlimited, (f"min_{kind}",)), solver=solver, options=options)
+    best = pipeline.run(
+        with_objectives(unlimited, ("max_coverage", f"min_{kind}")),
+        solver=solver,
+        options=options,
+        start=cheapest.solution.plan,
+    )
+    return spent(cheapest, kind), spent(best, kind), cheapest, best
+
+
+def spaced(lower: float, upper: float, n: int) -> list[float]:
+    """`n` budgets from `lower` to `upper`, evenly spaced.
+
+    The ends are rounded up to whole 元, the budgets between to whole 万元 when they are 10 万元 apart or more.
+    """
+    lo, hi = math.ceil(lower - 1e-6), math.ceil(upper - 1e-6)
+    if n <= 1 or hi <= lo:
+        return [float(hi)]
+    inner = np.linspace(lo, hi, n)[1:-1]
+    step = WAN if (hi - lo) / (n - 1) >= 10 * WAN else 1.0
+    values = [float(lo), *(float(np.round(v / step) * step) for v in inner), float(hi)]
+    return sorted(set(values))
+
+
+def budget_frontier(
+    scenario: Scenario,
+    *,
+    kind: BudgetKind = "capex",
+    budgets: Sequence[float] | None = None,
+    points: int = 12,
+    nested: bool = False,
+    solver: str = "highs",
+    options: SolveOptions | None = None,
+    progress: Progress | None = None,
+    executor: Executor | None = None,
+) -> Frontier:
+    """Plan the scenario at each budget (given, or `points` spaced between the ends found) and tabulate.
+
+    Args:
+        scenario: the loaded scenario (overrides applied).
+        kind: which budget to sweep: capex (one-off) or annual (yearly, net of closures).
+        budgets: the budgets to plan with; None = `points` budgets from the lower to the upper end.
+        points: how many points when the budgets are not given.
+        nested: also plan the nested sweep (each point keeps the previous one's buildings).
+        solver: MILP solver.
+        options: solver options (the time limit applies to each point).
+        progress: printer; None prints nothing.
+        executor: plan the free points as independent tasks there (siting.study.executors), each warm-started
+            from the cheapest plan; None plans them in order, each warm-started from the one before. Nested
+            points are planned in order here either way (each keeps the buildings of the one before).
+    """
+    ends: dict[str, float | str] = {}
+    started = time.perf_counter()
+    start = None
+    if budgets is None:
+        lower, upper, cheapest, best = budget_ends(scenario, kind, solver=solver, options=options)
+        ends = {
+            "lower": lower,
+            "upper": upper,
+            "lower_status": cheapest.solution.status.value,
+            "upper_status": best.solution.status.value,
+        }
+        budgets = spaced(lower, upper, points)
+        start = cheapest.solution.plan
+    ends_seconds = time.perf_counter() - started
+    budgets = sorted(float(b) for b in budgets)
+    progress = progress or silent(0, "")
+    progress.total, progress.slots = len(budgets) * (2 if nested else 1), executor.slots if executor else 1
+    progress.start()
+    scenarios = [with_budget(scenario, kind, b) for b in budgets]
+    free = _sweep(FREE, scenarios, budgets, None, solver, options, start, progress, executor)
+    found = list(free)
+    if nested:
+        found += _nested(scenario, kind, budgets, free, solver, options, progress)
+    progress.close()
+    return Frontier(kind, tuple(found), frontier_table(found, kind), ends, ends_seconds)
+
+
+def target_frontier(
+    scenario: Scenario,
+    targets: Sequence[float],
+    *,
+    solver: str = "highs",
+    options: SolveOptions | None = None,
+    progress: Progress | None = None,
+    executor: Executor | None = None,
+) -> Frontier:
+    """The least net present cost of covering each target share of every service (budgets lifted).
+
+    Solved from the highest target down, so that each plan warm-starts the next (a plan that reaches a
+    target reaches every lower one), or as independent tasks on `executor`; tabulated from the lowest up.
+    """
+    targets = sorted(float(t) for t in targets)
+    progress = progress or silent(0, "")
+    progress.total, progress.slots = len(targets), executor.slots if executor else 1
+    progress.start()
+    down = list(reversed(targets))
+    scenarios = [with_target(scenario, t) for t in down]
+    found = _sweep(TARGET, scenarios, None, down, solver, options, None, progress, executor)
+    progress.close()
+    ordered = [dataclasses.replace(p, label=f"p{i:02d}") for i, p in enumerate(reversed(found))]
+    return Frontier("target", tuple(ordered), frontier_table(ordered, "target"))
+
+
+def _sweep(
+    sweep: str,
+    scenarios: list[Scenario],
+    budgets: list[float] | None,
+    targets: list[float] | None,
+    solver: str,
+    options: SolveOptions | None,
+    start: Plan | None,
+    progress: Progress,
+    executor: Executor | None = None,
+) -> list[Point]:
+    """Plan each scenario in order, each warm-started from the last plan found (or all at once on `executor`)."""
+
+    def point(i: int, answer: tuple) -> Point:
+        result, status, note, seconds = answer
+        budget = None if budgets is None else budgets[i]
+        target = None if targets is None else targets[i]
+        return Point(sweep, f"p{i:02d}", budget, target, result, status, seconds, note)
+
+    if executor is not None:
+        calls = [(str(i), (variant, solver, options, start)) for i, variant in enumerate(scenarios)]
+        answers = run_all(executor, solve_point_task, calls, lambda i, a: progress.step(_step_text(point(int(i), a))))
+        return [point(i, answers[str(i)]) for i in range(len(scenarios))]
+    found = []
+    for i, variant in enumerate(scenarios):
+        found.append(point(i, solve_point(variant, solver=solver, options=options, start=start)))
+        progress.step(_step_text(found[-1]))
+        if found[-1].result is not None:
+            start = found[-1].result.solution.plan
+    return found
+
+
+def solve_point_task(
+    scenario: Scenario, solver: str, options: SolveOptions | None, start: Plan | None
+) -> tuple[pipeline.RunResult | None, str, str, float]:
+    """solve_point with positional arguments, as an executor calls it."""
+    return solve_point(scenario, solver=solver, options=options, start=start)
+
+
+def _nested(
+    scenario: Scenario,
+    kind: BudgetKind,
+    budgets: list[float],
+    free: list[Point],
+    solver: str,
+    options: SolveOptions | None,
+    progress: Progress,
+) -> list[Point]:
+    """Each point keeps the previous nested point's buildings.
+
+    The first one keeps nothing, so it is the free plan at that budget (the same scenario: not solved twice).
+    """
+    found: list[Point] = []
+    previous: Plan | None = None
+    for i, budget in enumerate(budgets):
+        if previous is None:
+            point = free[i]
+            found.append(
+                Point(NESTED, point.label, budget, None, point.result, point.status, 0.0, "= free " + point.label)
+            )
+        else:
+            variant = keeping(with_budget(scenario, kind, budget), previous)
+            result, status, note, seconds = solve_point(variant, solver=solver, options=options, start=previous)
+            found.append(Point(NESTED, f"p{i:02d}", budget, None, result, status, seconds, note))
+        progress.step(_step_text(found[-1]))
+        if found[-1].result is not None:
+            previous = found[-1].result.solution.plan
+    return found
+
+
+def _step_text(point: Point) -> str:
+    what = f"target {point.target:.0%}" if point.target is not None else f"budget {point.budget / WAN:,.2f} 万元"
+    if point.result is None:
+        return f"{point.sweep} {point.label} {what}: {point.status} ({point.seconds:.1f} s)"
+    ev = point.result.evaluation
+    return (
+        f"{point.sweep} {point.label} {what}: {point.status}, objective {ev.objective:,.4g}, "
+        f"{len(ev.selected)} buildings ({point.seconds:.1f} s)"
+    )
+
+
+def frontier_table(points: Sequence[Point], kind: str) -> pd.DataFrame:
+    """One row per point, index (sweep, plan): the swept value, the plan's figures, marginals and the knee.
+
+    Columns: budget (元, or 元/year for the yearly budget; empty for targets), target (share), status, gap,
+    objective (max_coverage on the scenario's objective basis), capex, annual, annual_freed, npv (元),
+    buildings, complexes, closed (existing facilities closed), persons (Σ weight × persons served),
+    marginal_per_wan (persons gained per 万元 against the previous point with a plan: per 万元 of budget, or of
+    net present cost for targets), marginal_objective_per_wan (the same for the objective), knee,
+    nesting_price and nesting_price_persons (nested rows: the free optimum's objective and persons at the same
+    budget minus the nested plan's), then covered.<s>, persons.<s> and share.<s> per service, and note (why a
+    point has no plan). Timings are not in the table (it must be the same, byte for byte, on every run).
+    """
+    rows = []
+    for p in points:
+        row = {"sweep": p.sweep, "plan": p.label, "budget": p.budget, "target": p.target}
+        row.update(plan_summary(plan_document(p.result)) if p.result is not None else {"status": p.status})
+        row["note"] = p.note
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    for column in ("gap", "objective", "persons", "npv"):
+        if column not in table:
+            table[column] = np.nan
+    parts = [
+        _marginals(part, "npv" if kind == "target" else "budget") for _, part in table.groupby("sweep", sort=False)
+    ]
+    table = pd.concat(parts) if parts else table
+    table = _nesting_price(table)
+    fixed = ["sweep", "plan", "budget", "target", "status", "gap", "objective", "capex", "annual", "annual_freed"]
+    fixed += ["npv", "buildings", "complexes", "closed", "persons", "marginal_per_wan", "marginal_objective_per_wan"]
+    fixed += ["knee", "nesting_price", "nesting_price_persons"]
+    per_service = [c for c in table.columns if "." in c]
+    return table.reindex(columns=[*fixed, *per_service, "note"]).set_index(["sweep", "plan"])
+
+
+def _marginals(part: pd.DataFrame, axis: str) -> pd.DataFrame:
+    part = part.copy()
+    planned = part["status"].isin(PLANNED)
+    sub = part[planned]
+    step = sub[axis].astype(float).diff() / WAN
+    step = step.where(step > 0)
+    part.loc[planned, "marginal_per_wan"] = (sub["persons"].diff() / step).round(6)
+    part.loc[planned, "marginal_objective_per_wan"] = (sub["objective"].diff() / step).round(6)
+    part["knee"] = False
+    knee = knee_label(part.loc[planned, "marginal_per_wan"])
+    if knee is not None:
+        part.loc[knee, "knee"] = True
+    return part
+
+
+def knee_label(marginal: pd.Series):
+    """The index of the point after which the marginal gain drops most (None when it never drops).
+
+    marginal[i] is the gain from point i-1 to i; the drop after point i is marginal[i] - marginal[i+1].
+    """
+    drop = marginal - marginal.shift(-1)
+    drop = drop[drop.notna()]
+    if drop.empty or not drop.max() > 0:
+        return None
+    return drop.idxmax()
+
+
+def _nesting_price(table: pd.DataFrame) -> pd.DataFrame:
+    table = table.copy()
+    table["nesting_price"] = np.nan
+    table["nesting_price_persons"] = np.nan
+    nested = table["sweep"] == NESTED
+    if not nested.any():
+        return table
+    free = table[table["sweep"] == FREE].set_index("plan")
+    labels = table.loc[nested, "plan"]
+    for column, source in (("nesting_price", "objective"), ("nesting_price_persons", "persons")):
+        table.loc[nested, column] = (free[source].reindex(labels).to_numpy() - table.loc[nested, source]).round(6)
+    return table
