@@ -8,7 +8,8 @@ variant per --override item (`base` = no override, `a+b` = a and b together; --s
 each run folder into DIR/plans/<item>/ and compares those. Writes DIR/buildings.csv (building, name,
 mode_<run>, services_<run>, change), DIR/communities.csv (covered share per community × service per run and
 the difference), DIR/compare.md and the long tables summary.csv, cost_by_mode.csv, coverage_by_service.csv,
-coverage_by_district.csv and scenario_keys.csv (each with a plan column).
+coverage_by_district.csv and scenario_keys.csv (each with a plan column). `--executor local|dask` plans the
+variants as independent tasks (siting.study.executors).
 """
 
 from __future__ import annotations

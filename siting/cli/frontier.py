@@ -8,6 +8,7 @@ Writes DIR/frontier.csv (one row per point; columns in siting.study.frontier.fro
 DIR/frontier.md (bilingual table and knee), DIR/scenario.yaml (the base scenario as planned), one run folder
 per point with a plan (DIR/free/p00/, DIR/nested/p03/, DIR/target/p02/: the files `siting run` writes) and
 DIR/manifest.json (timings). Progress goes to stderr: a bar on a terminal, one line per point otherwise.
+`--executor local|dask` plans the free (or target) points as independent tasks (siting.study.executors).
 """
 
 from __future__ import annotations
