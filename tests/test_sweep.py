@@ -14,6 +14,7 @@ from conftest import make_scenario, run_cli
 from sweep_workers import square_or_die_once
 
 from siting.errors import InputError
+from siting.report.sweep_report import write_reports
 from siting.solvers import SolveOptions
 from siting.study import task as task_module
 from siting.study.executors import DaskExecutor, Executor, LocalExecutor, make_executor
@@ -194,6 +195,20 @@ def test_each_task_plans_its_variant_and_budget(serial_run):
         elderly[row["variant"]] = plan["coverage"]["elderly_care"]["persons"]
     # The high variant projects more elderly to 2030 than the low one.
     assert elderly["high"] > elderly["low"] > 0
+
+
+def test_the_sweep_reports_are_bilingual_with_units_and_names(serial_run, tmp_path):
+    _, result = serial_run
+    assert write_reports(tmp_path, result.table, result.labels, "both", "test") == (
+        "sweep.md",
+        "report.html",
+        "report.xlsx",
+    )
+    text = (tmp_path / "sweep.md").read_text(encoding="utf-8")
+    for part in ("方案扫描 / Sweep: test", "养老服务站 Elderly care: 覆盖率 covered share", "(万元)", "最优 optimal"):
+        assert part in text, part
+    assert "低方案 low" in text and "130.00" in text  # 1,300,000 元 shown as 万元
+    assert "养老服务站" in (tmp_path / "report.html").read_text(encoding="utf-8")
 
 
 def test_a_local_pool_and_a_dask_cluster_of_two_workers_give_the_serial_results(cities, serial_run, tmp_path):

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from siting.report.write import atomic_folder, write_text_file
+from siting.study.summary import PLANNED
 from siting.study.sweep_spec import Task
-from siting.study.task import PLANNED, Outcome
+from siting.study.task import Outcome
 
 CACHE = "cache"
 

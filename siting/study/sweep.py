@@ -14,6 +14,7 @@ record, so the next run tries it again). Amounts in 元; shares of each service'
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -106,7 +107,8 @@ def run_sweep(
     todo = {t.key: t for t in tasks if t.key not in records}  # tasks with equal inputs are solved once
     if todo:
         executor.warm_up(solve_task.__module__)
-    shown = Progress(len(tasks), "sweep", progress or _Null(), cached=len(tasks) - len(todo), slots=executor.slots)
+    cached = len(tasks) - len(todo)
+    shown = Progress(len(tasks), "sweep", progress or io.StringIO(), cached=cached, slots=executor.slots)
     shown.start()
     handles = {sha: executor.share(bundles[sha]) for sha in sorted({t.bundle for t in todo.values()})}
     calls = [
@@ -129,7 +131,6 @@ def run_sweep(
     shown.close()
     seconds = time.perf_counter() - started
     solved = len(todo) - len(failures)
-    cached = len(tasks) - len(todo)
     return SweepResult(tuple(tasks), records, failures, solved, cached, seconds, task_seconds, cpu_seconds)
 
 
@@ -160,16 +161,3 @@ def sweep_table(tasks: Sequence[Task], records: dict[str, Record], failures: dic
     table = pd.DataFrame(rows)
     shares = [c for c in table.columns if c.startswith("share.")]
     return table.reindex(columns=[*FIXED, *shares, "folder", "note"])
-
-
-class _Null:
-    """A stream that drops what is written (no progress shown)."""
-
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False

@@ -29,13 +29,12 @@ from siting.report.tables import plan_document, service_label
 from siting.scenario.load import Scenario, load_scenario
 from siting.solvers import SolveOptions
 from siting.study.bundle import Bundle, unpack
-from siting.study.summary import PLANNED, plan_summary
+from siting.study.executors import TaskError
+from siting.study.summary import plan_summary
 from siting.study.sweep_spec import budget_text
 
 FIGURES = ("status", "gap", "objective", "capex", "annual", "npv", "buildings")
 """The plan's figures a sweep keeps (siting.study.summary.plan_summary), with share.<service>."""
-ANSWERS = (*PLANNED, "infeasible", "no_solution")
-"""Statuses that are the task's answer, cached like a plan; anything else is a failure, tried again on rerun."""
 
 
 @dataclass(frozen=True)
@@ -96,15 +95,15 @@ def solve_task(bundle: Bundle, request: Request) -> Outcome:
     """Plan one task in a private temporary folder; see the module docstring.
 
     Raises:
-        SitingError: bad input (the messages name the original files, not the temporary copies), or a plan that
-            failed its independent check.
+        TaskError: bad input or a plan that failed its independent check, with the error's message (naming the
+            original files, not the temporary copies) and exit code.
     """
     started, cpu = time.perf_counter(), time.process_time()
     with tempfile.TemporaryDirectory(prefix="siting-task-") as tmp:
         try:
             outcome = _solve(unpack(bundle, Path(tmp)), request, started)
         except SitingError as err:
-            raise type(err)(str(err).replace(str(Path(tmp)), bundle.root)) from None
+            raise TaskError(str(err).replace(str(Path(tmp)), bundle.root), err.exit_code) from None
     return dataclasses.replace(outcome, cpu_seconds=time.process_time() - cpu)
 
 
