@@ -14,7 +14,7 @@ import pandas as pd
 from siting.report.folder import write_study_reports
 from siting.report.lang import Text
 from siting.report.markdown import _table
-from siting.report.views import Column, Study, View
+from siting.report.views import Column, Study, View, plan_columns, share_columns
 
 STATUS_LABELS: dict[str, tuple[str, str]] = {
     "optimal": ("最优", "optimal"),
@@ -37,18 +37,9 @@ def sweep_view(table: pd.DataFrame, labels: dict[str, tuple[str, str]], t: Text)
         Column("overrides_label", t("方案变体", "Overrides")),
         Column("variant_label", t("需求方案", "Demand variant")),
         Column("budget", t("一次性预算", "One-off budget"), "wan"),
-        Column("status_label", t("状态", "Status")),
-        Column("gap", t("差距", "Gap"), "pct"),
-        Column("objective", t("目标值", "Objective"), "units"),
-        Column("capex", t("一次性投入", "One-off cost"), "wan"),
-        Column("annual", t("年度费用", "Yearly cost"), "wan_year"),
-        Column("npv", t("净现值成本", "Net present cost"), "wan"),
-        Column("buildings", t("建筑数", "Buildings"), "int"),
+        *plan_columns(t, status="status_label"),
+        *share_columns(table, {key: t(*pair) for key, pair in labels.items()}, t),
     ]
-    for field in (c for c in table.columns if c.startswith("share.")):
-        key = field.removeprefix("share.")
-        name = t(*labels.get(key, (key, key)))
-        columns.append(Column(field, f"{name}: {t('覆盖率', 'covered share')}", "pct"))
     columns += [Column("folder", t("方案文件夹", "Plan folder")), Column("note", t("说明", "Note"))]
     frame = table.assign(
         overrides_label=table["overrides"].replace({"base": t("基准", "base")}),
