@@ -287,6 +287,9 @@ def test_overrides_apply_and_a_failing_task_is_reported_while_the_others_go_on(t
     assert table.loc[("good", "no_rent"), "buildings"] == 0
     plan = json.loads((out / table.loc[("good", "no_rent"), "folder"] / "plan.json").read_text(encoding="utf-8"))
     assert plan["overrides"] == ["no_rent"] and plan["sets"] == ["budget.capex=400000"]
+    # A sweep's plan folder is a run folder: `siting verify` re-checks it against the scenario it names.
+    checked = run_cli("verify", out / table.loc[("good", "base"), "folder"])
+    assert checked.returncode == 0 and "the plan holds" in checked.stdout, checked.stderr
     # The bad city's options name an unknown building: both its tasks fail, with the reason.
     assert (table.loc["bad", "status"] == "failed").all()
     note = table.loc[("bad", "base"), "note"]

@@ -101,13 +101,13 @@ def solve_task(bundle: Bundle, request: Request) -> Outcome:
     started, cpu = time.perf_counter(), time.process_time()
     with tempfile.TemporaryDirectory(prefix="siting-task-") as tmp:
         try:
-            outcome = _solve(unpack(bundle, Path(tmp)), request, started)
+            outcome = _solve(unpack(bundle, Path(tmp)), request, started, str(Path(bundle.root) / bundle.scenario))
         except SitingError as err:
             raise TaskError(str(err).replace(str(Path(tmp)), bundle.root), err.exit_code) from None
     return dataclasses.replace(outcome, cpu_seconds=time.process_time() - cpu)
 
 
-def _solve(path: Path, request: Request, started: float) -> Outcome:
+def _solve(path: Path, request: Request, started: float, origin: str) -> Outcome:
     scenario = load_variant(path, request.overrides, request.variant, request.budget, request.allow_outside)
     solve_started = time.perf_counter()
     try:
@@ -119,7 +119,7 @@ def _solve(path: Path, request: Request, started: float) -> Outcome:
     solve_seconds = time.perf_counter() - solve_started
     with tempfile.TemporaryDirectory(prefix="siting-plan-") as tmp:
         folder = Path(tmp) / "plan"
-        names = write_run_folder(result, folder, request.lang, manifest=_manifest(result, request))
+        names = write_run_folder(result, folder, request.lang, manifest=_manifest(result, request, origin))
         files = tuple((name, zlib.compress((folder / name).read_bytes(), 1)) for name in sorted(names))
     summary = plan_summary(plan_document(result))
     figures = {**asked(scenario), **{k: v for k, v in summary.items() if k in FIGURES or k.startswith("share.")}}
@@ -150,11 +150,15 @@ def asked(scenario: Scenario) -> dict[str, Any]:
     return {"variant": scenario.config.demand.variant, "budget": scenario.config.budget.capex}
 
 
-def _manifest(result: pipeline.RunResult, request: Request) -> dict[str, Any]:
-    """Provenance of a task's plan folder (the one file with timings), as `siting run` writes it."""
+def _manifest(result: pipeline.RunResult, request: Request, origin: str) -> dict[str, Any]:
+    """Provenance of a task's plan folder (the one file with timings), as `siting run` writes it.
+
+    scenario_path is the scenario file where the driver read it, so that `siting verify PLAN_FOLDER` finds it.
+    """
     options = request.options
     return {
         "task_key": request.key,
+        "scenario_path": origin,
         "overrides": list(request.overrides),
         "variant": request.variant,
         "budget": request.budget,
