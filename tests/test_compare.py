@@ -170,6 +170,12 @@ def test_cli_plans_and_compares_named_overrides(tmp_path):
     assert set(keys["key"]) == {"budget.capex", "budget.annual", "model.policy.max_by_mode.buy"}
     assert (out / "plans" / "base" / "plan.json").is_file()
     assert run_main("compare", path, "--override", "base,nope", "--out", tmp_path / "x").returncode == 2
+    # The variants planned as independent tasks in a process pool: the same comparison.
+    pooled = tmp_path / "pooled"
+    args = ("--override", "base,no_buying+poor", "--out", pooled, "--executor", "local", "--workers", "2")
+    assert run_main("compare", path, *args).returncode == 0
+    for name in ("buildings.csv", "communities.csv", "summary.csv", "plans/no_buying+poor/plan.json"):
+        assert (pooled / name).read_bytes() == (out / name).read_bytes(), name
 
 
 def test_a_building_only_a_third_run_acquires_is_no_change_for_the_second(folders, tmp_path):

@@ -20,6 +20,7 @@ from siting.errors import InputError
 from siting.pipeline import compute_demand
 from siting.plan import Plan, Selection
 from siting.scenario.load import load_scenario
+from siting.study.executors import LocalExecutor
 from siting.study.frontier import budget_frontier, knee_label, spaced, target_frontier
 from siting.verify.evaluate import evaluate
 
@@ -46,6 +47,15 @@ def frontier(path):
 
 def plan_of(result) -> set[tuple[str, str, tuple[str, ...]]]:
     return {(s.building, s.mode, s.services) for s in result.solution.plan.selected}
+
+
+def test_free_points_as_independent_tasks_in_a_process_pool_give_the_same_frontier(path, frontier):
+    with LocalExecutor(2) as pool:
+        pooled = budget_frontier(load_scenario(path), points=6, nested=True, executor=pool)
+    pd.testing.assert_frame_equal(pooled.table, frontier.table)
+    assert [plan_of(p.result) for p in pooled.points if p.result] == [
+        plan_of(p.result) for p in frontier.points if p.result
+    ]
 
 
 def test_the_ends_are_found_and_the_budgets_spaced_between(frontier):

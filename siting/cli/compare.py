@@ -8,7 +8,8 @@ variant per --override item (`base` = no override, `a+b` = a and b together; --s
 each run folder into DIR/plans/<item>/ and compares those. Writes DIR/buildings.csv (building, name,
 mode_<run>, services_<run>, change), DIR/communities.csv (covered share per community × service per run and
 the difference), DIR/compare.md and the long tables summary.csv, cost_by_mode.csv, coverage_by_service.csv,
-coverage_by_district.csv and scenario_keys.csv (each with a plan column).
+coverage_by_district.csv and scenario_keys.csv (each with a plan column). `--executor local|dask` plans the
+variants as independent tasks (siting.study.executors).
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from siting import pipeline
 from siting.cli import run as run_command
 from siting.cli.options import (
+    add_executor_options,
     add_outside_paths_flag,
     add_report_options,
     add_solver_options,
     add_variant_options,
+    make_executor_from,
     solve_options,
 )
 from siting.errors import InputError
@@ -34,7 +36,8 @@ from siting.report.views import Study
 from siting.report.write import atomic_folder, check_out, write_csv, write_json
 from siting.scenario.load import load_scenario
 from siting.scenario.overrides import split_names
-from siting.study.compare import Comparison, compare, read_run, read_runs
+from siting.study.compare import Comparison, compare, plan, read_run, read_runs
+from siting.study.executors import run_all
 
 NAME = "compare"
 HELP = "compare plans side by side: buildings added, dropped and changed, coverage by service and district"
@@ -53,6 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: runs/compare)")
     add_outside_paths_flag(parser)
     add_variant_options(parser)
+    add_executor_options(parser)
     add_solver_options(parser)
     add_report_options(parser)
 
@@ -73,10 +77,14 @@ def plan_variants(args: argparse.Namespace, tmp: Path) -> list[Path]:
         scenarios[item] = load_scenario(
             args.scenario_file, names, args.sets, allow_outside_paths=args.allow_outside_paths
         )
+    options = solve_options(args)
+    calls = [(item, (scenario, args.solver, options)) for item, scenario in scenarios.items()]
+    with make_executor_from(args) as executor:
+        print(f"compare: planning {', '.join(scenarios)} ({executor.name})", file=sys.stderr, flush=True)
+        results = run_all(executor, plan, calls, lambda item, _: print(f"compare: planned {item}", file=sys.stderr))
     folders = []
-    for item, scenario in scenarios.items():
-        print(f"compare: planning {item} ...", file=sys.stderr, flush=True)
-        result = pipeline.run(scenario, solver=args.solver, options=solve_options(args))
+    for item in scenarios:
+        result = results[item]
         folder = tmp / "plans" / item
         folder.mkdir(parents=True)
         args.scenario = args.scenario_file  # manifest() records the scenario file

@@ -8,6 +8,7 @@ Writes DIR/frontier.csv (one row per point; columns in siting.study.frontier.fro
 DIR/frontier.md (bilingual table and knee), DIR/scenario.yaml (the base scenario as planned), one run folder
 per point with a plan (DIR/free/p00/, DIR/nested/p03/, DIR/target/p02/: the files `siting run` writes) and
 DIR/manifest.json (timings). Progress goes to stderr: a bar on a terminal, one line per point otherwise.
+`--executor local|dask` plans the free (or target) points as independent tasks (siting.study.executors).
 """
 
 from __future__ import annotations
@@ -17,16 +18,16 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 from siting.cli import run as run_command
 from siting.cli.options import (
+    add_executor_options,
     add_report_options,
     add_scenario_argument,
     add_solver_options,
     add_variant_options,
     default_out,
     load,
+    make_executor_from,
     solve_options,
 )
 from siting.errors import InputError
@@ -36,6 +37,8 @@ from siting.report.study_markdown import BUDGET_TEXT, render_frontier
 from siting.report.tables import effective_yaml
 from siting.report.views import Study
 from siting.report.write import atomic_folder, check_out, write_csv, write_json
+from siting.study import ranges
+from siting.study.executors import Executor
 from siting.study.frontier import Frontier, budget_frontier, target_frontier
 from siting.study.progress import Progress
 
@@ -82,29 +85,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: runs/<name>-frontier)")
     add_variant_options(parser)
+    add_executor_options(parser)
     add_solver_options(parser)
     add_report_options(parser)
 
 
 def parse_range(text: str, option: str) -> list[float]:
-    """'FROM:TO:STEP' -> [FROM, FROM + STEP, ..., TO] (TO included when the steps reach it).
+    """'FROM:TO:STEP' -> [FROM, FROM + STEP, ..., TO] (siting.study.ranges.parse_range).
 
     Raises:
         InputError: not three numbers, STEP <= 0, FROM > TO, or more than MAX_POINTS values.
     """
-    parts = text.split(":")
     try:
-        start, stop, step = (float(p) for p in parts)
-    except ValueError:
-        raise InputError(f"expected FROM:TO:STEP (three numbers), got {text!r}", field=option) from None
-    if len(parts) != 3 or not all(np.isfinite([start, stop, step])):
-        raise InputError(f"expected FROM:TO:STEP (three numbers), got {text!r}", field=option)
-    if step <= 0 or start > stop:
-        raise InputError(f"expected FROM <= TO and STEP > 0, got {text!r}", field=option)
-    count = int(np.floor((stop - start) / step + 1e-9)) + 1
-    if count > MAX_POINTS:
-        raise InputError(f"{count} points; at most {MAX_POINTS} (choose a larger STEP)", field=option)
-    return [float(np.round(start + i * step, 9)) for i in range(count)]
+        return ranges.parse_range(text, MAX_POINTS)
+    except ValueError as err:
+        raise InputError(str(err), field=option) from None
 
 
 def check_arguments(args: argparse.Namespace) -> None:
@@ -121,13 +116,15 @@ def check_arguments(args: argparse.Namespace) -> None:
         raise InputError("budgets must be >= 0 元", field="--budgets")
 
 
-def sweep(args: argparse.Namespace, scenario) -> Frontier:
-    """Run the sweep the arguments ask for."""
+def sweep(args: argparse.Namespace, scenario, executor: Executor | None = None) -> Frontier:
+    """Run the sweep the arguments ask for (its points as independent tasks on `executor` when given)."""
     options = solve_options(args)
     if args.targets is not None:
         targets = parse_range(args.targets, "--targets")
         progress = Progress(len(targets), "frontier")
-        return target_frontier(scenario, targets, solver=args.solver, options=options, progress=progress)
+        return target_frontier(
+            scenario, targets, solver=args.solver, options=options, progress=progress, executor=executor
+        )
     budgets = parse_range(args.budgets, "--budgets") if args.budgets is not None else None
     if budgets is None:
         print("frontier: finding the least budget and the budget at which coverage stops rising ...", flush=True)
@@ -140,6 +137,7 @@ def sweep(args: argparse.Namespace, scenario) -> Frontier:
         solver=args.solver,
         options=options,
         progress=Progress(0, "frontier"),
+        executor=executor,
     )
 
 
@@ -150,7 +148,8 @@ def main(args: argparse.Namespace) -> int:
     out = args.out or default_out(scenario.name, "-frontier")
     check_out(out, keep=[scenario.path])  # before solving: a bad --out is known at once
     started = time.perf_counter()
-    frontier = sweep(args, scenario)
+    with make_executor_from(args) as executor:  # serial: points in order, each warm-started from the last
+        frontier = sweep(args, scenario, None if executor.name == "serial" else executor)
     seconds = time.perf_counter() - started
     table = frontier.table.reset_index()
     planned = [p.result is not None for p in frontier.points]
@@ -209,6 +208,7 @@ def manifest(frontier: Frontier, args: argparse.Namespace, seconds: float) -> di
             "points": {f"{p.sweep}/{p.label}": round(p.seconds, 3) for p in frontier.points},
         },
         "solver": {"name": args.solver, "time_limit_s": args.time_limit, "gap": args.gap, "threads": args.threads},
+        "executor": args.executor,
     }
 
 

@@ -18,7 +18,9 @@ from contextlib import contextmanager
 from siting import __version__
 from siting.errors import EXIT_USER_ERROR, SitingError, cut
 
-COMMAND_MODULES = ("run", "frontier", "compare", "verify", "validate", "demand", "audit", "schema", "reproduce")
+COMMAND_MODULES = (
+    *("run", "frontier", "compare", "sweep", "verify", "validate", "demand", "audit", "schema", "reproduce"),
+)
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of our output went away (`siting ... | head`)
 

@@ -14,6 +14,7 @@ from siting.progress import Display
 from siting.report.lang import LANGS
 from siting.scenario.load import Scenario, load_scenario
 from siting.solvers import AUTO, SOLVER_NAMES, SolveOptions
+from siting.study.executors import EXECUTORS, Executor, make_executor
 
 MAX_THREADS = 1024
 MAX_SECONDS = 1e7  # about 115 days
@@ -68,12 +69,17 @@ def add_solver_options(parser: argparse.ArgumentParser) -> None:
 
 
 def solve_options(args: argparse.Namespace) -> SolveOptions:
-    """SolveOptions from the parsed arguments (progress shown on stderr unless --quiet)."""
+    """SolveOptions from the parsed arguments.
+
+    `siting run` shows each solve's progress on stderr unless --quiet (siting.progress.Display); commands that
+    run many solves (frontier, sweep, compare) show their own progress, so their solves stay silent.
+    """
+    shown = getattr(args, "command", "run") == "run" and not getattr(args, "quiet", False)
     return SolveOptions(
         time_limit_s=args.time_limit,
         mip_rel_gap=args.gap,
         threads=args.threads,
-        progress=None if getattr(args, "quiet", True) else Display(),
+        progress=Display() if shown else None,
     )
 
 
@@ -131,3 +137,31 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lang", choices=LANGS, default="both", help="report language: zh, en or both (default: both, Chinese first)"
     )
+
+
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """--executor, --scheduler, --workers: where independent plans run (siting.study.executors)."""
+    parser.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="serial",
+        help="serial (in this process, default), local (a process pool on this machine) or dask (dask.distributed)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="a running dask scheduler to send the plans to (default: a LocalCluster on this machine)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="plans at once on this machine (default: cores ÷ --threads; never more cores than the machine has)",
+    )
+
+
+def make_executor_from(args: argparse.Namespace) -> Executor:
+    """The executor the arguments ask for."""
+    return make_executor(args.executor, workers=args.workers, threads=args.threads, scheduler=args.scheduler)

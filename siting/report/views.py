@@ -349,24 +349,38 @@ def assumptions_view(result, t: Text) -> View:
     return View("assumptions", t("假设", "Assumptions"), columns, frame, sheet=t("假设", "Assumptions"))
 
 
-def frontier_view(table: pd.DataFrame, labels: dict[str, str], t: Text) -> View:
-    """The budget frontier (frontier.csv of `siting frontier`): one row per budget point."""
-    columns = [
-        Column("budget", t("预算", "Budget"), "wan"),
-        Column("status", t("状态", "Status")),
+def plan_columns(t: Text, status: str = "status") -> list[Column]:
+    """A plan's figures as one row of a study shows them: status (in the field `status`), gap, objective, costs."""
+    return [
+        Column(status, t("状态", "Status")),
         Column("gap", t("差距", "Gap"), "pct"),
         Column("objective", t("加权覆盖需求", "Weighted covered demand"), "units"),
         Column("capex", t("一次性投入", "One-off"), "wan"),
         Column("annual", t("年度费用", "Yearly"), "wan_year"),
         Column("npv", t("净现值成本", "Net present cost"), "wan"),
         Column("buildings", t("建筑数", "Buildings"), "int"),
+    ]
+
+
+def share_columns(table: pd.DataFrame, labels: dict[str, str], t: Text) -> list[Column]:
+    """share.<service> of each service in `labels` (key -> label in the report's language) that the table has."""
+    return [
+        Column(f"share.{key}", f"{label}: {t('覆盖率', 'covered share')}", "pct")
+        for key, label in labels.items()
+        if f"share.{key}" in table.columns
+    ]
+
+
+def frontier_view(table: pd.DataFrame, labels: dict[str, str], t: Text) -> View:
+    """The budget frontier (frontier.csv of `siting frontier`): one row per budget point."""
+    columns = [
+        Column("budget", t("预算", "Budget"), "wan"),
+        *plan_columns(t),
         Column("marginal_per_wan", t("每万元边际增益", "Marginal gain per 万元"), "num"),
         Column("knee_label", t("拐点", "Knee")),
     ]
     columns = [c for c in columns if c.field in table.columns or c.field == "knee_label"]
-    for key, label in labels.items():
-        if f"share.{key}" in table.columns:
-            columns.append(Column(f"share.{key}", f"{label}: {t('覆盖率', 'covered share')}", "pct"))
+    columns += share_columns(table, labels, t)
     frame = table.assign(knee_label=["✓" if k else "" for k in table.get("knee", pd.Series(False, index=table.index))])
     return View("frontier", t("预算前沿", "Budget frontier"), columns, frame, sheet=t("前沿", "Frontier"))
 

@@ -16,8 +16,11 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from siting import pipeline
 from siting.errors import InputError
+from siting.scenario.load import Scenario
 from siting.scenario.schema import MODES
+from siting.solvers import SolveOptions
 from siting.study.summary import plan_summary
 
 ADDED, DROPPED, CHANGED, SAME = "added", "dropped", "changed", "same"
@@ -38,6 +41,11 @@ class RunRecord:
     plan: dict[str, Any]
     coverage: pd.DataFrame
     scenario: dict[str, Any] | None
+
+
+def plan(scenario: Scenario, solver: str, options: SolveOptions) -> pipeline.RunResult:
+    """One variant to compare, planned and re-checked: pipeline.run with positional arguments (for executors)."""
+    return pipeline.run(scenario, solver=solver, options=options)
 
 
 def read_run(folder: Path, label: str | None = None) -> RunRecord:

@@ -39,6 +39,7 @@ from siting.plan import Plan
 from siting.report.tables import plan_document
 from siting.scenario.load import Scenario
 from siting.solvers import SolveOptions
+from siting.study.executors import Executor, run_all
 from siting.study.progress import Progress, silent
 from siting.study.summary import PLANNED, plan_summary
 from siting.study.variants import BudgetKind, keeping, with_budget, with_objectives, with_target, without_limit
@@ -159,6 +160,7 @@ def budget_frontier(
     solver: str = "highs",
     options: SolveOptions | None = None,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> Frontier:
     """Plan the scenario at each budget (given, or `points` spaced between the ends found) and tabulate.
 
@@ -171,6 +173,9 @@ def budget_frontier(
         solver: MILP solver.
         options: solver options (the time limit applies to each point).
         progress: printer; None prints nothing.
+        executor: plan the free points as independent tasks there (siting.study.executors), each warm-started
+            from the cheapest plan; None plans them in order, each warm-started from the one before. Nested
+            points are planned in order here either way (each keeps the buildings of the one before).
     """
     ends: dict[str, float | str] = {}
     started = time.perf_counter()
@@ -188,10 +193,10 @@ def budget_frontier(
     ends_seconds = time.perf_counter() - started
     budgets = sorted(float(b) for b in budgets)
     progress = progress or silent(0, "")
-    progress.total = len(budgets) * (2 if nested else 1)
-    free = _sweep(
-        FREE, [with_budget(scenario, kind, b) for b in budgets], budgets, None, solver, options, start, progress
-    )
+    progress.total, progress.slots = len(budgets) * (2 if nested else 1), executor.slots if executor else 1
+    progress.start()
+    scenarios = [with_budget(scenario, kind, b) for b in budgets]
+    free = _sweep(FREE, scenarios, budgets, None, solver, options, start, progress, executor)
     found = list(free)
     if nested:
         found += _nested(scenario, kind, budgets, free, solver, options, progress)
@@ -206,17 +211,20 @@ def target_frontier(
     solver: str = "highs",
     options: SolveOptions | None = None,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> Frontier:
     """The least net present cost of covering each target share of every service (budgets lifted).
 
     Solved from the highest target down, so that each plan warm-starts the next (a plan that reaches a
-    target reaches every lower one); tabulated from the lowest up.
+    target reaches every lower one), or as independent tasks on `executor`; tabulated from the lowest up.
     """
     targets = sorted(float(t) for t in targets)
     progress = progress or silent(0, "")
-    progress.total = len(targets)
+    progress.total, progress.slots = len(targets), executor.slots if executor else 1
+    progress.start()
     down = list(reversed(targets))
-    found = _sweep(TARGET, [with_target(scenario, t) for t in down], None, down, solver, options, None, progress)
+    scenarios = [with_target(scenario, t) for t in down]
+    found = _sweep(TARGET, scenarios, None, down, solver, options, None, progress, executor)
     progress.close()
     ordered = [dataclasses.replace(p, label=f"p{i:02d}") for i, p in enumerate(reversed(found))]
     return Frontier("target", tuple(ordered), frontier_table(ordered, "target"))
@@ -231,18 +239,34 @@ def _sweep(
     options: SolveOptions | None,
     start: Plan | None,
     progress: Progress,
+    executor: Executor | None = None,
 ) -> list[Point]:
-    """Plan each scenario in order, each warm-started from the last plan found."""
-    found = []
-    for i, variant in enumerate(scenarios):
-        result, status, note, seconds = solve_point(variant, solver=solver, options=options, start=start)
+    """Plan each scenario in order, each warm-started from the last plan found (or all at once on `executor`)."""
+
+    def point(i: int, answer: tuple) -> Point:
+        result, status, note, seconds = answer
         budget = None if budgets is None else budgets[i]
         target = None if targets is None else targets[i]
-        found.append(Point(sweep, f"p{i:02d}", budget, target, result, status, seconds, note))
+        return Point(sweep, f"p{i:02d}", budget, target, result, status, seconds, note)
+
+    if executor is not None:
+        calls = [(str(i), (variant, solver, options, start)) for i, variant in enumerate(scenarios)]
+        answers = run_all(executor, solve_point_task, calls, lambda i, a: progress.step(_step_text(point(int(i), a))))
+        return [point(i, answers[str(i)]) for i in range(len(scenarios))]
+    found = []
+    for i, variant in enumerate(scenarios):
+        found.append(point(i, solve_point(variant, solver=solver, options=options, start=start)))
         progress.step(_step_text(found[-1]))
-        if result is not None:
-            start = result.solution.plan
+        if found[-1].result is not None:
+            start = found[-1].result.solution.plan
     return found
+
+
+def solve_point_task(
+    scenario: Scenario, solver: str, options: SolveOptions | None, start: Plan | None
+) -> tuple[pipeline.RunResult | None, str, str, float]:
+    """solve_point with positional arguments, as an executor calls it."""
+    return solve_point(scenario, solver=solver, options=options, start=start)
 
 
 def _nested(
