@@ -38,7 +38,15 @@ class Interrupted(KeyboardInterrupt):
 
 
 class ArgumentParser(argparse.ArgumentParser):
-    """argparse, but a mistake is one line naming the argument, with a hint, instead of the whole usage."""
+    """argparse, but a mistake is one line naming the argument, with a hint, instead of the whole usage.
+
+    Abbreviated options are refused (`--q` is not taken for `--quiet`): a typo should not silently become another
+    option, nor a script's option break when a new option is added.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # noqa: D102 - argparse's hook
         raise UsageError(f"{cut(message, 300)} (see '{self.prog} --help')")
@@ -71,6 +79,9 @@ def _signals_interrupt() -> Iterator[None]:
         return
 
     def interrupt(signum: int, frame: object) -> None:
+        if _deferred is not None:
+            _deferred.append(signum)
+            return
         raise Interrupted(signum)
 
     previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -79,6 +90,27 @@ def _signals_interrupt() -> Iterator[None]:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+#: Signals held back while the commands' modules load (None: not loading).
+_deferred: list[int] | None = None
+
+
+@contextmanager
+def _loading() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM back while modules load, then act on them.
+
+    An exception raised inside an import that a compiled extension started is printed and swallowed by it, and
+    the command would carry on; nothing is written while loading, so acting a moment later loses nothing.
+    """
+    global _deferred
+    _deferred = []
+    try:
+        yield
+    finally:
+        pending, _deferred = _deferred, None
+    if pending:
+        raise Interrupted(pending[0])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with _signals_interrupt():
             try:
-                args = parser().parse_args(argv)
+                with _loading():
+                    args = parser().parse_args(argv)
             except SystemExit as done:  # --help, --version
                 return int(done.code or 0)
             debug = args.debug
