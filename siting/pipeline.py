@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,7 @@ from siting.scenario.schema import speed_m_per_min
 from siting.solvers import SolveOptions, Status
 from siting.verify.evaluate import Evaluation, evaluate
 
-#: Agreement asked of a claimed objective and its recomputation (see check_objective).
+#: Agreement asked of a claimed objective and its recomputation (see check_claims).
 CLAIM_TOLERANCE = 1e-6
 
 
@@ -50,6 +51,8 @@ class RunResult:
     solver: str
     options: SolveOptions
     timings: dict[str, float] = field(default_factory=dict)
+    phases: Any = None  # siting.phased.PhasedOutcome for a phased roll-out
+    robust: Any = None  # siting.robust.RobustOutcome for a plan judged under several demand variants
 
 
 def compute_demand(scenario: Scenario) -> DemandResult:
@@ -125,6 +128,15 @@ def run(
         explain_infeasible: on infeasibility, search for the requirements in conflict (another solve) and say
             which; False raises InfeasibleError at once (a sweep expects some points to be infeasible).
     """
+    model = scenario.config.model
+    if model.phases is not None:
+        from siting.phased import run_phased
+
+        return run_phased(scenario, solver=solver, options=options, explain_infeasible=explain_infeasible)
+    if model.robust is not None:
+        from siting.robust import run_robust
+
+        return run_robust(scenario, solver=solver, options=options, explain_infeasible=explain_infeasible)
     options = options or SolveOptions()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -152,11 +164,11 @@ def run(
     evaluation = evaluate(scenario, solution.plan, demand.units, proven=solution.status is Status.OPTIMAL)
     lap("verify_s")
     evaluation.raise_if_invalid()
-    check_objective(solution, evaluation)
+    check_claims(solution.values, evaluation.objectives, solution.settled)
     return RunResult(scenario, demand, data, spec, solution, evaluation, solver, options, timings)
 
 
-def check_objective(solution: Solution, evaluation: Evaluation) -> None:
+def check_claims(claims: dict[str, float], objectives: dict[str, float], settled: bool = True) -> None:
     """Each objective the model claims for the plan must match its value recomputed from the raw tables.
 
     The claims are the settled plan's values (siting.model.settle), so they differ from the recomputation only
@@ -164,12 +176,12 @@ def check_objective(solution: Solution, evaluation: Evaluation) -> None:
     bug in the model or in the evaluator. A plan that could not be settled is held to the one-sided rule: the
     recomputation may be better than the claim, never worse.
     """
-    for name, claimed in solution.values.items():
-        actual = evaluation.objectives[name]
+    for name, claimed in claims.items():
+        actual = objectives[name]
         tolerance = CLAIM_TOLERANCE * max(1.0, abs(claimed))
         worse = actual < claimed - tolerance if MAXIMIZE[name] else actual > claimed + tolerance
         better = abs(actual - claimed) > tolerance and not worse
-        if not np.isfinite(actual) or worse or (better and solution.settled):
+        if not np.isfinite(actual) or worse or (better and settled):
             raise PlanViolation(
                 f"the solver claims {name} = {claimed:.6f} but the plan, re-checked from the raw "
                 f"tables, gives {actual:.6f}: a bug in the model, please report it"

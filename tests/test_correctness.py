@@ -17,7 +17,7 @@ from siting.cli.main import main as cli
 from siting.errors import InfeasibleError, PlanViolation, SitingError
 from siting.model import formulation
 from siting.model.objectives import objective_vector
-from siting.model.settle import decode, settle
+from siting.model.settle import Block, decode, settle
 from siting.plan import Plan, Selection
 from siting.report.tables import coverage_table, selected_table
 from siting.scenario.load import load_scenario
@@ -85,7 +85,7 @@ def _settle_from(result, x):
     data, spec = result.data, result.spec
     model, v = formulation.build(data, spec)
     vectors = {n: objective_vector(n, data, spec, v, model.n_cols) for n in spec.objectives}
-    return data, spec, v, settle(model, v, data, spec, vectors, x, SolveOptions())
+    return data, spec, v, settle(model, [Block(data, spec, v)], vectors, x, SolveOptions())
 
 
 def test_tolerance_level_values_never_reach_the_plan(tmp_path):

@@ -24,7 +24,9 @@ from siting.cli.options import (
     load,
     solve_options,
 )
+from siting.report import schedule
 from siting.report.folder import write_run_folder
+from siting.report.lang import Text
 from siting.report.markdown import wan
 from siting.report.study_markdown import closures_section
 from siting.report.write import check_out
@@ -55,10 +57,12 @@ def main(args: argparse.Namespace) -> int:
     check_out(out, keep=[scenario.path])  # before solving: a bad --out is known at once
     result = pipeline.run(scenario, solver=args.solver, options=solve_options(args))
     closures = pd.DataFrame()
-    if result.solution.plan.closed and not args.no_closure_check:
+    single = result.phases is None and result.robust is None  # (a closure check re-plans the whole schedule)
+    if result.solution.plan.closed and not args.no_closure_check and single:
         closures = closure_costs(result, solver=args.solver, options=solve_options(args))
     notes = closures_section(closures, scenario)
-    names = write_run_folder(result, out, args.lang, manifest=manifest(result, args), notes=notes)
+    study = schedule.study(result, Text(args.lang))
+    names = write_run_folder(result, out, args.lang, manifest=manifest(result, args), notes=notes, study=study)
     ev = result.evaluation
     print(
         f"{scenario.name}: {result.solution.status.value}, {len(ev.selected)} buildings, "

@@ -534,6 +534,18 @@ def min_share_level(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int)
     return block_from("(16) smallest district share", matrix + level, 0.0, INF)
 
 
+#: Families on the plan's own columns (x, y, c, r): the same whatever the demand.
+PLAN_FAMILIES = (
+    one_mode_per_building,
+    host_only_if_acquired,
+    budgets,
+    npv_budget,
+    facility_counts,
+    must_and_must_not,
+    asset_pool,
+    complexes,
+)
+
 FAMILIES = (
     one_mode_per_building,
     host_only_if_acquired,

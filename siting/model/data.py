@@ -6,6 +6,7 @@ builds it from plain arrays (benchmark instances use it); `siting.model.index` b
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -48,6 +49,7 @@ class ModelData:
             (the yearly budget is for new spending, so it is added to the right-hand side).
         budget_npv: cap on the net present cost of new spending (None = no limit; see constraint (17)).
         community_ids: (n_communities,) community ids; dropped_options: options removed as dominated.
+        community_group: (n_communities,) district index of each community (-1 = none).
     """
 
     services: tuple[str, ...]
@@ -94,6 +96,7 @@ class ModelData:
     budget_npv: float | None
     community_ids: np.ndarray
     dropped_options: int
+    community_group: np.ndarray | None = None
 
     @property
     def n_communities(self) -> int:
@@ -147,6 +150,25 @@ def dominated_options(
     mask = np.zeros(len(building), dtype=bool)
     mask[beaten] = True
     return mask
+
+
+def with_demand(data: ModelData, demand: np.ndarray) -> ModelData:
+    """The same model with another demand (n_communities × S): another year, another projection variant.
+
+    Pairs, slots and arcs stay as they are (build `data` from the largest demand of all the copies, so that
+    every pair with demand in some copy is there); a pair without demand in this copy has d_p = 0.
+    """
+    demand = np.asarray(demand, float)
+    community_group = data.community_group
+    group_demand = np.zeros_like(data.group_demand)
+    has_group = community_group >= 0
+    np.add.at(group_demand, community_group[has_group], demand[has_group])
+    return dataclasses.replace(
+        data,
+        pair_demand=demand[data.pair_community, data.pair_service],
+        total_demand=demand.sum(axis=0),
+        group_demand=group_demand,
+    )
 
 
 def credit(distance: np.ndarray, full_credit: np.ndarray, radius: np.ndarray) -> np.ndarray:
@@ -350,4 +372,5 @@ def from_arrays(
             [str(i) for i in range(len(demand))] if community_ids is None else community_ids, dtype=object
         ),
         dropped_options=int(n_options - keep.sum()),
+        community_group=group,
     )

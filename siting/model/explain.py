@@ -50,9 +50,16 @@ class Relaxation:
         return f"{self.label}: requirement lowered from {self.bound:g} to {new:g}"
 
 
-def _elastic(data: ModelData, spec: ModelSpec, integer_only: bool):
-    """The model with one slack column per relaxable row side; returns model, slack info."""
-    model, v = formulation.build(data, spec, integer_only=integer_only)
+def _elastic(built: Model):
+    """A copy of the model with one slack column per relaxable row side; returns model, slack info."""
+    model = Model(
+        blocks=dict(built.blocks),
+        lower=list(built.lower),
+        upper=list(built.upper),
+        integer=list(built.integer),
+        constraints=list(built.constraints),
+        n_cols=built.n_cols,
+    )
     relaxable = [b for b in model.constraints if b.relaxable]
     others = [b for b in model.constraints if b not in relaxable]
     slacks = []  # (column, label, bound, side, total)
@@ -96,16 +103,24 @@ def _elastic(data: ModelData, spec: ModelSpec, integer_only: bool):
 
 
 def explain(
-    data: ModelData, spec: ModelSpec, *, solver: str = "highs", options: SolveOptions | None = None
+    data: ModelData | None,
+    spec: ModelSpec | None,
+    *,
+    solver: str = "highs",
+    options: SolveOptions | None = None,
+    model: Model | None = None,
 ) -> list[Relaxation]:
     """The conflicting requirements and the smallest relaxations that make the scenario feasible.
 
     For each requirement in conflict, the smallest relaxation of it alone; when some cannot be fixed alone, also
     the smallest joint relaxation (marked ``together``): of the budgets if that is enough, else of everything.
+    `model`, when given, is the model to explain (a stacked one); otherwise it is built from `data` and `spec`.
     """
     options = options or SolveOptions(time_limit_s=60)
     backend = get_solver(solver)
-    model, slacks = _elastic(data, spec, getattr(backend, "integer_only", False))
+    if model is None:
+        model, _ = formulation.build(data, spec, integer_only=getattr(backend, "integer_only", False))
+    model, slacks = _elastic(model)
     if not slacks:
         return []
     cols = np.array([s[0] for s in slacks])

@@ -16,6 +16,7 @@ MAXIMIZE = {
     "min_annual": False,
     "min_distance": False,
     "max_min_share": True,
+    "expected_coverage": True,
 }
 LABELS = {
     "max_coverage": ("加权覆盖需求", "priority-weighted covered demand"),
@@ -24,7 +25,11 @@ LABELS = {
     "min_annual": ("年度费用 (元/年，含保留的现有设施)", "yearly cost (元/year, existing facilities kept included)"),
     "min_distance": ("需求加权步行距离 (单位·米)", "demand-weighted walking distance (unit·m)"),
     "max_min_share": ("最低街道覆盖率", "smallest district covered share"),
+    "expected_coverage": ("各需求情景加权平均覆盖", "coverage averaged over the demand variants"),
 }
+#: Stages the program adds after an objective: a robust max-min or min-regret plan then covers as much as it can
+#: on average over the variants (else the variants that are not the worst could give up coverage for nothing).
+TIE_BREAKS = ("expected_coverage",)
 
 
 def coverage_vector(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> np.ndarray:

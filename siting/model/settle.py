@@ -41,6 +41,19 @@ SHARE_FLOOR = 1e-9
 
 
 @dataclass(frozen=True)
+class Block:
+    """One copy of the model's variables and the data it was built from.
+
+    A plain model has one; a phased plan has one per year, a robust plan one per demand variant (sharing the
+    plan's columns x, y, q, c, r).
+    """
+
+    data: ModelData
+    spec: ModelSpec
+    v: Variables
+
+
+@dataclass(frozen=True)
 class Settled:
     """The settled solution vector and each scenario objective's value at it."""
 
@@ -50,9 +63,7 @@ class Settled:
 
 def settle(
     model: Model,
-    v: Variables,
-    data: ModelData,
-    spec: ModelSpec,
+    blocks: list[Block],
     vectors: dict[str, np.ndarray],
     x: np.ndarray,
     options: SolveOptions,
@@ -61,17 +72,17 @@ def settle(
 
     Args:
         model: the built model (without the lexicographic rows of the MILP stages).
-        v: its variable blocks.
-        data: the model's data; spec: its switches.
+        blocks: its copies of the variables with their data (one for a plain model).
         vectors: objective vector of each scenario objective, in order.
         x: the MILP's final solution.
         options: the caller's options (time limit and verbosity are kept; threads, seed, gap are fixed here).
     """
     backend = get_solver(SETTLE_SOLVER)
-    fixed = np.round(x[v.x])
+    options_cols = np.unique(np.concatenate([b.v.x for b in blocks]))
+    fixed = np.round(x[options_cols])
     base = model.problem(np.zeros(model.n_cols), maximize=False)
     col_lower, col_upper = base.col_lower.copy(), base.col_upper.copy()
-    col_lower[v.x], col_upper[v.x] = fixed, fixed
+    col_lower[options_cols], col_upper[options_cols] = fixed, fixed
     settle_options = SolveOptions(time_limit_s=options.time_limit_s, mip_rel_gap=1e-9, verbose=options.verbose)
 
     def solve(vector: np.ndarray, maximize: bool, kept: list) -> np.ndarray | None:
@@ -82,11 +93,13 @@ def settle(
         return result.x if result.x is not None and result.status is Status.OPTIMAL else None
 
     new_hosts = np.zeros(model.n_cols)
-    new_hosts[v.y[~data.host_existing]] = 1.0
+    for b in blocks:
+        new_hosts[b.v.y[~b.data.host_existing]] = 1.0
+    walking = sum(walking_vector(b.data, b.v, model.n_cols) for b in blocks if b.spec.capacitated)
     stages = [(name, vector, MAXIMIZE[name]) for name, vector in vectors.items()]
     stages.append(("hosted services", new_hosts, False))
-    if spec.capacitated:
-        stages.append(("walking", walking_vector(data, v, model.n_cols), False))
+    if isinstance(walking, np.ndarray):
+        stages.append(("walking", walking, False))
     for relative in SLACKS:
         kept, solution = [], None
         for name, vector, maximize in stages:
@@ -98,9 +111,12 @@ def settle(
             break
     if solution is None:
         return None
-    solution[v.x] = fixed
-    solution[v.x[idle_options(data, spec, v, solution)]] = 0.0
-    exact_coverage(data, spec, v, solution)
+    solution[options_cols] = fixed
+    idle = set.intersection(*(set(idle_options(b.data, b.spec, b.v, solution)) for b in blocks))
+    for b in blocks:  # an option idle in every block (every year, every variant) is released in all
+        solution[b.v.x[sorted(idle)]] = 0.0
+    for b in blocks:
+        exact_coverage(b.data, b.spec, b.v, solution)
     return Settled(solution, {name: float(vector @ solution) for name, vector in vectors.items()})
 
 

@@ -32,7 +32,7 @@ from siting.model.choose import choose_solver
 from siting.model.data import ModelData
 from siting.model.fixing import fix_for_later_stages
 from siting.model.objectives import MAXIMIZE, keep_optimum, kept_slack, objective_vector
-from siting.model.settle import decode, settle
+from siting.model.settle import Block, decode, settle
 from siting.model.spec import ModelSpec
 from siting.model.start import start_vector
 from siting.model.variables import Variables
@@ -196,13 +196,13 @@ def solve(
             result = _fallback(problem, begin, result, solver)
         stages.append(Stage(name, result))
         if len(stages) == 1:
-            _check_first(result, solver, options)
+            check_first(result, solver, options)
         if result.x is None or result.status not in (Status.OPTIMAL, Status.FEASIBLE):
             break  # a later stage failed or had no time: keep the previous plan
         x = result.x
         kept.append(keep_optimum(name, vector, float(result.objective), MAXIMIZE[name]))
         if index + 1 < len(vectors) and solver_fixing:
-            fixed = _fix_later(problem, kept[-1], clock, FIXING_SHARE * max(result.time_s, MIN_FIXING_S))
+            fixed = fix_later(problem, kept[-1], clock, FIXING_SHARE * max(result.time_s, MIN_FIXING_S))
             if fixed is not None:
                 col_lower[fixed.columns] = fixed.values
                 col_upper[fixed.columns] = fixed.values
@@ -211,10 +211,10 @@ def solve(
     left = clock.left()
     settled = None
     if left is None or left > MIN_STAGE_S:
-        settled = settle(model, v, data, spec, vectors, x, replace(options, time_limit_s=left))
+        settled = settle(model, [Block(data, spec, v)], vectors, x, replace(options, time_limit_s=left))
     settle_s = time.perf_counter() - settle_started
     if settled is None:  # the fixed options admit no settled plan in time: decode the solver's own values
-        x = _rounded(model, v, x)
+        x = rounded(model, x)
         values = {name: float(vector @ x) for name, vector in vectors.items()}
     else:
         x, values = settled.x, settled.values
@@ -222,7 +222,7 @@ def solve(
     objective = values[first.objective]
     proven = all(s.result.status is Status.OPTIMAL for s in stages) and len(stages) == len(vectors)
     proven = proven and all(
-        _keeps(stage, vectors[stage.objective], values[stage.objective], i == 0) for i, stage in enumerate(stages)
+        keeps(stage, vectors[stage.objective], values[stage.objective], i == 0) for i, stage in enumerate(stages)
     )
     bound = first.result.bound
     return Solution(
@@ -240,7 +240,7 @@ def solve(
     )
 
 
-def _keeps(stage: Stage, vector: np.ndarray, value: float, primary: bool) -> bool:
+def keeps(stage: Stage, vector: np.ndarray, value: float, primary: bool) -> bool:
     """The settled plan keeps the stage's proven value, within the slack of (8).
 
     Better than a proven optimum means the proof was wrong; worse, for the primary objective, means the solver's
@@ -273,7 +273,7 @@ def _stage_progress(report, name: str, index: int, count: int):
     return lambda event: report(replace(event, stage=name, index=index, count=count))
 
 
-def _fix_later(problem: MilpProblem, kept: ConstraintBlock, clock: Clock, budget: float):
+def fix_later(problem: MilpProblem, kept: ConstraintBlock, clock: Clock, budget: float):
     """Columns the later stages cannot move (siting.model.fixing), from the LP duals of `problem`.
 
     The LP gets at most `budget` seconds and a quarter of what is left: its relaxation is the root of the stage
@@ -333,7 +333,7 @@ def trivial_bound(problem: MilpProblem) -> float | None:
     return float(problem.c[on] @ best) + problem.offset
 
 
-def _rounded(model: Model, v: Variables, x: np.ndarray) -> np.ndarray:
+def rounded(model: Model, x: np.ndarray) -> np.ndarray:
     """The solver's values with integer columns rounded (used only when settling fails)."""
     x = x.copy()
     integer = np.concatenate(model.integer) if model.integer else np.zeros(0, bool)
@@ -341,7 +341,8 @@ def _rounded(model: Model, v: Variables, x: np.ndarray) -> np.ndarray:
     return x
 
 
-def _check_first(result: SolveResult, solver: str, options: SolveOptions) -> None:
+def check_first(result: SolveResult, solver: str, options: SolveOptions) -> None:
+    """Raise InfeasibleError, NoPlanError or SitingError when the first stage has no plan."""
     if result.status is Status.INFEASIBLE:
         raise InfeasibleError("infeasible: no plan meets every requirement of the scenario")
     if result.status is Status.NO_SOLUTION:

@@ -59,27 +59,48 @@ def complex_candidates(data: ModelData, spec: ModelSpec) -> np.ndarray:
     return np.flatnonzero((max_area >= rule.min_area) & (slots >= rule.min_services) & (core >= rule.min_core))
 
 
-def add_variables(model: Model, data: ModelData, spec: ModelSpec, integer_only: bool = False) -> Variables:
-    """All variable blocks the spec needs; binaries for x, y, c (and z or v when a solver needs integers)."""
+def add_variables(
+    model: Model,
+    data: ModelData,
+    spec: ModelSpec,
+    integer_only: bool = False,
+    *,
+    suffix: str = "",
+    plan: Variables | None = None,
+) -> Variables:
+    """All variable blocks the spec needs; binaries for x, y, c (and z or v when a solver needs integers).
+
+    Args:
+        suffix: appended to the block names, for a model holding several copies (years: "@2027").
+        plan: take the plan's columns (x, y, c, r) from these variables and add only those that follow the
+            demand (z, v, q, t, w): another demand variant of the same plan.
+    """
     assign = uses_assignment(data, spec)
-    forced_lower = data.option_forced.astype(float)
-    x = model.add_variables("x", len(data.option_row), lower=forced_lower, integer=True)
-    y = model.add_variables("y", len(data.host_building), integer=True)
-    z = model.add_variables("z", 0 if assign else len(data.pair_community), integer=integer_only)
-    v = model.add_variables("v", len(data.arc_pair) if assign else 0, integer=spec.single_source or integer_only)
-    # q_h ≤ Ā_b, the largest option area (implied by (3); explicit so that every column is bounded).
+
+    def add(name: str, n: int, **kwargs) -> np.ndarray:
+        return model.add_variables(name + suffix, n, **kwargs)
+
+    # the order of the blocks is the column order: x, y, z, v, q, c, r, t, w (a plan's own blocks skipped)
+    x = plan.x if plan else add("x", len(data.option_row), lower=data.option_forced.astype(float), integer=True)
+    y = plan.y if plan else add("y", len(data.host_building), integer=True)
+    z = add("z", 0 if assign else len(data.pair_community), integer=integer_only)
+    v = add("v", len(data.arc_pair) if assign else 0, integer=spec.single_source or integer_only)
+    # q_h ≤ Ā_b, the largest option area (implied by (3); explicit so that every column is bounded). The area a
+    # service is given follows the demand served, so a demand variant has its own.
     max_area = np.zeros(data.n_buildings)
     np.maximum.at(max_area, data.option_building, np.where(data.option_existing, 0.0, data.area))
-    q_upper = max_area[data.host_building[area_capacity(data, spec)]]
-    q = model.add_variables("q", len(q_upper), upper=q_upper)
-    candidates = complex_candidates(data, spec)
-    c = model.add_variables("c", len(candidates), integer=True)
-    need_r = spec.complex is not None and spec.complex.min_capex_share > 0
-    r_option = np.flatnonzero(np.isin(data.option_building, candidates)) if need_r else np.zeros(0, np.int64)
-    r = model.add_variables("r", len(r_option))
-    t = model.add_variables("t", 1 if "max_min_share" in spec.objectives else 0)
+    q = add("q", int(area_capacity(data, spec).sum()), upper=max_area[data.host_building[area_capacity(data, spec)]])
+    if plan:
+        c, candidates, r, r_option = plan.c, plan.c_building, plan.r, plan.r_option
+    else:
+        candidates = complex_candidates(data, spec)
+        c = add("c", len(candidates), integer=True)
+        need_r = spec.complex is not None and spec.complex.min_capex_share > 0
+        r_option = np.flatnonzero(np.isin(data.option_building, candidates)) if need_r else np.zeros(0, np.int64)
+        r = add("r", len(r_option))
+    t = add("t", 1 if "max_min_share" in spec.objectives else 0)
     targets = assign and spec.required_share is not None
-    w = model.add_variables("w", len(data.pair_community) if targets else 0, integer=integer_only)
+    w = add("w", len(data.pair_community) if targets else 0, integer=integer_only)
     return Variables(x, y, z, v, q, c, candidates, r, r_option, t, assign, w)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from siting.demand import markdown_section
+from siting.report import schedule
 from siting.report.lang import Text
 from siting.report.served import REASONS
 from siting.report.tables import (
@@ -75,6 +76,7 @@ def render(result, lang: str = "both") -> str:
         _header(result, t),
         _warnings(result, t),
         _summary(result, t),
+        schedule.markdown(result, t, _table),
         _selected(result, t),
         _by_mode(result, t),
         _existing(result, t),

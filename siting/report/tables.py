@@ -113,6 +113,16 @@ def coverage_table(result) -> pd.DataFrame:
 
 def plan_document(result) -> dict[str, Any]:
     """plan.json: the contract other programs read. No timings (they live in manifest.json)."""
+    from siting.report.schedule import phases_document, robust_document
+
+    document = _plan_document(result)
+    for key, extra in (("phases", phases_document(result)), ("robust", robust_document(result))):
+        if extra is not None:
+            document[key] = extra
+    return document
+
+
+def _plan_document(result) -> dict[str, Any]:
     sol, ev, cfg = result.solution, result.evaluation, result.scenario.config
     selected = selected_table(result)
     first = sol.first.result

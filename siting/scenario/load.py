@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 from pydantic import ValidationError
 
 from siting.errors import InputError, cut
@@ -370,3 +373,29 @@ def _check_communities(communities: pd.DataFrame, config: ScenarioConfig, where:
                 row=sheet_row(communities, int(np.flatnonzero(bad)[0])),
                 field="population",
             )
+
+
+def patched(scenario: Scenario, patch: dict[str, Any]) -> Scenario:
+    """The scenario with `patch` merged into its config (re-validated), recorded as `--set` texts.
+
+    Each key the patch sets becomes one `key.path=value` text in the scenario's sets (replacing an earlier one
+    for the same key), so `siting run SCENARIO --set ...` with the recorded texts plans the same scenario.
+    """
+    config = ScenarioConfig.model_validate(variants.deep_merge(scenario.config.model_dump(mode="json"), patch))
+    texts = {path: f"{'.'.join(path)}={_flow(_get(patch, path))}" for path in variants.leaf_paths(patch)}
+    kept = tuple(text for text in scenario.sets if variants.parse_set(text)[0] not in texts)
+    return dataclasses.replace(scenario, config=config, sets=(*kept, *texts.values()))
+
+
+def _get(document: dict[str, Any], path: tuple[str, ...]) -> Any:
+    for key in path:
+        document = document[key]
+    return document
+
+
+def _flow(value: Any) -> str:
+    """A value as one line of YAML: 12000000, null, [min_cost, max_coverage], {B019: build}."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=1_000_000, sort_keys=False)
+    return text.strip().removesuffix("...").strip()

@@ -233,6 +233,69 @@ class Policy(Frozen):
     """Communities column that defines districts for the equity rules and max_min_share."""
 
 
+class Pilot(Frozen):
+    """试点先行: the roll-out starts in pilot districts."""
+
+    districts: tuple[str, ...] = Field(min_length=1)
+    """Districts (values of the communities' policy.group_by column) where the roll-out starts."""
+    by: Annotated[int, Field(ge=1900, le=2200)]
+    """Up to this year (inclusive) only buildings in the pilot districts are acquired; later, anywhere. A
+    building's district is its own `district` column, else that of the community nearest to it."""
+
+
+class Phases(Frozen):
+    """A phased roll-out (逐步推开): one plan over several years, with the money of each year.
+
+    A building acquired in a year stays acquired (by the same mode), a service opened stays open, a facility
+    closed stays closed; yearly costs run from the year of acquisition; each year's demand is the demand
+    model's projection for that year; max_coverage counts covered demand-years (persons-years on the persons
+    basis). Requirements (required shares, district rules, complexes, must-choose, minimum counts, targets)
+    hold in the last year, limits in every year.
+    """
+
+    years: tuple[Annotated[int, Field(ge=1900, le=2200)], ...] = Field(min_length=1, max_length=30)
+    """The years of the roll-out, increasing (e.g. [2026, 2027, 2028])."""
+    capex: tuple[Yuan, ...] | None = None
+    """One-off money of each year, 元 (one per year); absent = budget.capex shared equally among the years."""
+    annual: tuple[YuanPerYear, ...] | None = None
+    """Yearly money available in each year for rent and operation, 元/year (one per year); absent =
+    budget.annual every year."""
+    pilot: Pilot | None = None
+    """Pilot districts that come first; absent = no pilot."""
+
+    @model_validator(mode="after")
+    def _one_per_year(self) -> Phases:
+        if list(self.years) != sorted(set(self.years)):
+            raise ValueError("years must increase, each once")
+        for key in ("capex", "annual"):
+            values = getattr(self, key)
+            if values is not None and len(values) != len(self.years):
+                raise ValueError(f"{key}: give one amount per year ({len(self.years)}), got {len(values)}")
+        if self.pilot is not None and not self.years[0] <= self.pilot.by <= self.years[-1]:
+            raise ValueError(f"pilot.by ({self.pilot.by}) must be one of the years {list(self.years)} or between")
+        return self
+
+
+class Robust(Frozen):
+    """One plan judged under several demand futures (the demand model's projection variants)."""
+
+    variants: tuple[Literal["low", "central", "high"], ...] = ("low", "central", "high")
+    """The demand variants the plan must do well under (demand.variant of each), at least two."""
+    criterion: Literal["max_min", "expected", "min_regret"] = "max_min"
+    """max_min: the best worst case of the first objective over the variants; expected: the best weighted mean;
+    min_regret: the least largest shortfall against each variant's own best plan."""
+    weights: tuple[Annotated[float, Field(gt=0, le=1e6)], ...] | None = None
+    """For expected: a weight per variant (normalised); absent = equal."""
+
+    @model_validator(mode="after")
+    def _variants(self) -> Robust:
+        if len(set(self.variants)) != len(self.variants) or len(self.variants) < 2:
+            raise ValueError("give two or more different variants")
+        if self.weights is not None and len(self.weights) != len(self.variants):
+            raise ValueError(f"weights: give one per variant ({len(self.variants)})")
+        return self
+
+
 class ModelSection(Frozen):
     """What to optimise and which rules to apply."""
 
@@ -275,6 +338,10 @@ class ModelSection(Frozen):
     audited, not targeted."""
     policy: Policy = Policy()
     """Rules on what may be chosen: facility counts per mode, required and forbidden buildings, district equity."""
+    phases: Phases | None = None
+    """A plan over several years with a budget per year (see Phases); absent = one plan for demand.year."""
+    robust: Robust | None = None
+    """One plan judged under several demand variants (see Robust); absent = demand.variant only."""
 
     @field_validator("objectives")
     @classmethod
@@ -284,6 +351,12 @@ class ModelSection(Frozen):
         if len(set(objectives)) != len(objectives):
             raise ValueError("each objective may appear once")
         return objectives
+
+    @model_validator(mode="after")
+    def _phases_or_robust(self) -> ModelSection:
+        if self.phases is not None and self.robust is not None:
+            raise ValueError("give phases or robust, not both (a phased robust plan is not supported)")
+        return self
 
 
 class ScenarioConfig(Frozen):

@@ -7,43 +7,12 @@ what was planned and `siting run` / `siting verify` can plan or check it again.
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any, Literal
-
-import yaml
+from typing import Literal
 
 from siting.plan import Plan
-from siting.scenario.load import Scenario
-from siting.scenario.overrides import deep_merge, leaf_paths, parse_set
-from siting.scenario.schema import ScenarioConfig
+from siting.scenario.load import Scenario, patched
 
 BudgetKind = Literal["capex", "annual"]
-
-
-def patched(scenario: Scenario, patch: dict[str, Any]) -> Scenario:
-    """The scenario with `patch` merged into its config (re-validated), recorded as `--set` texts.
-
-    Each key the patch sets becomes one `key.path=value` text in the scenario's sets (replacing an earlier one
-    for the same key), so `siting run SCENARIO --set ...` with the recorded texts plans the same scenario.
-    """
-    config = ScenarioConfig.model_validate(deep_merge(scenario.config.model_dump(mode="json"), patch))
-    texts = {path: f"{'.'.join(path)}={_flow(_get(patch, path))}" for path in leaf_paths(patch)}
-    kept = tuple(text for text in scenario.sets if parse_set(text)[0] not in texts)
-    return dataclasses.replace(scenario, config=config, sets=(*kept, *texts.values()))
-
-
-def _get(document: dict[str, Any], path: tuple[str, ...]) -> Any:
-    for key in path:
-        document = document[key]
-    return document
-
-
-def _flow(value: Any) -> str:
-    """A value as one line of YAML: 12000000, null, [min_cost, max_coverage], {B019: build}."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=1_000_000, sort_keys=False)
-    return text.strip().removesuffix("...").strip()
 
 
 def with_budget(scenario: Scenario, kind: BudgetKind, value: float | None) -> Scenario:
