@@ -23,9 +23,9 @@ from siting.model.explain import explain, message
 from siting.model.index import model_data, model_spec
 from siting.model.stacked import complete, solve_stacked
 from siting.plan import Plan
-from siting.scenario.load import Scenario, patched
+from siting.scenario.load import Scenario
 from siting.solvers import SolveOptions, Status, get_solver
-from siting.verify.phased import PhaseCheck, evaluate_phases
+from siting.verify.phased import PhaseCheck, evaluate_phases, schedule_money, year_scenario
 
 
 @dataclass(frozen=True)
@@ -46,23 +46,6 @@ class PhasedOutcome:
     check: PhaseCheck
     capex: tuple[float, ...]
     annual: tuple[float, ...] | None
-
-
-def year_scenario(scenario: Scenario, year: int) -> Scenario:
-    """The scenario with its demand projected to `year`."""
-    return patched(scenario, {"demand": {"year": year}})
-
-
-def schedule_money(scenario: Scenario) -> tuple[tuple[float, ...], tuple[float, ...] | None]:
-    """Each year's one-off and yearly money: model.phases' lists, else budget.capex shared out, budget.annual."""
-    cfg = scenario.config
-    plan = cfg.model.phases
-    n = len(plan.years)
-    capex = plan.capex if plan.capex is not None else (cfg.budget.capex / n,) * n
-    annual = (
-        plan.annual if plan.annual is not None else (None if cfg.budget.annual is None else (cfg.budget.annual,) * n)
-    )
-    return tuple(float(c) for c in capex), None if annual is None else tuple(float(a) for a in annual)
 
 
 def building_districts(scenario: Scenario) -> np.ndarray:

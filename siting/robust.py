@@ -25,9 +25,9 @@ from siting.model.settle import Block, decode, settle
 from siting.model.spec import ModelSpec
 from siting.model.stacked import complete, solve_stacked
 from siting.plan import Plan
-from siting.scenario.load import Scenario, patched
+from siting.scenario.load import Scenario
 from siting.solvers import SolveOptions, Status, get_solver
-from siting.verify.robust import RobustCheck, evaluate_robust
+from siting.verify.robust import RobustCheck, evaluate_robust, variant_scenario
 
 
 @dataclass(frozen=True)
@@ -53,11 +53,6 @@ class RobustOutcome:
     optima: tuple[float, ...]
     table: pd.DataFrame
     singles: tuple[pipeline.RunResult, ...]
-
-
-def variant_scenario(scenario: Scenario, variant: str) -> Scenario:
-    """The scenario under one demand variant, planned for it alone."""
-    return patched(scenario, {"demand": {"variant": variant}, "model": {"robust": None}})
 
 
 def main_variant(variants: tuple[str, ...]) -> int:

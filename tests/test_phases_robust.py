@@ -188,3 +188,25 @@ def test_robust_runs_write_their_variants_and_regret_table(tmp_path):
     assert robust["criterion"] == "min_regret" and robust["variants"] == ["low", "high"]
     assert {row["plan"] for row in robust["regret_table"]} == {"robust", "plan for low", "plan for high"}
     assert "需求不确定性下的稳健方案" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+
+
+def test_verify_re_checks_saved_phased_and_robust_plans(tmp_path, capsys):
+    import json
+
+    from siting.cli.main import main
+
+    phased = line(tmp_path / "phased", {"phases": {"years": [2026, 2027], "capex": [100, 100]}})
+    robust = two_futures(tmp_path / "robust", "expected")
+    for path in (phased, robust):
+        out = path.parent / "out"
+        assert main(["run", str(path), "--out", str(out)]) == 0
+        assert main(["verify", str(out)]) == 0
+        document = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+        if "phases" in document:  # the second year gives up the first year's building
+            document["phases"]["years"][1]["plan"]["selected"] = []
+        else:
+            document["robust"]["value"] += 1
+        (out / "plan.json").write_text(json.dumps(document), encoding="utf-8")
+        assert main(["verify", str(out)]) == 4
+    err = capsys.readouterr().err
+    assert "acquired by 2026 (buy), is not kept" in err and "plan.json says the expected value is" in err

@@ -45,6 +45,23 @@ class PhaseCheck:
             raise PlanViolation("the phased plan breaks the scenario's rules:\n  - " + "\n  - ".join(self.violations))
 
 
+def year_scenario(scenario: Scenario, year: int) -> Scenario:
+    """The scenario with its demand projected to `year`."""
+    return patched(scenario, {"demand": {"year": year}})
+
+
+def schedule_money(scenario: Scenario) -> tuple[tuple[float, ...], tuple[float, ...] | None]:
+    """Each year's one-off and yearly money: model.phases' lists, else budget.capex shared out, budget.annual."""
+    cfg = scenario.config
+    plan = cfg.model.phases
+    n = len(plan.years)
+    capex = plan.capex if plan.capex is not None else (cfg.budget.capex / n,) * n
+    annual = (
+        plan.annual if plan.annual is not None else (None if cfg.budget.annual is None else (cfg.budget.annual,) * n)
+    )
+    return tuple(float(c) for c in capex), None if annual is None else tuple(float(a) for a in annual)
+
+
 def year_rules(scenario: Scenario, year: int, annual: float | None, last: bool) -> Scenario:
     """The scenario a year's plan must meet: that year's demand and yearly money, requirements in the last year."""
     patch: dict = {"demand": {"year": year}, "budget": {"capex": 1e12, "annual": annual, "npv": None}}

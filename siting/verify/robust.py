@@ -15,7 +15,7 @@ import pandas as pd
 
 from siting.errors import PlanViolation
 from siting.plan import Plan
-from siting.scenario.load import Scenario
+from siting.scenario.load import Scenario, patched
 from siting.verify.evaluate import Evaluation, evaluate
 
 
@@ -40,6 +40,11 @@ class RobustCheck:
         """Raise PlanViolation listing every broken rule."""
         if self.violations:
             raise PlanViolation("the robust plan breaks the scenario's rules:\n  - " + "\n  - ".join(self.violations))
+
+
+def variant_scenario(scenario: Scenario, variant: str) -> Scenario:
+    """The scenario under one demand variant, planned for it alone."""
+    return patched(scenario, {"demand": {"variant": variant}, "model": {"robust": None}})
 
 
 def criterion_value(values: np.ndarray, criterion: str, weights: np.ndarray, optima: np.ndarray) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,12 +80,13 @@ def verify_saved(scenario: Scenario, document: dict) -> Verdict:
         )
     from siting.pipeline import compute_demand  # the demand stage, upstream of every check
 
-    evaluation = evaluate(
-        scenario,
-        plan_from_document(document),
-        compute_demand(scenario).units,
-        proven=document["status"] == "optimal",
-    )
+    proven = document["status"] == "optimal"
+    if document.get("phases") is not None:
+        evaluation = _phased(scenario, document, compute_demand, proven)
+    elif document.get("robust") is not None:
+        evaluation = _robust(scenario, document, compute_demand, proven)
+    else:
+        evaluation = evaluate(scenario, plan_from_document(document), compute_demand(scenario).units, proven=proven)
     mismatches = []
     for name, saved in document["objectives"].items():
         actual = evaluation.objectives.get(name)
@@ -93,3 +95,60 @@ def verify_saved(scenario: Scenario, document: dict) -> Verdict:
         if abs(actual - saved) > FIGURE_TOLERANCE * max(1.0, abs(saved)) + 5e-7:
             mismatches.append(f"plan.json says {name} = {saved:.6f}; the plan, re-checked, gives {actual:.6f}")
     return Verdict(evaluation, tuple(mismatches))
+
+
+def _entries_plan(entry: dict) -> Plan:
+    """A plan written as {selected, closed, assignments} (a year of a phased plan, a variant of a robust one)."""
+    try:
+        return Plan.of(
+            [
+                Selection(s["building"], s["mode"], tuple(s["services"]), tuple(map(float, s["area_m2"])))
+                for s in entry["selected"]
+            ],
+            closed=entry["closed"],
+            assignments=[
+                Assignment(a["community"], a["service"], a["building"], float(a["units"])) for a in entry["assignments"]
+            ],
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise InputError(f"malformed plan in plan.json ({err.__class__.__name__}: {err})"[:200]) from None
+
+
+def _phased(scenario: Scenario, document: dict, compute_demand, proven: bool) -> Evaluation:
+    """The phased plan re-checked year by year; the last year's evaluation with the schedule's rules and figures."""
+    from siting.verify.phased import evaluate_phases, schedule_money, year_scenario
+
+    years = [entry["year"] for entry in document["phases"]["years"]]
+    if scenario.config.model.phases is None or years != list(scenario.config.model.phases.years):
+        raise InputError("plan.json holds a phased plan but the scenario has other model.phases.years", field="phases")
+    plans = [_entries_plan(entry["plan"]) for entry in document["phases"]["years"]]
+    demands = [compute_demand(year_scenario(scenario, year)).units for year in years]
+    capex, annual = schedule_money(scenario)
+    check = evaluate_phases(scenario, plans, demands, capex, annual, proven=proven)
+    return dataclasses.replace(check.evaluations[-1], violations=check.violations, objectives=check.objectives)
+
+
+def _robust(scenario: Scenario, document: dict, compute_demand, proven: bool) -> Evaluation:
+    """The robust plan re-checked under each variant, the criterion recomputed (from the saved variant optima)."""
+    from siting.verify.robust import evaluate_robust, variant_scenario
+
+    saved = document["robust"]
+    rule = scenario.config.model.robust
+    if rule is None or list(rule.variants) != saved["variants"]:
+        raise InputError(
+            "plan.json holds a robust plan but the scenario has other model.robust.variants", field="robust"
+        )
+    scenarios = [variant_scenario(scenario, k) for k in rule.variants]
+    plans = [_entries_plan(saved["per_variant"][k]["plan"]) for k in rule.variants]
+    demands = [compute_demand(s).units for s in scenarios]
+    weights = np.array(saved["weights"], float)
+    check = evaluate_robust(
+        scenarios, plans, demands, np.array(saved["optima"], float), rule.criterion, weights, proven=proven
+    )
+    shown = rule.variants.index("central") if "central" in rule.variants else 0
+    value = check.objectives[saved["objective"]]
+    value = -value if rule.criterion == "min_regret" else value
+    violations = list(check.violations)
+    if saved["value"] is None or abs(value - saved["value"]) > FIGURE_TOLERANCE * max(1.0, abs(value)) + 5e-7:
+        violations.append(f"plan.json says the {rule.criterion} value is {saved['value']}; re-checked: {value:.6f}")
+    return dataclasses.replace(check.evaluations[shown], violations=tuple(violations))
