@@ -479,6 +479,15 @@ overrides:
   per_unit:  # the objective before issue 10: demand units, weighted as in configs/services.yaml
     model: {{objective_basis: units}}
     services: {{elderly_care: {{weight: 1.0}}, childcare: {{weight: 1.5}}, meals: {{weight: 1.5}}}}
+  # A roll-out over three years (试点先行、逐步推开), the same 3,500 万元 in three tranches and yearly money growing
+  # to the full 300 万元; demand is projected to each year. `phased_pilot` starts in 府城街道, the old centre.
+  phased: {{model: {{phases: {{years: [2026, 2027, 2028], capex: [15000000, 10000000, 10000000],
+                                annual: [1500000, 2500000, 3000000]}}}}}}
+  phased_pilot: {{model: {{phases: {{years: [2026, 2027, 2028], capex: [15000000, 10000000, 10000000],
+                                      annual: [1500000, 2500000, 3000000],
+                                      pilot: {{districts: [府城街道], by: 2026}}}}}}}}
+  # One plan for the low, central and high demand projections, chosen for its worst case.
+  robust: {{model: {{robust: {{variants: [low, central, high], criterion: max_min}}}}}}
 """
 
 
