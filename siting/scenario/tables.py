@@ -64,6 +64,7 @@ class Column:
             may give another spelling of it in brackets, or 万元 for amounts.
         allow_missing: empty cells are allowed (become NaN / "").
         choices: allowed values for kind "choice".
+        description: what the column holds, for `siting schema` and the README.
     """
 
     name: str
@@ -75,18 +76,23 @@ class Column:
     unit: str | None = None
     allow_missing: bool = False
     choices: tuple[str, ...] = ()
+    description: str = ""
+
+
+X_TEXT = "x coordinate: metres east (crs planar, within ±1e8) or longitude in degrees (crs lonlat, WGS84, ±180)."
+Y_TEXT = "y coordinate: metres north (crs planar, within ±1e8) or latitude in degrees (crs lonlat, WGS84, ±90)."
 
 
 def coordinate_columns(crs: str) -> list[Column]:
     """The x and y columns: planar metres within ±1e8, or longitude within ±180° and latitude within ±90°."""
     if crs == "lonlat":
         return [
-            Column("x", min=-180, max=180, unit="degrees"),
-            Column("y", min=-90, max=90, unit="degrees"),
+            Column("x", min=-180, max=180, unit="degrees", description=X_TEXT),
+            Column("y", min=-90, max=90, unit="degrees", description=Y_TEXT),
         ]
     return [
-        Column("x", min=-PLANAR_LIMIT_M, max=PLANAR_LIMIT_M, unit="m"),
-        Column("y", min=-PLANAR_LIMIT_M, max=PLANAR_LIMIT_M, unit="m"),
+        Column("x", min=-PLANAR_LIMIT_M, max=PLANAR_LIMIT_M, unit="m", description=X_TEXT),
+        Column("y", min=-PLANAR_LIMIT_M, max=PLANAR_LIMIT_M, unit="m", description=Y_TEXT),
     ]
 
 
