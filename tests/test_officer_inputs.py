@@ -14,7 +14,8 @@ from siting.errors import InputError
 from siting.scenario.aliases import COLUMN_ALIASES, VALUE_ALIASES
 from siting.scenario.columns import TABLES as SCENARIO_TABLES
 from siting.scenario.load import load_scenario
-from siting.scenario.tables import check_columns, read_table
+from siting.scenario.readers import read_table
+from siting.scenario.tables import check_columns
 
 TABLES = {key: columns("planar") for key, columns in SCENARIO_TABLES.items()}
 SAMPLE = {"number": "12", "int": "1990", "id": "K1", "text": "甲", "choice": None}

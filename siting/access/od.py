@@ -25,7 +25,7 @@ from siting.access.common import lookup_ids, read_checked
 from siting.access.walking import RADIUS_TOLERANCE_M, ReachPairs
 from siting.errors import InputError, cut
 from siting.scenario.columns import OD_COLUMNS
-from siting.scenario.tables import header_row_of, sheet_row
+from siting.scenario.readers import header_row_of, sheet_row
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from pydantic import ValidationError
 from siting.errors import InputError, cut
 from siting.scenario import overrides as variants
 from siting.scenario.columns import TABLES
+from siting.scenario.readers import read_input_bytes, read_table, resolve_input, sheet_row
 from siting.scenario.schema import ScenarioConfig, TableFile
-from siting.scenario.tables import check_columns, read_input_bytes, read_table, resolve_input, sheet_row
+from siting.scenario.tables import check_columns
 from siting.scenario.yamlfile import read_yaml, validation_error
 
 
