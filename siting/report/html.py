@@ -16,7 +16,7 @@ from markupsafe import Markup
 from siting import __version__
 from siting.report import charts
 from siting.report.lang import Text
-from siting.report.markdown import STATUS_TEXT, persons, wan
+from siting.report.mdformat import STATUS_TEXT, persons, wan
 from siting.report.plan_map import plan_map
 from siting.report.plan_views import plan_views
 from siting.report.tables import district_table, mode_table, scenario_warnings, service_labels, service_table
