@@ -15,7 +15,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import REPO, make_scenario, run_cli, write_csv
+from conftest import REPO, make_scenario, run_cli
 
 from siting import pipeline
 from siting.model import formulation, greedy
@@ -102,9 +102,7 @@ def random_scenario(folder, seed: int, variant: str):
                 "asset": "",
             },
         ]
-        folder.mkdir(parents=True, exist_ok=True)
-        write_csv(folder / "existing.csv", existing)
-        extra["existing"] = "existing.csv"
+        extra["existing"] = existing
     if variant == "by_mode":
         model["policy"] = {"max_by_mode": {"buy": 2}}
     if variant == "capacities":

@@ -82,21 +82,7 @@ def test_cpsat_refusal_through_the_cli_exits_2(bench: Path, capsys) -> None:
     assert code == 2 and "takes integer variables only" in capsys.readouterr().err
 
 
-CAPACITATED = [
-    "cap41",
-    "cap42",
-    "cap43",
-    "cap44",
-    "cap51",
-    "cap61",
-    "cap62",
-    "cap63",
-    "cap64",
-    "cap71",
-    "cap72",
-    "cap73",
-    "cap74",
-]
+CAPACITATED = [f"cap{n}" for n in (41, 42, 43, 44, 51, 61, 62, 63, 64, 71, 72, 73, 74)]
 
 
 @pytest.mark.parametrize("name", CAPACITATED)
