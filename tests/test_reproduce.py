@@ -20,7 +20,8 @@ from siting.cli.main import main as cli_main
 from siting.errors import InputError
 from siting.model.solve import solve
 from siting.reproduce import evaluate, models, runner, sets
-from siting.reproduce.readers import CapInstance, CpmpInstance, MclpInstance, read_pmed
+from siting.reproduce.instances import CapInstance, CpmpInstance, MclpInstance
+from siting.reproduce.readers import read_pmed
 from siting.reproduce.runner import Row, run_case
 from siting.reproduce.sets import DEFAULT_GAP, Case, cases
 from siting.solvers import SolveOptions, Status, available_solvers, get_solver
