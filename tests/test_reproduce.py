@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SHARED_BENCHMARKS, run_cli
+from conftest import SHARED_BENCHMARKS, run_main
 from scipy.optimize import linprog
 
 from siting.cli.main import main as cli_main
@@ -110,7 +110,7 @@ def test_sjc1_reproduces_the_published_cpmp_value(bench: Path) -> None:
 
 def test_cli_writes_results_csv_for_pmed1(bench: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    done = run_cli("reproduce", "orlib-pmed", "--instances", "pmed1", "--out", out)
+    done = run_main("reproduce", "orlib-pmed", "--instances", "pmed1", "--out", out)
     assert done.returncode == 0, done.stderr
     assert "pmed1" in done.stdout and "match" in done.stdout
     with (out / "results.csv").open(encoding="utf-8-sig", newline="") as fh:
