@@ -15,7 +15,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import REPO, make_scenario, run_main
+from conftest import REPO, make_scenario, run_cli, run_main
 
 from siting import pipeline
 from siting.model import formulation, greedy
@@ -200,7 +200,7 @@ def test_greedy_start_is_feasible_and_meets_lower_bound_rules(tmp_path, variant)
 
 def test_time_limit_returns_the_greedy_plan_with_its_gap_on_tiny(tmp_path):
     out = tmp_path / "out"
-    result = run_main("run", TINY, "--out", out, "--time-limit", "0.01", "--quiet")
+    result = run_cli("run", TINY, "--out", out, "--time-limit", "0.01", "--quiet")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import os
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pandas as pd
@@ -309,6 +311,32 @@ def finished(executor: Executor, marker: Path) -> dict:
     """Run five tasks, the third of which kills its worker once; (value, error) by key."""
     calls = [(f"t{i}", (str(marker) if i == 2 else "", i)) for i in range(5)]
     return {d.key: (d.value, d.error) for d in executor.run(square_or_die_once, calls)}
+
+
+class PoolThatDies:
+    """Runs each task at once in this process; the `dies_at`-th submission finds the pool broken (a worker died
+    between the executor's wait and its next submission: a race a loaded machine makes likely)."""
+
+    def __init__(self, dies_at: int | None) -> None:
+        self.submitted, self.dies_at = 0, dies_at
+
+    def submit(self, fn, *args):
+        self.submitted += 1
+        if self.submitted == self.dies_at:
+            raise BrokenProcessPool("a child process terminated abruptly")
+        future = Future()
+        future.set_result(fn(*args))
+        return future
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        """Nothing to stop."""
+
+
+def test_a_pool_found_broken_when_submitting_is_replaced_and_no_task_is_lost(monkeypatch):
+    pools = iter([PoolThatDies(dies_at=3), PoolThatDies(dies_at=None)])
+    monkeypatch.setattr(LocalExecutor, "_start", lambda self, module: next(pools))
+    calls = [(f"t{i}", ("", i)) for i in range(5)]
+    assert {d.key: (d.value, d.error) for d in LocalExecutor(2).run(square_or_die_once, calls)} == EXPECTED
 
 
 def test_a_killed_pool_worker_loses_no_finished_result_and_its_task_is_retried(tmp_path):
