@@ -248,9 +248,9 @@ def describe_tables(schema: dict[str, Any]) -> dict[str, Any]:
     the rows' properties, each with its description, unit and bounds (column_schema).
     """
     for key in TABLES:
-        node, *parents = key.split(".")[::-1]
+        *parents, node = key.split(".")
         place = schema
-        for parent in reversed(parents):
+        for parent in parents:
             ref = _reference(place["properties"][parent])
             place = schema["$defs"][ref.rsplit("/", 1)[-1]]
         prop = place["properties"][node]
