@@ -29,6 +29,32 @@ def write_csv(path: Path, rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
+def community(
+    cid: str, x: float, elderly: float, infant: float = 0.0, district: str | None = None, population: float = 1000
+) -> dict:
+    """A community row on the x axis with its group counts given."""
+    row = {
+        "id": cid,
+        "name": f"社区{cid}",
+        "x": x,
+        "y": 0,
+        "population": population,
+        "elderly": elderly,
+        "infant": infant,
+    }
+    return row if district is None else {**row, "district": district}
+
+
+def building(bid: str, x: float, area: float = 400) -> dict:
+    """A candidate building row on the x axis."""
+    return {"id": bid, "name": f"楼{bid}", "x": x, "y": 0, "floor_area_m2": area}
+
+
+def option(bid: str, mode: str, capex: float, annual: float = 0.0, **extra) -> dict:
+    """An acquisition option row (extra columns such as capacity or assets as keywords)."""
+    return {"building": bid, "mode": mode, "capex": capex, "annual_cost": annual, **extra}
+
+
 def make_scenario(
     folder: Path,
     *,
@@ -38,22 +64,26 @@ def make_scenario(
     services: dict,
     budget: dict,
     name: str = "tiny",
+    existing: list[dict] | None = None,
+    assets: list[dict] | None = None,
     **extra,
 ) -> Path:
-    """Write scenario.yaml plus three CSV tables into `folder` and return the YAML path."""
+    """Write scenario.yaml plus its CSV tables into `folder` and return the YAML path.
+
+    The existing-facilities and assets tables are written and named in the scenario when rows are given.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    write_csv(folder / "communities.csv", communities)
-    write_csv(folder / "buildings.csv", buildings)
-    write_csv(folder / "options.csv", options)
+    tables = {"communities": communities, "buildings": buildings, "options": options}
+    tables |= {key: rows for key, rows in (("existing", existing), ("assets", assets)) if rows is not None}
+    for key, rows in tables.items():
+        write_csv(folder / f"{key}.csv", rows)
     doc = {
         "name": name,
         "crs": "planar",
         "walking": {"detour_factor": 1.0},
         "services": services,
         "budget": budget,
-        "communities": "communities.csv",
-        "buildings": "buildings.csv",
-        "options": "options.csv",
+        **{key: f"{key}.csv" for key in tables},
         **extra,
     }
     path = folder / "scenario.yaml"
@@ -84,11 +114,15 @@ def run_main(*args: object) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="session")
 def demo_runs(tmp_path_factory) -> list[Path]:
-    """The demo, planned twice by the CLI into two folders (shared by the CLI and report tests)."""
+    """The demo, planned twice by the CLI into two folders (shared by the CLI, report and README tests).
+
+    The first run is a process of its own, the second runs in this one: two interpreters (each with its own
+    hash seed), so that the byte-identical check also catches output that depends on the order of a set.
+    """
     folders = []
-    for name in ("first", "second"):
+    for name, cli in (("first", run_cli), ("second", run_main)):
         out = tmp_path_factory.mktemp(name) / "demo"
-        result = run_cli("run", DEMO, "--out", out)
+        result = cli("run", DEMO, "--out", out)
         assert result.returncode == 0, result.stderr
         folders.append(out)
     return folders

@@ -7,10 +7,14 @@ count is given so that demand = count × uptake exactly (uptake 1.0).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
+import conftest
 import pytest
-from conftest import make_scenario, write_csv
+from conftest import building as building  # re-exported: the feature tests build rows from here
+from conftest import make_scenario
+from conftest import option as option
 
 from siting import pipeline
 from siting.errors import InputError
@@ -22,19 +26,7 @@ ELDERLY = {"population": "elderly", "radius_m": 500, "uptake": 1.0, "min_area_m2
 CHILDCARE = {"population": "infant", "radius_m": 500, "uptake": 1.0, "min_area_m2": 100, "weight": 1.0}
 
 
-def community(cid: str, x: float, elderly: float, infant: float = 0.0, district: str | None = None) -> dict:
-    row = {"id": cid, "name": f"社区{cid}", "x": x, "y": 0, "population": 10000, "elderly": elderly, "infant": infant}
-    if district is not None:
-        row["district"] = district
-    return row
-
-
-def building(bid: str, x: float, area: float = 400) -> dict:
-    return {"id": bid, "name": f"楼{bid}", "x": x, "y": 0, "floor_area_m2": area}
-
-
-def option(bid: str, mode: str, capex: float, annual: float = 0.0, **extra) -> dict:
-    return {"building": bid, "mode": mode, "capex": capex, "annual_cost": annual, **extra}
+community = partial(conftest.community, population=10000)
 
 
 def facility(
@@ -59,17 +51,7 @@ def facility(
     }
 
 
-def scenario(folder: Path, *, existing: list[dict] | None = None, assets: list[dict] | None = None, **kwargs) -> Path:
-    """make_scenario plus the optional existing-facilities and assets tables."""
-    extra = {}
-    folder.mkdir(parents=True, exist_ok=True)
-    if existing is not None:
-        write_csv(folder / "existing.csv", existing)
-        extra["existing"] = "existing.csv"
-    if assets is not None:
-        write_csv(folder / "assets.csv", assets)
-        extra["assets"] = "assets.csv"
-    return make_scenario(folder, **kwargs, **extra)
+scenario = make_scenario  # the tables beyond the three required ones are conftest.make_scenario's too
 
 
 UNITS = "model.objective_basis=units"  # the hand-worked values count covered demand units

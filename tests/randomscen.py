@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from conftest import make_scenario, write_csv
+from conftest import make_scenario
 
 OBJECTIVE_ORDERS = (
     ["max_coverage", "min_cost"],
@@ -102,9 +102,7 @@ def write_random_scenario(folder: Path, seed: int, *, capacities: bool | None = 
                 "closable": "true",
             }
         ]
-        folder.mkdir(parents=True, exist_ok=True)
-        write_csv(folder / "existing.csv", existing)
-        extra["existing"] = "existing.csv"
+        extra["existing"] = existing
     return make_scenario(
         folder,
         communities=communities,

@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import DEMO, run_cli
+from conftest import DEMO, run_main
 
 from siting.report.folder import RUN_FILES as RESULT_FILES
 from siting.scenario.load import load_scenario
@@ -71,13 +71,13 @@ def test_plan_fingerprints_the_inputs(demo_runs):
 
 
 def test_validate_summarises_without_solving():
-    result = run_cli("validate", DEMO)
+    result = run_main("validate", DEMO)
     assert result.returncode == 0, result.stderr
     assert "valid scenario 'demo'" in result.stdout and "40 communities" in result.stdout
 
 
 def test_schema_is_json_schema_with_the_scenario_keys(tmp_path):
-    result = run_cli("schema", "--out", tmp_path / "schema.json")
+    result = run_main("schema", "--out", tmp_path / "schema.json")
     assert result.returncode == 0, result.stderr
     schema = json.loads((tmp_path / "schema.json").read_text(encoding="utf-8"))
     assert {"name", "services", "budget", "communities", "buildings", "options"} <= set(schema["properties"])
@@ -86,7 +86,7 @@ def test_schema_is_json_schema_with_the_scenario_keys(tmp_path):
 
 
 def test_demand_command_writes_sources_per_community(tmp_path):
-    result = run_cli("demand", DEMO, "--year", "2030", "--variant", "high", "--out", tmp_path / "d")
+    result = run_main("demand", DEMO, "--year", "2030", "--variant", "high", "--out", tmp_path / "d")
     assert result.returncode == 0, result.stderr
     assert "demand for 2030 (high variant)" in result.stdout
     table = pd.read_csv(tmp_path / "d" / "demand.csv", encoding="utf-8-sig")
@@ -95,6 +95,6 @@ def test_demand_command_writes_sources_per_community(tmp_path):
 
 
 def test_demand_rejects_a_year_before_the_census(tmp_path):
-    result = run_cli("demand", DEMO, "--year", "2010", "--out", tmp_path / "d")
+    result = run_main("demand", DEMO, "--year", "2010", "--out", tmp_path / "d")
     assert result.returncode == 2 and "year" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "d").exists()

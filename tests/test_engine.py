@@ -15,7 +15,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import REPO, make_scenario, run_cli, write_csv
+from conftest import REPO, make_scenario, run_cli, run_main
 
 from siting import pipeline
 from siting.model import formulation, greedy
@@ -102,9 +102,7 @@ def random_scenario(folder, seed: int, variant: str):
                 "asset": "",
             },
         ]
-        folder.mkdir(parents=True, exist_ok=True)
-        write_csv(folder / "existing.csv", existing)
-        extra["existing"] = "existing.csv"
+        extra["existing"] = existing
     if variant == "by_mode":
         model["policy"] = {"max_by_mode": {"buy": 2}}
     if variant == "capacities":
@@ -280,8 +278,8 @@ def test_progress_display_draws_a_bar_on_a_terminal_and_lines_otherwise():
 
 
 def test_run_prints_one_line_per_stage_unless_quiet(tmp_path):
-    shown = run_cli("run", TINY, "--out", tmp_path / "a")
-    quiet = run_cli("run", TINY, "--out", tmp_path / "b", "--quiet")
+    shown = run_main("run", TINY, "--out", tmp_path / "a")
+    quiet = run_main("run", TINY, "--out", tmp_path / "b", "--quiet")
     assert shown.returncode == 0 and quiet.returncode == 0
     assert [line.split(":")[0] for line in shown.stderr.splitlines()] == [
         "stage 1/2 max_coverage",

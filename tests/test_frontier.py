@@ -12,7 +12,7 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import make_scenario, run_cli, run_main
+from conftest import make_scenario, run_main
 from test_model_tiny import ELDERLY, building, community, option
 
 from siting import pipeline
@@ -134,7 +134,7 @@ def test_an_unreachable_target_is_a_row_not_an_error(path):
 
 def test_cli_writes_the_table_the_report_and_a_folder_per_plan(path, tmp_path):
     out = tmp_path / "frontier"
-    done = run_cli("frontier", path, "--budgets", "0:90:30", "--nested", "--out", out)
+    done = run_main("frontier", path, "--budgets", "0:90:30", "--nested", "--out", out)
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(out / "frontier.csv", encoding="utf-8-sig")
     for column in ("budget", "status", "gap", "objective", "capex", "annual", "npv", "buildings"):

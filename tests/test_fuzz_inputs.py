@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from siting.scenario.aliases import VALUE_ALIASES, normalise
-from siting.scenario.columns import ASSET_COLUMNS, OPTION_COLUMNS, building_columns, community_columns, existing_columns
+from siting.scenario.columns import TABLES as TABLE_COLUMNS
 from siting.scenario.schema import ScenarioConfig
 from siting.scenario.tables import parse_number
 
@@ -55,13 +55,7 @@ TABLES = {
     ],
     "assets": [["id", "name", "value"], ["A1", "旧址", "5000000"]],
 }
-COLUMNS = {
-    "communities": community_columns("planar"),
-    "buildings": building_columns("planar"),
-    "options": OPTION_COLUMNS,
-    "existing": existing_columns("planar"),
-    "assets": ASSET_COLUMNS,
-}
+COLUMNS = {key: TABLE_COLUMNS[key]("planar") for key in TABLES}
 CONFIG = {
     "name": "fuzz",
     "crs": "planar",

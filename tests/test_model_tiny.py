@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_scenario
+from conftest import building, community, make_scenario, option
 
 from siting import pipeline
 from siting.errors import InfeasibleError
@@ -15,18 +15,6 @@ SOLVERS = available_solvers()
 ELDERLY = {"population": "elderly", "radius_m": 500, "uptake": 1.0, "min_area_m2": 300, "weight": 1.0}
 CHILDCARE = {"population": "infant", "radius_m": 500, "uptake": 1.0, "min_area_m2": 300, "weight": 1.5}
 MEALS = {"population": "elderly", "radius_m": 500, "uptake": 1.0, "min_area_m2": 150, "weight": 1.0}
-
-
-def community(cid: str, x: float, elderly: float, infant: float = 0.0) -> dict:
-    return {"id": cid, "name": f"社区{cid}", "x": x, "y": 0, "population": 1000, "elderly": elderly, "infant": infant}
-
-
-def building(bid: str, x: float, area: float = 400) -> dict:
-    return {"id": bid, "name": f"楼{bid}", "x": x, "y": 0, "floor_area_m2": area}
-
-
-def option(bid: str, mode: str, capex: float, annual: float = 0.0) -> dict:
-    return {"building": bid, "mode": mode, "capex": capex, "annual_cost": annual}
 
 
 def line_scenario(tmp_path, budget: dict):

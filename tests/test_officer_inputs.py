@@ -10,30 +10,14 @@ from conftest import make_scenario, run_main, write_csv
 from test_model_tiny import ELDERLY, building, community, option
 
 from siting import pipeline
-from siting.access.network import EDGE_COLUMNS, node_columns
-from siting.access.od import OD_COLUMNS
 from siting.errors import InputError
 from siting.scenario.aliases import COLUMN_ALIASES, VALUE_ALIASES
-from siting.scenario.columns import (
-    ASSET_COLUMNS,
-    OPTION_COLUMNS,
-    building_columns,
-    community_columns,
-    existing_columns,
-)
+from siting.scenario.columns import TABLES as SCENARIO_TABLES
 from siting.scenario.load import load_scenario
-from siting.scenario.tables import check_columns, read_table
+from siting.scenario.readers import read_table
+from siting.scenario.tables import check_columns
 
-TABLES = {
-    "communities": community_columns("planar"),
-    "buildings": building_columns("planar"),
-    "options": OPTION_COLUMNS,
-    "existing": existing_columns("planar"),
-    "assets": ASSET_COLUMNS,
-    "od": OD_COLUMNS,
-    "nodes": node_columns("planar"),
-    "edges": EDGE_COLUMNS,
-}
+TABLES = {key: columns("planar") for key, columns in SCENARIO_TABLES.items()}
 SAMPLE = {"number": "12", "int": "1990", "id": "K1", "text": "甲", "choice": None}
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 import yaml
-from conftest import make_scenario, run_cli, run_main
+from conftest import make_scenario, run_main
 from test_model_tiny import ELDERLY, building, community, option
 
 from siting.errors import InputError
@@ -121,7 +121,7 @@ def test_a_scenario_without_overrides_names_none(tmp_path):
 
 def test_run_writes_the_effective_scenario_and_its_hash(path, tmp_path):
     out = tmp_path / "out"
-    done = run_cli("run", path, "--override", "more_money", "--set", "budget.annual=25", "--out", out)
+    done = run_main("run", path, "--override", "more_money", "--set", "budget.annual=25", "--out", out)
     assert done.returncode == 0, done.stderr
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert plan["overrides"] == ["more_money"] and plan["sets"] == ["budget.annual=25"]

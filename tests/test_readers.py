@@ -251,23 +251,7 @@ def test_capopt_key() -> None:
     assert capopt_key("capc", 5750.5) == "capc-5750.5"
 
 
-UFL_OPT = [
-    "cap71",
-    "cap72",
-    "cap73",
-    "cap74",
-    "cap101",
-    "cap102",
-    "cap103",
-    "cap104",
-    "cap131",
-    "cap132",
-    "cap133",
-    "cap134",
-    "capa",
-    "capb",
-    "capc",
-]
+UFL_OPT = [*(f"cap{n}" for n in (71, 72, 73, 74, 101, 102, 103, 104, 131, 132, 133, 134)), "capa", "capb", "capc"]
 
 
 @pytest.mark.parametrize("name", UFL_OPT)

@@ -13,14 +13,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SHARED_BENCHMARKS, run_cli
+from conftest import SHARED_BENCHMARKS, run_main
 from scipy.optimize import linprog
 
 from siting.cli.main import main as cli_main
 from siting.errors import InputError
 from siting.model.solve import solve
 from siting.reproduce import evaluate, models, runner, sets
-from siting.reproduce.readers import CapInstance, CpmpInstance, MclpInstance, read_pmed
+from siting.reproduce.instances import CapInstance, CpmpInstance, MclpInstance
+from siting.reproduce.readers import read_pmed
 from siting.reproduce.runner import Row, run_case
 from siting.reproduce.sets import DEFAULT_GAP, Case, cases
 from siting.solvers import SolveOptions, Status, available_solvers, get_solver
@@ -82,21 +83,7 @@ def test_cpsat_refusal_through_the_cli_exits_2(bench: Path, capsys) -> None:
     assert code == 2 and "takes integer variables only" in capsys.readouterr().err
 
 
-CAPACITATED = [
-    "cap41",
-    "cap42",
-    "cap43",
-    "cap44",
-    "cap51",
-    "cap61",
-    "cap62",
-    "cap63",
-    "cap64",
-    "cap71",
-    "cap72",
-    "cap73",
-    "cap74",
-]
+CAPACITATED = [f"cap{n}" for n in (41, 42, 43, 44, 51, 61, 62, 63, 64, 71, 72, 73, 74)]
 
 
 @pytest.mark.parametrize("name", CAPACITATED)
@@ -123,7 +110,7 @@ def test_sjc1_reproduces_the_published_cpmp_value(bench: Path) -> None:
 
 def test_cli_writes_results_csv_for_pmed1(bench: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    done = run_cli("reproduce", "orlib-pmed", "--instances", "pmed1", "--out", out)
+    done = run_main("reproduce", "orlib-pmed", "--instances", "pmed1", "--out", out)
     assert done.returncode == 0, done.stderr
     assert "pmed1" in done.stdout and "match" in done.stdout
     with (out / "results.csv").open(encoding="utf-8-sig", newline="") as fh:

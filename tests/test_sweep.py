@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 import json
 import os
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-from conftest import make_scenario, run_cli
+from conftest import make_scenario, run_main
 from sweep_workers import square_or_die_once
 
 from siting.errors import InputError
@@ -135,7 +137,7 @@ def test_a_bad_sweep_file_names_the_file_and_the_field(tmp_path, doc, field):
 
 def test_the_cli_refuses_a_bad_sweep_file_with_exit_2(tmp_path):
     path = spec(tmp_path, scenarios=["missing.yaml"])
-    result = run_cli("sweep", path, "--out", tmp_path / "out")
+    result = run_main("sweep", path, "--out", tmp_path / "out")
     assert result.returncode == 2
     assert "sweep.yaml" in result.stderr and "scenarios.0" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
@@ -278,7 +280,7 @@ def test_overrides_apply_and_a_failing_task_is_reported_while_the_others_go_on(t
     bad = city(tmp_path, "bad", options=[*OPTIONS, {"building": "B9", "mode": "rent", "capex": 1, "annual_cost": 1}])
     path = spec(tmp_path, scenarios=[str(good), str(bad)], overrides=[[], ["no_rent"]], budgets=[400_000])
     out = tmp_path / "out"
-    result = run_cli("sweep", path, "--out", out, "--lang", "en")
+    result = run_main("sweep", path, "--out", out, "--lang", "en")
     assert result.returncode == 1, result.stderr
     table = pd.read_csv(out / "sweep.csv", encoding="utf-8-sig").set_index(["scenario", "overrides"])
     assert list(table.index) == [("bad", "base"), ("bad", "no_rent"), ("good", "base"), ("good", "no_rent")]
@@ -288,7 +290,7 @@ def test_overrides_apply_and_a_failing_task_is_reported_while_the_others_go_on(t
     plan = json.loads((out / table.loc[("good", "no_rent"), "folder"] / "plan.json").read_text(encoding="utf-8"))
     assert plan["overrides"] == ["no_rent"] and plan["sets"] == ["budget.capex=400000"]
     # A sweep's plan folder is a run folder: `siting verify` re-checks it against the scenario it names.
-    checked = run_cli("verify", out / table.loc[("good", "base"), "folder"])
+    checked = run_main("verify", out / table.loc[("good", "base"), "folder"])
     assert checked.returncode == 0 and "the plan holds" in checked.stdout, checked.stderr
     # The bad city's options name an unknown building: both its tasks fail, with the reason.
     assert (table.loc["bad", "status"] == "failed").all()
@@ -298,7 +300,7 @@ def test_overrides_apply_and_a_failing_task_is_reported_while_the_others_go_on(t
     for name in ("sweep.md", "report.html", "report.xlsx", "manifest.json"):
         assert (out / name).is_file()
     # The next run tries again only the failed tasks.
-    again = run_cli("sweep", path, "--out", out, "--lang", "en")
+    again = run_main("sweep", path, "--out", out, "--lang", "en")
     assert again.returncode == 1 and "2 already done" in again.stdout and "0 solved now" in again.stdout
 
 
@@ -309,6 +311,32 @@ def finished(executor: Executor, marker: Path) -> dict:
     """Run five tasks, the third of which kills its worker once; (value, error) by key."""
     calls = [(f"t{i}", (str(marker) if i == 2 else "", i)) for i in range(5)]
     return {d.key: (d.value, d.error) for d in executor.run(square_or_die_once, calls)}
+
+
+class PoolThatDies:
+    """Runs each task at once in this process; the `dies_at`-th submission finds the pool broken (a worker died
+    between the executor's wait and its next submission: a race a loaded machine makes likely)."""
+
+    def __init__(self, dies_at: int | None) -> None:
+        self.submitted, self.dies_at = 0, dies_at
+
+    def submit(self, fn, *args):
+        self.submitted += 1
+        if self.submitted == self.dies_at:
+            raise BrokenProcessPool("a child process terminated abruptly")
+        future = Future()
+        future.set_result(fn(*args))
+        return future
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        """Nothing to stop."""
+
+
+def test_a_pool_found_broken_when_submitting_is_replaced_and_no_task_is_lost(monkeypatch):
+    pools = iter([PoolThatDies(dies_at=3), PoolThatDies(dies_at=None)])
+    monkeypatch.setattr(LocalExecutor, "_start", lambda self, module: next(pools))
+    calls = [(f"t{i}", ("", i)) for i in range(5)]
+    assert {d.key: (d.value, d.error) for d in LocalExecutor(2).run(square_or_die_once, calls)} == EXPECTED
 
 
 def test_a_killed_pool_worker_loses_no_finished_result_and_its_task_is_retried(tmp_path):

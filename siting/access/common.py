@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from siting.errors import InputError, cut
-from siting.scenario.tables import Column, check_columns, read_table, sheet_row
+from siting.scenario.readers import read_table, sheet_row
+from siting.scenario.tables import Column, check_columns
 
 
 def read_checked(

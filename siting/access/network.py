@@ -33,13 +33,8 @@ from scipy.spatial import cKDTree
 from siting.access.common import lookup_ids, read_checked
 from siting.access.walking import RADIUS_TOLERANCE_M, ReachPairs, straight_distance, unit_sphere
 from siting.errors import InputError
-from siting.scenario.tables import DISTANCE_LIMIT_M, Column, coordinate_columns
+from siting.scenario.columns import EDGE_COLUMNS, node_columns
 
-EDGE_COLUMNS = [
-    Column("from", kind="text"),
-    Column("to", kind="text"),
-    Column("length_m", required=False, min=0.0, max=DISTANCE_LIMIT_M, unit="m"),
-]
 CRS_CHOICES = ("planar", "lonlat")
 DEFAULT_MEMORY_MB = 256.0
 
@@ -128,11 +123,6 @@ class WalkNetwork:
             (np.concatenate([length, length]), (np.concatenate([lo, hi]), np.concatenate([hi, lo]))), shape=(n, n)
         )
         return cls(np.asarray(node_ids, dtype=object), xy, lo, hi, length, graph, crs, where)
-
-
-def node_columns(crs: str) -> list[Column]:
-    """id, x, y: coordinates in the scenario's crs, with its bounds (latitudes within ±90°, ...)."""
-    return [Column("id", kind="id"), *coordinate_columns(crs)]
 
 
 def read_network(

@@ -24,14 +24,8 @@ import pandas as pd
 from siting.access.common import lookup_ids, read_checked
 from siting.access.walking import RADIUS_TOLERANCE_M, ReachPairs
 from siting.errors import InputError, cut
-from siting.scenario.tables import DISTANCE_LIMIT_M, Column, header_row_of, sheet_row
-
-OD_COLUMNS = [
-    Column("community", kind="text"),
-    Column("building", kind="text"),
-    Column("walk_m", required=False, min=0.0, max=DISTANCE_LIMIT_M, unit="m"),
-    Column("walk_min", required=False, min=0.0, max=DISTANCE_LIMIT_M / 10, unit="min"),
-]
+from siting.scenario.columns import OD_COLUMNS
+from siting.scenario.readers import header_row_of, sheet_row
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import pandas as pd
 
 from siting.audit.baseline import Audit
 from siting.audit.shortfall import TOTAL
-from siting.report.markdown import _table, persons, text
+from siting.report.mdformat import md_table, persons, text
 
 SHOWN = 10  # communities listed per standard, largest shortfall first
 CONFIDENCE = {
@@ -65,7 +65,7 @@ def _standards(audit: Audit) -> str:
         if s.kind == "life_circle":
             need += f", ≤ {s.radius_m:g} m"
         rows.append([f"{_label(audit, key)} ({key})", need, f"{s.document}; {s.article}", CONFIDENCE[s.confidence]])
-    body = "## 标准 Standards\n\n" + _table(
+    body = "## 标准 Standards\n\n" + md_table(
         ["标准 Standard", "要求 Requirement", "来源 Source", "可信度 Confidence"], rows
     )
     if audit.skipped:
@@ -96,7 +96,7 @@ def _summary(audit: Audit) -> str:
         "未达标社区 Short",
         "单位 Unit",
     ]
-    return "## 总体 Summary\n\n" + _table(header, rows)
+    return "## 总体 Summary\n\n" + md_table(header, rows)
 
 
 def _districts(audit: Audit) -> str:
@@ -131,7 +131,7 @@ def _districts(audit: Audit) -> str:
         "Net shortfall = max(0, Σ required − Σ existing): area and places can be shared between communities, "
         "coverage cannot."
     )
-    return "## 按街道 By district\n\n" + note + "\n\n" + _table(header, rows)
+    return "## 按街道 By district\n\n" + note + "\n\n" + md_table(header, rows)
 
 
 def _largest(audit: Audit) -> str:
@@ -142,7 +142,7 @@ def _largest(audit: Audit) -> str:
             parts.append(f"### {_label(audit, key)}\n\n全部达标 Every community meets it.")
             continue
         top = rows.sort_values(["shortfall", "community"], ascending=[False, True], kind="stable").head(SHOWN)
-        body = _table(
+        body = md_table(
             ["社区 Community", "街道 District", "需要 Required", "现有 Existing", "缺口 Shortfall", "单位 Unit"],
             [
                 [
@@ -184,7 +184,7 @@ def _life_circle(audit: Audit) -> str:
             f"communities reach every service within {radius:g} m."
         )
         parts.append(
-            head + ("\n\n" + _table(["社区 Community", "街道 District", "缺少 Missing"], rows) if rows else "")
+            head + ("\n\n" + md_table(["社区 Community", "街道 District", "缺少 Missing"], rows) if rows else "")
         )
     return "\n\n".join(parts)
 
@@ -214,7 +214,7 @@ def _facilities(audit: Audit) -> str:
         "面积来源 Area from",
         "容量 Places",
     ]
-    return "## 现有设施 Existing facilities\n\n" + _table(header, rows)
+    return "## 现有设施 Existing facilities\n\n" + md_table(header, rows)
 
 
 def _method(audit: Audit) -> str:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import Field, RootModel, ValidationError, model_validator
+from pydantic import Field, RootModel, model_validator
 
-from siting.demand.defaults import validation_error
 from siting.errors import InputError
 from siting.frozen import Frozen
 from siting.scenario.schema import Label
+from siting.scenario.yamlfile import read_model
 
 STANDARDS_PATH = Path(__file__).resolve().parents[2] / "configs" / "standards.yaml"
 KINDS = ("area_per_households", "places_per_residents", "coverage", "life_circle")
@@ -72,21 +71,8 @@ def load_standards(path: Path | None = None) -> Standards:
         InputError: naming the file and the key (e.g. "childcare_places.value") that is wrong.
     """
     path = Path(path) if path is not None else STANDARDS_PATH
-    where = str(path)
-    if not path.is_file():
-        raise InputError("standards file not found", file=where)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError) as err:
-        mark = getattr(err, "problem_mark", None)
-        raise InputError(
-            f"not valid UTF-8 YAML: {getattr(err, 'problem', err)}",
-            file=where,
-            line=mark.line + 1 if mark is not None else None,
-        ) from None
-    if not isinstance(data, dict) or not data:
-        raise InputError("expected a mapping of standards (service_space, childcare_places, ...)", file=where)
-    try:
-        return Standards.model_validate(data)
-    except ValidationError as err:
-        raise validation_error(err, where) from None
+    keys = "standards (service_space, childcare_places, ...)"
+    standards = read_model(path, Standards, missing="standards file not found", keys=keys)
+    if not standards.root:
+        raise InputError(f"expected a mapping of {keys}", file=str(path))
+    return standards

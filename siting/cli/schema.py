@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from siting.report.write import write_text_file
+from siting.scenario.columns import describe_tables
 from siting.scenario.schema import ScenarioConfig
 
 NAME = "schema"
@@ -19,8 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def scenario_schema() -> dict:
-    """JSON Schema generated from the pydantic scenario classes."""
-    schema = ScenarioConfig.model_json_schema()
+    """JSON Schema generated from the pydantic scenario classes and the tables' column definitions."""
+    schema = describe_tables(ScenarioConfig.model_json_schema())
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "siting scenario (v1)"
     return schema

@@ -17,7 +17,7 @@ from siting.demand.estimate import ANCHORS, BaseTable, check_order, enforce_orde
 from siting.demand.rake import RakeError, rake
 from siting.demand.section import Margin
 from siting.errors import InputError
-from siting.scenario.tables import sheet_row
+from siting.scenario.readers import sheet_row
 
 CALIBRATION_COLUMNS = (
     "group",

@@ -12,13 +12,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from siting.demand.base import SHARE_KEYS
-from siting.errors import InputError
 from siting.frozen import Frozen
-from siting.scenario import yamlfile
-from siting.scenario.yamlfile import read_yaml
+from siting.scenario.yamlfile import read_model
 
 DEFAULTS_PATH = Path(__file__).resolve().parents[2] / "configs" / "demography.yaml"
 """The shipped defaults file."""
@@ -173,18 +171,6 @@ def load_defaults(path: Path | None = None) -> DemandDefaults:
         InputError: naming the file and the key (e.g. "regions.beijing.elderly_65") that is wrong.
     """
     path = Path(path) if path is not None else DEFAULTS_PATH
-    where = str(path)
-    if not path.is_file():
-        raise InputError(f"shares file not found (looked for {path.resolve()})", file=where, field="shares")
-    data = read_yaml(path, where)
-    if not isinstance(data, dict):
-        raise InputError("expected a mapping (census_year, household_size, regions, ...)", file=where)
-    try:
-        return DemandDefaults.model_validate(data)
-    except ValidationError as err:
-        raise validation_error(err, where) from None
-
-
-def validation_error(err: ValidationError, where: str, prefix: str = "") -> InputError:
-    """Every problem pydantic found, each with its dotted key (see `siting.scenario.yamlfile`)."""
-    return yamlfile.validation_error(err, where, prefix)
+    missing = f"shares file not found (looked for {path.resolve()})"
+    keys = "keys (census_year, household_size, regions, ...)"
+    return read_model(path, DemandDefaults, missing=missing, keys=keys, field="shares")

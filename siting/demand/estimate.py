@@ -25,7 +25,7 @@ import pandas as pd
 from siting.demand.base import COUNT_GROUPS, GROUPS, SECTION, Assumption, pct
 from siting.demand.parameters import Parameters
 from siting.errors import InputError, cut
-from siting.scenario.tables import sheet_row
+from siting.scenario.readers import sheet_row
 
 LABELS = {"elderly": "60+", "elderly_65": "65+", "elderly_80": "80+", "infant": "0-2", "total": "total"}
 ANCHORS = {

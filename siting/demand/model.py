@@ -25,7 +25,7 @@ from siting.demand.parameters import Parameters
 from siting.demand.projection import project
 from siting.demand.section import DemandSection
 from siting.errors import InputError
-from siting.scenario.tables import sheet_row
+from siting.scenario.readers import sheet_row
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from siting.demand.base import SECTION
-from siting.demand.defaults import validation_error
 from siting.frozen import Frozen
+from siting.scenario.yamlfile import validation_error
 
 MAX_TOTAL = 1e10
 """Largest calibration total accepted, persons."""

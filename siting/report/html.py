@@ -16,20 +16,11 @@ from markupsafe import Markup
 from siting import __version__
 from siting.report import charts
 from siting.report.lang import Text
-from siting.report.markdown import STATUS_TEXT, persons, wan
+from siting.report.mdformat import STATUS_TEXT, persons, wan
 from siting.report.plan_map import plan_map
+from siting.report.plan_views import plan_views
 from siting.report.tables import district_table, mode_table, scenario_warnings, service_labels, service_table
-from siting.report.views import (
-    Study,
-    View,
-    assumptions_view,
-    buildings_view,
-    coverage_view,
-    districts_view,
-    existing_view,
-    not_covered_view,
-    services_view,
-)
+from siting.report.views import Study, View
 
 ROWS_SHOWN = 2000  # per table: a city's 60,000 community × service rows would make the page slow to open
 NUMERIC = {"int", "wan", "wan_year", "pct", "persons", "units", "m2", "m", "coord", "num"}
@@ -219,20 +210,12 @@ def render(result, lang: str = "both", study: Study | None = None) -> str:
             "radius as straight-line reach.",
         ),
     }
+    first = ("buildings", "existing", "services", *(("districts",) if not districts.empty else ()), "not_covered")
     views = [
-        buildings_view(result, t),
-        existing_view(result, t),
-        services_view(result, t),
-        districts_view(result, t),
-        not_covered_view(result, t),
+        *plan_views(result, t, first),
         *(study.views(labels, t) if study else []),
-        coverage_view(result, t),
-        assumptions_view(result, t),
+        *plan_views(result, t, ("coverage", "assumptions")),
     ]
-    if result.evaluation.existing.empty:
-        views = [v for v in views if v.key != "existing"]
-    if districts.empty:
-        views = [v for v in views if v.key != "districts"]
     return _page(
         t,
         title=f"{t('社区嵌入式服务设施选址方案', 'Community facility siting plan', ' / ')}: {cfg.name}",

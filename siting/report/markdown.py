@@ -7,6 +7,7 @@ import pandas as pd
 from siting.demand import markdown_section
 from siting.report import schedule
 from siting.report.lang import Text
+from siting.report.mdformat import BASIS_TEXT, STATUS_TEXT, md_table, persons, text, wan
 from siting.report.served import REASONS
 from siting.report.tables import (
     coverage_table,
@@ -22,51 +23,6 @@ from siting.scenario.schema import MODE_LABELS
 from siting.verify.evaluate import annuity
 
 UNCOVERED_SHOWN = 15
-
-BASIS_TEXT = {
-    "share": (
-        "目标按覆盖率计：各服务覆盖其自身需求的百分比 × 权重之和（需求小的服务与需求大的同等重要）。",
-        "The objective counts shares: each service's covered percentage of its own demand, times its weight.",
-    ),
-    "persons": (
-        "目标按人数计：各服务覆盖的目标人群人数 × 权重之和。",
-        "The objective counts persons of each service's group served, times its weight.",
-    ),
-    "units": (
-        "目标按需求单位计：覆盖的需求单位（床位、托位、餐数）× 权重之和；单位面积小的服务优先获得预算。",
-        "The objective counts demand units (places, meals) covered, times their weight; services needing little "
-        "floor area per unit win the budget first.",
-    ),
-}
-
-STATUS_TEXT = {
-    "optimal": ("最优（已证明）", "optimal (proven)"),
-    "feasible": ("可行，未证明最优", "feasible, optimality not proven"),
-}
-
-
-def wan(yuan: float) -> str:
-    """Yuan as 万元 with two decimals: 1234567 -> '123.46'."""
-    return f"{yuan / 1e4:,.2f}"
-
-
-def persons(value: float) -> str:
-    """A count of people or demand units, rounded for reading."""
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
-
-
-_MARKUP = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|", "[": "\\[", "]": "\\]", "`": "\\`"})
-
-
-def text(value: object) -> str:
-    """User text (a name, a description, a label) made inert in Markdown: one line, no HTML, no links, no pipes."""
-    return " ".join(str(value).split()).translate(_MARKUP)
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(text(c) for c in header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(text(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def render(result, lang: str = "both") -> str:
@@ -152,7 +108,7 @@ def _summary(result, t: Text) -> str:
                 f"{persons(row.covered)} / {persons(row.demand)} {t('需求单位', 'demand units')}",
             ]
         )
-    return f"## {t('摘要', 'Summary')}\n\n" + _table([t("项目", "Item"), t("结果", "Result")], rows)
+    return f"## {t('摘要', 'Summary')}\n\n" + md_table([t("项目", "Item"), t("结果", "Result")], rows)
 
 
 def _selected(result, t: Text) -> str:
@@ -202,7 +158,7 @@ def _selected(result, t: Text) -> str:
         header.append(f"{t('服务量/容量', 'Served/capacity')} ({t('单位', 'units')})")
         total.append("")
     rows.append(total)
-    return title + _table(header, rows)
+    return title + md_table(header, rows)
 
 
 def _existing(result, t: Text) -> str:
@@ -226,7 +182,7 @@ def _existing(result, t: Text) -> str:
             "Existing facilities cover demand at no cost; closing a closable one frees its yearly cost.",
         )
         + "\n\n"
-        + _table(
+        + md_table(
             [
                 t("设施", "Facility"),
                 t("服务", "Services"),
@@ -255,7 +211,7 @@ def _districts(result, t: Text) -> str:
         ]
         for d in share.index
     ]
-    return f"### {t('各街道覆盖率', 'Covered share by district')}\n\n" + _table(header, rows)
+    return f"### {t('各街道覆盖率', 'Covered share by district')}\n\n" + md_table(header, rows)
 
 
 def _by_mode(result, t: Text) -> str:
@@ -268,7 +224,7 @@ def _by_mode(result, t: Text) -> str:
     ]
     header = [t("方式", "Mode"), t("数量", "Buildings"), f"{t('一次性投入', 'One-off')} (万元)"]
     header.append(f"{t('年度费用', 'Yearly')} (万元/年)")
-    return f"### {t('按获取方式', 'By acquisition mode')}\n\n" + _table(header, rows)
+    return f"### {t('按获取方式', 'By acquisition mode')}\n\n" + md_table(header, rows)
 
 
 def _coverage(result, t: Text) -> str:
@@ -305,7 +261,7 @@ def _coverage(result, t: Text) -> str:
         t("覆盖率", "Share"),
         t("权重", "Weight"),
     ]
-    return f"## {t('服务覆盖', 'Coverage by service')}\n\n{note}\n\n" + _table(header, rows)
+    return f"## {t('服务覆盖', 'Coverage by service')}\n\n{note}\n\n" + md_table(header, rows)
 
 
 def _uncovered(result, t: Text) -> str:
@@ -358,7 +314,7 @@ def _uncovered(result, t: Text) -> str:
             if more > 0
             else ""
         )
-        parts.append(f"{heading}\n\n{_table(header, rows)}{tail}")
+        parts.append(f"{heading}\n\n{md_table(header, rows)}{tail}")
     return "\n\n".join(parts)
 
 
@@ -369,7 +325,7 @@ def _demand(result, t: Text) -> str:
     ]
     title = t("需求：假设与来源", "Demand: assumptions and sources")
     header = [t("人群", "Group"), f"{t('合计', 'Total')} ({t('人', 'persons')})"]
-    return markdown_section(est, title=title) + "\n" + _table(header, rows)
+    return markdown_section(est, title=title) + "\n" + md_table(header, rows)
 
 
 def _method(result, t: Text) -> str:

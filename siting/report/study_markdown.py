@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from siting.report.markdown import BASIS_TEXT, STATUS_TEXT, _table, persons, wan
+from siting.report.mdformat import BASIS_TEXT, STATUS_TEXT, md_table, persons, wan
 from siting.scenario.load import Scenario
 
 BUDGET_TEXT = {
@@ -109,7 +109,7 @@ def _points(sweep: str, part: pd.DataFrame, kind: str, names: dict[str, str]) ->
             ]
         )
     note = "各服务列为覆盖其需求的比例。Service columns: covered share of the service's demand."
-    return f"{title}\n\n{note}\n\n" + _table(header, rows)
+    return f"{title}\n\n{note}\n\n" + md_table(header, rows)
 
 
 def _knee(part: pd.DataFrame, kind: str) -> str:
@@ -153,7 +153,7 @@ def _nesting(table: pd.DataFrame) -> str:
         "## 嵌套的代价 Price of nesting\n\n资金分批到位、已购建筑不再出售时，与同一预算下的自由最优方案相比损失的覆盖。"
         "Coverage lost when money arrives in tranches and bought buildings are kept, against the free optimum "
         "at the same budget.\n\n"
-        + _table(
+        + md_table(
             [
                 "点 Point",
                 "预算 Budget (万元)",
@@ -213,7 +213,7 @@ def _compare_summary(comparison, labels: list[str]) -> str:
         ["加权服务人数 Weighted persons"] + [persons(s.loc[k, "persons"]) for k in labels],
         ["关闭的现有设施 Closed facilities"] + [str(s.loc[k, "closed"]) or "—" for k in labels],
     ]
-    return "## 概要 Summary\n\n" + _table(["项目 Item", *labels], rows)
+    return "## 概要 Summary\n\n" + md_table(["项目 Item", *labels], rows)
 
 
 def change_counts(buildings: pd.DataFrame, labels: list[str]) -> dict[str, dict[str, int]]:
@@ -243,7 +243,7 @@ def _compare_buildings(comparison, labels: list[str]) -> str:
         for _, r in differ.head(BUILDINGS_SHOWN).iterrows()
     ]
     more = len(differ) - BUILDINGS_SHOWN
-    body = _table(["建筑 Building", *(f"{k} (mode: services)" for k in labels), "变化 Change"], rows) if rows else ""
+    body = md_table(["建筑 Building", *(f"{k} (mode: services)" for k in labels), "变化 Change"], rows) if rows else ""
     tail = f"\n\n…另有 {more} 栋 / and {more} more (see buildings.csv)" if more > 0 else ""
     return f"## 建筑变化 Buildings\n\n{text} (vs {labels[0]}).\n\n{body}{tail}".rstrip()
 
@@ -263,7 +263,7 @@ def _compare_modes(comparison, labels: list[str]) -> str:
         rows.append([mode, *cells])
     return (
         "## 按获取方式的成本 Cost by mode\n\n每格：建筑数 · 一次性投入（万元）· 年度费用（万元/年）。"
-        "Each cell: buildings · one-off (万元) · yearly (万元/年).\n\n" + _table(["方式 Mode", *labels], rows)
+        "Each cell: buildings · one-off (万元) · yearly (万元/年).\n\n" + md_table(["方式 Mode", *labels], rows)
     )
 
 
@@ -279,7 +279,7 @@ def _compare_services(comparison, labels: list[str]) -> str:
         diffs = [f"{(table.loc[(k, key), 'share'] - table.loc[(ref, key), 'share']) * 100:+.1f} pp" for k in labels[1:]]
         rows.append([key, *cells, *diffs])
     header = ["服务 Service", *(f"{k}: share (persons)" for k in labels), *(f"Δ {k}" for k in labels[1:])]
-    return "## 各服务覆盖 Coverage by service\n\n" + _table(header, rows)
+    return "## 各服务覆盖 Coverage by service\n\n" + md_table(header, rows)
 
 
 def _compare_districts(comparison, labels: list[str]) -> str:
@@ -296,7 +296,7 @@ def _compare_districts(comparison, labels: list[str]) -> str:
         for (district, service), values in share.iterrows()
     ]
     header = ["街道 District", "服务 Service", *labels, *(f"Δ {k}" for k in labels[1:])]
-    return "## 各街道覆盖 Coverage by district\n\n" + _table(header, rows)
+    return "## 各街道覆盖 Coverage by district\n\n" + md_table(header, rows)
 
 
 def _compare_keys(comparison, labels: list[str]) -> str:
@@ -304,7 +304,7 @@ def _compare_keys(comparison, labels: list[str]) -> str:
     if diff.empty:
         return "## 情景差异 Scenario keys that differ\n\n无 / none: the runs planned the same scenario."
     rows = [[r["key"], *(r[k] for k in labels)] for _, r in diff.iterrows()]
-    return "## 情景差异 Scenario keys that differ\n\n" + _table(["键 Key", *labels], rows)
+    return "## 情景差异 Scenario keys that differ\n\n" + md_table(["键 Key", *labels], rows)
 
 
 def closures_section(table: pd.DataFrame, scenario: Scenario) -> str:
@@ -351,4 +351,4 @@ def closures_section(table: pd.DataFrame, scenario: Scenario) -> str:
         "加权人数 Weighted persons",
         "覆盖率变化 Share gained by closing",
     ]
-    return "\n\n".join(lines) + "\n\n" + _table(header, rows)
+    return "\n\n".join(lines) + "\n\n" + md_table(header, rows)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from siting.report.folder import write_study_reports
 from siting.report.lang import Text
-from siting.report.markdown import _table
+from siting.report.mdformat import md_table
 from siting.report.views import Column, Study, View, plan_columns, share_columns
 
 STATUS_LABELS: dict[str, tuple[str, str]] = {
@@ -77,7 +77,7 @@ def render_markdown(
     ]
     parts = [
         head,
-        f"## {t('概况', 'Overview')}\n\n" + _table([t("项目", "Item"), t("数目", "Count")], overview),
+        f"## {t('概况', 'Overview')}\n\n" + md_table([t("项目", "Item"), t("数目", "Count")], overview),
         f"## {t('结果', 'Results')}\n\n" + _view_table(view),
         f"## {t('说明', 'Notes')}\n\n"
         + t(
@@ -93,7 +93,7 @@ def render_markdown(
 
 
 def _view_table(view: View) -> str:
-    return _table([c.title for c in view.columns], [[text for text, _, _ in row] for row in view.cells()])
+    return md_table([c.title for c in view.columns], [[text for text, _, _ in row] for row in view.cells()])
 
 
 def write_reports(

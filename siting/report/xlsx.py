@@ -16,19 +16,9 @@ from typing import Any
 import xlsxwriter
 
 from siting.report.lang import Text
+from siting.report.plan_views import plan_views
 from siting.report.tables import service_labels
-from siting.report.views import (
-    KINDS,
-    Study,
-    View,
-    assumptions_view,
-    buildings_view,
-    coverage_view,
-    districts_view,
-    existing_view,
-    not_covered_view,
-    summary_view,
-)
+from siting.report.views import KINDS, Study, View
 
 FIXED_TIME = datetime(2000, 1, 1)
 MAX_WIDTH = 60
@@ -98,17 +88,8 @@ def write_workbook(path: Path, views: list[View], title: str = "") -> None:
 
 def run_views(result, t: Text, study: Study | None = None) -> list[View]:
     """The sheets of a run's workbook, in order (a study's sheets after the plan's)."""
-    views = [
-        summary_view(result, t),
-        buildings_view(result, t),
-        existing_view(result, t),
-        coverage_view(result, t),
-        districts_view(result, t),
-        not_covered_view(result, t),
-        assumptions_view(result, t),
-    ]
-    if result.evaluation.existing.empty:
-        views = [v for v in views if v.key != "existing"]
+    sheets = ("summary", "buildings", "existing", "coverage", "districts", "not_covered", "assumptions")
+    views = plan_views(result, t, sheets)
     if study is not None:
         views += study.views(service_labels(result, t), t)
     return views

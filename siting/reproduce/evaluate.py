@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from siting.plan import Plan
-from siting.reproduce.readers import CapInstance, CpmpInstance, MclpInstance, PMedianInstance
+from siting.reproduce.instances import CapInstance, CpmpInstance, MclpInstance, PMedianInstance
 
 __all__ = ["Evaluation", "cflp_cost", "cpmp_cost", "mclp_coverage", "pmedian_cost"]
 

@@ -35,7 +35,7 @@ from siting.access.walking import ReachPairs, reach_pairs
 from siting.errors import InputError
 from siting.model.data import ModelData, from_arrays
 from siting.model.spec import ModelSpec
-from siting.reproduce.readers import CapInstance, CpmpInstance, MclpInstance, PMedianInstance
+from siting.reproduce.instances import CapInstance, CpmpInstance, MclpInstance, PMedianInstance
 
 __all__ = ["all_pairs", "cflp_model", "cpmp_model", "mclp_model", "pmedian_model"]
 

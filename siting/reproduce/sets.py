@@ -70,59 +70,11 @@ TOLERANCE: dict[str, float] = {"orlib-pmed": 1e-6, "orlib-cap": 1e-3 + 1e-6, "sj
 MCLP_DEFAULT_RADIUS = 800.0
 MCLP_DEFAULT_P = 10
 
-_CAP_CAPACITATED = (
-    "cap41",
-    "cap42",
-    "cap43",
-    "cap44",
-    "cap51",
-    "cap61",
-    "cap62",
-    "cap63",
-    "cap64",
-    "cap71",
-    "cap72",
-    "cap73",
-    "cap74",
-    "cap81",
-    "cap82",
-    "cap83",
-    "cap84",
-    "cap91",
-    "cap92",
-    "cap93",
-    "cap94",
-    "cap101",
-    "cap102",
-    "cap103",
-    "cap104",
-    "cap111",
-    "cap112",
-    "cap113",
-    "cap114",
-    "cap121",
-    "cap122",
-    "cap123",
-    "cap124",
-    "cap131",
-    "cap132",
-    "cap133",
-    "cap134",
+# OR-Library's capacitated instances: cap41-44, cap51, cap61-64, ..., cap131-134 (groups of four but cap51)
+_CAP_CAPACITATED = tuple(
+    f"cap{g}{i}" for g in (4, 5, 6, 7, 8, 9, 10, 11, 12, 13) for i in range(1, 5) if g != 5 or i == 1
 )
-_CAP_UNCAPACITATED = (
-    "cap71",
-    "cap72",
-    "cap73",
-    "cap74",
-    "cap101",
-    "cap102",
-    "cap103",
-    "cap104",
-    "cap131",
-    "cap132",
-    "cap133",
-    "cap134",
-)
+_CAP_UNCAPACITATED = tuple(f"cap{n}" for n in (71, 72, 73, 74, 101, 102, 103, 104, 131, 132, 133, 134))
 _CAP_LARGE = {"capa": (8000, 10000, 12000, 14000), "capb": (5000, 6000, 7000, 8000), "capc": (5000, 5750, 6500, 7250)}
 _UNCAP_SUFFIX = "-uncap"
 _CPMP = ("SJC1", "SJC2", "SJC3a", "SJC3b", "SJC4a", "SJC4b")

@@ -16,15 +16,10 @@ from pydantic import ValidationError
 
 from siting.errors import InputError, cut
 from siting.scenario import overrides as variants
-from siting.scenario.columns import (
-    ASSET_COLUMNS,
-    OPTION_COLUMNS,
-    building_columns,
-    community_columns,
-    existing_columns,
-)
+from siting.scenario.columns import TABLES
+from siting.scenario.readers import read_input_bytes, read_table, resolve_input, sheet_row
 from siting.scenario.schema import ScenarioConfig, TableFile
-from siting.scenario.tables import Column, check_columns, read_input_bytes, read_table, resolve_input, sheet_row
+from siting.scenario.tables import check_columns
 from siting.scenario.yamlfile import read_yaml, validation_error
 
 
@@ -125,25 +120,24 @@ def load_scenario(
     digest = hashlib.sha256()
     digest.update(read_input_bytes(path, str(path)))
 
-    def table(key: str, columns: list[Column]) -> tuple[pd.DataFrame, str]:
-        source = getattr(config, key)
+    def table(key: str) -> tuple[pd.DataFrame, str]:
+        source, columns = getattr(config, key), TABLES[key](config.crs)
         name = source.path if isinstance(source, TableFile) else source
         if isinstance(name, str):
             digest.update(read_input_bytes(resolve_input(name, base_dir=base, label=key, allow_outside=True), name))
         frame, where = read_table(source, base_dir=base, label=key, columns=columns)
         return check_columns(frame, columns, where), where
 
-    crs = config.crs
-    communities, communities_where = table("communities", community_columns(crs))
-    buildings, _ = table("buildings", building_columns(crs))
-    options, options_where = table("options", OPTION_COLUMNS)
+    communities, communities_where = table("communities")
+    buildings, _ = table("buildings")
+    options, options_where = table("options")
     assets = pd.DataFrame(columns=["name", "value"])
     if config.assets is not None:
-        assets, _ = table("assets", ASSET_COLUMNS)
+        assets, _ = table("assets")
         assets = assets.set_index("id", drop=True)
     existing = empty_existing()
     if config.existing is not None:
-        existing, existing_where = table("existing", existing_columns(crs))
+        existing, existing_where = table("existing")
         existing = _check_existing(existing, config, assets, existing_where)
 
     tables = ("communities", "buildings", "options", "assets", "existing")

@@ -119,9 +119,9 @@ class Network(Frozen):
     """A walking network: nodes (id, x, y) and undirected edges (from, to [, length_m])."""
 
     nodes: TableSource
-    """Nodes table: id, x, y (same coordinates as the communities and buildings)."""
+    """Nodes table (coordinates as the communities' and buildings')."""
     edges: TableSource
-    """Edges table: from, to [, length_m] (straight line between the nodes when absent)."""
+    """Edges table, one row per undirected edge."""
     snap_max_m: Metres | None = None
     """Refuse points farther than this from every node (absent = no limit)."""
 
@@ -132,8 +132,7 @@ class Walking(Frozen):
     detour_factor: Annotated[float, Field(ge=1.0, le=5.0)] = 1.3
     """Walking distance = straight-line distance × this factor (street networks are not straight)."""
     od_table: TableSource | None = None
-    """Origin-destination table (community, building, walk_m or walk_min) used as given; pairs not listed
-    are out of reach."""
+    """Origin-destination table of walking distances, used as given; pairs not listed are out of reach."""
     network: Network | None = None
     """Walking network for shortest-path distances."""
     speed_kmh: quantity("km/h", 50, above_low=True) = 4.7
@@ -377,18 +376,18 @@ class ScenarioConfig(Frozen):
     demand: DemandSection = DemandSection()
     """Demand model settings: target year, projection variant, census shares, calibration."""
     communities: TableSource
-    """Communities: id, name, x, y, population [, households, district, elderly, infant, ...]."""
+    """Communities (社区), one row each."""
     buildings: TableSource
-    """Candidate buildings: id, name, x, y, floor_area_m2."""
+    """Candidate buildings, one row each."""
     options: TableSource
-    """Acquisition options: building, mode, capex, annual_cost [, floor_area_m2, capacity, assets]."""
+    """Acquisition options, one row per building and mode."""
     existing: TableSource | None = None
-    """Facilities already in service: id, name, x, y, services (;-separated), capacity [, annual_cost,
-    closable, asset]. They cover demand at no cost; closable ones may be closed to free their annual cost."""
+    """Facilities already in service. They cover demand at no cost; closable ones may be closed to free their
+    annual cost."""
     assets: TableSource | None = None
-    """Assets the government can trade in swaps (置换): id, name [, value]. A swap option lists the assets it
-    trades away in its `assets` column; an existing facility housed in an asset (its `asset` column) closes
-    when that asset is traded."""
+    """Assets the government can trade in swaps (置换). A swap option lists the assets it trades away in its
+    `assets` column; an existing facility housed in an asset (its `asset` column) closes when that asset is
+    traded."""
     model: ModelSection = ModelSection()
     """Objectives, capacities, the complex rule, equity and policy constraints."""
     overrides: dict[str, dict[str, Any]] = {}

@@ -9,10 +9,10 @@ file would otherwise become hundreds of megabytes once its aliases are copied in
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from siting.errors import InputError, cut
 
@@ -22,6 +22,7 @@ MAX_ALIAS_EXPANSION = 100_000
 """Most values that aliases may add to a file when expanded."""
 MAX_BYTES = 50 * 2**20
 """Largest YAML file read, bytes (big tables belong in CSV or Excel files)."""
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when installed: 7× faster
@@ -62,6 +63,31 @@ def read_yaml(path: Path, where: str | None = None) -> Any:
     except (OSError, ValueError) as err:
         raise InputError(f"cannot read the file ({cut(getattr(err, 'strerror', None) or err)})", file=where) from None
     return parse_yaml(text, where)
+
+
+def read_model(path: Path, model: type[Model], *, missing: str, keys: str, field: str | None = None) -> Model:
+    """A YAML configuration file (defaults, standards, a sweep) as the typed object `model`.
+
+    Args:
+        path: the file.
+        model: the pydantic class of its content.
+        missing: the message when there is no such file.
+        keys: what the file's top-level mapping holds, for the message when it holds something else.
+        field: the scenario key that named the file, for the 'not found' message.
+
+    Raises:
+        InputError: no such file, not YAML (see `read_yaml`), not a mapping, or every key pydantic refuses.
+    """
+    where = str(path)
+    if not Path(path).is_file():
+        raise InputError(missing, file=where, field=field)
+    data = read_yaml(Path(path), where)
+    if not isinstance(data, dict):
+        raise InputError(f"expected a mapping of {keys}", file=where)
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise validation_error(err, where) from None
 
 
 def parse_yaml(text: str, where: str) -> Any:

@@ -19,8 +19,8 @@ import os
 
 import numpy as np
 
-from siting.solvers.base import MilpProblem
 from siting.solvers.highs import highs_model, highspy
+from siting.solvers.problem import MilpProblem
 
 #: printf pattern of the column names in the file (HiGHS's default names), e.g. for a MIP start file.
 COLUMN_NAME = "c%d"

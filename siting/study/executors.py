@@ -174,10 +174,15 @@ class LocalExecutor(Executor):
         flying: dict = {}
         finished_here = 0
         while queue or flying:
-            while queue and len(flying) < self.slots:
+            lost = False  # a worker died since the last wait: the pool refuses new tasks
+            while queue and len(flying) < self.slots and not lost:
                 key, args = queue.popleft()
-                flying[pool.submit(guarded, fn, *args)] = (key, args)
-            finished, _ = wait(flying, return_when=FIRST_COMPLETED)
+                try:
+                    flying[pool.submit(guarded, fn, *args)] = (key, args)
+                except BrokenProcessPool:
+                    queue.appendleft((key, args))
+                    lost = True
+            finished, _ = wait(flying, return_when=FIRST_COMPLETED) if flying else (set(), set())
             broken = []
             for future in finished:
                 key, args = flying.pop(future)
@@ -188,7 +193,7 @@ class LocalExecutor(Executor):
                     continue
                 finished_here += 1
                 yield _done(key, ok, value)
-            if not broken:
+            if not broken and not lost:
                 continue
             broken += [flying.pop(f) for f in list(flying)]  # the pool is gone: everything in it was lost
             pool.shutdown(wait=False, cancel_futures=True)

@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
 from siting import __version__
 from siting.demand.defaults import DEFAULTS_PATH
 from siting.errors import InputError
 from siting.frozen import Frozen
-from siting.scenario.yamlfile import read_yaml, validation_error
+from siting.scenario.yamlfile import read_model
 from siting.solvers import SolveOptions
 from siting.study.bundle import Bundle, read_bundle
 from siting.study.ranges import parse_range
@@ -116,16 +116,9 @@ def read_spec(path: Path) -> SweepSpec:
     Raises:
         InputError: the file is missing, not YAML, or a key is unknown or has a bad value (named).
     """
-    where = str(path)
-    if not Path(path).is_file():
-        raise InputError("sweep file not found", file=where)
-    data = read_yaml(Path(path), where)
-    if not isinstance(data, dict):
-        raise InputError("expected a mapping of keys (scenarios, overrides, variants, budgets)", file=where)
-    try:
-        return SweepSpec.model_validate(data)
-    except ValidationError as err:
-        raise validation_error(err, where) from None
+    return read_model(
+        path, SweepSpec, missing="sweep file not found", keys="keys (scenarios, overrides, variants, budgets)"
+    )
 
 
 def scenario_files(spec: SweepSpec, base: Path, where: str = "sweep") -> list[Path]:
