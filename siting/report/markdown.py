@@ -32,7 +32,7 @@ def render(result, lang: str = "both") -> str:
         _header(result, t),
         _warnings(result, t),
         _summary(result, t),
-        schedule.markdown(result, t, _table),
+        schedule.markdown(result, t),
         _selected(result, t),
         _by_mode(result, t),
         _existing(result, t),

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from siting.report.lang import Text
+from siting.report.mdformat import md_table
 from siting.report.tables import rounded, service_label
 from siting.report.views import Study
 from siting.scenario.schema import MODE_LABELS
@@ -148,7 +149,7 @@ def regret_frame(result, t: Text) -> pd.DataFrame:
     return frame.round(3).reset_index(names=t("计划", "plan"))
 
 
-def markdown(result, t: Text, table) -> str:
+def markdown(result, t: Text) -> str:
     """report.md's section on the schedule or the variants (empty for a plain plan)."""
     if result.phases is not None:
         frame = schedule_table(result, t)
@@ -158,7 +159,7 @@ def markdown(result, t: Text, table) -> str:
             "Buildings acquired in a year stay (by the same mode) and services opened stay open; each year's one-off "
             "spending fits that year's money. The objective sums the years' coverage.",
         )
-        return "\n\n".join([head, note, table(list(frame.columns), frame.astype(str).values.tolist())])
+        return "\n\n".join([head, note, md_table(list(frame.columns), frame.astype(str).values.tolist())])
     if result.robust is not None:
         outcome = result.robust
         frame = regret_frame(result, t)
@@ -174,7 +175,7 @@ def markdown(result, t: Text, table) -> str:
             f"One plan judged under each demand variant ({', '.join(outcome.variants)}), chosen for {criterion}; "
             "the table gives the first objective of each plan under each variant.",
         )
-        return "\n\n".join([head, note, table(list(frame.columns), frame.astype(str).values.tolist())])
+        return "\n\n".join([head, note, md_table(list(frame.columns), frame.astype(str).values.tolist())])
     return ""
 
 
