@@ -35,7 +35,18 @@ UNCAPACITATED = {
     "elderly_care": {"population": "elderly", "radius_m": 600, "uptake": 1.0, "min_area_m2": 100, "weight": 1.0},
     "childcare": {"population": "infant", "radius_m": 400, "uptake": 1.0, "min_area_m2": 100, "weight": 1.5},
 }
-VARIANTS = ("plain", "shares", "districts", "must", "complex", "existing", "by_mode", "capacities", "p_sites")
+VARIANTS = (
+    "plain",
+    "shares",
+    "districts",
+    "must",
+    "must_as",
+    "complex",
+    "existing",
+    "by_mode",
+    "capacities",
+    "p_sites",
+)
 
 
 def random_scenario(folder, seed: int, variant: str):
@@ -109,6 +120,13 @@ def random_scenario(folder, seed: int, variant: str):
         model["policy"] = {"max_by_mode": {"buy": 2}}
     if variant == "capacities":
         services["elderly_care"]["area_per_unit_m2"] = 4
+    if variant == "must_as":  # a nested frontier's kept buildings: one reaches nobody, one may be dominated
+        kept = {f"B{n_b - 1:02d}": None, "B04": None}
+        for o in options:
+            if o["building"] in kept and kept[o["building"]] is None:
+                kept[o["building"]] = o["mode"]
+                o["capex"] = 60_000  # both fit in any budget drawn
+        model["policy"] = {"must_choose_as": kept}
     if variant == "p_sites":  # p-facility covering: no costs, exactly 3 sites
         options = [{**o, "capex": 0, "annual_cost": 0} for o in options]
         model["objectives"] = ["max_coverage"]
@@ -186,7 +204,9 @@ def test_site_dominance_drops_a_dearer_building_with_nested_reach():
     assert reduce(free, ModelSpec(min_facilities=2, max_facilities=2)).dominated_buildings == 0
 
 
-@pytest.mark.parametrize("variant", ("plain", "shares", "districts", "must", "complex", "existing", "capacities"))
+@pytest.mark.parametrize(
+    "variant", ("plain", "shares", "districts", "must", "must_as", "complex", "existing", "capacities")
+)
 def test_greedy_start_is_feasible_and_meets_lower_bound_rules(tmp_path, variant):
     path = random_scenario(tmp_path, 3, variant)
     _, data, spec = prepared(path)

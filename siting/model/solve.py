@@ -139,7 +139,8 @@ def solve(
     started = time.perf_counter()
     clock = Clock(started, options.time_limit_s)
     if reduce:
-        data = reductions.reduce(data, spec).data
+        reduction = reductions.reduce(data, spec)
+        data, spec = reduction.data, reduction.spec
     if solver.strip().lower() == AUTO:
         solver = choose_solver(data, spec, options)
     backend = get_solver(solver)
