@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from siting.access.network import network_reach_pairs, read_network
-from siting.access.od import od_reach_pairs, read_od_table
 from siting.access.walking import ReachPairs, reach_pairs
 from siting.demand import DemandEstimate, estimate_groups, service_demand
 from siting.errors import InfeasibleError, PlanViolation
@@ -87,6 +85,8 @@ def compute_reach(scenario: Scenario, radii: dict[str, float] | None = None) -> 
     base = scenario.path.resolve().parent
     walking = cfg.walking
     if walking.od_table is not None:
+        from siting.access.od import od_reach_pairs, read_od_table  # imported when used, as for the network
+
         od = read_od_table(
             walking.od_table,
             base_dir=base,
@@ -96,6 +96,8 @@ def compute_reach(scenario: Scenario, radii: dict[str, float] | None = None) -> 
         )
         return {key: od_reach_pairs(od, radius) for key, radius in radii.items()}
     if walking.network is not None:
+        from siting.access.network import network_reach_pairs, read_network  # scipy.sparse.csgraph: slow to load
+
         net = read_network(walking.network.nodes, walking.network.edges, base_dir=base, crs=cfg.crs)
         return {
             key: network_reach_pairs(net, comm_xy, site_xy, radius, crs=cfg.crs, snap_max_m=walking.network.snap_max_m)
