@@ -115,6 +115,7 @@ def run(
     solver: str = "highs",
     options: SolveOptions | None = None,
     start: Plan | None = None,
+    bound: float | None = None,
     explain_infeasible: bool = True,
 ) -> RunResult:
     """Plan a scenario and re-check the plan; raise PlanViolation rather than return a broken plan.
@@ -124,6 +125,7 @@ def run(
         solver: registry name of the MILP solver.
         options: time limit, gap, threads.
         start: a plan to warm-start the solver from (e.g. the previous point of a frontier); same optimum.
+        bound: a proven bound on the first objective (siting.model.solve); same optimum.
         explain_infeasible: on infeasibility, search for the requirements in conflict (another solve) and say
             which; False raises InfeasibleError at once (a sweep expects some points to be infeasible).
     """
@@ -145,7 +147,7 @@ def run(
     spec = model_spec(scenario, data)
     lap("index_s")
     try:
-        solution = solve(data, spec, solver=solver, options=options, start=start)
+        solution = solve(data, spec, solver=solver, options=options, start=start, bound=bound)
     except InfeasibleError:
         if not explain_infeasible:
             raise
