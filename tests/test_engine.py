@@ -229,6 +229,19 @@ def test_time_limit_returns_the_greedy_plan_with_its_gap_on_tiny(tmp_path):
     assert plan["status"] == "feasible" and plan["gap"] is not None and plan["gap"] >= 0
 
 
+@pytest.mark.parametrize("variant", ("plain", "capacities"))
+def test_a_start_plan_that_reaches_a_proven_bound_answers_the_first_stage(tmp_path, variant):
+    """solve(bound=...): the first stage is not solved when the start reaches the bound; the answer is unchanged."""
+    scenario, data, spec = prepared(random_scenario(tmp_path, 4, variant))
+    plain = solve(data, spec)
+    known = solve(data, spec, start=plain.plan, bound=plain.bound)
+    assert known.stages[0].result.solver.startswith("start plan") and known.status is Status.OPTIMAL
+    assert known.values == pytest.approx(plain.values, rel=1e-9, abs=1e-9)
+    assert known.plan == plain.plan
+    far = solve(data, spec, start=plain.plan, bound=plain.bound * 1.01 + 1)  # not reached: the solver runs
+    assert far.stages[0].result.solver == "highs" and far.values == pytest.approx(plain.values, abs=1e-9)
+
+
 def test_time_limit_returns_a_plan_on_the_uncapacitated_city():
     import sys
 
