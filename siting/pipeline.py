@@ -9,8 +9,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from siting.access.network import network_reach_pairs, read_network
-from siting.access.od import od_reach_pairs, read_od_table
 from siting.access.walking import ReachPairs, reach_pairs
 from siting.demand import DemandEstimate, estimate_groups, service_demand
 from siting.errors import InfeasibleError, PlanViolation
@@ -90,6 +88,8 @@ def compute_reach(scenario: Scenario, radii: dict[str, float] | None = None) -> 
     base = scenario.path.resolve().parent
     walking = cfg.walking
     if walking.od_table is not None:
+        from siting.access.od import od_reach_pairs, read_od_table  # imported when used, as for the network
+
         od = read_od_table(
             walking.od_table,
             base_dir=base,
@@ -99,6 +99,8 @@ def compute_reach(scenario: Scenario, radii: dict[str, float] | None = None) -> 
         )
         return {key: od_reach_pairs(od, radius) for key, radius in radii.items()}
     if walking.network is not None:
+        from siting.access.network import network_reach_pairs, read_network  # scipy.sparse.csgraph: slow to load
+
         net = read_network(walking.network.nodes, walking.network.edges, base_dir=base, crs=cfg.crs)
         return {
             key: network_reach_pairs(net, comm_xy, site_xy, radius, crs=cfg.crs, snap_max_m=walking.network.snap_max_m)
@@ -116,6 +118,7 @@ def run(
     solver: str = "highs",
     options: SolveOptions | None = None,
     start: Plan | None = None,
+    bound: float | None = None,
     explain_infeasible: bool = True,
 ) -> RunResult:
     """Plan a scenario and re-check the plan; raise PlanViolation rather than return a broken plan.
@@ -125,6 +128,7 @@ def run(
         solver: registry name of the MILP solver.
         options: time limit, gap, threads.
         start: a plan to warm-start the solver from (e.g. the previous point of a frontier); same optimum.
+        bound: a proven bound on the first objective (siting.model.solve); same optimum.
         explain_infeasible: on infeasibility, search for the requirements in conflict (another solve) and say
             which; False raises InfeasibleError at once (a sweep expects some points to be infeasible).
     """
@@ -155,7 +159,7 @@ def run(
     spec = model_spec(scenario, data)
     lap("index_s")
     try:
-        solution = solve(data, spec, solver=solver, options=options, start=start)
+        solution = solve(data, spec, solver=solver, options=options, start=start, bound=bound)
     except InfeasibleError:
         if not explain_infeasible:
             raise

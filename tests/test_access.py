@@ -76,6 +76,31 @@ def test_river_network_distance_is_the_path_not_the_straight_line(tmp_path):
     assert full.distance_m.tolist() == [900.0, 400.0]  # 400 + bridge 100 + 400
 
 
+@pytest.mark.parametrize("crs", ["planar", "lonlat"])
+def test_small_instances_computing_every_distance_find_the_kd_tree_pairs(monkeypatch, crs):
+    import siting.access.walking as walking
+
+    rng = np.random.default_rng(7)
+    if crs == "planar":
+        origins, targets, radius = rng.uniform(0, 3_000, (300, 2)), rng.uniform(0, 3_000, (500, 2)), 450.0
+        targets[:5] = origins[:5] + [[450.0, 0.0]]  # exactly on the radius
+        detour = 1.0
+    else:
+        origins = rng.uniform([116.3, 39.8], [116.4, 39.9], (300, 2))
+        targets = rng.uniform([116.3, 39.8], [116.4, 39.9], (500, 2))
+        radius, detour = 700.0, 1.3
+    found = {}
+    for limit in (10**9, 0):  # every distance, then the tree
+        monkeypatch.setattr(walking, "BRUTE_FORCE_PAIRS", limit)
+        found[limit] = reach_pairs(origins, targets, radius, crs=crs, detour_factor=detour)
+    brute, tree = found[10**9], found[0]
+    assert len(brute) > 1000
+    if crs == "planar":
+        assert {(i, i) for i in range(5)} <= set(zip(brute.community.tolist(), brute.building.tolist()))
+    for name in ("community", "building", "distance_m"):
+        assert np.array_equal(getattr(brute, name), getattr(tree, name)), name
+
+
 def test_pairs_exactly_at_the_radius_are_kept(tmp_path):
     net = river(tmp_path)
     origins = np.array([[0.0, -50.0]])

@@ -35,7 +35,18 @@ UNCAPACITATED = {
     "elderly_care": {"population": "elderly", "radius_m": 600, "uptake": 1.0, "min_area_m2": 100, "weight": 1.0},
     "childcare": {"population": "infant", "radius_m": 400, "uptake": 1.0, "min_area_m2": 100, "weight": 1.5},
 }
-VARIANTS = ("plain", "shares", "districts", "must", "complex", "existing", "by_mode", "capacities", "p_sites")
+VARIANTS = (
+    "plain",
+    "shares",
+    "districts",
+    "must",
+    "must_as",
+    "complex",
+    "existing",
+    "by_mode",
+    "capacities",
+    "p_sites",
+)
 
 
 def random_scenario(folder, seed: int, variant: str):
@@ -107,6 +118,13 @@ def random_scenario(folder, seed: int, variant: str):
         model["policy"] = {"max_by_mode": {"buy": 2}}
     if variant == "capacities":
         services["elderly_care"]["area_per_unit_m2"] = 4
+    if variant == "must_as":  # a nested frontier's kept buildings: one reaches nobody, one may be dominated
+        kept = {f"B{n_b - 1:02d}": None, "B04": None}
+        for o in options:
+            if o["building"] in kept and kept[o["building"]] is None:
+                kept[o["building"]] = o["mode"]
+                o["capex"] = 60_000  # both fit in any budget drawn
+        model["policy"] = {"must_choose_as": kept}
     if variant == "p_sites":  # p-facility covering: no costs, exactly 3 sites
         options = [{**o, "capex": 0, "annual_cost": 0} for o in options]
         model["objectives"] = ["max_coverage"]
@@ -184,7 +202,9 @@ def test_site_dominance_drops_a_dearer_building_with_nested_reach():
     assert reduce(free, ModelSpec(min_facilities=2, max_facilities=2)).dominated_buildings == 0
 
 
-@pytest.mark.parametrize("variant", ("plain", "shares", "districts", "must", "complex", "existing", "capacities"))
+@pytest.mark.parametrize(
+    "variant", ("plain", "shares", "districts", "must", "must_as", "complex", "existing", "capacities")
+)
 def test_greedy_start_is_feasible_and_meets_lower_bound_rules(tmp_path, variant):
     path = random_scenario(tmp_path, 3, variant)
     _, data, spec = prepared(path)
@@ -205,6 +225,19 @@ def test_time_limit_returns_the_greedy_plan_with_its_gap_on_tiny(tmp_path):
     assert result.stderr == ""
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert plan["status"] == "feasible" and plan["gap"] is not None and plan["gap"] >= 0
+
+
+@pytest.mark.parametrize("variant", ("plain", "capacities"))
+def test_a_start_plan_that_reaches_a_proven_bound_answers_the_first_stage(tmp_path, variant):
+    """solve(bound=...): the first stage is not solved when the start reaches the bound; the answer is unchanged."""
+    scenario, data, spec = prepared(random_scenario(tmp_path, 4, variant))
+    plain = solve(data, spec)
+    known = solve(data, spec, start=plain.plan, bound=plain.bound)
+    assert known.stages[0].result.solver.startswith("start plan") and known.status is Status.OPTIMAL
+    assert known.values == pytest.approx(plain.values, rel=1e-9, abs=1e-9)
+    assert known.plan == plain.plan
+    far = solve(data, spec, start=plain.plan, bound=plain.bound * 1.01 + 1)  # not reached: the solver runs
+    assert far.stages[0].result.solver == "highs" and far.values == pytest.approx(plain.values, abs=1e-9)
 
 
 def test_time_limit_returns_a_plan_on_the_uncapacitated_city():

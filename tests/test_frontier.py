@@ -22,6 +22,7 @@ from siting.plan import Plan, Selection
 from siting.scenario.load import load_scenario
 from siting.study.executors import LocalExecutor
 from siting.study.frontier import budget_frontier, knee_label, spaced, target_frontier
+from siting.study.variants import keeping, with_budget
 from siting.verify.evaluate import evaluate
 
 SHARE = 100 / 190  # objective per covered elderly person
@@ -205,3 +206,53 @@ def test_the_yearly_budget_can_be_swept(tmp_path):
     free = frontier.table.loc["free"]
     assert list(free["budget"]) == [0, 20, 40, 60]
     assert list(free["persons"]) == pytest.approx([0, 60, 160, 190])
+
+
+@pytest.fixture(scope="module")
+def yearly_bound(tmp_path_factory):
+    """The line with a yearly budget of 10 that admits one building only (B1 costs 5 a year, B2 and B3 10): the
+    best plans are B2 (one-off 20) up to 49, then B1 (50); nested plans keep B2 and can never add to it."""
+    return make_scenario(
+        tmp_path_factory.mktemp("yearly"),
+        communities=[community("C1", 0, 100), community("C2", 2000, 60), community("C3", 4000, 30)],
+        buildings=[building("B1", 0), building("B2", 2000), building("B3", 4000)],
+        options=[option("B1", "buy", 50, 5), option("B2", "renovate", 20, 10), option("B3", "build", 25, 10)],
+        services={"elderly_care": ELDERLY},
+        budget={"capex": 40, "annual": 10},
+    )
+
+
+def test_points_answered_by_another_point_equal_single_runs(yearly_bound):
+    budgets = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
+    frontier = budget_frontier(load_scenario(yearly_bound), budgets=budgets, nested=True)
+    notes = frontier.table["note"].fillna("")
+    # From the largest budget down, a plan answers every smaller budget it fits: only 100, 40 and 10 are solved.
+    assert list(notes.loc["free"]) == [f"= free p{i + 1:02d}" if i not in (1, 4, 10) else "" for i in range(11)]
+    # Nested: the free plans up to 40 (B2), then B2 planned once at the largest budget answers the rest.
+    assert list(notes.loc["nested"]) == [f"= free p{i:02d}" for i in range(5)] + ["= nested top"] * 6
+    previous = None
+    for point in frontier.points:
+        if point.sweep == "nested" and previous is not None:
+            scenario = keeping(with_budget(load_scenario(yearly_bound), "capex", point.budget), previous)
+        else:
+            scenario = load_scenario(yearly_bound, sets=[f"budget.capex={point.budget:.0f}"])
+        single = pipeline.run(scenario)
+        assert point.status == "optimal", point
+        assert point.result.solution.values == pytest.approx(single.solution.values, abs=1e-9), point.label
+        assert plan_of(point.result) == plan_of(single), (point.sweep, point.label)
+        assert point.result.scenario.config.budget.capex == point.budget
+        if point.sweep == "nested":
+            previous = point.result.solution.plan
+    assert list(frontier.table.loc["free", "persons"]) == pytest.approx([0, 0] + [60] * 3 + [100] * 6)
+    assert list(frontier.table.loc["nested", "persons"]) == pytest.approx([0, 0] + [60] * 9)
+
+
+def test_the_largest_budget_takes_its_first_stage_from_the_upper_end(yearly_bound):
+    frontier = budget_frontier(load_scenario(yearly_bound), points=3)
+    top = frontier.points[-1]
+    assert frontier.ends["upper"] == pytest.approx(50) and top.budget == pytest.approx(50)
+    assert top.result.solution.stages[0].result.solver.startswith("start plan")
+    assert top.result.solution.stages[1].result.solver == "highs"
+    single = pipeline.run(load_scenario(yearly_bound, sets=["budget.capex=50"]))
+    assert top.result.solution.values == pytest.approx(single.solution.values, abs=1e-9)
+    assert plan_of(top.result) == plan_of(single)

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 from browser import find_chromium, load, marks, print_pdf, screenshot
-from conftest import make_scenario
+from conftest import DEMO, make_scenario
 
 from siting import pipeline
 from siting.report import html
@@ -148,6 +148,23 @@ def test_study_report_draws_the_frontier_with_its_knee(tmp_path):
     rows = list(sheet.iter_rows(values_only=True))
     assert [r[0] * 1e4 for r in rows[1:]] == pytest.approx(table["budget"].tolist())
     assert [r[rows[0].index("拐点 Knee")] for r in rows[1:]].count("✓") == 1
+
+
+def test_chart_specs_pass_the_vega_lite_schema_and_checking_them_changes_nothing(monkeypatch):
+    """Reports skip Altair's schema check (charts.VALIDATE); here every chart and the map are checked."""
+    from siting.report import charts
+    from siting.report.views import Study
+
+    result = pipeline.run(load_scenario(DEMO))
+    labels = {"meals": "助餐 Meals", "childcare": "托育 Childcare"}
+    pages = {}
+    for validate in (False, True):
+        monkeypatch.setattr(charts, "VALIDATE", validate)
+        pages[validate] = (
+            html.render(result, "both", Study(frontier=_frontier())),
+            html.render_study("前沿 Frontier", Study(frontier=_frontier()), labels),
+        )
+    assert pages[True] == pages[False]
 
 
 @needs_browser

@@ -6,7 +6,10 @@ that a pair exactly on the radius is in reach whatever the rounding).
 
 Pairs come from `scipy.spatial.cKDTree` radius queries. For lon/lat the points are mapped onto the unit
 sphere, where the chord length is a monotone function of the great-circle angle, so a Euclidean ball query
-finds exactly the pairs within a great-circle distance.
+finds exactly the pairs within a great-circle distance. Up to BRUTE_FORCE_PAIRS community × building pairs
+every distance is computed instead: the same pairs and distances (the tree only proposes candidates; the
+distance test is the same), without importing scipy.spatial, which alone takes longer than a district's whole
+reach computation.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG), metres
 RADIUS_TOLERANCE_M = 1e-6
+#: Up to this many community × building pairs every distance is computed (transient arrays of some 40 MB at most).
+BRUTE_FORCE_PAIRS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,10 @@ def reach_pairs(
         crs: "planar" (metres) or "lonlat" (degrees).
         detour_factor: walking / straight-line distance ratio.
     """
+    if len(origins) * len(targets) <= BRUTE_FORCE_PAIRS:
+        return _all_pairs(origins, targets, radius_m, crs, detour_factor)
+    from scipy.spatial import cKDTree
+
     straight_radius = (radius_m + RADIUS_TOLERANCE_M) / detour_factor
     if crs == "planar":
         tree_o, tree_t, query_r = origins, targets, straight_radius
@@ -78,3 +86,12 @@ def reach_pairs(
     keep = walk <= radius_m + RADIUS_TOLERANCE_M
     order = np.lexsort((target[keep], origin[keep]))
     return ReachPairs(origin[keep][order], target[keep][order], walk[keep][order])
+
+
+def _all_pairs(origins: np.ndarray, targets: np.ndarray, radius_m: float, crs: str, detour: float) -> ReachPairs:
+    """reach_pairs by computing every distance: pairs in row-major order are sorted by community, then building."""
+    n_o, n_t = len(origins), len(targets)
+    origin, target = np.divmod(np.arange(n_o * n_t, dtype=np.int64), max(n_t, 1))
+    walk = straight_distance(origins[origin], targets[target], crs) * detour
+    keep = walk <= radius_m + RADIUS_TOLERANCE_M
+    return ReachPairs(origin[keep], target[keep], walk[keep])

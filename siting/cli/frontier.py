@@ -5,10 +5,12 @@
     siting frontier scenarios/demo/scenario.yaml --targets 0.1:0.5:0.05
 
 Writes DIR/frontier.csv (one row per point; columns in siting.study.frontier.frontier_table, plus folder),
-DIR/frontier.md (bilingual table and knee), DIR/scenario.yaml (the base scenario as planned), one run folder
-per point with a plan (DIR/free/p00/, DIR/nested/p03/, DIR/target/p02/: the files `siting run` writes) and
-DIR/manifest.json (timings). Progress goes to stderr: a bar on a terminal, one line per point otherwise.
-`--executor local|dask` plans the free (or target) points as independent tasks (siting.study.executors).
+DIR/frontier.md (bilingual table and knee), DIR/report.html and DIR/report.xlsx (the frontier charted, every
+point tabulated), DIR/scenario.yaml (the base scenario as planned), one run folder per point with a plan
+(DIR/free/p00/, DIR/nested/p03/, DIR/target/p02/: the files `siting run` writes but report.html and report.xlsx,
+which `--point-reports` adds; they took most of the writing time) and DIR/manifest.json (timings). Progress
+goes to stderr: a bar on a terminal, one line per point otherwise. `--executor local|dask` plans the free (or
+target) points as independent tasks (siting.study.executors).
 """
 
 from __future__ import annotations
@@ -84,6 +86,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also plan nested points: each keeps every building of the previous one (money in tranches)",
     )
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: runs/<name>-frontier)")
+    parser.add_argument(
+        "--point-reports",
+        action="store_true",
+        help="also write report.html and report.xlsx into every point's folder (the frontier's own report.html "
+        "and report.xlsx show every point; each point's folder always has its plan, tables and report.md)",
+    )
     add_variant_options(parser)
     add_executor_options(parser)
     add_solver_options(parser)
@@ -159,7 +167,7 @@ def main(args: argparse.Namespace) -> int:
             if point.result is not None:
                 folder = tmp / point.sweep / point.label
                 folder.mkdir(parents=True, exist_ok=True)
-                names = write_plan_files(folder, point.result, args.lang)
+                names = write_plan_files(folder, point.result, args.lang, reports=args.point_reports)
                 write_json(folder / "manifest.json", {**run_command.manifest(point.result, args), "files": names})
         write_csv(tmp / "frontier.csv", table)
         (tmp / "frontier.md").write_text(render_frontier(frontier, scenario), encoding="utf-8")

@@ -3,10 +3,10 @@ r"""A greedy plan with local search: the solver's start, and the answer when tim
 Where acquiring nothing is feasible (no full assignment), a plan is built in three phases, then checked against
 every row of the model (MilpProblem.max_violation); a plan that breaks a row is not returned:
 
-1. Rules that need something acquired: each must-choose building gets its best option; at least N^c complex
-   candidates are acquired hosting all the services they fit; while a required share (7), district minimum share
-   (12) or district must-have (13) is unmet, the option covering most of the missing demand per unit of cost is
-   taken (demand weighted by what each unmet row still lacks).
+1. Rules that need something acquired: must-choose-as options are taken; each must-choose building gets its
+   best option; at least N^c complex candidates are acquired hosting all the services they fit; while a
+   required share (7), district minimum share (12) or district must-have (13) is unmet, the option covering
+   most of the missing demand per unit of cost is taken (demand weighted by what each unmet row still lacks).
 2. For coverage objectives: greedy on weighted coverage gained per share of the budgets used
    (c_o / B_c + f_o / B_f, plus 1 / p_max with a facility cap; in the cover form measured against what is left
    of each budget, so both budgets get spent), until nothing more fits; then, if the count is below p_min, the
@@ -85,6 +85,9 @@ def meet_requirements(state: PlanState) -> None:
     """Phase 1: must-choose buildings, the complex count, required shares and district rules."""
     d, spec = state.data, state.spec
     state.weights = state.objective_weights()
+    for o in np.asarray(spec.must_take, np.int64):
+        if state.fits(o):
+            state.take(o, state.evaluate(o, everything=True)[1])
     for b in np.asarray(spec.must_choose, np.int64):
         options = [o for o in np.flatnonzero(d.option_building == b) if state.fits(o)]
         if options:
@@ -190,6 +193,7 @@ def local_search(state: PlanState, deadline: float) -> None:
     fixed = np.zeros(len(d.option_row), bool)
     fixed[d.option_existing] = True
     fixed[np.isin(d.option_building, state.spec.must_choose)] = True
+    fixed[state.spec.must_take] = True
     fixed[np.isin(d.option_building, np.flatnonzero(state.complex))] = True
     tried: set[int] = set()
     while time.perf_counter() < deadline and state.more_to_gain():

@@ -109,6 +109,7 @@ def radius_problem(data: ModelData, spec: ModelSpec) -> tuple[MilpProblem, np.nd
     offset = float((weight * distance[first_radius]).sum())
     col_lower, col_upper = np.zeros(n_cols), np.ones(n_cols)
     forced = np.isin(data.option_building, spec.must_choose)
+    forced[spec.must_take] = True
     banned = np.isin(data.option_building, spec.must_not_choose)
     col_lower[:n_y][forced], col_upper[:n_y][banned] = 1.0, 0.0
     integrality = np.zeros(n_cols, bool)

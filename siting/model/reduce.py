@@ -63,6 +63,7 @@ class Reduction:
 
     Attributes:
         data: the reduced model data (same buildings and communities; fewer options, slots, pairs, arcs).
+        spec: the spec for the reduced data (must-take options renumbered; building indices are unchanged).
         options: (O',) index in the original data of each kept option.
         dropped_options: options removed as dominated (cover form, useful-area comparison).
         unreachable_buildings: buildings dropped because they reach nobody.
@@ -72,6 +73,7 @@ class Reduction:
     """
 
     data: ModelData
+    spec: ModelSpec
     options: np.ndarray
     dropped_options: int
     unreachable_buildings: int
@@ -122,9 +124,11 @@ def reduce(data: ModelData, spec: ModelSpec) -> Reduction:
     merged = 0
     if cover:
         reduced, merged = _merge_pairs(reduced)
+    kept = np.flatnonzero(keep)
     return Reduction(
         data=reduced,
-        options=np.flatnonzero(keep),
+        spec=replace(spec, must_take=np.searchsorted(kept, spec.must_take).astype(np.int64)),
+        options=kept,
         dropped_options=dropped,
         unreachable_buildings=int(unreachable.sum()),
         dominated_buildings=int(dominated.sum()),
@@ -161,10 +165,11 @@ def _trading_buildings(data: ModelData) -> np.ndarray:
 
 
 def _protected_buildings(data: ModelData, spec: ModelSpec) -> np.ndarray:
-    """Buildings no reduction may drop: existing facilities, must-choose buildings, asset traders."""
+    """Buildings no reduction may drop: existing facilities, must-choose(-as) buildings, asset traders."""
     mask = _trading_buildings(data)
     mask[data.option_building[data.option_existing]] = True
     mask[np.asarray(spec.must_choose, np.int64)] = True
+    mask[data.option_building[spec.must_take]] = True
     return mask
 
 
@@ -184,6 +189,7 @@ def _dominated_by_useful_area(data: ModelData, spec: ModelSpec) -> np.ndarray:
     area = np.minimum(data.area, _useful_area(data, spec)[data.option_building])
     protected = data.option_existing.copy()
     protected[data.option_of_asset] = True
+    protected[spec.must_take] = True
     if spec.complex is not None and spec.complex.min_capex_share > 0:
         protected |= np.isin(data.option_building, complex_candidates(data, spec))
     return dominated_options(data.option_building, data.capex, data.annual, area, None, protected)

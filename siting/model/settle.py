@@ -11,8 +11,8 @@ is solved again, always by the same solver (HiGHS, one thread, fixed seed, no st
     Sk+2   min Σ_e d_p ℓ_e v_e                   (with capacities) serve each community from the nearest hosts
 
 The input of these solves is a function of the options alone, so the figures are too. An acquired building that
-ends up hosting nothing is then released (it only costs money) unless a rule needs it (must-choose, an asset it
-trades, the minimum number of facilities). The floor area given to each service is the least it needs:
+ends up hosting nothing is then released (it only costs money) unless a rule needs it (must-choose or must-choose-as,
+an asset it trades, the minimum number of facilities). The floor area given to each service is the least it needs:
 q_h = max(a_s, u_s · load_h) (the area split is otherwise free).
 """
 
@@ -161,6 +161,7 @@ def idle_options(data: ModelData, spec: ModelSpec, v: Variables, x: np.ndarray) 
     idle = taken & ~hosting[data.option_building]
     idle[data.option_of_asset] = False
     idle &= ~np.isin(data.option_building, spec.must_choose)
+    idle[spec.must_take] = False
     candidates = np.flatnonzero(idle)
     candidates = candidates[np.lexsort((candidates, -data.npv[candidates]))]
     if spec.min_facilities is not None:

@@ -112,6 +112,7 @@ def solve(
     reduce: bool = True,
     fixing: bool = True,
     start: Plan | None = None,
+    bound: float | None = None,
 ) -> Solution:
     """Optimise each objective in turn keeping the earlier optima, settle the options found, decode the plan.
 
@@ -129,6 +130,9 @@ def solve(
         reduce: apply the exact reductions of siting.model.reduce first.
         fixing: fix columns for the later stages by reduced costs (siting.model.fixing).
         start: a warm-start plan.
+        bound: a proven bound on the first objective's optimum (e.g. the optimum of the same scenario with a
+            larger budget, for max_coverage). When the start plan (or the greedy plan) reaches it within the
+            relative gap asked for, that plan is the first stage's optimum and the solver is not called.
 
     Raises:
         InfeasibleError: the first stage has no feasible plan.
@@ -139,7 +143,8 @@ def solve(
     started = time.perf_counter()
     clock = Clock(started, options.time_limit_s)
     if reduce:
-        data = reductions.reduce(data, spec).data
+        reduction = reductions.reduce(data, spec)
+        data, spec = reduction.data, reduction.spec
     if solver.strip().lower() == AUTO:
         solver = choose_solver(data, spec, options)
     backend = get_solver(solver)
@@ -170,7 +175,9 @@ def solve(
             begin = _first_start(data, spec, v, problem, given)
             x = given if begin is None else begin.x
         limit = clock.left()
-        if limit is not None and limit <= MIN_STAGE_S:
+        if not stages and begin is not None and _reaches(begin, bound, options.mip_rel_gap):
+            result = _known(begin, bound)
+        elif limit is not None and limit <= MIN_STAGE_S:
             result = _not_run(problem, x, solver)
         else:
             report = _stage_progress(options.progress, name, index, len(vectors))
@@ -264,6 +271,18 @@ def _first_start(
     value = problem.objective_value(given)
     better = begin is None or (value > begin.objective if problem.maximize else value < begin.objective)
     return greedy.Start(given, value, 0.0) if better else begin
+
+
+def _reaches(begin: greedy.Start, bound: float | None, gap: float) -> bool:
+    """The start plan is within `gap` of a proven bound on the optimum: it is an optimum (as a solver would say)."""
+    return bound is not None and relative_gap(begin.objective, bound) <= gap
+
+
+def _known(begin: greedy.Start, bound: float) -> SolveResult:
+    """The first stage answered by a start plan that reaches a proven bound (see solve's `bound`)."""
+    gap = relative_gap(begin.objective, bound)
+    solver = "start plan (it reaches the proven bound)"
+    return SolveResult(Status.OPTIMAL, begin.x, begin.objective, bound, gap, begin.seconds, solver, "", "")
 
 
 def _stage_progress(report, name: str, index: int, count: int):

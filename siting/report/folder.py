@@ -16,15 +16,18 @@ from siting.report.views import Study
 from siting.report.write import atomic_folder, write_csv, write_json
 
 RUN_FILES = ("plan.json", "selected.csv", "coverage.csv", "report.md", "report.html", "report.xlsx", "scenario.yaml")
+#: The files only `reports=True` writes (most of a run folder's writing time).
+REPORT_FILES = ("report.html", "report.xlsx")
 
 
 def write_plan_files(
-    folder: Path, result, lang: str = "both", study: Study | None = None, notes: str = ""
+    folder: Path, result, lang: str = "both", study: Study | None = None, notes: str = "", reports: bool = True
 ) -> tuple[str, ...]:
     """Write a plan's result files into an existing folder; returns their names (RUN_FILES).
 
     scenario.yaml is the scenario as planned (overrides and --set values merged in); `notes`, Markdown
-    sections appended to report.md (e.g. why existing facilities close).
+    sections appended to report.md (e.g. why existing facilities close); `reports=False` leaves out
+    REPORT_FILES (a frontier's points: the frontier has its own report.html and report.xlsx).
     """
     folder = Path(folder)
     write_json(folder / "plan.json", plan_document(result))
@@ -33,6 +36,8 @@ def write_plan_files(
     report = render_markdown(result, lang)
     (folder / "report.md").write_text(report + ("\n" + notes + "\n" if notes else ""), encoding="utf-8")
     (folder / "scenario.yaml").write_text(effective_yaml(result.scenario), encoding="utf-8")
+    if not reports:
+        return tuple(name for name in RUN_FILES if name not in REPORT_FILES)
     (folder / "report.html").write_text(html.render(result, lang, study), encoding="utf-8")
     xlsx.write(folder / "report.xlsx", result, lang, study)
     return RUN_FILES

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -28,6 +30,22 @@ def rounded(value: Any) -> Any:
     return 0.0 if out == 0 else out
 
 
+def per_result(table: Callable[[Any], pd.DataFrame]) -> Callable[[Any], pd.DataFrame]:
+    """Build `table(result)` once for the last result asked about; each caller gets its own copy.
+
+    A run folder's writers (CSV, Markdown, HTML, workbook, map) ask for the same tables a dozen times.
+    """
+    last: list = [None, None]
+
+    @functools.wraps(table)
+    def cached(result) -> pd.DataFrame:
+        if last[0] is not result:
+            last[:] = [result, table(result)]
+        return last[1].copy()
+
+    return cached
+
+
 def service_label(result, key: str) -> tuple[str, str]:
     """(zh, en) label of a service."""
     label = result.scenario.config.services[key].label
@@ -39,6 +57,7 @@ def service_labels(result, t: Text) -> dict[str, str]:
     return {k: t(*service_label(result, k)) for k in result.scenario.config.services}
 
 
+@per_result
 def selected_table(result) -> pd.DataFrame:
     """One row per acquired building, sorted by building id, with its district, coordinates and persons served."""
     sel = result.evaluation.selected.sort_values("building").reset_index(drop=True)
@@ -70,6 +89,7 @@ def selected_table(result) -> pd.DataFrame:
     )
 
 
+@per_result
 def coverage_table(result) -> pd.DataFrame:
     """One row per community × service, sorted by community then service order.
 

@@ -8,8 +8,10 @@ one call; only integrality flags and warm-start hints take a call per column. Th
 from __future__ import annotations
 
 import abc
+import functools
+import importlib.util
 import time
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import scipy.sparse
@@ -25,11 +27,16 @@ from siting.solvers.base import (
     settle_infeasible_or_unbounded,
 )
 
-try:
-    import ortools
+if TYPE_CHECKING:
     from ortools.linear_solver.python import model_builder_helper as mbh
-except ImportError:  # is_available() reports it; nothing else touches OR-Tools then
-    ortools = mbh = None
+
+
+@functools.cache
+def _helper():
+    """OR-Tools' model-builder helper, imported on first use: a run with another solver never loads OR-Tools."""
+    from ortools.linear_solver.python import model_builder_helper
+
+    return model_builder_helper
 
 
 _SCIP_INFINITY = 1e20
@@ -44,11 +51,15 @@ class _OrToolsSolver(Solver):
     @classmethod
     def is_available(cls) -> bool:
         """True when OR-Tools is installed and was built with this solver."""
-        return mbh is not None and mbh.ModelSolverHelper(cls.backend).solver_is_supported()
+        if importlib.util.find_spec("ortools") is None:
+            return False
+        return _helper().ModelSolverHelper(cls.backend).solver_is_supported()
 
     @classmethod
     def version(cls) -> str:
         """OR-Tools' version, e.g. "9.15.6755" (the solvers inside it are pinned to it)."""
+        import ortools
+
         return ortools.__version__
 
     @abc.abstractmethod
@@ -61,7 +72,7 @@ class _OrToolsSolver(Solver):
         warm_start = options.warm_start_for(problem)
         if self.integer_only and not problem.integrality.all():
             return self._result(problem, Status.ERROR, None, None, _continuous_refusal(problem), started)
-        solver = mbh.ModelSolverHelper(self.backend)
+        solver = _helper().ModelSolverHelper(self.backend)
         solver.enable_output(options.verbose)
         solver.set_solver_specific_parameters(self._parameters(options))
         if options.time_limit_s is not None:
@@ -72,7 +83,7 @@ class _OrToolsSolver(Solver):
         message = f"{raw.name}: {text}" if text else raw.name
         x = np.array(solver.variable_values()) if solver.has_solution() else None
         status = _map_status(raw, limited=options.time_limit_s is not None)
-        undecided = raw in (mbh.SolveStatus.INFEASIBLE, mbh.SolveStatus.UNKNOWN_STATUS)
+        undecided = raw in (_helper().SolveStatus.INFEASIBLE, _helper().SolveStatus.UNKNOWN_STATUS)
         if undecided and "unbounded" in text.lower():
             # SCIP's INFORUNBD arrives as INFEASIBLE, CP-SAT's as UNKNOWN_STATUS; both say so in text.
             status, message = settle_infeasible_or_unbounded(self, problem, options, message)
@@ -145,7 +156,7 @@ def _continuous_refusal(problem: MilpProblem) -> str:
 
 def _build_model(problem: MilpProblem, warm_start: np.ndarray | None) -> mbh.ModelBuilderHelper:
     """The problem as an OR-Tools model (arrays in one call; integrality and hints per column)."""
-    model = mbh.ModelBuilderHelper()
+    model = _helper().ModelBuilderHelper()
     model.fill_model_from_sparse_data(
         problem.col_lower,
         problem.col_upper,
@@ -169,7 +180,7 @@ def _map_status(raw: mbh.SolveStatus, limited: bool) -> Status:
 
     NOT_SOLVED under a time limit means the limit came before any plan; without one it is an error.
     """
-    kinds = mbh.SolveStatus
+    kinds = _helper().SolveStatus
     mapping = {
         kinds.OPTIMAL: Status.OPTIMAL,
         kinds.FEASIBLE: Status.FEASIBLE,

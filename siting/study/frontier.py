@@ -8,11 +8,22 @@ scenario at a series of one-off (or yearly) budgets, every other rule kept:
   of a plan with the most coverage possible (max_coverage, then min_capex / min_annual, budget lifted): below
   it coverage is lower, at or above it coverage stops rising;
 - each point is `pipeline.run` on the scenario with the budget set (so the same model, objectives and
-  independent check as `siting run`), warm-started from the previous point's plan, which stays feasible
-  as the budget grows (same optimum, found faster);
+  independent check as `siting run`), warm-started from the cheapest plan, which every budget admits;
 - nested (`nested=True`): each point keeps every building of the previous nested point by the same mode
   (money arrives in tranches; what was bought stays), and its price of nesting is the objective lost
   against the free optimum at the same budget.
+
+Points are not solved when their answer is already known, exactly (issue 10 asks each point to equal a single
+run at its budget; these rules keep that). The feasible plans at a budget B are among those at any B' > B, so
+the lexicographic optimum P' at B' is the optimum at every B in [spent(P'), B'], and a point infeasible at B' is
+infeasible below it:
+- free points are planned from the largest budget down, and a point takes the plan of the point above it when
+  that plan spends no more than its budget (or its infeasibility);
+- the largest budget's first stage (most coverage) is known from the upper end's plan, which reaches the bound
+  proven there (siting.model.solve's `bound`): only the later stages are solved;
+- a nested point takes a free point's plan (at its budget or above) that keeps its buildings and spends no
+  more than its budget, or the plan found at the largest budget with the same buildings kept (solved once such
+  a plan's buildings stop growing; it answers every later point, as the plan keeps its own buildings).
 
 `target_frontier` is the same sweep for min_cost over coverage targets (every service's covered share),
 budgets lifted: what each target costs.
@@ -43,6 +54,7 @@ from siting.study.executors import Executor, run_all
 from siting.study.progress import Progress, silent
 from siting.study.summary import PLANNED, plan_summary
 from siting.study.variants import BudgetKind, keeping, with_budget, with_objectives, with_target, without_limit
+from siting.verify.evaluate import evaluate
 
 WAN = 1e4  # 元 per 万元
 FREE, NESTED, TARGET = "free", "nested", "target"
@@ -60,7 +72,9 @@ class Point:
         result: the verified run, None when the point has no plan.
         status: optimal, feasible, infeasible or no_solution.
         seconds: wall time of the point (model, solve and check).
-        note: why there is no plan, or where the plan came from.
+        note: why there is no plan, or where the plan came from: "= free p07" (that point's plan, which fits
+            this budget, is the optimum here too), "= nested top" (the plan found at the largest budget with the
+            same buildings kept).
     """
 
     sweep: str
@@ -94,16 +108,23 @@ class Frontier:
 
 
 def solve_point(
-    scenario: Scenario, *, solver: str = "highs", options: SolveOptions | None = None, start: Plan | None = None
+    scenario: Scenario,
+    *,
+    solver: str = "highs",
+    options: SolveOptions | None = None,
+    start: Plan | None = None,
+    bound: float | None = None,
 ) -> tuple[pipeline.RunResult | None, str, str, float]:
     """Plan one point: (result or None, status, note, seconds). A pure function of its arguments.
 
     Infeasible points and points with no plan in time are answers, not errors; a plan that fails its
-    independent check still raises PlanViolation.
+    independent check still raises PlanViolation. `bound`: a proven bound on the first objective (pipeline.run).
     """
     started = time.perf_counter()
     try:
-        result = pipeline.run(scenario, solver=solver, options=options, start=start, explain_infeasible=False)
+        result = pipeline.run(
+            scenario, solver=solver, options=options, start=start, bound=bound, explain_infeasible=False
+        )
     except InfeasibleError as err:
         return None, "infeasible", str(err), time.perf_counter() - started
     except NoPlanError as err:
@@ -173,13 +194,14 @@ def budget_frontier(
         solver: MILP solver.
         options: solver options (the time limit applies to each point).
         progress: printer; None prints nothing.
-        executor: plan the free points as independent tasks there (siting.study.executors), each warm-started
-            from the cheapest plan; None plans them in order, each warm-started from the one before. Nested
-            points are planned in order here either way (each keeps the buildings of the one before).
+        executor: plan the free points as independent tasks there (siting.study.executors); None plans them
+            one after another, from the largest budget down. Either way a point whose answer the point above
+            it gives takes that answer (module docstring), so both give the same frontier. Nested points are
+            planned in order here (each keeps the buildings of the one before).
     """
     ends: dict[str, float | str] = {}
     started = time.perf_counter()
-    start = None
+    known = Known()
     if budgets is None:
         lower, upper, cheapest, best = budget_ends(scenario, kind, solver=solver, options=options)
         ends = {
@@ -189,19 +211,112 @@ def budget_frontier(
             "upper_status": best.solution.status.value,
         }
         budgets = spaced(lower, upper, points)
-        start = cheapest.solution.plan
+        known = Known(cheapest.solution.plan, best, _coverage_bound(scenario, best))
     ends_seconds = time.perf_counter() - started
     budgets = sorted(float(b) for b in budgets)
     progress = progress or silent(0, "")
     progress.total, progress.slots = len(budgets) * (2 if nested else 1), executor.slots if executor else 1
     progress.start()
-    scenarios = [with_budget(scenario, kind, b) for b in budgets]
-    free = _sweep(FREE, scenarios, budgets, None, solver, options, start, progress, executor)
+    free = _free(scenario, kind, budgets, known, solver, options, progress, executor)
     found = list(free)
     if nested:
         found += _nested(scenario, kind, budgets, free, solver, options, progress)
     progress.close()
     return Frontier(kind, tuple(found), frontier_table(found, kind), ends, ends_seconds)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the ends tell every point: a plan every budget admits, the upper end's plan and its coverage bound.
+
+    Attributes:
+        start: the cheapest plan (the warm start of every point).
+        best: the plan with the most coverage at the least cost (budget lifted), None when the budgets were given.
+        bound: a proven bound on max_coverage at any budget (None unless the scenario maximises coverage first).
+    """
+
+    start: Plan | None = None
+    best: pipeline.RunResult | None = None
+    bound: float | None = None
+
+
+def _coverage_bound(scenario: Scenario, best: pipeline.RunResult) -> float | None:
+    """The upper end's proven bound on coverage, when the scenario's first objective is coverage."""
+    return best.solution.bound if scenario.config.model.objectives[0] == "max_coverage" else None
+
+
+def _free(
+    scenario: Scenario,
+    kind: BudgetKind,
+    budgets: list[float],
+    known: Known,
+    solver: str,
+    options: SolveOptions | None,
+    progress: Progress,
+    executor: Executor | None,
+) -> list[Point]:
+    """The free points, from the largest budget down; a point the one above answers is not solved.
+
+    On `executor` every point is a task and the same rule then picks the answers, so the frontier is the same.
+    """
+    scenarios = [with_budget(scenario, kind, b) for b in budgets]
+
+    def task(i: int) -> tuple:
+        best = known.best
+        start = best.solution.plan if best is not None and spent(best, kind) <= budgets[i] else known.start
+        return scenarios[i], solver, options, start, known.bound
+
+    def point(i: int, answer: tuple) -> Point:
+        result, status, note, seconds = answer
+        return Point(FREE, f"p{i:02d}", budgets[i], None, result, status, seconds, note)
+
+    order = list(reversed(range(len(budgets))))
+    solved: dict[int, Point] = {}
+    if executor is not None:
+        calls = [(str(i), task(i)) for i in order]
+        answers = run_all(executor, solve_point_task, calls, lambda i, a: progress.step(_step_text(point(int(i), a))))
+        solved = {i: point(i, answers[str(i)]) for i in order}
+    found: dict[int, Point] = {}
+    for i in order:
+        above = found.get(i + 1)
+        if above is not None and _answers(above, budgets[i], kind):
+            found[i] = _taken(above, FREE, f"p{i:02d}", budgets[i], scenarios[i])
+        else:
+            found[i] = solved[i] if i in solved else point(i, solve_point_task(*task(i)))
+        if executor is None:
+            progress.step(_step_text(found[i]))
+    return [found[i] for i in range(len(budgets))]
+
+
+def _answers(point: Point, budget: float, kind: BudgetKind) -> bool:
+    """The point's proven answer is also the answer at `budget` (below the point's own, module docstring)."""
+    if point.status == "infeasible":
+        return True
+    return point.status == "optimal" and spent(point.result, kind) <= budget
+
+
+def _taken(source: Point, sweep: str, label: str, budget: float, scenario: Scenario) -> Point:
+    """The source point's answer as the answer of `scenario` (another budget or kept buildings), re-checked."""
+    started = time.perf_counter()
+    note = f"= {source.sweep} {source.label}"
+    if source.result is None:
+        return Point(sweep, label, budget, None, None, source.status, 0.0, source.note or note)
+    result = recheck(source.result, scenario)
+    return Point(sweep, label, budget, None, result, source.status, time.perf_counter() - started, note)
+
+
+def recheck(result: pipeline.RunResult, scenario: Scenario) -> pipeline.RunResult:
+    """`result`'s plan as the plan of `scenario`, checked by the independent evaluator against its rules.
+
+    Raises:
+        PlanViolation: the plan breaks a rule of `scenario`, or its objectives differ from the solution's claims
+            (a bug in the rule that chose to reuse it).
+    """
+    solution = result.solution
+    evaluation = evaluate(scenario, solution.plan, result.demand.units, proven=solution.status.value == "optimal")
+    evaluation.raise_if_invalid()
+    pipeline.check_objective(solution, evaluation)
+    return dataclasses.replace(result, scenario=scenario, evaluation=evaluation)
 
 
 def target_frontier(
@@ -263,10 +378,10 @@ def _sweep(
 
 
 def solve_point_task(
-    scenario: Scenario, solver: str, options: SolveOptions | None, start: Plan | None
+    scenario: Scenario, solver: str, options: SolveOptions | None, start: Plan | None, bound: float | None = None
 ) -> tuple[pipeline.RunResult | None, str, str, float]:
     """solve_point with positional arguments, as an executor calls it."""
-    return solve_point(scenario, solver=solver, options=options, start=start)
+    return solve_point(scenario, solver=solver, options=options, start=start, bound=bound)
 
 
 def _nested(
@@ -281,9 +396,15 @@ def _nested(
     """Each point keeps the previous nested point's buildings.
 
     The first one keeps nothing, so it is the free plan at that budget (the same scenario: not solved twice).
+    A later one takes a known answer when there is one (module docstring): the optimum P at a budget B' ≥ B of
+    a scenario that keeps fewer buildings (a free point keeps none) is the answer when P keeps every building
+    asked for and spends no more than B. When a point adds nothing and leaves the money its budget added unspent
+    (another limit binds), the same buildings are planned once at the largest budget: that plan then answers
+    every later point it fits.
     """
     found: list[Point] = []
     previous: Plan | None = None
+    known = [(p, frozenset()) for p in free]  # (answer, buildings its scenario kept)
     for i, budget in enumerate(budgets):
         if previous is None:
             point = free[i]
@@ -291,13 +412,50 @@ def _nested(
                 Point(NESTED, point.label, budget, None, point.result, point.status, 0.0, "= free " + point.label)
             )
         else:
+            kept = _kept(previous)
             variant = keeping(with_budget(scenario, kind, budget), previous)
-            result, status, note, seconds = solve_point(variant, solver=solver, options=options, start=previous)
-            found.append(Point(NESTED, f"p{i:02d}", budget, None, result, status, seconds, note))
+            source = _known_answer(known, kept, budget, kind)
+            if source is None and _stalled(found, kept, budgets, i, kind):
+                top = keeping(with_budget(scenario, kind, budgets[-1]), previous)
+                answer = solve_point(top, solver=solver, options=options, start=previous)
+                known.append((Point(NESTED, "top", budgets[-1], None, *answer), kept))
+                source = _known_answer(known, kept, budget, kind)
+            if source is not None:
+                found.append(_taken(source, NESTED, f"p{i:02d}", budget, variant))
+            else:
+                result, status, note, seconds = solve_point(variant, solver=solver, options=options, start=previous)
+                found.append(Point(NESTED, f"p{i:02d}", budget, None, result, status, seconds, note))
         progress.step(_step_text(found[-1]))
         if found[-1].result is not None:
             previous = found[-1].result.solution.plan
     return found
+
+
+def _kept(plan: Plan) -> frozenset:
+    """The (building, mode) pairs a nested point keeps from `plan`."""
+    return frozenset((s.building, s.mode) for s in plan.selected)
+
+
+def _known_answer(known: list[tuple[Point, frozenset]], kept: frozenset, budget: float, kind: BudgetKind):
+    """A known answer for the nested point keeping `kept` at `budget`, or None.
+
+    A proven optimum at a budget ≥ `budget` of a scenario keeping a subset of `kept` is the answer when its plan
+    keeps `kept` and spends at most `budget`: the point's feasible plans are among that scenario's.
+    """
+    for point, asked in known:
+        if point.status != "optimal" or point.budget < budget or not asked <= kept:
+            continue
+        if kept <= _kept(point.result.solution.plan) and spent(point.result, kind) <= budget:
+            return point
+    return None
+
+
+def _stalled(found: list[Point], kept: frozenset, budgets: list[float], i: int, kind: BudgetKind) -> bool:
+    """The last nested point added no building and left unspent the money its budget added."""
+    last = found[-1]
+    if i < 2 or last.result is None or last.status != "optimal":
+        return False
+    return _kept(last.result.solution.plan) == kept and spent(last.result, kind) <= budgets[i - 2]
 
 
 def _step_text(point: Point) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.sparse.csgraph import dijkstra
 
 from siting.scenario.load import Scenario
 from siting.scenario.schema import minutes_to_metres
@@ -122,10 +121,12 @@ def _network_matrix(scenario: Scenario, table: pd.DataFrame) -> np.ndarray:
 
     c_node, c_gap = snap(scenario.communities[["x", "y"]].to_numpy(float))
     s_node, s_gap = snap(table[["x", "y"]].to_numpy(float))
+    from scipy.sparse import csgraph  # only networks need it, and it takes a tenth of a second to load
+
     origins, back = np.unique(c_node, return_inverse=True)
     out = np.empty((len(c_node), len(s_node)))
     for start in range(0, len(origins), 256):
-        paths = dijkstra(graph, directed=False, indices=origins[start : start + 256])[:, s_node]
+        paths = csgraph.dijkstra(graph, directed=False, indices=origins[start : start + 256])[:, s_node]
         rows = np.flatnonzero((back >= start) & (back < start + 256))
         out[rows] = c_gap[rows, None] + paths[back[rows] - start] + s_gap[None, :]
     return out
