@@ -315,7 +315,7 @@ def recheck(result: pipeline.RunResult, scenario: Scenario) -> pipeline.RunResul
     solution = result.solution
     evaluation = evaluate(scenario, solution.plan, result.demand.units, proven=solution.status.value == "optimal")
     evaluation.raise_if_invalid()
-    pipeline.check_objective(solution, evaluation)
+    pipeline.check_claims(solution.values, evaluation.objectives, solution.settled)
     return dataclasses.replace(result, scenario=scenario, evaluation=evaluation)
 
 
