@@ -201,6 +201,8 @@ def solve(
                 )
         if not stages and result.x is None and result.status is Status.NO_SOLUTION and begin is not None:
             result = _fallback(problem, begin, result, solver)
+        if not stages and result.x is not None and result.bound is None:
+            result = _with_trivial_bound(problem, result)
         stages.append(Stage(name, result))
         if len(stages) == 1:
             check_first(result, solver, options)
@@ -340,6 +342,15 @@ def _fallback(problem: MilpProblem, start: greedy.Start, result: SolveResult, so
         result.version,
         result.message,
     )
+
+
+def _with_trivial_bound(problem: MilpProblem, result: SolveResult) -> SolveResult:
+    """A plan stopped before the solver proved any bound (HiGHS interrupted in presolve) still gets a gap."""
+    bound = trivial_bound(problem)
+    if bound is None:
+        return result
+    gap = None if result.objective is None else relative_gap(float(result.objective), bound)
+    return replace(result, bound=bound, gap=gap)
 
 
 def trivial_bound(problem: MilpProblem) -> float | None:
