@@ -88,6 +88,25 @@ def peer_pulp_build(data) -> float:
     return time.perf_counter() - start
 
 
+def city_model_data(reach, demand, options, budget, n_buildings: int, capacitated: bool):
+    """The city as siting's model data: one service, the options of `city`, capacities from floor area or none."""
+    return from_arrays(
+        services=["elderly_care"],
+        demand=demand,
+        arcs=[reach],
+        building_ids=[f"B{i}" for i in range(n_buildings)],
+        option_building=np.repeat(np.arange(n_buildings), len(MODES)),
+        capex=options["capex"].to_numpy(),
+        annual=options["annual_cost"].to_numpy(),
+        area=options["floor_area_m2"].to_numpy(),
+        min_area=[350.0],
+        radius=[1_000.0],
+        area_per_unit=[10.0] if capacitated else None,
+        budget_capex=budget.capex,
+        budget_annual=budget.annual,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--communities", type=int, default=5_000)
@@ -107,21 +126,7 @@ def main() -> None:
     t0 = time.perf_counter()
     reach = reach_pairs(comm_xy, bldg_xy, 1_000.0, detour_factor=1.3)
     t1 = time.perf_counter()
-    data = from_arrays(
-        services=["elderly_care"],
-        demand=demand,
-        arcs=[reach],
-        building_ids=[f"B{i}" for i in range(args.buildings)],
-        option_building=np.repeat(np.arange(args.buildings), len(MODES)),
-        capex=options["capex"].to_numpy(),
-        annual=options["annual_cost"].to_numpy(),
-        area=options["floor_area_m2"].to_numpy(),
-        min_area=[350.0],
-        radius=[1_000.0],
-        area_per_unit=[10.0] if args.capacitated else None,
-        budget_capex=budget.capex,
-        budget_annual=budget.annual,
-    )
+    data = city_model_data(reach, demand, options, budget, args.buildings, args.capacitated)
     spec = ModelSpec(capacitated=args.capacitated)
     t2 = time.perf_counter()
     model, v = formulation.build(data, spec)

@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from city_scale import MODES, city  # noqa: E402
+from city_scale import MODES, city, city_model_data  # noqa: E402
 
 from siting.access.walking import reach_pairs  # noqa: E402
 from siting.model.data import from_arrays  # noqa: E402
@@ -142,21 +142,7 @@ def row_district(args) -> None:
 def city_data(args):
     comm_xy, bldg_xy, demand, table, budget = city(args.communities, args.buildings, budget_share=args.budget_share)
     reach = reach_pairs(comm_xy, bldg_xy, 1_000.0, detour_factor=1.3)
-    data = from_arrays(
-        services=["elderly_care"],
-        demand=demand,
-        arcs=[reach],
-        building_ids=[f"B{i}" for i in range(args.buildings)],
-        option_building=np.repeat(np.arange(args.buildings), len(MODES)),
-        capex=table["capex"].to_numpy(),
-        annual=table["annual_cost"].to_numpy(),
-        area=table["floor_area_m2"].to_numpy(),
-        min_area=[350.0],
-        radius=[1_000.0],
-        area_per_unit=[10.0] if args.capacitated else None,
-        budget_capex=budget.capex,
-        budget_annual=budget.annual,
-    )
+    data = city_model_data(reach, demand, table, budget, args.buildings, args.capacitated)
     return data, demand
 
 

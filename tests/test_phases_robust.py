@@ -10,7 +10,7 @@ import yaml
 from conftest import make_scenario
 
 from siting import pipeline
-from siting.errors import InfeasibleError
+from siting.errors import InfeasibleError, InputError
 from siting.phased import year_scenario
 from siting.plan import Plan, Selection
 from siting.robust import variant_scenario
@@ -83,6 +83,14 @@ def test_pilot_districts_come_first(tmp_path):
     result = pipeline.run(load_scenario(line(tmp_path, {"phases": phases})))
     assert acquired(result) == [("B2",), ("B1", "B2"), ("B1", "B2", "B3")]
     assert result.phases.check.objectives["max_coverage"] == pytest.approx(420)
+
+
+def test_a_pilot_district_the_communities_do_not_have_is_refused(tmp_path):
+    phases = {"years": [2026, 2027], "capex": [100, 100], "pilot": {"districts": ["东区", "南区"], "by": 2026}}
+    with pytest.raises(InputError) as raised:
+        load_scenario(line(tmp_path, {"phases": phases}))
+    assert raised.value.field == "model.phases.pilot.districts" and "南区" in str(raised.value)
+    assert "东区" not in str(raised.value).split(";")[0]  # only the unknown one is named as unknown
 
 
 def test_money_of_a_year_cannot_be_spent_earlier(tmp_path):

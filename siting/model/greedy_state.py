@@ -386,41 +386,30 @@ class PlanState:
                 total += float((self.weights[pairs] * d.arc_credit[arcs] * self.served[arcs]).sum())
         return total
 
+    #: What take/release change, and so what snapshot/restore save and put back.
+    STATE = (
+        "gain_b",
+        "residual",
+        "count",
+        "served",
+        "hosted",
+        "area_given",
+        "taken",
+        "building_taken",
+        "capex_left",
+        "annual_left",
+        "count_left",
+        "mode_left",
+    )
+
     def snapshot(self) -> tuple:
         """Copies of everything take/release change, for restore."""
-        return tuple(
-            np.copy(a) if isinstance(a, np.ndarray) else a
-            for a in (
-                self.gain_b,
-                self.residual,
-                self.count,
-                self.served,
-                self.hosted,
-                self.area_given,
-                self.taken,
-                self.building_taken,
-                self.capex_left,
-                self.annual_left,
-                self.count_left,
-                dict(self.mode_left),
-            )
-        )
+        values = (getattr(self, name) for name in self.STATE)
+        return tuple(np.copy(a) if isinstance(a, np.ndarray) else dict(a) if isinstance(a, dict) else a for a in values)
 
     def restore(self, snapshot: tuple) -> None:
         """Go back to a snapshot."""
-        (
-            self.gain_b,
-            self.residual,
-            self.count,
-            self.served,
-            self.hosted,
-            self.area_given,
-            self.taken,
-            self.building_taken,
-            self.capex_left,
-            self.annual_left,
-            self.count_left,
-            self.mode_left,
-        ) = snapshot
+        for name, value in zip(self.STATE, snapshot):
+            setattr(self, name, value)
 
     # --- the column vector -----------------------------------------------------------------------------------

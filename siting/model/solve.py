@@ -227,15 +227,27 @@ def solve(
         values = {name: float(vector @ x) for name, vector in vectors.items()}
     else:
         x, values = settled.x, settled.values
+    return solution_of(decode(data, spec, v, x), stages, vectors, values, model, build_s, settle_s, settled is not None)
+
+
+def solution_of(
+    plan: Plan,
+    stages: list[Stage],
+    vectors: dict[str, np.ndarray],
+    values: dict[str, float],
+    model: Model,
+    build_s: float,
+    settle_s: float,
+    settled: bool,
+) -> Solution:
+    """The Solution of settled values: proven when every stage was and the settled plan keeps each stage's value."""
     first = stages[0]
     objective = values[first.objective]
     proven = all(s.result.status is Status.OPTIMAL for s in stages) and len(stages) == len(vectors)
-    proven = proven and all(
-        keeps(stage, vectors[stage.objective], values[stage.objective], i == 0) for i, stage in enumerate(stages)
-    )
+    proven = proven and all(keeps(s, vectors[s.objective], values[s.objective], i == 0) for i, s in enumerate(stages))
     bound = first.result.bound
     return Solution(
-        plan=decode(data, spec, v, x),
+        plan=plan,
         status=Status.OPTIMAL if proven else Status.FEASIBLE,
         bound=bound,
         gap=relative_gap(objective, bound) if bound is not None else first.result.gap,
@@ -245,7 +257,7 @@ def solve(
         build_s=build_s,
         values=values,
         settle_s=settle_s,
-        settled=settled is not None,
+        settled=settled,
     )
 
 

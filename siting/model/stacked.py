@@ -28,12 +28,11 @@ from siting.model.solve import (
     Stage,
     check_first,
     fix_later,
-    keeps,
     rounded,
+    solution_of,
 )
 from siting.plan import Plan
 from siting.solvers import AUTO, SolveOptions, Status, get_solver
-from siting.solvers.base import relative_gap
 
 #: Solver for stacked models when the caller leaves the choice to the program.
 DEFAULT_SOLVER = "highs"
@@ -125,24 +124,7 @@ def solve_stacked(
             stacked.exact(x)
         values = {n: float(c @ x) for n, c in vectors.items()}
     plans = tuple(decode(b.data, b.spec, b.v, x) for b in blocks)
-    first = stages[0]
-    objective = values[first.objective]
-    proven = all(s.result.status is Status.OPTIMAL for s in stages) and len(stages) == len(vectors)
-    proven = proven and all(keeps(s, vectors[s.objective], values[s.objective], i == 0) for i, s in enumerate(stages))
-    bound = first.result.bound
-    solution = Solution(
-        plan=plans[-1],
-        status=Status.OPTIMAL if proven else Status.FEASIBLE,
-        bound=bound,
-        gap=relative_gap(objective, bound) if bound is not None else first.result.gap,
-        stages=tuple(stages),
-        rows=model.row_counts(),
-        n_cols=model.n_cols,
-        build_s=stacked.build_s,
-        values=values,
-        settle_s=settle_s,
-        settled=settled is not None,
-    )
+    solution = solution_of(plans[-1], stages, vectors, values, model, stacked.build_s, settle_s, settled is not None)
     return StackedSolution(solution, plans, x)
 
 

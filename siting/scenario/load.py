@@ -156,7 +156,7 @@ def load_scenario(
         )
     options = _check_options(options, buildings, assets, options_where)
     _check_communities(communities, config, communities_where)
-    _check_policy(config, communities, buildings, options, communities_where)
+    _check_policy(config, communities, buildings, options, communities_where, str(path))
     return Scenario(
         config=config,
         path=path,
@@ -259,26 +259,38 @@ def _check_existing(existing: pd.DataFrame, config: ScenarioConfig, assets: pd.D
 
 
 def _check_policy(
-    config: ScenarioConfig, communities: pd.DataFrame, buildings: pd.DataFrame, options: pd.DataFrame, where: str
+    config: ScenarioConfig,
+    communities: pd.DataFrame,
+    buildings: pd.DataFrame,
+    options: pd.DataFrame,
+    where: str,
+    config_where: str,
 ) -> None:
     policy = config.model.policy
     for key in ("must_choose", "must_not_choose"):
         unknown = [b for b in getattr(policy, key) if b not in buildings.index]
         if unknown:
-            raise InputError(f"unknown building id(s) {cut(unknown)}", file="scenario", field=f"model.policy.{key}")
+            raise InputError(f"unknown building id(s) {cut(unknown)}", file=config_where, field=f"model.policy.{key}")
     offered = set(zip(options["building"], options["mode"]))
     for building, mode in policy.must_choose_as.items():
         if (building, mode) not in offered:
             what = "is not in the buildings table" if building not in buildings.index else f"has no '{mode}' option"
-            raise InputError(f"building {cut(building)} {what}", file="scenario", field="model.policy.must_choose_as")
+            raise InputError(f"building {cut(building)} {what}", file=config_where, field="model.policy.must_choose_as")
     both = sorted((set(policy.must_choose) | set(policy.must_choose_as)) & set(policy.must_not_choose))
     if both:
         raise InputError(
             f"building(s) {cut(both)} are both required and forbidden",
-            file="scenario",
+            file=config_where,
             field="model.policy.must_choose",
         )
-    needs_groups = policy.district_min_share or policy.district_requires or "max_min_share" in config.model.objectives
+    phases = config.model.phases
+    pilot = None if phases is None else phases.pilot
+    needs_groups = (
+        policy.district_min_share
+        or policy.district_requires
+        or "max_min_share" in config.model.objectives
+        or pilot is not None
+    )
     if needs_groups and policy.group_by not in communities:
         raise InputError(
             f"the equity rules group communities by '{cut(policy.group_by)}', which is not a column",
@@ -291,8 +303,17 @@ def _check_policy(
         if unknown:
             raise InputError(
                 f"unknown {cut(policy.group_by)}(s) {cut(unknown)}",
-                file="scenario",
+                file=config_where,
                 field="model.policy.district_requires",
+            )
+    if pilot is not None:
+        known = set(communities[policy.group_by].dropna().astype(str))
+        unknown = sorted(set(pilot.districts) - known)
+        if unknown:
+            raise InputError(
+                f"unknown {cut(policy.group_by)}(s) {cut(unknown)}; the communities table has {cut(sorted(known))}",
+                file=config_where,
+                field="model.phases.pilot.districts",
             )
 
 
