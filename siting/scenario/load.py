@@ -297,23 +297,18 @@ def _check_policy(
             file=where,
             field=policy.group_by,
         )
-    if policy.district_requires:
-        known = set(communities[policy.group_by])
-        unknown = sorted(set(policy.district_requires) - known)
-        if unknown:
-            raise InputError(
-                f"unknown {cut(policy.group_by)}(s) {cut(unknown)}",
-                file=config_where,
-                field="model.policy.district_requires",
-            )
-    if pilot is not None:
-        known = set(communities[policy.group_by].dropna().astype(str))
-        unknown = sorted(set(pilot.districts) - known)
+    known = set(communities[policy.group_by].dropna().astype(str)) if policy.group_by in communities else set()
+    named = (
+        ("model.policy.district_requires", policy.district_requires),
+        ("model.phases.pilot.districts", pilot and pilot.districts),
+    )
+    for key, districts in named:
+        unknown = sorted(set(districts or ()) - known)
         if unknown:
             raise InputError(
                 f"unknown {cut(policy.group_by)}(s) {cut(unknown)}; the communities table has {cut(sorted(known))}",
                 file=config_where,
-                field="model.phases.pilot.districts",
+                field=key,
             )
 
 
