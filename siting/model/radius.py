@@ -177,7 +177,7 @@ def solve_first_stage(
     model, bounds = reduced_model(data, spec, options.time_limit_s)
     n_y = len(data.option_row)
     if bounds is not None:
-        nearest = _nearest(data, bounds.open_site)
+        nearest = nearest_distance(data, bounds.open_site)
         options = replace(options, warm_start=model.start(bounds.open_site.astype(float), nearest))
         left = None if options.time_limit_s is None else max(options.time_limit_s - bounds.seconds, 1e-3)
         options = replace(options, time_limit_s=left)
@@ -223,7 +223,7 @@ def reduced_model(data: ModelData, spec: ModelSpec, time_limit_s: float | None) 
     return radius_problem(data, spec, keep, (bounds.forced, bounds.banned)), bounds
 
 
-def _nearest(data: ModelData, open_site: np.ndarray) -> np.ndarray:
+def nearest_distance(data: ModelData, open_site: np.ndarray) -> np.ndarray:
     """Per pair, the distance to its nearest open site (inf when none)."""
     pair, dist, y_col = site_arcs(data)
     nearest = np.full(len(data.pair_demand), np.inf)
