@@ -117,3 +117,27 @@ def test_reduced_radius_model_has_the_unreduced_optimum(seed):
     assert model.problem.objective_value(start) == pytest.approx(bounds.cost)
     reduced = highs.solve(model.problem, options)
     assert reduced.objective == pytest.approx(plain.objective, rel=1e-9)
+
+
+def test_a_solver_stopped_before_any_plan_leaves_the_heuristic_plan_with_the_lagrangian_bound(monkeypatch):
+    from siting.model.solve import solve
+    from siting.solvers import SolveResult, Status
+    from siting.solvers.highs import HighsSolver
+
+    client, site, distance, weight = random_instance(3, n_clients=24, n_sites=16)
+    data = from_arrays(
+        services=["s"],
+        demand=weight[:, None],
+        arcs=[ReachPairs(client, site, distance)],
+        building_ids=[str(j) for j in range(16)],
+        option_building=np.arange(16),
+        capex=np.zeros(16),
+    )
+    spec = ModelSpec(objectives=("min_distance",), full_assignment=True, min_facilities=3, max_facilities=3)
+    optimum = solve(data, spec).objective
+    stopped = SolveResult(Status.NO_SOLUTION, None, None, None, None, 0.0, "highs", "", "time limit")
+    monkeypatch.setattr(HighsSolver, "solve", lambda self, problem, options=None: stopped)
+    solution = solve(data, spec, options=SolveOptions(time_limit_s=5))
+    assert solution.first.result.status is Status.FEASIBLE
+    assert solution.bound <= optimum + 1e-9 <= solution.objective + 2e-9
+    assert len(solution.plan.selected) == 3

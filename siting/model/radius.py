@@ -15,6 +15,13 @@ so the model has O(arcs) nonzeros, and its LP relaxation is the same. Its optimu
 (the open sites) is turned into the assignment form's columns (every client to its nearest open site), which
 settling and any later stage use as usual.
 
+Before it is solved the model is reduced (siting.model.radius_bounds): a heuristic plan of cost UB and a
+Lagrangian bound L drop every distance level beyond λ_i + UB − L (the radius model is built on the arcs left, so
+(R3) then sits at the client's last level kept) and fix sites whose Lagrangian bound, opened or closed, exceeds
+UB. Each removes only plans that cost more than UB, so every optimal plan stays and the optimum is unchanged; the
+heuristic plan, feasible in the reduced model, is the solver's start. On OR-Library pmed40 this keeps 5,749 of
+810,000 arcs, bans 805 of the 900 sites and opens 85 (benchmarks/ENGINE.md).
+
 It applies to one service, one option per building, no existing facilities, no budgets, no capacities, no
 distance decay and no district rules: the published p-median instances, and scenarios shaped like them.
 """
@@ -182,15 +189,22 @@ def solve_first_stage(
         left = None if options.time_limit_s is None else max(options.time_limit_s - bounds.seconds, 1e-3)
         options = replace(options, time_limit_s=left)
     result = backend.solve(model.problem, options)
-    if result.x is None or result.status not in (Status.OPTIMAL, Status.FEASIBLE):
+    status, bound, y = result.status, result.bound, None if result.x is None else np.round(result.x[:n_y])
+    if bounds is not None:
+        # Plans the reduction dropped cost more than UB, and the heuristic plan is in the reduced model: the
+        # reduced model's bound holds for the p-median, and so does the Lagrangian bound.
+        bound = bounds.bound if bound is None or not np.isfinite(bound) else max(float(bound), bounds.bound)
+        if y is None and status is Status.NO_SOLUTION:  # stopped before any plan: the heuristic plan
+            status, y = Status.FEASIBLE, bounds.open_site.astype(float)
+    if y is None or status not in (Status.OPTIMAL, Status.FEASIBLE):
         return result
-    x = _assignment_form(data, v, standard.num_cols, np.round(result.x[:n_y]))
+    x = _assignment_form(data, v, standard.num_cols, y)
     reduced = "" if bounds is None else f"reduced: {bounds.summary(len(data.arc_pair))}; "
     return build_result(
         standard,
-        result.status,
+        status,
         x=x,
-        bound=result.bound,
+        bound=bound,
         solver=result.solver,
         version=result.version,
         message=f"radius formulation ({reduced}{result.message})",

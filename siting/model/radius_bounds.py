@@ -122,7 +122,7 @@ def p_median_bounds(
         return None
     deadline = None if time_limit_s is None else started + time_limit_s
     probe_until = started + (PROBE_S if time_limit_s is None else time_limit_s)
-    plan = Plan(matrix, interchange(matrix, greedy(matrix, count, forced, banned), forced, banned))
+    plan = Plan(matrix, interchange(matrix, greedy(matrix, count, forced, banned), forced, banned, deadline))
     if plan.cost >= NEVER:
         return None  # the heuristic plan leaves a client without a site
     multipliers, lower = subgradient(matrix, plan.nearest(), plan, count, forced, banned, deadline)
@@ -164,11 +164,13 @@ def greedy(matrix: np.ndarray, count: int, forced: np.ndarray, banned: np.ndarra
     return open_site
 
 
-def interchange(matrix: np.ndarray, open_site: np.ndarray, forced: np.ndarray, banned: np.ndarray) -> np.ndarray:
+def interchange(
+    matrix: np.ndarray, open_site: np.ndarray, forced: np.ndarray, banned: np.ndarray, deadline: float | None = None
+) -> np.ndarray:
     """Vertex substitution with the fast interchange (module docstring): best swaps while one lowers the cost."""
     open_site = open_site.copy()
     n_clients = len(matrix)
-    while True:
+    while deadline is None or time.perf_counter() < deadline:
         opened = np.flatnonzero(open_site)
         if len(opened) == 0 or open_site.sum() + banned.sum() == len(open_site):
             return open_site
@@ -187,6 +189,7 @@ def interchange(matrix: np.ndarray, open_site: np.ndarray, forced: np.ndarray, b
         if not delta[out, into] < -MARGIN * max(1.0, float(d1.sum())):
             return open_site
         open_site[opened[out]], open_site[into] = False, True
+    return open_site
 
 
 def lagrangian(
@@ -245,9 +248,9 @@ def subgradient(
             break
         multipliers = multipliers + step * max(gap, 0.0) / norm * direction
     if heuristic:
-        plan.offer(interchange(matrix, lagrangian(matrix, best, count, forced, banned)[1], forced, banned))
+        plan.offer(interchange(matrix, lagrangian(matrix, best, count, forced, banned)[1], forced, banned, deadline))
         if offered.cost < plan.cost:
-            plan.offer(interchange(matrix, offered.open_site, forced, banned))
+            plan.offer(interchange(matrix, offered.open_site, forced, banned, deadline))
     return best, best_bound
 
 
