@@ -233,8 +233,7 @@ def reduced_model(data: ModelData, spec: ModelSpec, time_limit_s: float | None) 
     )
     if bounds is None:
         return radius_problem(data, spec), None
-    keep = bounds.keep_arc & ~bounds.banned[y_col]
-    return radius_problem(data, spec, keep, (bounds.forced, bounds.banned)), bounds
+    return radius_problem(data, spec, bounds.keep_arc, (bounds.forced, bounds.banned)), bounds
 
 
 def nearest_distance(data: ModelData, open_site: np.ndarray) -> np.ndarray:

@@ -66,7 +66,8 @@ class Bounds:
 
     Attributes:
         open_site: (m,) bool, the heuristic plan; cost: its cost UB; bound: the best L(λ).
-        keep_arc: (E,) bool, arcs that a plan of cost ≤ UB may use; banned, forced: (m,) bool, sites fixed.
+        keep_arc: (E,) bool, arcs that a plan of cost ≤ UB may use (none to a banned site).
+        banned, forced: (m,) bool, sites fixed.
         seconds: time taken.
     """
 
@@ -128,8 +129,8 @@ def p_median_bounds(
     multipliers, lower = subgradient(matrix, plan.nearest(), plan, count, forced, banned, deadline)
     margin = MARGIN * max(1.0, abs(plan.cost))
     ban, force = site_fixing(matrix, multipliers, lower, plan.cost + margin, count, forced, banned)
-    ban, force = probe(matrix, multipliers, plan, count, force, ban, probe_until)
-    keep_arc = cost - multipliers[client] <= plan.cost - lower + margin
+    ban, force, reach = probe(matrix, multipliers, plan, count, force, ban, probe_until)
+    keep_arc = (cost - multipliers[client] <= plan.cost - lower + margin) & reach[client, site] & ~ban[site]
     return Bounds(plan.open_site, plan.cost, lower, keep_arc, ban, force, time.perf_counter() - started)
 
 
@@ -262,18 +263,21 @@ def probe(
     forced: np.ndarray,
     banned: np.ndarray,
     deadline: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sites banned (forced) because the Lagrangian bound with the site forced open (closed) exceeds UB.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sites banned (forced) as the Lagrangian bound with the site open (closed) exceeds UB; arcs the probes keep.
 
     Each probe is a short subgradient run from the best multipliers on the sites still allowed, the most
     promising sites first (those whose one-step bound of site_fixing comes nearest UB); it stops at `deadline`.
+    A site j probed open and not banned has a bound L_j with multipliers λ^j for plans that open it; a client
+    served by j adds (c_ij − λ^j_i)^+ to it (module docstring), so the arc goes when L_j + c_ij − λ^j_i > UB.
     """
     ban, force = banned.copy(), forced.copy()
+    reach = np.ones(matrix.shape, bool)
     bound, chosen, rho = lagrangian(matrix, multipliers, count, forced, banned)
     free = ~forced & ~banned
     inside, outside = chosen & free, ~chosen & free
     if not inside.any() or not outside.any():
-        return ban, force
+        return ban, force, reach
     moved = np.where(chosen, bound - rho + min(0.0, rho[outside].min()), bound + rho - rho[inside].max())
     limit = plan.cost + MARGIN * max(1.0, abs(plan.cost))
     alive, sub = None, None
@@ -292,13 +296,15 @@ def probe(
             trial_force[k] = True
         if int(trial_force.sum()) > count or int((~trial_ban).sum()) < count:
             continue
-        _, bound = subgradient(
+        probed, bound = subgradient(
             sub, multipliers, sub_plan, count, trial_force, trial_ban, deadline, PROBE_ITERATIONS, limit, False
         )
         if bound > limit:
             force[site] |= opened
             ban[site] |= not opened
-    return ban, force
+        elif not opened:
+            reach[:, site] = matrix[:, site] - probed <= limit - bound
+    return ban, force, reach
 
 
 def site_fixing(
