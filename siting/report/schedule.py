@@ -159,7 +159,7 @@ def markdown(result, t: Text) -> str:
             "Buildings acquired in a year stay (by the same mode) and services opened stay open; each year's one-off "
             "spending fits that year's money. The objective sums the years' coverage.",
         )
-        return "\n\n".join([head, note, md_table(list(frame.columns), frame.astype(str).values.tolist())])
+        return "\n\n".join([head, note, md_table(list(frame.columns), _cells(frame, 2))])
     if result.robust is not None:
         outcome = result.robust
         frame = regret_frame(result, t)
@@ -175,8 +175,19 @@ def markdown(result, t: Text) -> str:
             f"One plan judged under each demand variant ({', '.join(outcome.variants)}), chosen for {criterion}; "
             "the table gives the first objective of each plan under each variant.",
         )
-        return "\n\n".join([head, note, md_table(list(frame.columns), frame.astype(str).values.tolist())])
+        return "\n\n".join([head, note, md_table(list(frame.columns), _cells(frame, 3))])
     return ""
+
+
+def _cells(frame: pd.DataFrame, decimals: int) -> list[list[str]]:
+    """Table cells for reading: thousands separators, `decimals` places (one for percentages), years as they are."""
+
+    def cell(column: str, value: object) -> str:
+        if isinstance(value, float):
+            return f"{value:,.1f}" if column.endswith("(%)") else f"{value:,.{decimals}f}"
+        return str(value)
+
+    return [[cell(c, v) for c, v in zip(frame.columns, row)] for row in frame.itertuples(index=False)]
 
 
 def study(result, t: Text) -> Study | None:
