@@ -200,7 +200,9 @@ def solve(
                     )
                 )
         if not stages and result.x is None and result.status is Status.NO_SOLUTION and begin is not None:
-            result = _fallback(problem, begin, result, solver)
+            result = fallback(
+                problem, begin.x, begin.seconds, result, f"greedy ({solver} found no better plan in time)"
+            )
         if not stages and result.x is not None and result.bound is None:
             result = _with_trivial_bound(problem, result)
         stages.append(Stage(name, result))
@@ -334,23 +336,36 @@ class Clock:
         return None if self.deadline is None else self.deadline - time.perf_counter()
 
 
+def within(options: SolveOptions, clock: Clock, share: float = 1.0) -> SolveOptions:
+    """`options` with the time limit set to `share` of what is left on `clock` (as they are without a limit).
+
+    Solves made of several solves (a phased or robust plan: single-year or single-variant plans first, then the
+    stacked model) give each part its share, so that the time limit holds for the whole.
+    """
+    left = clock.left()
+    return options if left is None else replace(options, time_limit_s=max(share * left, MIN_STAGE_S))
+
+
 def _not_run(problem: MilpProblem, x: np.ndarray | None, solver: str) -> SolveResult:
     """A stage the time limit left no room for: NO_SOLUTION, with the best bound known without solving."""
     return SolveResult(Status.NO_SOLUTION, None, None, trivial_bound(problem), None, 0.0, solver, "", "no time left")
 
 
-def _fallback(problem: MilpProblem, start: greedy.Start, result: SolveResult, solver: str) -> SolveResult:
-    """The greedy plan as the first stage's answer, with the solver's bound (or the trivial one)."""
+def fallback(problem: MilpProblem, x: np.ndarray, seconds: float, result: SolveResult, label: str) -> SolveResult:
+    """A start plan as the first stage's answer when the solver found nothing in time.
+
+    The bound is the solver's (or the trivial one); `label` says where the plan came from.
+    """
     bound = result.bound if result.bound is not None else trivial_bound(problem)
-    objective = problem.objective_value(start.x)
+    objective = problem.objective_value(x)
     return SolveResult(
         Status.FEASIBLE,
-        start.x,
+        x,
         objective,
         bound,
         None if bound is None else relative_gap(objective, bound),
-        result.time_s + start.seconds,
-        f"greedy ({solver} found no better plan in time)",
+        result.time_s + seconds,
+        label,
         result.version,
         result.message,
     )

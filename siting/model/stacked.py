@@ -27,6 +27,7 @@ from siting.model.solve import (
     Solution,
     Stage,
     check_first,
+    fallback,
     fix_later,
     rounded,
     solution_of,
@@ -100,6 +101,8 @@ def solve_stacked(
             break  # no time for a later stage: keep the plan found
         problem = staged.problem(vector, maximize=MAXIMIZE[objective], extra=kept)
         result = backend.solve(problem, replace(options, time_limit_s=left and max(left, MIN_STAGE_S), warm_start=x))
+        if not stages and result.x is None and result.status is Status.NO_SOLUTION and start is not None:
+            result = fallback(problem, start, 0.0, result, f"start plan ({name} found no better plan in time)")
         stages.append(Stage(objective, result))
         if len(stages) == 1:
             check_first(result, name, options)
