@@ -111,7 +111,7 @@ def run_phased(
     clock = Clock(started, options.time_limit_s)
     myopic = phases.myopic(datas, specs, schedule, solver=solver, options=options, clock=clock)
     stacked.model.add(phases.year_cuts(stacked, myopic.bounds))
-    start = None if myopic.taken is None else complete(stacked, myopic.taken, within(options, clock))
+    start = None if myopic.taken is None else complete(stacked, myopic.taken, options)
     try:
         solved = solve_stacked(stacked, solver=solver, options=within(options, clock), start=start)
     except InfeasibleError:

@@ -103,7 +103,7 @@ def run_robust(
     stacked = robust_model.build(structure, datas, specs, rule.criterion, weights, optima, integer_only)
     best = _best_single(table, rule.criterion)
     taken = [options_taken(singles[best].solution.plan, structure)] * len(datas)
-    start = complete(stacked, taken, within(options, clock))
+    start = complete(stacked, taken, options)
     prepared = time.perf_counter()
     try:
         solved = solve_stacked(stacked, solver=solver, options=within(options, clock), start=start)

@@ -259,11 +259,11 @@ def myopic(
     left = None if clock is None else clock.left()
     own = Clock(time.perf_counter(), None if left is None else MYOPIC_SHARE * left)
 
-    def solved(data: ModelData, spec: ModelSpec, **kwargs):
+    def solved(data: ModelData, spec: ModelSpec, optional: bool = False, **kwargs):
         nonlocal solves
         share, solves = 1.0 / solves, solves - 1
-        if own.left() is not None and own.left() <= 0:
-            return None
+        if optional and own.left() is not None and own.left() <= 0:
+            return None  # (a schedule's year is solved anyway: out of time, solve returns its greedy plan at once)
         try:
             return solve(data, spec, solver=solver, options=within(options, own, share), **kwargs)
         except SitingError:
@@ -294,7 +294,7 @@ def myopic(
     solves = len(datas) - 1
     for t in range(1, len(datas)) if first in SUMMED_MAX else ():
         data, spec = single_year(datas[t], specs[t], schedule, t, float(schedule.capex[:t].sum()), t == last)
-        alone = solved(data, dataclasses.replace(spec, objectives=(first,)))
+        alone = solved(data, dataclasses.replace(spec, objectives=(first,)), optional=True)
         bounds[t] = None if alone is None else alone.bound
     return Myopic(schedule_taken, bounds if first in SUMMED_MAX else [])
 
