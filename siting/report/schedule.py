@@ -94,6 +94,7 @@ def robust_document(result) -> dict[str, Any] | None:
         "objective": first,
         "value": rounded(-value if outcome.criterion == "min_regret" else value),
         "optima": [rounded(v) for v in outcome.optima],
+        "optima_proven": [single.solution.status.value == "optimal" for single in outcome.singles],
         "per_variant": {
             variant: {
                 "objective": rounded(outcome.check.values[k]),
@@ -175,6 +176,15 @@ def markdown(result, t: Text) -> str:
             f"One plan judged under each demand variant ({', '.join(outcome.variants)}), chosen for {criterion}; "
             "the table gives the first objective of each plan under each variant.",
         )
+        unproven = [
+            v for v, single in zip(outcome.variants, outcome.singles) if single.solution.status.value != "optimal"
+        ]
+        if unproven:
+            note += " " + t(
+                f"注意：情景 {', '.join(unproven)} 的单情景计划未证明最优（时间限制），遗憾按已找到的最好计划计算。",
+                f"Note: the single-variant plans of {', '.join(unproven)} were not proven optimal (time limit); "
+                "regrets are measured against the best plans found.",
+            )
         return "\n\n".join([head, note, md_table(list(frame.columns), _cells(frame, 3))])
     return ""
 
