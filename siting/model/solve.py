@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from siting.errors import InfeasibleError, InputError, SitingError
-from siting.model import formulation, greedy, radius
+from siting.model import cflp, formulation, greedy, radius
 from siting.model import reduce as reductions
 from siting.model.builder import ConstraintBlock, Model
 from siting.model.choose import choose_solver
@@ -190,6 +190,8 @@ def solve(
                 result = radius.solve_first_stage(
                     data, spec, v, problem, backend, replace(stage_options, warm_start=None)
                 )
+            elif not stages and not integer_only and cflp.applicable(data, spec):
+                result = cflp.solve_first_stage(data, spec, v, problem, backend, stage_options)
             else:
                 result = backend.solve(problem, stage_options)
             if report is not None:
