@@ -21,8 +21,9 @@ both below the 0/1 optimum. For any feasible plan (y, x), Σ_j λ_j (1 − Σ_i 
 Σ_j λ_j + Σ_i y_i (f_i + Σ_j (c_ij − λ_j) x_ij) ≥ Σ_j λ_j + Σ_i g_i y_i ≥ L(λ): L is a lower bound, for every λ.
 
 Upper bound UB: plans made from the Lagrangian solutions (the facilities of the y-problem, topped up by the
-cheapest g_i / s_i until their capacity covers D), then improved by dropping facilities one at a time while it
-pays, each priced exactly by its transportation LP (the best split assignment to the open facilities).
+cheapest g_i / s_i until their capacity covers D), then improved by dropping, adding and swapping facilities
+while it pays, each plan priced exactly by its transportation LP (the best split assignment to the open
+facilities).
 
 Facility fixing: the same bound for the plans with facility i open (closed) is L(λ) with y_i fixed to 1 (0) in
 the y-problem, the knapsacks V unchanged. When it exceeds UB, every such plan costs more than the heuristic plan,
@@ -30,6 +31,14 @@ so i is closed (opened) in the reduced model; the heuristic plan satisfies every
 dearer than it), so the reduced model keeps an optimal plan and its optimum is the problem's. A margin of
 1e-9 · max(1, |UB|) on every test absorbs rounding. Fixings found are fed back (they tighten the y-problem) and
 the test repeated until nothing changes.
+
+Probing: for a facility still free, the bound of the plans that fix it against the heuristic plan (closed if the
+plan opens it, open otherwise) is re-optimised by a short subgradient run from the best λ, on the facilities not
+closed (a closed one has y_i = 0 and takes no part). Any λ gives a valid bound for those plans, so when it
+exceeds UB the facility is fixed the heuristic plan's way, for the same reason as above.
+
+The subgradient steps are μ (UB − L) / ‖g‖², g_j = 1 − Σ_i y_i x_ij; μ is halved (and λ reset to the best) after
+PATIENCE iterations without a better bound.
 """
 
 from __future__ import annotations
@@ -53,6 +62,8 @@ PROBE_STEP = 0.5
 #: A Lagrangian solution is turned into a plan (a transportation LP) at every better bound and every this many
 #: iterations.
 HEURISTIC_EVERY = 10
+#: Local search: closed facilities tried for adding and swapping in (least Lagrangian gain first).
+CANDIDATES = 8
 #: "Never": the cost of a missing arc.
 NEVER = 1e30
 
@@ -188,18 +199,30 @@ def rounded_plan(inst: Instance, gain: np.ndarray, y: np.ndarray, banned: np.nda
     return open_site
 
 
-def drop_search(incumbent: Incumbent, forced: np.ndarray, deadline: float | None) -> None:
-    """Close one open facility at a time while that makes the plan cheaper (each move priced exactly)."""
+def local_search(
+    incumbent: Incumbent, gain: np.ndarray, forced: np.ndarray, banned: np.ndarray, deadline: float | None
+) -> None:
+    """Drop, add and swap moves while one makes the plan cheaper (each priced exactly, the first better one taken).
+
+    Facilities to add are the CANDIDATES closed ones of least Lagrangian gain g_i: the y-problem's own ranking.
+    """
     improved = incumbent.open_site is not None
-    while improved and (deadline is None or time.perf_counter() < deadline):
+    while improved:
         improved = False
-        base = incumbent.cost
-        saving = incumbent.inst.fixed * incumbent.open_site
-        for site in np.flatnonzero(incumbent.open_site & ~forced)[np.argsort(-saving[incumbent.open_site & ~forced])]:
+        base, current = incumbent.cost, incumbent.open_site
+        opened = np.flatnonzero(current & ~forced)
+        closed = np.flatnonzero(~current & ~banned)
+        closed = closed[np.argsort(gain[closed], kind="stable")[:CANDIDATES]]
+        moves = [(out, None) for out in opened] + [(None, into) for into in closed]
+        moves += [(out, into) for into in closed for out in opened]
+        for out, into in moves:
             if deadline is not None and time.perf_counter() > deadline:
                 return
-            trial = incumbent.open_site.copy()
-            trial[site] = False
+            trial = current.copy()
+            if out is not None:
+                trial[out] = False
+            if into is not None:
+                trial[into] = True
             if incumbent.offer(trial) < base:
                 improved = True
                 break
@@ -219,14 +242,17 @@ def cflp_bounds(
     deadline = None if time_limit_s is None else started + time_limit_s
     incumbent = Incumbent(inst)
     incumbent.offer(rounded_plan(inst, inst.fixed / inst.capacity, np.zeros(len(inst.fixed)), banned))
-    # Start from each customer's cheapest arc: a common first guess that is already a fair bound.
-    multipliers = np.min(np.where(inst.cost < NEVER, inst.cost, np.inf), axis=0)
+    # Start from each customer's cheapest arc with its share of the facility's fixed cost at full load.
+    per_unit = inst.fixed / np.maximum(inst.capacity, MARGIN)
+    multipliers = np.min(
+        np.where(inst.cost < NEVER, inst.cost + per_unit[:, None] * inst.demand[None, :], np.inf), axis=0
+    )
     multipliers[~np.isfinite(multipliers)] = 0.0
     best, best_bound = subgradient(inst, multipliers, forced, banned, deadline, incumbent)
     if incumbent.open_site is None:
         return None
-    drop_search(incumbent, forced, deadline)
     values, _ = knapsacks(inst, best)
+    local_search(incumbent, inst.fixed + values, forced, banned, deadline)
     total = float(inst.demand.sum())
     ban, force = fix_facilities(
         inst.fixed + values, float(best.sum()), inst.capacity, total, incumbent.cost, forced, banned
