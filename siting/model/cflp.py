@@ -31,7 +31,7 @@ from siting.solvers import MilpProblem, SolveOptions, Solver, SolveResult, Statu
 from siting.solvers.base import FEASIBILITY_TOLERANCE, build_result
 
 #: The heuristic and the Lagrangian bound may take at most this share of the time limit.
-BOUNDS_SHARE = 0.25
+BOUNDS_SHARE = 0.4
 #: Dense (facilities × clients) matrices are built only up to this many entries.
 MAX_DENSE = 4_000_000
 

@@ -248,11 +248,11 @@ def cflp_bounds(
         np.where(inst.cost < NEVER, inst.cost + per_unit[:, None] * inst.demand[None, :], np.inf), axis=0
     )
     multipliers[~np.isfinite(multipliers)] = 0.0
-    best, best_bound = subgradient(inst, multipliers, forced, banned, deadline, incumbent)
+    best, best_bound = subgradient(inst, multipliers, forced, banned, share(started, time_limit_s, 0.5), incumbent)
     if incumbent.open_site is None:
         return None
     values, _ = knapsacks(inst, best)
-    local_search(incumbent, inst.fixed + values, forced, banned, deadline)
+    local_search(incumbent, inst.fixed + values, forced, banned, share(started, time_limit_s, 0.85))
     total = float(inst.demand.sum())
     ban, force = fix_facilities(
         inst.fixed + values, float(best.sum()), inst.capacity, total, incumbent.cost, forced, banned
@@ -261,6 +261,14 @@ def cflp_bounds(
     return Bounds(
         incumbent.open_site, incumbent.share, incumbent.cost, best_bound, ban, force, time.perf_counter() - started
     )
+
+
+def share(started: float, time_limit_s: float | None, part: float) -> float | None:
+    """The deadline after `part` of the time limit (None without one).
+
+    The subgradient gets the first half of the limit, the local search the next 35 %, probing the rest.
+    """
+    return None if time_limit_s is None else started + part * time_limit_s
 
 
 def subgradient(
