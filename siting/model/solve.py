@@ -13,8 +13,9 @@ Two numerical rules make the answer right whatever the solver's tolerances:
 
 And three rules make it fast (issue 9; figures in benchmarks/ENGINE.md): exact reductions first
 (siting.model.reduce); a greedy plan as the first stage's start and as the answer when time runs out
-(siting.model.greedy); columns the later stages cannot move fixed by reduced costs (siting.model.fixing). The
-time limit is the whole solve's: each stage, and settling, gets what is left.
+(siting.model.greedy); columns the later stages cannot move fixed by reduced costs (siting.model.fixing); the
+p-median and capacitated facility location first stages reduced from a Lagrangian bound (siting.model.radius,
+siting.model.cflp). The time limit is the whole solve's: each stage, and settling, gets what is left.
 """
 
 from __future__ import annotations
