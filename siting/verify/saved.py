@@ -6,12 +6,15 @@ import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from siting.errors import InputError
 from siting.plan import Assignment, Plan, Selection
 from siting.scenario.load import Scenario
+from siting.scenario.yamlfile import validation_error
 from siting.verify.evaluate import Evaluation, evaluate
 
 #: Agreement asked of plan.json's figures (written to 6 decimals) and their recomputation.
@@ -32,18 +35,125 @@ class Verdict:
 
 
 def read_plan_document(run_dir: Path) -> dict:
-    """plan.json of a run folder, or an InputError naming what is missing."""
+    """plan.json of a run folder, or an InputError naming what is missing or not shaped as `siting run` writes it."""
     path = Path(run_dir) / "plan.json"
     if not path.is_file():
         raise InputError("no plan.json here; give a folder written by `siting run`", file=str(run_dir))
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise InputError(f"not a plan.json written by siting ({err.__class__.__name__})", file=str(path)) from None
-    for key in ("selected", "existing", "assignments", "objectives", "input_sha256", "status"):
-        if key not in document:
-            raise InputError("missing key; not a plan.json written by siting", file=str(path), field=key)
+    if not isinstance(document, dict):
+        raise InputError(
+            "expected a mapping of keys (selected, objectives, ...): not a plan.json written by siting", file=str(path)
+        )
+    try:
+        SavedPlan.model_validate(document)
+    except ValidationError as err:
+        raise validation_error(err, str(path)) from None
     return document
+
+
+class Saved(BaseModel):
+    """The part of plan.json that verify reads; other keys are for the reader and the reports."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
+
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class SavedSelection(Saved):
+    """A building taken: its mode, the services it hosts and the area given to each."""
+
+    building: str
+    mode: str
+    services: list[str]
+    area_m2: list[Finite] = []
+
+    @model_validator(mode="after")
+    def _area_per_service(self) -> SavedSelection:
+        if self.area_m2 and len(self.area_m2) != len(self.services):
+            raise ValueError(f"area_m2: expected one area per service ({len(self.services)}), or none")
+        return self
+
+
+class SavedAssignment(Saved):
+    """Demand units of a community's service served by a building."""
+
+    community: str
+    service: str
+    building: str
+    units: Finite
+
+
+class SavedFacility(Saved):
+    """An existing facility and whether it stays open."""
+
+    facility: str
+    status: str
+
+
+class SavedEntries(Saved):
+    """A plan written as {selected, closed, assignments}: a year of a phased plan, a variant of a robust one."""
+
+    selected: list[SavedSelection]
+    closed: list[str]
+    assignments: list[SavedAssignment]
+
+
+class SavedYear(Saved):
+    """One year of a phased plan."""
+
+    year: int
+    plan: SavedEntries
+
+
+class SavedPhases(Saved):
+    """A phased plan: the plan in force in each year."""
+
+    years: Annotated[list[SavedYear], Field(min_length=1)]
+
+
+class SavedVariant(Saved):
+    """A robust plan under one demand variant."""
+
+    plan: SavedEntries
+
+
+class SavedRobust(Saved):
+    """A robust plan: the variants, their weights and own optima, the criterion's value."""
+
+    variants: Annotated[list[str], Field(min_length=1)]
+    weights: list[Finite]
+    optima: list[Finite]
+    objective: str
+    value: Finite | None
+    per_variant: dict[str, SavedVariant]
+
+    @model_validator(mode="after")
+    def _one_per_variant(self) -> SavedRobust:
+        for key in ("weights", "optima"):
+            if len(getattr(self, key)) != len(self.variants):
+                raise ValueError(f"{key}: expected one per variant ({len(self.variants)})")
+        if sorted(self.per_variant) != sorted(self.variants):
+            raise ValueError(f"per_variant: expected one entry per variant {self.variants}")
+        return self
+
+
+class SavedPlan(Saved):
+    """plan.json as `siting run` writes it, as far as verify reads it."""
+
+    selected: list[SavedSelection]
+    existing: list[SavedFacility]
+    assignments: list[SavedAssignment]
+    objectives: dict[str, Finite | None]
+    input_sha256: str
+    status: str
+    overrides: list[str] = []
+    sets: list[str] = []
+    phases: SavedPhases | None = None
+    robust: SavedRobust | None = None
 
 
 def plan_from_document(document: dict) -> Plan:
@@ -80,6 +190,14 @@ def verify_saved(scenario: Scenario, document: dict) -> Verdict:
         )
     from siting.pipeline import compute_demand  # the demand stage, upstream of every check
 
+    model = scenario.config.model
+    for key, rule in (("phases", model.phases), ("robust", model.robust)):
+        if rule is not None and document.get(key) is None:
+            raise InputError(
+                f"the scenario has model.{key} but plan.json has no {key} section: not a plan made from it",
+                file="plan.json",
+                field=key,
+            )
     proven = document["status"] == "optimal"
     if document.get("phases") is not None:
         evaluation = _phased(scenario, document, compute_demand, proven)
@@ -120,7 +238,11 @@ def _phased(scenario: Scenario, document: dict, compute_demand, proven: bool) ->
 
     years = [entry["year"] for entry in document["phases"]["years"]]
     if scenario.config.model.phases is None or years != list(scenario.config.model.phases.years):
-        raise InputError("plan.json holds a phased plan but the scenario has other model.phases.years", field="phases")
+        raise InputError(
+            "plan.json holds a phased plan but the scenario has other model.phases.years",
+            file="plan.json",
+            field="phases",
+        )
     plans = [_entries_plan(entry["plan"]) for entry in document["phases"]["years"]]
     demands = [compute_demand(year_scenario(scenario, year)).units for year in years]
     capex, annual = schedule_money(scenario)
@@ -136,7 +258,9 @@ def _robust(scenario: Scenario, document: dict, compute_demand, proven: bool) ->
     rule = scenario.config.model.robust
     if rule is None or list(rule.variants) != saved["variants"]:
         raise InputError(
-            "plan.json holds a robust plan but the scenario has other model.robust.variants", field="robust"
+            "plan.json holds a robust plan but the scenario has other model.robust.variants",
+            file="plan.json",
+            field="robust",
         )
     scenarios = [variant_scenario(scenario, k) for k in rule.variants]
     plans = [_entries_plan(saved["per_variant"][k]["plan"]) for k in rule.variants]
