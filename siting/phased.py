@@ -115,7 +115,11 @@ def run_phased(
     except InfeasibleError:
         if not explain_infeasible:
             raise
-        raise InfeasibleError(message(explain_stacked(stacked, solver, options))) from None
+        relaxations = explain_stacked(stacked, solver, options)
+        text = message(relaxations)
+        if not relaxations and pilot is not None:  # the pilot is a fixed rule too, and the one users forget
+            text += f"; among the fixed rules: only the pilot districts {list(pilot.districts)} until {pilot.by}"
+        raise InfeasibleError(text) from None
     solution = solved.solution
     check = evaluate_phases(
         scenario, solved.plans, [d.units for d in demands], capex, annual, proven=solution.status is Status.OPTIMAL

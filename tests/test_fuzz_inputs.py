@@ -102,8 +102,10 @@ def write_tables(folder: Path, tables: dict[str, list[list[str]]]) -> None:
             csv.writer(fh).writerows(rows)
 
 
-def attempt(place: Path, kind: str, *, config=CONFIG, tables=None, text=None, argv=(), files=None) -> None:
-    """Write one scenario, run `siting run` on it, and check the refusal."""
+def attempt(
+    place: Path, kind: str, *, config=CONFIG, tables=None, text=None, argv=(), files=None, command="run"
+) -> None:
+    """Write one scenario, run `siting COMMAND` (run by default) on it, and check the refusal."""
     folder = Path(tempfile.mkdtemp(dir=place))
     try:
         write_tables(folder, TABLES if tables is None else tables)
@@ -113,7 +115,7 @@ def attempt(place: Path, kind: str, *, config=CONFIG, tables=None, text=None, ar
         if text is None:
             text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
         scenario.write_text(text, encoding="utf-8")
-        result = run_main("run", scenario, "--out", place / "out", *argv)
+        result = run_main(command, scenario, "--out", place / "out", *argv)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     RECORD[kind][result.returncode] += 1

@@ -1,0 +1,398 @@
+"""Bad and degenerate input for the newest keys: model.phases and model.robust, alone and with the other model keys,
+through `siting run`, `frontier` and `verify` (in process). Generated values (hypothesis, deterministic) reuse the
+scenario and helpers of test_fuzz_inputs; the regression tests below them each failed before its fix (exit 4, a
+traceback, or a tampered plan.json accepted).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+import test_fuzz_inputs as fuzz
+import yaml
+from conftest import REPO, building, community, make_scenario, option, run_main
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_fuzz_inputs import CONFIG, FUZZ, RECORD, SCALAR, TABLES, TEXT, attempt, put, write_tables
+
+from siting import pipeline
+from siting.errors import InfeasibleError
+from siting.scenario.load import load_scenario
+
+place = fuzz.place  # the fixture: a folder with an --out folder that a refused run must leave as it is
+TINY = REPO / "scenarios" / "tiny" / "scenario.yaml"
+PHASED = "model.phases={years: [2026, 2028], capex: [1000000, 1100000]}"
+DISTRICTS = ["东街道", "西街道"]  # test_fuzz_inputs' communities
+SMALL = {
+    "elderly_care": {"population": "elderly", "radius_m": 800, "uptake": 0.05, "min_area_m2": 100},
+    "childcare": {"population": "infant", "radius_m": 500, "per_1000_residents": 4.5, "min_area_m2": 100},
+}
+
+# ------------------------------------------------------------------ generated bad values (exit 2)
+
+YEAR = st.integers(1900, 2200)
+NOT_A_YEAR = st.one_of(st.integers(max_value=1899), st.integers(min_value=2201), st.floats(1900.1, 2199.9), TEXT)
+MONEY_WRONG = st.one_of(
+    st.floats(max_value=-1e-9), st.just(float("nan")), st.just(float("inf")), TEXT, st.lists(SCALAR)
+)
+
+
+@st.composite
+def bad_phases(draw):
+    """A model.phases section wrong in one way (the key it breaks is in the label)."""
+    years = sorted(draw(st.sets(YEAR, min_size=1, max_size=4)))
+    good = {"years": years}
+    how = draw(st.sampled_from(["years", "order", "money_length", "money_value", "pilot", "by", "unknown", "shape"]))
+    if how == "years":
+        bad = draw(
+            st.one_of(
+                st.just([]), st.lists(NOT_A_YEAR, min_size=1, max_size=3), SCALAR, st.just(list(range(1950, 1981)))
+            )
+        )
+        return how, {**good, "years": bad}
+    if how == "order":
+        return how, {**good, "years": years + [years[0]]}  # repeated, or out of order
+    if how == "money_length":
+        key, n = draw(st.sampled_from(["capex", "annual"])), draw(st.integers(0, 6).filter(lambda n: n != len(years)))
+        return how, {**good, key: [1000] * n}
+    if how == "money_value":
+        key = draw(st.sampled_from(["capex", "annual"]))
+        money = [1000] * len(years)
+        money[draw(st.integers(0, len(years) - 1))] = draw(MONEY_WRONG)
+        return how, {**good, key: money}
+    if how == "pilot":
+        districts = draw(
+            st.one_of(
+                st.just([]), st.lists(TEXT.filter(lambda t: t.strip() not in DISTRICTS), min_size=1, max_size=2), SCALAR
+            )
+        )
+        return how, {**good, "pilot": {"districts": districts, "by": years[0]}}
+    if how == "by":
+        by = draw(
+            st.one_of(
+                st.integers(1900, years[0] - 1) if years[0] > 1900 else NOT_A_YEAR,
+                st.integers(years[-1] + 1, 2300),
+                NOT_A_YEAR,
+            )
+        )
+        return how, {**good, "pilot": {"districts": DISTRICTS[:1], "by": by}}
+    if how == "unknown":
+        return how, {**good, draw(st.sampled_from(["budget", "year", "capex_per_year", "pilots"])): 1}
+    return how, draw(st.one_of(SCALAR, st.lists(SCALAR, max_size=3)).filter(lambda v: v is not None))
+
+
+@st.composite
+def bad_robust(draw):
+    """A model.robust section wrong in one way."""
+    how = draw(st.sampled_from(["variants", "criterion", "weights", "unknown", "shape"]))
+    if how == "variants":
+        variants = draw(
+            st.one_of(
+                st.lists(st.sampled_from(["low", "central", "high"]), max_size=1),
+                st.sampled_from([["low", "low"], ["high", "high", "central"]]),
+                st.lists(TEXT.filter(lambda t: t not in ("low", "central", "high")), min_size=2, max_size=3),
+            )
+        )
+        return how, {"variants": variants}
+    if how == "criterion":
+        return how, {"criterion": draw(TEXT.filter(lambda t: t not in ("max_min", "expected", "min_regret")))}
+    if how == "weights":
+        n = draw(st.integers(0, 5))
+        weights = draw(
+            st.one_of(
+                st.just([1.0] * n).filter(lambda w: len(w) != 3),
+                st.lists(
+                    st.one_of(
+                        st.floats(max_value=0), st.floats(min_value=1e6, exclude_min=True), st.just(float("nan"))
+                    ),
+                    min_size=3,
+                    max_size=3,
+                ),
+            )
+        )
+        return how, {"criterion": "expected", "weights": weights}
+    if how == "unknown":
+        return how, {draw(st.sampled_from(["variant", "criteria", "weight", "years"])): 1}
+    return how, draw(st.one_of(SCALAR, st.lists(SCALAR, max_size=3)).filter(lambda v: v is not None))
+
+
+@settings(FUZZ, max_examples=60)
+@given(
+    case=st.one_of(bad_phases().map(lambda c: ("phases", *c)), bad_robust().map(lambda c: ("robust", *c))),
+    as_set=st.booleans(),
+)
+def test_phases_and_robust_of_the_wrong_kind(place, case, as_set):
+    key, how, value = case
+    if as_set:  # the same value given on the command line
+        attempt(place, f"model.{key}: {how}", argv=("--set", f"model.{key}={json.dumps(value)}"))
+    else:
+        attempt(place, f"model.{key}: {how}", config=put(CONFIG, ("model", key), value))
+
+
+def test_phases_and_robust_together(place):
+    model = {"phases": {"years": [2026]}, "robust": {}}
+    attempt(place, "model.phases with model.robust", config=put(CONFIG, ("model",), model))
+
+
+# ------------------------------------------------------------------ generated legal combinations (a plan or exit 3)
+
+OTHER_KEYS = {
+    "objectives": st.sampled_from(
+        [["max_min_share"], ["min_cost"], ["min_distance"], ["max_coverage", "min_distance"], ["min_capex"]]
+    ),
+    "targets": st.just("from_audit"),
+    "capacities": st.booleans(),
+    "complex": st.fixed_dictionaries({"min_count": st.integers(0, 1), "min_capex_share": st.sampled_from([0.0, 0.5])}),
+    "policy": st.sampled_from(
+        [
+            {"must_choose_as": {"B1": "rent"}},
+            {"must_not_choose": ["B1", "B2", "B3"]},
+            {"district_min_share": {"elderly_care": 0.3}},
+            {"district_requires": {"西街道": ["childcare"]}},
+            {"max_facilities": 0},
+        ]
+    ),
+}
+BUDGETS = st.sampled_from(
+    [{"capex": 0, "annual": 0}, {"capex": 2_000_000, "annual": 400_000, "npv": 1_000_000}, CONFIG["budget"]]
+)
+
+
+@st.composite
+def legal_phases(draw):
+    years = sorted(draw(st.sets(st.integers(2021, 2200), min_size=1, max_size=3)))
+    section = {"years": years}
+    if draw(st.booleans()):
+        section["capex"] = [draw(st.sampled_from([0, 500_000, 2_000_000])) for _ in years]
+    if draw(st.booleans()):
+        section["pilot"] = {"districts": [draw(st.sampled_from(DISTRICTS))], "by": years[0]}
+    return section
+
+
+LEGAL_ROBUST = st.fixed_dictionaries(
+    {
+        "criterion": st.sampled_from(["max_min", "expected", "min_regret"]),
+        "variants": st.sampled_from([["low", "high"], ["low", "central", "high"]]),
+    }
+)
+
+
+@settings(FUZZ, max_examples=12)
+@given(
+    key=st.sampled_from(["phases", "robust"]),
+    data=st.data(),
+    others=st.dictionaries(st.sampled_from(sorted(OTHER_KEYS)), st.none(), max_size=2),
+    budget=BUDGETS,
+)
+def test_legal_combinations_give_a_plan_or_exit_3(key, data, others, budget):
+    model = {key: data.draw(legal_phases() if key == "phases" else LEGAL_ROBUST)}
+    model |= {k: data.draw(OTHER_KEYS[k]) for k in others}
+    config = put(put(CONFIG, ("model",), model), ("budget",), budget)
+    folder = Path(tempfile.mkdtemp(prefix="siting-legal-"))
+    try:
+        write_tables(folder, TABLES)
+        (folder / "scenario.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+        out = folder / "plan"
+        result = run_main("run", folder / "scenario.yaml", "--out", out, "--quiet", "--no-closure-check")
+        RECORD[f"legal model.{key} with {sorted(others)}"][result.returncode] += 1
+        assert result.returncode in (0, 3), (model, budget, result.stderr[-2000:])
+        assert "Traceback" not in result.stderr
+        if result.returncode == 0:
+            assert {"plan.json", "report.html", "report.xlsx", "manifest.json"} <= {p.name for p in out.iterdir()}
+            checked = run_main("verify", out)
+            assert checked.returncode == 0, checked.stderr
+        else:
+            assert result.stderr.startswith("siting: error: infeasible") and not out.exists()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ regressions (each failed before its fix)
+
+
+def tiny(*sets: str):
+    return load_scenario(TINY, (), sets)
+
+
+@pytest.mark.parametrize("rollout", ["", PHASED, "model.robust={criterion: max_min}"])
+def test_a_complex_spending_share_no_building_can_meet_allows_no_spending(rollout):
+    # No tiny building can host 3 services, so no complex: "at least 50 % of one-off spending on complexes" leaves
+    # nothing to spend. The share row was dropped with the complexes, and the check refused the plan (exit 4).
+    result = pipeline.run(tiny(*filter(None, [rollout, "model.complex={min_capex_share: 0.5}"])))
+    assert result.evaluation.capex == 0 and result.evaluation.violations == ()
+
+
+def test_a_phased_plans_earlier_years_need_not_meet_the_target_share():
+    # The target share holds in the last year; the check merged {} over target_share, so kept it in 2026 (exit 4).
+    sets = (PHASED, "model.objectives=[min_cost]", "model.target_share={elderly_care: 0.5}")
+    result = pipeline.run(tiny(*sets))
+    shares = [ev.by_service.loc["elderly_care", "share"] for ev in result.phases.check.evaluations]
+    assert shares == [0.0, pytest.approx(0.7)] and result.phases.check.violations == ()  # nothing bought in 2026
+
+
+@pytest.mark.parametrize("rollout", [PHASED, "model.robust={}"])
+@pytest.mark.parametrize("sweep", [(), ("--nested",), ("--targets", "0.2:0.4:0.2"), ("--budget", "annual")])
+def test_frontier_refuses_phases_and_robust(place, rollout, sweep):
+    # A point is one plan for one demand at one budget: was exit 4 (phases) or a KeyError traceback (robust).
+    attempt(place, "frontier of a phased or robust scenario", command="frontier", argv=("--set", rollout, *sweep))
+
+
+def test_a_building_acquired_for_no_service_is_reported(tmp_path):
+    # Free options: a phased max_min_share plan may keep a building hosting nothing; the reports split '' into a
+    # service key '' (KeyError traceback).
+    communities = [community(f"C{i}", 500 * i, 300, 30, district="东区" if i % 2 else "西区") for i in range(3)]
+    path = make_scenario(
+        tmp_path,
+        communities=communities,
+        buildings=[building(f"B{i}", 500 * i + 100) for i in range(3)],
+        options=[option(f"B{i}", "buy", 0, 0) for i in range(3)],
+        services=SMALL,
+        budget={"capex": 0},
+        demand={"year": 2026},
+        model={
+            "objectives": ["max_min_share"],
+            "capacities": True,
+            "phases": {"years": [2026, 2030], "pilot": {"districts": ["东区"], "by": 2026}},
+        },
+    )
+    result = run_main("run", path, "--out", tmp_path / "out", "--quiet", "--no-closure-check")
+    assert result.returncode == 0, result.stderr
+    for entry in json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))["selected"]:
+        assert "" not in entry["services"]
+    assert run_main("verify", tmp_path / "out").returncode == 0
+
+
+def test_an_infeasible_pilot_is_named(tmp_path):
+    # Until 2026 only 东区's building (B1, 600 m from C0) may be rented; min_distance must serve C0's childcare
+    # within 500 m: no budget helps, and the message named fixed rules without the pilot.
+    communities = [community(f"C{i}", 500 * i, 300, 30, district="东区" if i % 2 else "西区") for i in range(3)]
+    path = make_scenario(
+        tmp_path,
+        communities=communities,
+        buildings=[building(f"B{i}", 500 * i + 100) for i in range(3)],
+        options=[option(f"B{i}", "rent", 0, 500) for i in range(3)],
+        services=SMALL,
+        budget={"capex": 0, "annual": 600},
+        demand={"year": 2026},
+        model={
+            "objectives": ["min_distance"],
+            "phases": {"years": [2026, 2030], "pilot": {"districts": ["东区"], "by": 2026}},
+        },
+    )
+    with pytest.raises(InfeasibleError, match=r"pilot districts \['东区'\] until 2026"):
+        pipeline.run(load_scenario(path))
+
+
+# ------------------------------------------------------------------ tampered run folders (siting verify)
+
+
+@pytest.fixture(scope="module")
+def saved_runs(tmp_path_factory) -> dict[str, Path]:
+    """A phased and a robust run folder of the tiny scenario."""
+    runs = {}
+    for name, rollout in (("phased", PHASED), ("robust", "model.robust={criterion: min_regret}")):
+        out = tmp_path_factory.mktemp(name) / "run"
+        assert run_main("run", TINY, "--out", out, "--quiet", "--set", rollout).returncode == 0
+        runs[name] = out
+    return runs
+
+
+def json_paths(document, prefix=()):
+    """Every key path of a JSON document (the first two items of each list)."""
+    yield prefix
+    items = (
+        document.items()
+        if isinstance(document, dict)
+        else enumerate(document[:2])
+        if isinstance(document, list)
+        else ()
+    )
+    for key, value in items:
+        yield from json_paths(value, (*prefix, key))
+
+
+READ_BY_VERIFY = (
+    "phases",
+    "robust",
+    "selected",
+    "existing",
+    "assignments",
+    "objectives",
+    "sets",
+    "overrides",
+    "status",
+)
+
+
+@settings(FUZZ, max_examples=40)
+@given(run=st.sampled_from(["phased", "robust"]), data=st.data())
+def test_a_tampered_plan_json_is_refused_or_rechecked(saved_runs, run, data):
+    folder = saved_runs[run]
+    original = (folder / "plan.json").read_text(encoding="utf-8")
+    document = json.loads(original)
+    paths = sorted((p for p in json_paths(document) if p and p[0] in READ_BY_VERIFY), key=str)
+    path = data.draw(st.sampled_from(paths))
+    node = document
+    for key in path[:-1]:
+        node = node[key]
+    value = data.draw(st.one_of(st.just(DELETE), fuzz.JSON))
+    if value is DELETE:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    try:
+        (folder / "plan.json").write_text(json.dumps(document), encoding="utf-8")
+        result = run_main("verify", folder)
+    finally:
+        (folder / "plan.json").write_text(original, encoding="utf-8")
+    RECORD[f"verify: tampered plan.json ({run})"][result.returncode] += 1
+    assert result.returncode in (0, 2, 4), result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    if result.returncode:
+        assert result.stderr.startswith("siting: error: ")
+    if result.returncode == 2 and "plan.json" not in result.stderr.splitlines()[0]:
+        assert "--set" in result.stderr or "override" in result.stderr, result.stderr  # a tampered sets/overrides
+
+
+DELETE = object()
+
+
+@pytest.mark.parametrize(
+    ("run", "key", "value", "expected"),
+    [
+        ("phased", ("phases", "years"), True, "field 'phases.years'"),
+        (
+            "phased",
+            ("phases", "years", 0, "plan", "selected", 0, "services"),
+            [None],
+            "field 'phases.years.0.plan.selected.0.services.0'",
+        ),
+        ("robust", ("robust", "weights"), [], "field 'robust.weights': expected one per variant"),
+        (
+            "robust",
+            ("robust", "per_variant", "high", "plan", "selected", 0, "area_m2"),
+            [1.0, 2.0, 3.0],
+            "one area per service",
+        ),
+        ("phased", ("objectives",), None, "field 'objectives'"),
+        ("robust", ("robust",), None, "has model.robust but plan.json has no robust section"),
+    ],
+)
+def test_a_malformed_plan_json_is_named(saved_runs, run, key, value, expected):
+    folder = saved_runs[run]
+    original = (folder / "plan.json").read_text(encoding="utf-8")
+    document = json.loads(original)
+    node = document
+    for part in key[:-1]:
+        node = node[part]
+    node[key[-1]] = value
+    try:
+        (folder / "plan.json").write_text(json.dumps(document), encoding="utf-8")
+        result = run_main("verify", folder)
+    finally:
+        (folder / "plan.json").write_text(original, encoding="utf-8")
+    assert result.returncode == 2 and expected in result.stderr, result.stderr
