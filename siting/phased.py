@@ -139,7 +139,7 @@ def _year_demand(scenario: Scenario) -> pipeline.DemandResult:
     try:
         return pipeline.compute_demand(scenario)
     except InputError as err:
-        if err.field != "year":
+        if err.field != "demand.year":
             raise
         raise InputError(err.message, file=str(scenario.path), field="model.phases.years") from None
 

@@ -390,3 +390,18 @@ def test_a_tampered_plan_json_is_refused_or_rechecked(saved_runs, run, data):
 def test_a_malformed_plan_json_is_named(saved_runs, run, key, value, expected):
     result = verify_edited(saved_runs[run], key, value)
     assert result.returncode == 2 and expected in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (("run", TINY, "--set", "model.phases={years: [2019, 2030]}"), "scenario.yaml, field 'model.phases.years': "),
+        (("run", TINY, "--set", "demand.year=2019"), "scenario.yaml, field 'demand.year': "),
+        (("demand", TINY, "--year", "2019"), "field '--year': "),
+    ],
+)
+def test_a_year_before_the_census_names_where_it_was_given(tmp_path, argv, expected):
+    # The projection's refusal named "scenario demand section, field 'year'", whichever key set the year.
+    result = run_main(*argv, "--out", tmp_path / "out")
+    assert result.returncode == 2 and expected in result.stderr and "before the census year 2020" in result.stderr
+    assert not (tmp_path / "out").exists()
