@@ -255,6 +255,24 @@ def test_solver_noise_in_an_assignment_is_not_claimed(tmp_path):
     assert result.evaluation.objectives["min_distance"] == 0 and result.solution.values["min_distance"] == 0
 
 
+def test_a_building_idle_in_every_year_it_is_held_is_released(tmp_path):
+    # min_cost, no requirement: nothing to buy. 2200 lies beyond the 10-year horizon, so renting B1 there costs
+    # nothing in the schedule's net present cost; the settled plan kept it idle (it was idle in 2200 only, not
+    # in every year), and the check refused the plan (exit 4).
+    path = make_scenario(
+        tmp_path,
+        communities=[community("C0", 0, 300, 30), community("C1", 5000, 300, 30)],
+        buildings=[building("B0", 100), building("B1", 200)],
+        options=[option("B0", "buy", 1000), option("B1", "rent", 0, 100)],
+        services=SMALL,
+        budget={"capex": 2000, "annual": 200},
+        demand={"year": 2026},
+        model={"objectives": ["min_cost"], "phases": {"years": [2021, 2200]}},
+    )
+    result = pipeline.run(load_scenario(path))
+    assert [plan.selected for plan in result.phases.plans] == [(), ()]
+
+
 def piloted(folder: Path, mode: str, capex: float, annual: float, budget: dict, **model) -> Path:
     """C0, C1, C2 500 m apart (西区, 东区, 西区), a building 100 m east of each; 东区 the pilot until 2026."""
     communities = [community(f"C{i}", 500 * i, 300, 30, district="东区" if i % 2 else "西区") for i in range(3)]

@@ -112,9 +112,10 @@ def settle(
     if solution is None:
         return None
     solution[options_cols] = fixed
-    idle = set.intersection(*(set(idle_options(b.data, b.spec, b.v, solution)) for b in blocks))
-    for b in blocks:  # an option idle in every block (every year, every variant) is released in all
-        solution[b.v.x[sorted(idle)]] = 0.0
+    idle = [set(idle_options(b.data, b.spec, b.v, solution)) for b in blocks]
+    used = set().union(*(set(np.flatnonzero(solution[b.v.x] > 0.5)) - i for b, i in zip(blocks, idle)))
+    for b in blocks:  # an option idle wherever it is taken (every year, every variant) is released in all
+        solution[b.v.x[sorted(set().union(*idle) - used)]] = 0.0
     for b in blocks:
         exact_coverage(b.data, b.spec, b.v, solution)
     return Settled(solution, {name: float(vector @ solution) for name, vector in vectors.items()})
