@@ -423,3 +423,25 @@ def test_a_year_before_the_census_names_where_it_was_given(tmp_path, argv, expec
     result = run_main(*argv, "--out", tmp_path / "out")
     assert result.returncode == 2 and expected in result.stderr and "before the census year 2020" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_sweep_does_not_set_what_a_phased_or_robust_scenario_ignores(tmp_path):
+    # A sweep's variant under model.robust, or its budget under model.phases.capex, changed nothing: every point
+    # of the axis gave the same plan, labelled as if it had not.
+    for table in ("communities", "buildings", "options"):
+        shutil.copy(TINY.with_name(f"{table}.csv"), tmp_path)
+    doc = yaml.safe_load(TINY.read_text(encoding="utf-8"))
+    phases = {"years": [2026, 2028], "capex": [1_000_000, 1_100_000]}
+    doc["overrides"] = {"robust": {"model": {"robust": {}}}, "phased": {"model": {"phases": phases}}}
+    (tmp_path / "scenario.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    spec = {
+        "scenarios": ["scenario.yaml"],
+        "overrides": [["robust"], ["phased"]],
+        "variants": ["low"],
+        "budgets": [1000],
+    }
+    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    result = run_main("sweep", tmp_path / "sweep.yaml", "--out", tmp_path / "out", "--quiet")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "field 'model.robust': the sweep sets demand.variant" in result.stderr
+    assert "field 'model.phases.capex': the sweep sets budget.capex" in result.stderr
