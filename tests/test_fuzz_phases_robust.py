@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from test_fuzz_inputs import CONFIG, FUZZ, RECORD, SCALAR, TABLES, TEXT, attempt, put, write_tables
 
 from siting import pipeline
-from siting.errors import InfeasibleError
+from siting.errors import InfeasibleError, InputError
 from siting.scenario.load import load_scenario
+from siting.study.task import load_variant
 
 place = fuzz.place  # the fixture: a folder with an --out folder that a refused run must leave as it is
 TINY = REPO / "scenarios" / "tiny" / "scenario.yaml"
@@ -425,23 +426,19 @@ def test_a_year_before_the_census_names_where_it_was_given(tmp_path, argv, expec
     assert not (tmp_path / "out").exists()
 
 
-def test_a_sweep_does_not_set_what_a_phased_or_robust_scenario_ignores(tmp_path):
+@pytest.mark.parametrize(
+    ("rollout", "variant", "budget", "field"),
+    [("model.robust={}", "low", None, "model.robust"), (PHASED, None, 1000.0, "model.phases.capex")],
+)
+def test_a_sweep_does_not_set_what_a_phased_or_robust_scenario_ignores(tmp_path, rollout, variant, budget, field):
     # A sweep's variant under model.robust, or its budget under model.phases.capex, changed nothing: every point
-    # of the axis gave the same plan, labelled as if it had not.
-    for table in ("communities", "buildings", "options"):
-        shutil.copy(TINY.with_name(f"{table}.csv"), tmp_path)
-    doc = yaml.safe_load(TINY.read_text(encoding="utf-8"))
-    phases = {"years": [2026, 2028], "capex": [1_000_000, 1_100_000]}
-    doc["overrides"] = {"robust": {"model": {"robust": {}}}, "phased": {"model": {"phases": phases}}}
+    # of the axis gave the same plan, labelled as if it had not. Now the task fails with the reason.
+    for name in ("scenario.yaml", "communities.csv", "buildings.csv", "options.csv"):
+        shutil.copy(TINY.with_name(name), tmp_path)
+    doc = yaml.safe_load((tmp_path / "scenario.yaml").read_text(encoding="utf-8"))
+    path, value = rollout.split("=", 1)
+    doc["overrides"] = {"rollout": {"model": {path.split(".")[1]: yaml.safe_load(value)}}}
     (tmp_path / "scenario.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-    spec = {
-        "scenarios": ["scenario.yaml"],
-        "overrides": [["robust"], ["phased"]],
-        "variants": ["low"],
-        "budgets": [1000],
-    }
-    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
-    result = run_main("sweep", tmp_path / "sweep.yaml", "--out", tmp_path / "out", "--quiet")
-    assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "field 'model.robust': the sweep sets demand.variant" in result.stderr
-    assert "field 'model.phases.capex': the sweep sets budget.capex" in result.stderr
+    with pytest.raises(InputError) as refused:
+        load_variant(tmp_path / "scenario.yaml", ("rollout",), variant, budget)
+    assert refused.value.field == field and "the sweep sets" in str(refused.value)
