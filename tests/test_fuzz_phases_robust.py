@@ -442,3 +442,30 @@ def test_a_sweep_does_not_set_what_a_phased_or_robust_scenario_ignores(tmp_path,
     with pytest.raises(InputError) as refused:
         load_variant(tmp_path / "scenario.yaml", ("rollout",), variant, budget)
     assert refused.value.field == field and "the sweep sets" in str(refused.value)
+
+
+def test_district_codes_and_ids_written_as_numbers_are_names(tmp_path):
+    # Districts are often codes (110101): unquoted in the YAML they were refused ("a valid string (got 110101)",
+    # with "Tuple should have at least 1 item" besides); the tables read them as text, so the YAML does too.
+    communities = [community("C1", 0, 300, 30, district="110101"), community("C2", 900, 300, 30, district="110102")]
+    model = {
+        "phases": {"years": [2026, 2027], "pilot": {"districts": [110101], "by": 2026}},
+        "policy": {"district_requires": {110102: ["elderly_care"]}, "must_not_choose": [7]},
+    }
+    folder = tmp_path / "codes"
+    path = make_scenario(
+        folder,
+        communities=communities,
+        buildings=[building("7", 100), building("8", 900)],
+        options=[option("7", "buy", 100), option("8", "buy", 100)],
+        services=SMALL,
+        budget={"capex": 200},
+        demand={"year": 2026},
+        model=model,
+    )
+    config = load_scenario(path).config
+    assert config.model.phases.pilot.districts == ("110101",) and config.model.policy.must_not_choose == ("7",)
+    assert list(config.model.policy.district_requires) == ["110102"]
+    result = run_main("run", path, "--set", "model.phases.pilot.districts=[true]", "--out", tmp_path / "out")
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert "field 'model.phases.pilot.districts.0'" in result.stderr
