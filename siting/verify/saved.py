@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from siting.errors import InputError
 from siting.plan import Assignment, Plan, Selection
 from siting.scenario.load import Scenario
-from siting.scenario.yamlfile import validation_error
 from siting.verify.evaluate import Evaluation, evaluate
+from siting.verify.plan_file import SavedPlan, read_plan_file
 
 #: Agreement asked of plan.json's figures (written to 6 decimals) and their recomputation.
 FIGURE_TOLERANCE = 1e-6
@@ -36,124 +33,9 @@ class Verdict:
 
 def read_plan_document(run_dir: Path) -> dict:
     """plan.json of a run folder, or an InputError naming what is missing or not shaped as `siting run` writes it."""
-    path = Path(run_dir) / "plan.json"
-    if not path.is_file():
+    if not (Path(run_dir) / "plan.json").is_file():
         raise InputError("no plan.json here; give a folder written by `siting run`", file=str(run_dir))
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
-        raise InputError(f"not a plan.json written by siting ({err.__class__.__name__})", file=str(path)) from None
-    if not isinstance(document, dict):
-        raise InputError(
-            "expected a mapping of keys (selected, objectives, ...): not a plan.json written by siting", file=str(path)
-        )
-    try:
-        SavedPlan.model_validate(document)
-    except ValidationError as err:
-        raise validation_error(err, str(path)) from None
-    return document
-
-
-class Saved(BaseModel):
-    """The part of plan.json that verify reads; other keys are for the reader and the reports."""
-
-    model_config = ConfigDict(strict=True, extra="allow")
-
-
-Finite = Annotated[float, Field(allow_inf_nan=False)]
-
-
-class SavedSelection(Saved):
-    """A building taken: its mode, the services it hosts and the area given to each."""
-
-    building: str
-    mode: str
-    services: list[str]
-    area_m2: list[Finite] = []
-
-    @model_validator(mode="after")
-    def _area_per_service(self) -> SavedSelection:
-        if self.area_m2 and len(self.area_m2) != len(self.services):
-            raise ValueError(f"area_m2: expected one area per service ({len(self.services)}), or none")
-        return self
-
-
-class SavedAssignment(Saved):
-    """Demand units of a community's service served by a building."""
-
-    community: str
-    service: str
-    building: str
-    units: Finite
-
-
-class SavedFacility(Saved):
-    """An existing facility and whether it stays open."""
-
-    facility: str
-    status: str
-
-
-class SavedEntries(Saved):
-    """A plan written as {selected, closed, assignments}: a year of a phased plan, a variant of a robust one."""
-
-    selected: list[SavedSelection]
-    closed: list[str]
-    assignments: list[SavedAssignment]
-
-
-class SavedYear(Saved):
-    """One year of a phased plan."""
-
-    year: int
-    plan: SavedEntries
-
-
-class SavedPhases(Saved):
-    """A phased plan: the plan in force in each year."""
-
-    years: Annotated[list[SavedYear], Field(min_length=1)]
-
-
-class SavedVariant(Saved):
-    """A robust plan under one demand variant."""
-
-    plan: SavedEntries
-
-
-class SavedRobust(Saved):
-    """A robust plan: the variants, their weights and own optima, the criterion's value."""
-
-    variants: Annotated[list[str], Field(min_length=1)]
-    weights: list[Finite]
-    optima: list[Finite]
-    objective: str
-    value: Finite | None
-    per_variant: dict[str, SavedVariant]
-
-    @model_validator(mode="after")
-    def _one_per_variant(self) -> SavedRobust:
-        for key in ("weights", "optima"):
-            if len(getattr(self, key)) != len(self.variants):
-                raise ValueError(f"{key}: expected one per variant ({len(self.variants)})")
-        if sorted(self.per_variant) != sorted(self.variants):
-            raise ValueError(f"per_variant: expected one entry per variant {self.variants}")
-        return self
-
-
-class SavedPlan(Saved):
-    """plan.json as `siting run` writes it, as far as verify reads it."""
-
-    selected: list[SavedSelection]
-    existing: list[SavedFacility]
-    assignments: list[SavedAssignment]
-    objectives: dict[str, Finite | None]
-    input_sha256: str
-    status: str
-    overrides: list[str] = []
-    sets: list[str] = []
-    phases: SavedPhases | None = None
-    robust: SavedRobust | None = None
+    return read_plan_file(Path(run_dir) / "plan.json", SavedPlan)
 
 
 def plan_from_document(document: dict) -> Plan:
