@@ -21,6 +21,7 @@ from siting.model import phases
 from siting.model.data import ModelData, with_demand
 from siting.model.explain import explain, message
 from siting.model.index import model_data, model_spec
+from siting.model.solve import Clock, within
 from siting.model.stacked import complete, solve_stacked
 from siting.plan import Plan
 from siting.scenario.load import Scenario
@@ -107,11 +108,12 @@ def run_phased(
     integer_only = getattr(get_solver(solver if solver != "auto" else "highs"), "integer_only", False)
     stacked = phases.build(datas, specs, schedule, integer_only)
     prepared = time.perf_counter()
-    myopic = phases.myopic(datas, specs, schedule, solver=solver, options=options)
+    clock = Clock(started, options.time_limit_s)
+    myopic = phases.myopic(datas, specs, schedule, solver=solver, options=options, clock=clock)
     stacked.model.add(phases.year_cuts(stacked, myopic.bounds))
     start = None if myopic.taken is None else complete(stacked, myopic.taken, options)
     try:
-        solved = solve_stacked(stacked, solver=solver, options=options, start=start)
+        solved = solve_stacked(stacked, solver=solver, options=within(options, clock), start=start)
     except InfeasibleError:
         if not explain_infeasible:
             raise

@@ -22,8 +22,10 @@ from siting.model.explain import explain, message
 from siting.model.index import model_data, model_spec
 from siting.model.objectives import objective_vector
 from siting.model.settle import Block, decode, settle
+from siting.model.solve import Clock, within
 from siting.model.spec import ModelSpec
 from siting.model.stacked import complete, solve_stacked
+from siting.model.start import options_taken
 from siting.plan import Plan
 from siting.scenario.load import Scenario
 from siting.solvers import SolveOptions, Status, get_solver
@@ -55,6 +57,10 @@ class RobustOutcome:
     singles: tuple[pipeline.RunResult, ...]
 
 
+#: Share of a robust solve's time limit that the single-variant plans may use (the rest is the robust model's).
+SINGLES_SHARE = 0.5
+
+
 def main_variant(variants: tuple[str, ...]) -> int:
     """The variant the reports show the plan under: central when listed, else the first."""
     return variants.index("central") if "central" in variants else 0
@@ -72,8 +78,16 @@ def run_robust(
     weights = np.array(rule.weights or [1.0] * len(variants), float)
     weights /= weights.sum()
     scenarios = [variant_scenario(scenario, k) for k in variants]
+    clock = Clock(started, options.time_limit_s)
+    own = Clock(started, None if options.time_limit_s is None else SINGLES_SHARE * options.time_limit_s)
     singles = [
-        pipeline.run(s, solver=solver, options=options, explain_infeasible=explain_infeasible) for s in scenarios
+        pipeline.run(
+            s,
+            solver=solver,
+            options=within(options, own, 1 / (len(scenarios) - k)),
+            explain_infeasible=explain_infeasible,
+        )
+        for k, s in enumerate(scenarios)
     ]
     first = cfg.model.objectives[0]
     optima = np.array([s.evaluation.objectives[first] for s in singles])
@@ -84,15 +98,15 @@ def run_robust(
     structure = model_data(scenario, largest, reach)
     datas = [with_demand(structure, u) for u in units]
     specs = [model_spec(s, d) for s, d in zip(scenarios, datas)]
-    table = regret_table(scenarios, singles, datas, specs, first, optima, weights, options)
+    table = regret_table(scenarios, singles, datas, specs, first, optima, weights, within(options, clock))
     integer_only = getattr(get_solver(solver if solver != "auto" else "highs"), "integer_only", False)
     stacked = robust_model.build(structure, datas, specs, rule.criterion, weights, optima, integer_only)
     best = _best_single(table, rule.criterion)
-    taken = [_options_of(singles[best].solution.plan, structure)] * len(datas)
+    taken = [options_taken(singles[best].solution.plan, structure)] * len(datas)
     start = complete(stacked, taken, options)
     prepared = time.perf_counter()
     try:
-        solved = solve_stacked(stacked, solver=solver, options=options, start=start)
+        solved = solve_stacked(stacked, solver=solver, options=within(options, clock), start=start)
     except InfeasibleError:
         if not explain_infeasible:
             raise
@@ -133,14 +147,6 @@ def run_robust(
     )
 
 
-def _options_of(plan: Plan, data: ModelData) -> np.ndarray:
-    """(O,) options the plan takes (existing facilities: those it keeps open)."""
-    chosen = {(s.building, s.mode) for s in plan.selected}
-    ids = data.building_ids[data.option_building]
-    taken = np.array([(str(b), str(m)) in chosen for b, m in zip(ids, data.option_mode)], bool)
-    return taken | (data.option_existing & ~np.isin(ids, plan.closed))
-
-
 def under(plan: Plan, data: ModelData, spec: ModelSpec, options: SolveOptions) -> Plan | None:
     """The plan's buildings under another demand: its options fixed, the rest settled for that demand.
 
@@ -149,7 +155,7 @@ def under(plan: Plan, data: ModelData, spec: ModelSpec, options: SolveOptions) -
     model, v = formulation.build(data, spec)
     vectors = {name: objective_vector(name, data, spec, v, model.n_cols) for name in spec.objectives}
     x = np.zeros(model.n_cols)
-    x[v.x] = _options_of(plan, data)
+    x[v.x] = options_taken(plan, data)
     settled = settle(model, [Block(data, spec, v)], vectors, x, options)
     return None if settled is None else decode(data, spec, v, settled.x)
 

@@ -237,33 +237,43 @@ def single_year(data: ModelData, spec: ModelSpec, schedule: Schedule, t: int, sp
     return data, spec
 
 
-def myopic(datas: list[ModelData], specs: list[ModelSpec], schedule: Schedule, *, solver: str, options) -> Myopic:
+def myopic(
+    datas: list[ModelData], specs: list[ModelSpec], schedule: Schedule, *, solver: str, options, clock=None
+) -> Myopic:
     """Plan one year at a time, and each year alone: a feasible schedule and a bound on every year.
 
     The schedule: year t planned with everything of the years before kept (options taken stay taken, facilities
     closed stay closed), with the one-off money spent so far plus its own. The bound F*_t: year t planned alone
     with all the one-off money up to it, nothing kept; every plan of the schedule's year t is one of its plans, so
-    its coverage is at most F*_t — the cut (P6).
+    its coverage is at most F*_t — the cut (P6). The schedule comes first and plans each year with every
+    objective (the least-cost plan of a year leaves the most yearly money to the next); the bounds need the first
+    objective only. With a time limit (`clock`, the whole phased solve's) these solves share MYOPIC_SHARE of what
+    is left; what they do not finish is left out (no start, or no cut for that year).
     """
     from siting.errors import SitingError
-    from siting.model.solve import solve
+    from siting.model.solve import Clock, solve, within
+    from siting.model.start import options_taken
 
     first = specs[-1].objectives[0]
+    solves = len(datas)  # the schedule's years share the time first, then the bounds share what is left
+    left = None if clock is None else clock.left()
+    own = Clock(time.perf_counter(), None if left is None else MYOPIC_SHARE * left)
+
+    def solved(data: ModelData, spec: ModelSpec, optional: bool = False, **kwargs):
+        nonlocal solves
+        share, solves = 1.0 / solves, solves - 1
+        if optional and own.left() is not None and own.left() <= 0:
+            return None  # (a schedule's year is solved anyway: out of time, solve returns its greedy plan at once)
+        try:
+            return solve(data, spec, solver=solver, options=within(options, own, share), **kwargs)
+        except SitingError:
+            return None
+
     taken = np.zeros(len(datas[0].option_row), bool)
     schedule_taken: list[np.ndarray] | None = []
-    bounds = []
+    bounds: list[float | None] = [None] * len(datas)
     last = len(datas) - 1
     for t, (data, spec) in enumerate(zip(datas, specs)):
-        cumulative = float(schedule.capex[:t].sum())
-        if first in SUMMED_MAX and t:  # (year 0's bound is its myopic plan's value)
-            alone_data, alone_spec = single_year(data, spec, schedule, t, cumulative, t == last)
-            try:
-                alone = solve(alone_data, alone_spec, solver=solver, options=options)
-                bounds.append(alone.bound if alone.bound is not None else None)
-            except SitingError:
-                bounds.append(None)
-        if schedule_taken is None:
-            continue
         spent = float(data.capex[taken & ~data.option_existing].sum())
         data_t, spec_t = single_year(data, spec, schedule, t, spent, t == last)
         closed = np.flatnonzero(data_t.option_existing & ~taken) if t else np.zeros(0, np.int64)
@@ -273,19 +283,24 @@ def myopic(datas: list[ModelData], specs: list[ModelSpec], schedule: Schedule, *
             must_take=np.union1d(spec_t.must_take, kept).astype(np.int64),
             must_not_choose=np.union1d(spec_t.must_not_choose, data_t.option_building[closed]).astype(np.int64),
         )
-        try:
-            plan = solve(data_t, spec_t, solver=solver, options=options, reduce=False, fixing=False)
-        except SitingError:
+        plan = solved(data_t, spec_t, reduce=False, fixing=False)
+        if plan is None:
             schedule_taken = None
-            continue
-        if t == 0 and first in SUMMED_MAX:
-            bounds.append(plan.bound)
-        chosen = {(s.building, s.mode) for s in plan.plan.selected}
-        ids = data_t.building_ids[data_t.option_building]
-        taken = np.array([(str(b), str(m)) in chosen for b, m in zip(ids, data_t.option_mode)])
-        taken |= data_t.option_existing & ~np.isin(ids, plan.plan.closed)
+            break
+        if t == 0:
+            bounds[0] = plan.bound  # nothing is kept in year 0: its plan is the year alone
+        taken = options_taken(plan.plan, data_t)
         schedule_taken.append(taken.copy())
+    solves = len(datas) - 1
+    for t in range(1, len(datas)) if first in SUMMED_MAX else ():
+        data, spec = single_year(datas[t], specs[t], schedule, t, float(schedule.capex[:t].sum()), t == last)
+        alone = solved(data, dataclasses.replace(spec, objectives=(first,)), optional=True)
+        bounds[t] = None if alone is None else alone.bound
     return Myopic(schedule_taken, bounds if first in SUMMED_MAX else [])
+
+
+#: Share of a phased solve's time limit that the year-by-year plans may use (the rest is the stacked model's).
+MYOPIC_SHARE = 0.5
 
 
 #: Objectives summed over the years and maximised, for which each year's single-year optimum bounds that year.

@@ -41,6 +41,9 @@ from siting.solvers import AUTO, MilpProblem, SolveOptions, SolveResult, Status,
 from siting.solvers.base import FEASIBILITY_TOLERANCE, ProgressEvent, relative_gap
 from siting.solvers.highs import lp_duals
 
+#: Share of a time limit kept for settling (siting.model.settle): the stages stop earlier, so that the plan's
+#: figures come from the settled solve, not from the solver's values at the limit.
+SETTLE_SHARE = 0.1
 #: A stage with less time than this left is not started.
 MIN_STAGE_S = 1e-3
 #: Reduced-cost fixing (an LP) is only worth its time with at least this many seconds left.
@@ -142,6 +145,7 @@ def solve(
     options = options or SolveOptions()
     started = time.perf_counter()
     clock = Clock(started, options.time_limit_s)
+    stage_clock = clock.reserving(SETTLE_SHARE)
     if reduce:
         reduction = reductions.reduce(data, spec)
         data, spec = reduction.data, reduction.spec
@@ -174,7 +178,7 @@ def solve(
         if not stages:
             begin = _first_start(data, spec, v, problem, given)
             x = given if begin is None else begin.x
-        limit = clock.left()
+        limit = stage_clock.left()
         if not stages and begin is not None and _reaches(begin, bound, options.mip_rel_gap):
             result = _known(begin, bound)
         elif limit is not None and limit <= MIN_STAGE_S:
@@ -200,9 +204,11 @@ def solve(
                     )
                 )
         if not stages and result.x is None and result.status is Status.NO_SOLUTION and begin is not None:
-            result = _fallback(problem, begin, result, solver)
+            result = fallback(
+                problem, begin.x, begin.seconds, result, f"greedy ({solver} found no better plan in time)"
+            )
         if not stages and result.x is not None and result.bound is None:
-            result = _with_trivial_bound(problem, result)
+            result = with_trivial_bound(problem, result)
         stages.append(Stage(name, result))
         if len(stages) == 1:
             check_first(result, solver, options)
@@ -211,7 +217,7 @@ def solve(
         x = result.x
         kept.append(keep_optimum(name, vector, float(result.objective), MAXIMIZE[name]))
         if index + 1 < len(vectors) and solver_fixing:
-            fixed = fix_later(problem, kept[-1], clock, FIXING_SHARE * max(result.time_s, MIN_FIXING_S))
+            fixed = fix_later(problem, kept[-1], stage_clock, FIXING_SHARE * max(result.time_s, MIN_FIXING_S))
             if fixed is not None:
                 col_lower[fixed.columns] = fixed.values
                 col_upper[fixed.columns] = fixed.values
@@ -327,11 +333,26 @@ class Clock:
     """What is left of the whole solve's time limit."""
 
     def __init__(self, started: float, limit: float | None) -> None:
+        self.started, self.limit = started, limit
         self.deadline = None if limit is None else started + limit
+
+    def reserving(self, share: float) -> Clock:
+        """A clock for the work before the last `share` of this one's limit."""
+        return Clock(self.started, None if self.limit is None else (1 - share) * self.limit)
 
     def left(self) -> float | None:
         """Seconds left (None without a limit; may be ≤ 0)."""
         return None if self.deadline is None else self.deadline - time.perf_counter()
+
+
+def within(options: SolveOptions, clock: Clock, share: float = 1.0) -> SolveOptions:
+    """`options` with the time limit set to `share` of what is left on `clock` (as they are without a limit).
+
+    Solves made of several solves (a phased or robust plan: single-year or single-variant plans first, then the
+    stacked model) give each part its share, so that the time limit holds for the whole.
+    """
+    left = clock.left()
+    return options if left is None else replace(options, time_limit_s=max(share * left, MIN_STAGE_S))
 
 
 def _not_run(problem: MilpProblem, x: np.ndarray | None, solver: str) -> SolveResult:
@@ -339,24 +360,27 @@ def _not_run(problem: MilpProblem, x: np.ndarray | None, solver: str) -> SolveRe
     return SolveResult(Status.NO_SOLUTION, None, None, trivial_bound(problem), None, 0.0, solver, "", "no time left")
 
 
-def _fallback(problem: MilpProblem, start: greedy.Start, result: SolveResult, solver: str) -> SolveResult:
-    """The greedy plan as the first stage's answer, with the solver's bound (or the trivial one)."""
+def fallback(problem: MilpProblem, x: np.ndarray, seconds: float, result: SolveResult, label: str) -> SolveResult:
+    """A start plan as the first stage's answer when the solver found nothing in time.
+
+    The bound is the solver's (or the trivial one); `label` says where the plan came from.
+    """
     bound = result.bound if result.bound is not None else trivial_bound(problem)
-    objective = problem.objective_value(start.x)
+    objective = problem.objective_value(x)
     return SolveResult(
         Status.FEASIBLE,
-        start.x,
+        x,
         objective,
         bound,
         None if bound is None else relative_gap(objective, bound),
-        result.time_s + start.seconds,
-        f"greedy ({solver} found no better plan in time)",
+        result.time_s + seconds,
+        label,
         result.version,
         result.message,
     )
 
 
-def _with_trivial_bound(problem: MilpProblem, result: SolveResult) -> SolveResult:
+def with_trivial_bound(problem: MilpProblem, result: SolveResult) -> SolveResult:
     """A plan stopped before the solver proved any bound (HiGHS interrupted in presolve) still gets a gap."""
     bound = trivial_bound(problem)
     if bound is None:
@@ -389,7 +413,7 @@ def check_first(result: SolveResult, solver: str, options: SolveOptions) -> None
         raise InfeasibleError("infeasible: no plan meets every requirement of the scenario")
     if result.status is Status.NO_SOLUTION:
         raise NoPlanError(
-            f"{solver} found no plan within the time limit of {options.time_limit_s} s; "
+            f"{solver} found no plan within the time limit of {options.time_limit_s:g} s; "
             "give it more time (--time-limit)"
         )
     if result.x is None or result.status not in (Status.OPTIMAL, Status.FEASIBLE):

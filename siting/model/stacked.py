@@ -23,13 +23,16 @@ from siting.model.solve import (
     FIXING_SHARE,
     MIN_FIXING_S,
     MIN_STAGE_S,
+    SETTLE_SHARE,
     Clock,
     Solution,
     Stage,
     check_first,
+    fallback,
     fix_later,
     rounded,
     solution_of,
+    with_trivial_bound,
 )
 from siting.plan import Plan
 from siting.solvers import AUTO, SolveOptions, Status, get_solver
@@ -81,6 +84,7 @@ def solve_stacked(
     """
     options = options or SolveOptions()
     clock = Clock(time.perf_counter(), options.time_limit_s)
+    stage_clock = clock.reserving(SETTLE_SHARE)
     name = DEFAULT_SOLVER if solver.strip().lower() == AUTO else solver
     backend = get_solver(name)
     model, blocks, vectors = stacked.model, stacked.blocks, stacked.vectors
@@ -95,11 +99,15 @@ def solve_stacked(
     x = start
     staged = model  # the model of the stages, with the columns reduced-cost fixing settles
     for objective, vector in vectors.items():
-        left = clock.left()
+        left = stage_clock.left()
         if stages and left is not None and left <= MIN_STAGE_S:
             break  # no time for a later stage: keep the plan found
         problem = staged.problem(vector, maximize=MAXIMIZE[objective], extra=kept)
         result = backend.solve(problem, replace(options, time_limit_s=left and max(left, MIN_STAGE_S), warm_start=x))
+        if not stages and result.x is None and result.status is Status.NO_SOLUTION and start is not None:
+            result = fallback(problem, start, 0.0, result, f"start plan ({name} found no better plan in time)")
+        if not stages and result.x is not None and result.bound is None:
+            result = with_trivial_bound(problem, result)
         stages.append(Stage(objective, result))
         if len(stages) == 1:
             check_first(result, name, options)
@@ -108,7 +116,7 @@ def solve_stacked(
         x = result.x
         kept.append(keep_optimum(objective, vector, float(result.objective), MAXIMIZE[objective]))
         if len(stages) < len(vectors):  # exact reduced-cost fixing for the later stages (siting.model.fixing)
-            fixed = fix_later(problem, kept[-1], clock, FIXING_SHARE * max(result.time_s, MIN_FIXING_S))
+            fixed = fix_later(problem, kept[-1], stage_clock, FIXING_SHARE * max(result.time_s, MIN_FIXING_S))
             if fixed is not None:
                 staged = _with_fixed(staged, fixed)
     settle_started = time.perf_counter()
@@ -131,7 +139,9 @@ def solve_stacked(
 def complete(stacked: Stacked, taken: list[np.ndarray], options: SolveOptions) -> np.ndarray | None:
     """A start for `solve_stacked`: a whole solution with each copy's options fixed to `taken`.
 
-    The rest is solved for the first objective; None when those options admit no solution.
+    The rest is solved for the first objective; None when those options admit no solution. With the options fixed
+    this is quick, and it is what a stacked solve falls back to when time runs out, so it runs without the time
+    limit.
     """
     model = stacked.model
     name, vector = next(iter(stacked.vectors.items()))
@@ -140,7 +150,8 @@ def complete(stacked: Stacked, taken: list[np.ndarray], options: SolveOptions) -
     for block, chosen in zip(stacked.blocks, taken):
         lower[block.v.x] = upper[block.v.x] = chosen.astype(float)
     result = get_solver(DEFAULT_SOLVER).solve(
-        replace(problem, col_lower=lower, col_upper=upper), replace(options, warm_start=None, mip_rel_gap=1e-4)
+        replace(problem, col_lower=lower, col_upper=upper),
+        replace(options, warm_start=None, mip_rel_gap=1e-4, time_limit_s=None),
     )
     return result.x if result.x is not None and result.status in (Status.OPTIMAL, Status.FEASIBLE) else None
 

@@ -11,6 +11,15 @@ from siting.model.variables import Variables, area_capacity
 from siting.plan import Plan
 
 
+def options_taken(plan: Plan, data: ModelData) -> np.ndarray:
+    """(O,) the options a plan takes: its selections by (building, mode), and the existing facilities it keeps."""
+    ids = data.building_ids[data.option_building]
+    pairs = pd.MultiIndex.from_arrays([ids.astype(str), data.option_mode.astype(str)])
+    chosen = pd.MultiIndex.from_tuples([(s.building, s.mode) for s in plan.selected]) if plan.selected else None
+    taken = np.zeros(len(ids), bool) if chosen is None else pairs.isin(chosen)
+    return taken | (data.option_existing & ~np.isin(ids, list(plan.closed)))
+
+
 def start_vector(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int, plan: Plan) -> np.ndarray:
     """The column vector of `plan` in this model, for a warm start (the inverse of decode).
 
@@ -20,10 +29,7 @@ def start_vector(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int, pl
     model does not offer is left out, so the vector may be infeasible: solvers then ignore it.
     """
     x = np.zeros(n_cols)
-    building = data.building_ids[data.option_building]
-    chosen = {(s.building, s.mode) for s in plan.selected}
-    taken = np.array([(b, m) in chosen for b, m in zip(building, data.option_mode)], bool)
-    taken |= data.option_existing & ~np.isin(building, list(plan.closed))
+    taken = options_taken(plan, data)
     x[v.x] = taken
     slot_building = data.building_ids[data.host_building].astype(str)
     slot_service = np.asarray(data.services, object)[data.host_service].astype(str)

@@ -94,6 +94,7 @@ def robust_document(result) -> dict[str, Any] | None:
         "objective": first,
         "value": rounded(-value if outcome.criterion == "min_regret" else value),
         "optima": [rounded(v) for v in outcome.optima],
+        "optima_proven": [single.solution.status.value == "optimal" for single in outcome.singles],
         "per_variant": {
             variant: {
                 "objective": rounded(outcome.check.values[k]),
@@ -159,7 +160,7 @@ def markdown(result, t: Text) -> str:
             "Buildings acquired in a year stay (by the same mode) and services opened stay open; each year's one-off "
             "spending fits that year's money. The objective sums the years' coverage.",
         )
-        return "\n\n".join([head, note, md_table(list(frame.columns), frame.astype(str).values.tolist())])
+        return "\n\n".join([head, note, md_table(list(frame.columns), _cells(frame, 2))])
     if result.robust is not None:
         outcome = result.robust
         frame = regret_frame(result, t)
@@ -175,8 +176,28 @@ def markdown(result, t: Text) -> str:
             f"One plan judged under each demand variant ({', '.join(outcome.variants)}), chosen for {criterion}; "
             "the table gives the first objective of each plan under each variant.",
         )
-        return "\n\n".join([head, note, md_table(list(frame.columns), frame.astype(str).values.tolist())])
+        unproven = [
+            v for v, single in zip(outcome.variants, outcome.singles) if single.solution.status.value != "optimal"
+        ]
+        if unproven:
+            note += " " + t(
+                f"注意：情景 {', '.join(unproven)} 的单情景计划未证明最优（时间限制），遗憾按已找到的最好计划计算。",
+                f"Note: the single-variant plans of {', '.join(unproven)} were not proven optimal (time limit); "
+                "regrets are measured against the best plans found.",
+            )
+        return "\n\n".join([head, note, md_table(list(frame.columns), _cells(frame, 3))])
     return ""
+
+
+def _cells(frame: pd.DataFrame, decimals: int) -> list[list[str]]:
+    """Table cells for reading: thousands separators, `decimals` places (one for percentages), years as they are."""
+
+    def cell(column: str, value: object) -> str:
+        if isinstance(value, float):
+            return f"{value:,.1f}" if column.endswith("(%)") else f"{value:,.{decimals}f}"
+        return str(value)
+
+    return [[cell(c, v) for c, v in zip(frame.columns, row)] for row in frame.itertuples(index=False)]
 
 
 def study(result, t: Text) -> Study | None:
