@@ -508,3 +508,21 @@ def test_the_record(capsys):
         print(f"\nphases/robust record: {sum(sum(c.values()) for c in ours.values())} inputs over {len(ours)} classes")
         for kind, counts in sorted(ours.items()):
             print(f"  {kind}: {sum(counts.values())} inputs, exit codes {dict(sorted(counts.items()))}")
+
+
+@pytest.mark.parametrize(
+    ("run", "key", "value"),
+    [
+        ("phased", ("cost", "capex"), 1.0),
+        ("phased", ("coverage", "childcare", "share"), 0.99),
+        ("phased", ("phases", "years", 0, "capex_spent"), 0.0),
+        ("phased", ("phases", "years", 1, "coverage", "childcare", "covered"), 99.0),
+        ("robust", ("robust", "per_variant", "low", "objective"), 1e6),
+        ("robust", ("robust", "per_variant", "high", "coverage", "elderly_care", "share"), 0.0),
+    ],
+)
+def test_an_edited_figure_fails_the_check(saved_runs, run, key, value):
+    # verify compared the objectives only: an edited cost, share or year's spending was "as in plan.json".
+    result = edited(saved_runs[run], key, value, "verify", saved_runs[run])
+    assert result.returncode == 4, result.stderr
+    assert f"plan.json says {'.'.join(map(str, key))} = {value:.6f}" in result.stderr, result.stderr

@@ -99,6 +99,9 @@ class SavedYear(Saved):
 
     year: int
     plan: SavedEntries
+    capex_spent: Finite | None = None
+    annual_cost: Finite | None = None
+    coverage: dict[str, SavedShares] = {}
 
 
 class SavedPhases(Saved):
@@ -111,6 +114,8 @@ class SavedVariant(Saved):
     """A robust plan under one demand variant."""
 
     plan: SavedEntries
+    objective: Finite | None = None
+    coverage: dict[str, SavedShares] = {}
 
 
 class SavedRobust(Saved):
@@ -142,12 +147,17 @@ class SavedCost(Saved):
     npv: Finite
 
 
-class SavedCoverage(Saved):
-    """A service's demand and what the plan covers of it."""
+class SavedShares(Saved):
+    """A service's demand and what the plan covers of it (in a year, under a variant)."""
 
     demand: Finite
     covered: Finite
     share: Finite
+
+
+class SavedCoverage(SavedShares):
+    """A service's demand and what the plan covers of it, with the persons behind the units."""
+
     weight: Finite
     persons: Finite
     persons_covered: Finite
@@ -162,6 +172,8 @@ class SavedPlan(Saved):
     objectives: dict[str, Finite | None]
     input_sha256: str
     status: str
+    cost: SavedCost | None = None
+    coverage: dict[str, SavedCoverage] = {}
     overrides: list[str] = []
     sets: list[str] = []
     phases: SavedPhases | None = None

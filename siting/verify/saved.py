@@ -87,14 +87,34 @@ def verify_saved(scenario: Scenario, document: dict) -> Verdict:
         evaluation = _robust(scenario, document, compute_demand, proven)
     else:
         evaluation = evaluate(scenario, plan_from_document(document), compute_demand(scenario).units, proven=proven)
-    mismatches = []
-    for name, saved in document["objectives"].items():
-        actual = evaluation.objectives.get(name)
-        if saved is None or actual is None or not np.isfinite(actual):
-            continue
-        if abs(actual - saved) > FIGURE_TOLERANCE * max(1.0, abs(saved)) + 5e-7:
-            mismatches.append(f"plan.json says {name} = {saved:.6f}; the plan, re-checked, gives {actual:.6f}")
+    ev = evaluation
+    mismatches = differ(document["objectives"], {k: v for k, v in ev.objectives.items() if k in document["objectives"]})
+    costs = {"capex": ev.capex, "annual": ev.annual, "annual_freed": ev.freed, "npv": ev.npv}
+    mismatches += differ(document.get("cost") or {}, costs, "cost.")
+    mismatches += coverage_differs(document.get("coverage", {}), ev, "")
     return Verdict(evaluation, tuple(mismatches))
+
+
+def differ(saved: dict, actual: dict[str, float], where: str = "") -> list[str]:
+    """The figures plan.json gives (`saved`, null = not given) that their recomputation (`actual`) does not."""
+    found = []
+    for name, value in actual.items():
+        claimed = saved.get(name)
+        if claimed is None or value is None or not np.isfinite(value):
+            continue
+        if abs(value - claimed) > FIGURE_TOLERANCE * max(1.0, abs(claimed)) + 5e-7:
+            found.append(f"plan.json says {where}{name} = {claimed:.6f}; the plan, re-checked, gives {value:.6f}")
+    return found
+
+
+def coverage_differs(saved: dict, evaluation: Evaluation, where: str) -> list[str]:
+    """Each service's demand, covered units and share in plan.json against the evaluation's."""
+    found = []
+    for key, row in evaluation.by_service.iterrows():
+        if key in saved:
+            actual = {name: float(row[name]) for name in ("demand", "covered", "share")}
+            found += differ(saved[key], actual, f"{where}coverage.{key}.")
+    return found
 
 
 def _entries_plan(entry: dict) -> Plan:
@@ -129,7 +149,12 @@ def _phased(scenario: Scenario, document: dict, compute_demand, proven: bool) ->
     demands = [compute_demand(year_scenario(scenario, year)).units for year in years]
     capex, annual = schedule_money(scenario)
     check = evaluate_phases(scenario, plans, demands, capex, annual, proven=proven)
-    return dataclasses.replace(check.evaluations[-1], violations=check.violations, objectives=check.objectives)
+    violations = list(check.violations)
+    for t, (entry, ev) in enumerate(zip(document["phases"]["years"], check.evaluations)):
+        where = f"phases.years.{t}."
+        violations += differ(entry, {"capex_spent": check.spent[t], "annual_cost": ev.annual - ev.freed}, where)
+        violations += coverage_differs(entry.get("coverage", {}), ev, where)
+    return dataclasses.replace(check.evaluations[-1], violations=tuple(violations), objectives=check.objectives)
 
 
 def _robust(scenario: Scenario, document: dict, compute_demand, proven: bool) -> Evaluation:
@@ -155,6 +180,10 @@ def _robust(scenario: Scenario, document: dict, compute_demand, proven: bool) ->
     value = check.objectives[saved["objective"]]
     value = -value if rule.criterion == "min_regret" else value
     violations = list(check.violations)
+    for k, (variant, ev) in enumerate(zip(rule.variants, check.evaluations)):
+        entry, where = saved["per_variant"][variant], f"robust.per_variant.{variant}."
+        violations += differ(entry, {"objective": check.values[k]}, where)
+        violations += coverage_differs(entry.get("coverage", {}), ev, where)
     if saved["value"] is None or abs(value - saved["value"]) > FIGURE_TOLERANCE * max(1.0, abs(value)) + 5e-7:
         violations.append(f"plan.json says the {rule.criterion} value is {saved['value']}; re-checked: {value:.6f}")
     return dataclasses.replace(check.evaluations[shown], violations=tuple(violations))
