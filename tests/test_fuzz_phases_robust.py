@@ -127,7 +127,7 @@ def bad_robust(draw):
     return how, draw(st.one_of(SCALAR, st.lists(SCALAR, max_size=3)).filter(lambda v: v is not None))
 
 
-@settings(FUZZ, max_examples=60)
+@settings(FUZZ, max_examples=150)
 @given(
     case=st.one_of(bad_phases().map(lambda c: ("phases", *c)), bad_robust().map(lambda c: ("robust", *c))),
     as_set=st.booleans(),
@@ -188,7 +188,7 @@ LEGAL_ROBUST = st.fixed_dictionaries(
 )
 
 
-@settings(FUZZ, max_examples=12)
+@settings(FUZZ, max_examples=8)
 @given(
     key=st.sampled_from(["phases", "robust"]),
     data=st.data(),
