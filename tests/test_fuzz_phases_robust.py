@@ -526,3 +526,22 @@ def test_an_edited_figure_fails_the_check(saved_runs, run, key, value):
     result = edited(saved_runs[run], key, value, "verify", saved_runs[run])
     assert result.returncode == 4, result.stderr
     assert f"plan.json says {'.'.join(map(str, key))} = {value:.6f}" in result.stderr, result.stderr
+
+
+def test_a_min_regret_of_zero_survives_the_rounding_of_plan_json(tmp_path):
+    # Every variant's optimum (200: both shares at 100 %, weight 1 each) is reached: regret 0. Recomputed from
+    # plan.json's assignments (6 decimals) the plan gives 199.999993, so a regret of 7e-6: within the rounding of
+    # values of 200, but verify held it to a tolerance for a value of 0 (exit 4 on a plan `siting run` wrote).
+    path = make_scenario(
+        tmp_path,
+        communities=[community(f"C{i}", 500 * i, 300, 30, district="甲") for i in range(3)],
+        buildings=[building(f"B{i}", 500 * i + 100) for i in range(3)],
+        options=[option(f"B{i}", "buy", 1000, 100) for i in range(3)],
+        services=SMALL,
+        budget={"capex": 5000},
+        demand={"year": 2026},
+        model={"robust": {"criterion": "min_regret"}, "capacities": True},
+    )
+    assert run_main("run", path, "--out", tmp_path / "out", "--quiet", "--no-closure-check").returncode == 0
+    result = run_main("verify", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
