@@ -545,3 +545,15 @@ def test_a_min_regret_of_zero_survives_the_rounding_of_plan_json(tmp_path):
     assert run_main("run", path, "--out", tmp_path / "out", "--quiet", "--no-closure-check").returncode == 0
     result = run_main("verify", tmp_path / "out")
     assert result.returncode == 0, result.stderr
+
+
+def test_saved_weights_are_normalised_again(tmp_path, monkeypatch):
+    # plan.json writes weights to 6 decimals (3 × 0.333333 = 0.999999): the expected cost recomputed from them was
+    # 1e-6 low, exactly verify's tolerance (exit 4 on some runs). Held to 1e-8 here, it must agree.
+    out = tmp_path / "out"
+    sets = ("--set", "model.robust={criterion: expected}", "--set", "model.objectives=[min_cost]")
+    sets += ("--set", "model.target_share={elderly_care: 0.5}")
+    assert run_main("run", TINY, "--out", out, "--quiet", "--no-closure-check", *sets).returncode == 0
+    monkeypatch.setattr("siting.verify.saved.FIGURE_TOLERANCE", 1e-8)
+    result = run_main("verify", out)
+    assert result.returncode == 0, result.stderr

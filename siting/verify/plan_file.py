@@ -122,7 +122,7 @@ class SavedRobust(Saved):
     """A robust plan: the variants, their weights and own optima, the criterion's value."""
 
     variants: Annotated[list[str], Field(min_length=1)]
-    weights: list[Finite]
+    weights: list[Annotated[float, Field(gt=0, allow_inf_nan=False)]]
     optima: list[Finite]
     objective: str
     value: Finite | None

@@ -173,6 +173,7 @@ def _robust(scenario: Scenario, document: dict, compute_demand, proven: bool) ->
     plans = [_entries_plan(saved["per_variant"][k]["plan"]) for k in rule.variants]
     demands = [compute_demand(s).units for s in scenarios]
     weights = np.array(saved["weights"], float)
+    weights /= weights.sum()  # written to 6 decimals: 3 × 0.333333 is 1 − 1e-6, a weighted mean 1e-6 low
     check = evaluate_robust(
         scenarios, plans, demands, np.array(saved["optima"], float), rule.criterion, weights, proven=proven
     )
