@@ -15,6 +15,13 @@ so the model has O(arcs) nonzeros, and its LP relaxation is the same. Its optimu
 (the open sites) is turned into the assignment form's columns (every client to its nearest open site), which
 settling and any later stage use as usual.
 
+Before it is solved the model is reduced (siting.model.radius_bounds): a heuristic plan of cost UB and a
+Lagrangian bound L drop every distance level beyond λ_i + UB − L (the radius model is built on the arcs left, so
+(R3) then sits at the client's last level kept) and fix sites whose Lagrangian bound, opened or closed, exceeds
+UB. Each removes only plans that cost more than UB, so every optimal plan stays and the optimum is unchanged; the
+heuristic plan, feasible in the reduced model, is the solver's start. On OR-Library pmed40 this keeps 5,749 of
+810,000 arcs, bans 805 of the 900 sites and opens 85 (benchmarks/ENGINE.md).
+
 It applies to one service, one option per building, no existing facilities, no budgets, no capacities, no
 distance decay and no district rules: the published p-median instances, and scenarios shaped like them.
 """
@@ -22,11 +29,13 @@ distance decay and no district rules: the published p-median instances, and scen
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
 
 from siting.model.data import ModelData
+from siting.model.radius_bounds import Bounds, p_median_bounds
 from siting.model.spec import ModelSpec
 from siting.model.variables import Variables
 from siting.solvers import MilpProblem, SolveOptions, Solver, SolveResult, Status
@@ -59,14 +68,51 @@ def applicable(data: ModelData, spec: ModelSpec) -> bool:
     )
 
 
-def radius_problem(data: ModelData, spec: ModelSpec) -> tuple[MilpProblem, np.ndarray]:
-    """The radius model (module docstring) and, per y column, its option index."""
-    n_y = len(data.option_row)
-    site_of_arc = data.host_building[data.arc_host]
+@dataclass(frozen=True)
+class RadiusModel:
+    """The radius model and what maps plans onto it.
+
+    Attributes:
+        problem: the MILP; its first n_y columns are the sites (options in order).
+        pair_of_radius, distance, z_col: per distance level, its client (pair), D and z column (−1 for k = 0).
+    """
+
+    problem: MilpProblem
+    pair_of_radius: np.ndarray
+    distance: np.ndarray
+    z_col: np.ndarray
+
+    def start(self, open_site: np.ndarray, nearest: np.ndarray) -> np.ndarray:
+        """The model's columns for these open sites, each client's nearest at distance `nearest` (per pair)."""
+        x = np.zeros(self.problem.num_cols)
+        x[: len(open_site)] = open_site
+        has_z = self.z_col >= 0
+        x[self.z_col[has_z]] = self.distance[has_z] <= nearest[self.pair_of_radius[has_z]]
+        return x
+
+
+def site_arcs(data: ModelData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per arc: its client (pair), distance and site column (the option of its building)."""
     y_of_building = np.full(data.n_buildings, -1, np.int64)
-    y_of_building[data.option_building] = np.arange(n_y)
-    y_col = y_of_building[site_of_arc]
-    pair, dist = data.arc_pair, data.arc_distance
+    y_of_building[data.option_building] = np.arange(len(data.option_row))
+    return data.arc_pair, data.arc_distance, y_of_building[data.host_building[data.arc_host]]
+
+
+def site_bounds(data: ModelData, spec: ModelSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Sites forced open and banned by the scenario (must-choose, must-not-choose)."""
+    forced = np.isin(data.option_building, spec.must_choose)
+    forced[spec.must_take] = True
+    return forced, np.isin(data.option_building, spec.must_not_choose)
+
+
+def radius_problem(
+    data: ModelData, spec: ModelSpec, keep_arc: np.ndarray | None = None, fixed: tuple | None = None
+) -> RadiusModel:
+    """The radius model (module docstring) on the arcs kept, with the sites (forced, banned) fixed."""
+    n_y = len(data.option_row)
+    pair, dist, y_col = site_arcs(data)
+    if keep_arc is not None:
+        pair, dist, y_col = pair[keep_arc], dist[keep_arc], y_col[keep_arc]
     order = np.lexsort((dist, pair))
     pair, dist, y_col = pair[order], dist[order], y_col[order]
     # Radius index of each arc within its pair: 0, 1, … over the pair's distinct distances.
@@ -74,11 +120,11 @@ def radius_problem(data: ModelData, spec: ModelSpec) -> tuple[MilpProblem, np.nd
     new_radius = new_pair | np.r_[True, dist[1:] != dist[:-1]]
     radius_id = np.cumsum(new_radius) - 1  # global index of (pair, radius)
     first_radius = radius_id[new_pair]  # per pair (pairs sorted), its first global radius index
-    n_pairs = len(first_radius)
+    pairs = pair[new_pair]
     count = np.diff(np.r_[first_radius, radius_id[-1] + 1])  # K_i + 1 distinct radii per pair
     distance = dist[new_radius]  # D of each global radius
-    pair_of_radius = np.repeat(np.arange(n_pairs), count)
-    local = np.arange(len(distance)) - first_radius[pair_of_radius]
+    pair_of_radius = np.repeat(pairs, count)
+    local = np.arange(len(distance)) - np.repeat(first_radius, count)
     # z columns: one per (pair, k ≥ 1) = one per radius that is not the pair's first.
     has_z = local > 0
     z_col = np.full(len(distance), -1, np.int64)
@@ -102,15 +148,13 @@ def radius_problem(data: ModelData, spec: ModelSpec) -> tuple[MilpProblem, np.nd
     count_row = sp.csr_matrix((np.ones(n_y), (np.zeros(n_y, np.int64), np.arange(n_y))), shape=(1, n_cols))
     p_min = -np.inf if spec.min_facilities is None else float(spec.min_facilities)
     p_max = np.inf if spec.max_facilities is None else float(spec.max_facilities)
-    weight = data.pair_demand  # min_distance is Σ_e d_p ℓ_e v_e
+    weight = data.pair_demand[pair_of_radius]  # min_distance is Σ_e d_p ℓ_e v_e
     c = np.zeros(n_cols)
     step = np.diff(distance)  # D^k − D^{k−1} for radius k (valid where has_z)
-    c[z_col[has_z]] = (weight[pair_of_radius] * np.r_[0.0, step])[has_z]
-    offset = float((weight * distance[first_radius]).sum())
+    c[z_col[has_z]] = (weight * np.r_[0.0, step])[has_z]
+    offset = float((weight * distance)[local == 0].sum())
     col_lower, col_upper = np.zeros(n_cols), np.ones(n_cols)
-    forced = np.isin(data.option_building, spec.must_choose)
-    forced[spec.must_take] = True
-    banned = np.isin(data.option_building, spec.must_not_choose)
+    forced, banned = site_bounds(data, spec) if fixed is None else fixed
     col_lower[:n_y][forced], col_upper[:n_y][banned] = 1.0, 0.0
     integrality = np.zeros(n_cols, bool)
     integrality[:n_y] = True
@@ -125,29 +169,79 @@ def radius_problem(data: ModelData, spec: ModelSpec) -> tuple[MilpProblem, np.nd
         maximize=False,
         offset=offset,
     )
-    return problem, np.arange(n_y)
+    return RadiusModel(problem, pair_of_radius, distance, z_col)
 
 
 def solve_first_stage(
     data: ModelData, spec: ModelSpec, v: Variables, standard: MilpProblem, backend: Solver, options: SolveOptions
 ) -> SolveResult:
-    """Solve the p-median by the radius model; return the result in the assignment form's columns."""
+    """Solve the p-median by the radius model; return the result in the assignment form's columns.
+
+    The model is reduced by siting.model.radius_bounds and started from its heuristic plan, which takes at most
+    BOUNDS_SHARE of the time limit.
+    """
     started = time.perf_counter()
-    problem, options_of_y = radius_problem(data, spec)
-    result = backend.solve(problem, options)
-    if result.x is None or result.status not in (Status.OPTIMAL, Status.FEASIBLE):
+    model, bounds = reduced_model(data, spec, options.time_limit_s)
+    n_y = len(data.option_row)
+    if bounds is not None:
+        nearest = nearest_distance(data, bounds.open_site)
+        options = replace(options, warm_start=model.start(bounds.open_site.astype(float), nearest))
+        left = None if options.time_limit_s is None else max(options.time_limit_s - bounds.seconds, 1e-3)
+        options = replace(options, time_limit_s=left)
+    result = backend.solve(model.problem, options)
+    status, bound, y = result.status, result.bound, None if result.x is None else np.round(result.x[:n_y])
+    if bounds is not None:
+        # Plans the reduction dropped cost more than UB, and the heuristic plan is in the reduced model: the
+        # reduced model's bound holds for the p-median, and so does the Lagrangian bound.
+        bound = bounds.bound if bound is None or not np.isfinite(bound) else max(float(bound), bounds.bound)
+        if y is None and status is Status.NO_SOLUTION:  # stopped before any plan: the heuristic plan
+            status, y = Status.FEASIBLE, bounds.open_site.astype(float)
+    if y is None or status not in (Status.OPTIMAL, Status.FEASIBLE):
         return result
-    x = _assignment_form(data, v, standard.num_cols, np.round(result.x[options_of_y]))
+    x = _assignment_form(data, v, standard.num_cols, y)
+    reduced = "" if bounds is None else f"reduced: {bounds.summary(len(data.arc_pair))}; "
     return build_result(
         standard,
-        result.status,
+        status,
         x=x,
-        bound=result.bound,
+        bound=bound,
         solver=result.solver,
         version=result.version,
-        message=f"radius formulation: {result.message}",
+        message=f"radius formulation ({reduced}{result.message})",
         started=started,
     )
+
+
+#: The heuristic and the Lagrangian bound may take at most this share of the time limit.
+BOUNDS_SHARE = 0.25
+
+
+def reduced_model(data: ModelData, spec: ModelSpec, time_limit_s: float | None) -> tuple[RadiusModel, Bounds | None]:
+    """The radius model on the arcs and sites that a plan no worse than the heuristic's may use."""
+    pair, dist, y_col = site_arcs(data)
+    forced, banned = site_bounds(data, spec)
+    bounds = p_median_bounds(
+        pair,
+        y_col,
+        data.pair_demand[pair] * dist,
+        len(data.option_row),
+        -np.inf if spec.min_facilities is None else float(spec.min_facilities),
+        np.inf if spec.max_facilities is None else float(spec.max_facilities),
+        forced,
+        banned,
+        None if time_limit_s is None else BOUNDS_SHARE * time_limit_s,
+    )
+    if bounds is None:
+        return radius_problem(data, spec), None
+    return radius_problem(data, spec, bounds.keep_arc, (bounds.forced, bounds.banned)), bounds
+
+
+def nearest_distance(data: ModelData, open_site: np.ndarray) -> np.ndarray:
+    """Per pair, the distance to its nearest open site (inf when none)."""
+    pair, dist, y_col = site_arcs(data)
+    nearest = np.full(len(data.pair_demand), np.inf)
+    np.minimum.at(nearest, pair, np.where(open_site[y_col], dist, np.inf))
+    return nearest
 
 
 def _assignment_form(data: ModelData, v: Variables, n_cols: int, open_option: np.ndarray) -> np.ndarray:

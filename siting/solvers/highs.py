@@ -141,6 +141,8 @@ def _matches(problem: MilpProblem, x: np.ndarray, reported: float) -> bool:
 TUNING: dict[str, object] = {}
 #: Up to this many columns a MIP counts as small (the demo has 1,251; benchmarks/ENGINE.md).
 SMALL_MIP_COLUMNS = 10_000
+#: Up to this many integer columns a MIP counts as small whatever its continuous columns (the radius p-median).
+SMALL_MIP_INTEGERS = 1_000
 #: From this many continuous columns the root LP is solved by interior point (a generated district's 200,000-arc
 #: assignment LP: IPX 32 s, dual simplex over 120 s).
 IPM_ROOT_CONTINUOUS = 100_000
@@ -149,17 +151,19 @@ IPM_ROOT_CONTINUOUS = 100_000
 def tuning(problem: MilpProblem) -> dict[str, object]:
     """HiGHS options by problem size, as measured on this project's models (benchmarks/ENGINE.md).
 
-    Small MIPs: no restarts and no RINS/RENS sub-MIPs, which cost more than the few nodes they save (demo:
-    1.42 + 2.24 s of CPU for the two stages down to 0.68 + 0.98 s). Large assignment models: the root LP by
-    interior point.
+    Small MIPs (few columns, or few integer columns among many continuous ones, like the reduced radius
+    p-median): no restarts and no RINS/RENS sub-MIPs, which cost more than the few nodes they save (demo: 1.42 +
+    2.24 s of CPU for the two stages down to 0.68 + 0.98 s; pmed38 reduced to 34 sites: 20.2 s down to 11.5 s).
+    Large assignment models: the root LP by interior point.
     """
     if not problem.is_mip:
         return {}
-    if problem.num_cols <= SMALL_MIP_COLUMNS:
-        return {"mip_allow_restart": False, "mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False}
+    options: dict[str, object] = {}
+    if problem.num_cols <= SMALL_MIP_COLUMNS or int(problem.integrality.sum()) <= SMALL_MIP_INTEGERS:
+        options.update(mip_allow_restart=False, mip_heuristic_run_rins=False, mip_heuristic_run_rens=False)
     if int((~problem.integrality).sum()) >= IPM_ROOT_CONTINUOUS:
-        return {"mip_lp_solver": "ipm"}
-    return {}
+        options["mip_lp_solver"] = "ipm"
+    return options
 
 
 #: Seconds between two progress reports from inside HiGHS.
