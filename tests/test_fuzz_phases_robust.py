@@ -18,7 +18,7 @@ import yaml
 from conftest import REPO, building, community, make_scenario, option, run_main
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_fuzz_inputs import CONFIG, FUZZ, SCALAR, TABLES, TEXT, attempt, put, write_tables
+from test_fuzz_inputs import CONFIG, FUZZ, SCALAR, TABLES, TEXT, attempt, errors, put, write_tables
 
 from siting import pipeline
 from siting.errors import InfeasibleError, InputError
@@ -213,7 +213,7 @@ def test_legal_combinations_give_a_plan_or_exit_3(key, data, others, budget):
             checked = run_main("verify", out)
             assert checked.returncode == 0, checked.stderr
         else:
-            assert result.stderr.startswith("siting: error: infeasible") and not out.exists()
+            assert errors(result.stderr)[0].startswith("siting: error: infeasible") and not out.exists()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -385,8 +385,8 @@ def test_a_tampered_plan_json_is_refused_or_rechecked(saved_runs, run, data):
     assert result.returncode in (0, 2, 4), result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     if result.returncode:
-        assert result.stderr.startswith("siting: error: ")
-    if result.returncode == 2 and "plan.json" not in result.stderr.splitlines()[0]:
+        assert errors(result.stderr)[0].startswith("siting: error: ")
+    if result.returncode == 2 and "plan.json" not in errors(result.stderr)[0]:
         assert "--set" in result.stderr or "override" in result.stderr, result.stderr  # a tampered sets/overrides
 
 

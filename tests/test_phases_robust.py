@@ -237,3 +237,13 @@ def test_the_time_limit_holds_for_the_whole_phased_or_robust_solve(override, lim
     assert elapsed < limit * 1.25 + 1.0, f"{elapsed:.1f} s for a {limit} s limit"
     assert result.solution.status.value in ("optimal", "feasible") and not result.evaluation.violations
     assert result.solution.gap is not None and result.solution.gap >= 0
+
+
+def test_a_one_off_budget_the_years_money_replaces_is_named_unused(tmp_path):
+    path = line(tmp_path, {"phases": {"years": [2026, 2027], "capex": [100, 100]}})  # budget.capex 300
+    (warning,) = load_scenario(path).warnings
+    assert "budget.capex (300 元) is not used" in warning and "200 元 in all" in warning
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["budget"]["capex"] = 200  # the same money: nothing to say
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    assert load_scenario(path).warnings == ()
