@@ -102,6 +102,7 @@ class SavedYear(Saved):
     capex_spent: Finite | None = None
     annual_cost: Finite | None = None
     coverage: dict[str, SavedShares] = {}
+    objectives: dict[str, Finite | None] = {}
 
 
 class SavedPhases(Saved):

@@ -154,6 +154,7 @@ def _phased(scenario: Scenario, document: dict, compute_demand, proven: bool) ->
         where = f"phases.years.{t}."
         violations += differ(entry, {"capex_spent": check.spent[t], "annual_cost": ev.annual - ev.freed}, where)
         violations += coverage_differs(entry.get("coverage", {}), ev, where)
+        violations += differ(entry.get("objectives", {}), dict(ev.objectives), where + "objectives.")
     return dataclasses.replace(check.evaluations[-1], violations=tuple(violations), objectives=check.objectives)
 
 
