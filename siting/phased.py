@@ -16,7 +16,7 @@ from scipy.spatial import cKDTree
 
 from siting import pipeline
 from siting.access.walking import unit_sphere
-from siting.errors import InfeasibleError
+from siting.errors import InfeasibleError, InputError
 from siting.model import phases
 from siting.model.data import ModelData, with_demand
 from siting.model.explain import explain, message
@@ -86,7 +86,7 @@ def run_phased(
     started = time.perf_counter()
     years = tuple(cfg.model.phases.years)
     scenarios = [year_scenario(scenario, year) for year in years]
-    demands = [pipeline.compute_demand(s) for s in scenarios]
+    demands = [_year_demand(s) for s in scenarios]
     reach = pipeline.compute_reach(scenario)
     keys = list(cfg.services)
     units = [d.units[keys].to_numpy(float) for d in demands]
@@ -117,7 +117,11 @@ def run_phased(
     except InfeasibleError:
         if not explain_infeasible:
             raise
-        raise InfeasibleError(message(explain_stacked(stacked, solver, options))) from None
+        relaxations = explain_stacked(stacked, solver, options)
+        text = message(relaxations)
+        if not relaxations and pilot is not None:  # the pilot is a fixed rule too, and the one users forget
+            text += f"; among the fixed rules: only the pilot districts {list(pilot.districts)} until {pilot.by}"
+        raise InfeasibleError(text) from None
     solution = solved.solution
     check = evaluate_phases(
         scenario, solved.plans, [d.units for d in demands], capex, annual, proven=solution.status is Status.OPTIMAL
@@ -130,6 +134,16 @@ def run_phased(
     return pipeline.RunResult(
         scenario, demands[-1], datas[-1], specs[-1], solution, evaluation, solver, options, timings, phases=outcome
     )
+
+
+def _year_demand(scenario: Scenario) -> pipeline.DemandResult:
+    """The demand of a year of the roll-out; a year the projection cannot reach is named as a phases year."""
+    try:
+        return pipeline.compute_demand(scenario)
+    except InputError as err:
+        if err.field != "demand.year":
+            raise
+        raise InputError(err.message, file=str(scenario.path), field="model.phases.years") from None
 
 
 def explain_stacked(stacked, solver: str, options: SolveOptions):

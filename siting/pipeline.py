@@ -11,7 +11,8 @@ import pandas as pd
 
 from siting.access.walking import ReachPairs, reach_pairs
 from siting.demand import DemandEstimate, estimate_groups, service_demand
-from siting.errors import InfeasibleError, PlanViolation
+from siting.demand.base import SECTION
+from siting.errors import InfeasibleError, InputError, PlanViolation
 from siting.model.data import ModelData
 from siting.model.explain import explain, message
 from siting.model.index import building_table, model_data, model_spec
@@ -58,13 +59,19 @@ def compute_demand(scenario: Scenario) -> DemandResult:
     cfg = scenario.config
     required = {s.population for s in cfg.services.values()}
     required |= {"total"} if any(s.per_1000_residents is not None for s in cfg.services.values()) else set()
-    estimate = estimate_groups(
-        scenario.communities,
-        cfg.demand,
-        base_dir=scenario.path.resolve().parent,
-        source_name=_table_name(cfg.communities),
-        required=required,
-    )
+    try:
+        estimate = estimate_groups(
+            scenario.communities,
+            cfg.demand,
+            base_dir=scenario.path.resolve().parent,
+            source_name=_table_name(cfg.communities),
+            required=required,
+        )
+    except InputError as err:
+        if err.file != SECTION:
+            raise
+        field = ".".join(filter(None, ["demand", err.field]))  # the section's keys, named as the scenario has them
+        raise InputError(err.message, file=str(scenario.path), field=field, problems=err.problems) from None
     spec = {key: (s.population, s.uptake, s.per_1000_residents) for key, s in cfg.services.items()}
     return DemandResult(estimate, service_demand(estimate, spec))
 

@@ -237,3 +237,29 @@ def test_the_time_limit_holds_for_the_whole_phased_or_robust_solve(override, lim
     assert elapsed < limit * 1.25 + 1.0, f"{elapsed:.1f} s for a {limit} s limit"
     assert result.solution.status.value in ("optimal", "feasible") and not result.evaluation.violations
     assert result.solution.gap is not None and result.solution.gap >= 0
+
+
+def test_a_one_off_budget_the_years_money_replaces_is_named_unused(tmp_path):
+    path = line(tmp_path, {"phases": {"years": [2026, 2027], "capex": [100, 100]}})  # budget.capex 300
+    (warning,) = load_scenario(path).warnings
+    assert "budget.capex (300 元) is not used" in warning and "200 元 in all" in warning
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["budget"]["capex"] = 200  # the same money: nothing to say
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    assert load_scenario(path).warnings == ()
+
+
+def test_verify_re_checks_each_years_objectives(tmp_path, capsys):
+    import json
+
+    from siting.cli.main import main
+
+    path = line(tmp_path, {"phases": {"years": [2026, 2027], "capex": [100, 100]}})
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out)]) == 0
+    document = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert document["phases"]["years"][0]["objectives"]["max_coverage"] == pytest.approx(100)  # B1's 100 places
+    document["phases"]["years"][0]["objectives"]["max_coverage"] = 160
+    (out / "plan.json").write_text(json.dumps(document), encoding="utf-8")
+    assert main(["verify", str(out)]) == 4
+    assert "phases.years.0.objectives.max_coverage = 160.000000" in capsys.readouterr().err

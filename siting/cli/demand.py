@@ -12,6 +12,7 @@ from siting import pipeline
 from siting.cli.options import add_scenario_argument, default_out, load, number
 from siting.demand import area_summary, community_table
 from siting.demand.section import parse_section
+from siting.errors import InputError
 from siting.report.write import atomic_folder, check_out, write_csv
 from siting.scenario.load import Scenario
 
@@ -52,7 +53,12 @@ def with_overrides(scenario: Scenario, year: int | None, variant: str | None) ->
 def main(args: argparse.Namespace) -> int:
     """Estimate, print the summary, write the per-community table and the summary."""
     scenario = with_overrides(load(args), args.year, args.variant)
-    result = pipeline.compute_demand(scenario)
+    try:
+        result = pipeline.compute_demand(scenario)
+    except InputError as err:
+        if args.year is None or err.field != "demand.year":
+            raise
+        raise InputError(err.message, field="--year") from None
     est = result.estimate
     names = scenario.communities[[c for c in ("name", "district", "street") if c in scenario.communities]]
     table = names.join(community_table(est, result.units).round(3)).rename_axis("community").reset_index()

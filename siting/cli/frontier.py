@@ -41,7 +41,7 @@ from siting.report.views import Study
 from siting.report.write import atomic_folder, check_out, write_csv, write_json
 from siting.study import ranges
 from siting.study.executors import Executor
-from siting.study.frontier import Frontier, budget_frontier, target_frontier
+from siting.study.frontier import Frontier, budget_frontier, one_plan_per_point, target_frontier
 from siting.study.progress import Progress
 
 NAME = "frontier"
@@ -153,6 +153,7 @@ def main(args: argparse.Namespace) -> int:
     """Sweep, then write every file atomically."""
     check_arguments(args)
     scenario = load(args)
+    one_plan_per_point(scenario)
     out = args.out or default_out(scenario.name, "-frontier")
     check_out(out, keep=[scenario.path])  # before solving: a bad --out is known at once
     started = time.perf_counter()

@@ -38,9 +38,10 @@ def main(args: argparse.Namespace) -> int:
     if verdict.problems:
         raise PlanViolation("the saved plan does not hold:\n  - " + "\n  - ".join(verdict.problems))
     ev = verdict.evaluation
+    figures = ", ".join(f"{k} = {'—' if v is None else f'{v:,.6g}'}" for k, v in document["objectives"].items())
     print(
         f"{args.run_dir}: the plan holds: {len(ev.selected)} buildings, every rule of '{scenario.name}' met, "
-        f"figures as in plan.json ({', '.join(f'{k} = {v:,.6g}' for k, v in document['objectives'].items())})"
+        f"figures as in plan.json ({figures})"
     )
     return 0
 

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 
 from siting.model.builder import ConstraintBlock, block_from, linear_row
 from siting.model.data import ModelData
-from siting.model.spec import COST_OBJECTIVES, ModelSpec
+from siting.model.spec import COST_OBJECTIVES, ComplexSpec, ModelSpec
 from siting.model.variables import Variables, area_capacity, covered
 
 #: What a constraint family returns: a block, several, or None when the family does not apply.
@@ -449,16 +449,21 @@ def complexes(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Bl
     if rule is None:
         return None
     if not len(v.c):
-        if not rule.min_count:
-            return None
-        return linear_row(
-            "(15) number of complexes",
-            np.zeros(0, np.int64),
-            np.zeros(0),
-            lower=rule.min_count,
-            label="number of complexes (no candidate building can qualify)",
-            relaxable=True,
-        )
+        blocks = []
+        if rule.min_count:
+            blocks.append(
+                linear_row(
+                    "(15) number of complexes",
+                    np.zeros(0, np.int64),
+                    np.zeros(0),
+                    lower=rule.min_count,
+                    label="number of complexes (no candidate building can qualify)",
+                    relaxable=True,
+                )
+            )
+        if rule.min_capex_share:  # nothing can be spent on a complex, so nothing new may be bought
+            blocks.append(_spending_on_complexes(data, rule, v))
+        return blocks or None
     n = len(v.c)
     rows = _row_index(v.c_building, data.n_buildings)
     ident = sp.csr_matrix((np.ones(n), (np.arange(n), v.c)), shape=(n, n_cols))
@@ -515,10 +520,16 @@ def complexes(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Bl
                 0.0,
             )
         )
-        cols = np.concatenate([v.r, v.x[new]])
-        vals = np.concatenate([data.capex[v.r_option], -rule.min_capex_share * data.capex[new]])
-        blocks.append(linear_row("(15) share of spending on complexes", cols, vals, lower=0.0))
+        blocks.append(_spending_on_complexes(data, rule, v))
     return blocks
+
+
+def _spending_on_complexes(data: ModelData, rule: ComplexSpec, v: Variables) -> ConstraintBlock:
+    """Σ_o c_o r_o ≥ φ Σ_o c_o x_o over the new options (r empty when no building can qualify: no one-off spending)."""
+    new = ~data.option_existing
+    cols = np.concatenate([v.r, v.x[new]])
+    vals = np.concatenate([data.capex[v.r_option], -rule.min_capex_share * data.capex[new]])
+    return linear_row("(15) share of spending on complexes", cols, vals, lower=0.0)
 
 
 def min_share_level(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -> Blocks:

@@ -112,9 +112,10 @@ def settle(
     if solution is None:
         return None
     solution[options_cols] = fixed
-    idle = set.intersection(*(set(idle_options(b.data, b.spec, b.v, solution)) for b in blocks))
-    for b in blocks:  # an option idle in every block (every year, every variant) is released in all
-        solution[b.v.x[sorted(idle)]] = 0.0
+    idle = [set(idle_options(b.data, b.spec, b.v, solution)) for b in blocks]
+    used = set().union(*(set(np.flatnonzero(solution[b.v.x] > 0.5)) - i for b, i in zip(blocks, idle)))
+    for b in blocks:  # an option idle wherever it is taken (every year, every variant) is released in all
+        solution[b.v.x[sorted(set().union(*idle) - used)]] = 0.0
     for b in blocks:
         exact_coverage(b.data, b.spec, b.v, solution)
     return Settled(solution, {name: float(vector @ solution) for name, vector in vectors.items()})
@@ -126,7 +127,7 @@ def exact_coverage(data: ModelData, spec: ModelSpec, v: Variables, x: np.ndarray
     The stages bound them only from above (z_p ≤ Σ y, t ≤ every district share), and later stages may leave them
     up to the slack of (8) below their value. Without capacities each community is served in full by its nearest
     hosting building (ties: the building listed first), which is optimal for every objective and is what the
-    evaluator counts; with capacities the assignment found is kept.
+    evaluator counts; with capacities the assignment found is kept, less the shares `decode` drops as noise.
     """
     hosted = x[v.y] > 0.5
     if not v.assign:
@@ -139,6 +140,8 @@ def exact_coverage(data: ModelData, spec: ModelSpec, v: Variables, x: np.ndarray
         first = order[np.r_[True, data.arc_pair[order][1:] != data.arc_pair[order][:-1]]] if len(order) else order
         x[v.v] = 0.0
         x[v.v[first]] = 1.0
+    else:  # the noise `decode` drops goes from the claimed figures too (1e-10 of a unit walked 15 km: 1.5e-5 unit·m)
+        x[v.v[~hosted[data.arc_host] | (x[v.v] <= SHARE_FLOOR)]] = 0.0
     if len(v.t):
         cover = covered(data, v, len(x)) @ x
         share = np.zeros_like(data.group_demand)

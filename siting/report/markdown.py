@@ -123,7 +123,7 @@ def _selected(result, t: Text) -> str:
     for r in sel.itertuples():
         traded = "、".join(f"{assets.loc[a, 'name']} ({a})" for a in r.assets_traded.split(";") if a)
         mode = t(r.mode_zh, r.mode) + (f", {t('换出', 'trading')} {traded}" if traded else "")
-        services = t(r.services_zh, ", ".join(service_label(result, k)[1] for k in r.services.split(";")))
+        services = t(r.services_zh, ", ".join(service_label(result, k)[1] for k in r.services.split(";") if k))
         row = [
             f"{r.name} ({r.building})",
             r.district,

@@ -63,6 +63,7 @@ def _hosts(result, t: Text) -> pd.DataFrame:
         (r.building, r.name, s, r.x, r.y, t(*MODE_LABELS[r.mode]), "new")
         for r in sel.itertuples()
         for s in r.services.split(";")
+        if s  # a building acquired for no service (it costs nothing) has no dot
     ]
     existing = result.evaluation.existing.sort_values("facility")
     kept, closed = t("现有保留", "existing, kept"), t("现有关闭", "existing, closed")

@@ -186,7 +186,7 @@ def _plan_document(result) -> dict[str, Any]:
                 "building": r.building,
                 "name": r.name,
                 "mode": r.mode,
-                "services": r.services.split(";"),
+                "services": [k for k in r.services.split(";") if k],
                 "area_m2": [rounded(a) for a in areas],
                 "complex": bool(r.complex),
                 "assets_traded": [a for a in r.assets_traded.split(";") if a],

@@ -190,6 +190,14 @@ def budget_warnings(config: ScenarioConfig, options: pd.DataFrame) -> tuple[str,
         if budget * 1e4 >= costs.min():
             text += f"; if {budget:,.0f} was meant in 万元, write {budget * 1e4:,.0f}"
         found.append(text)
+    phases = config.model.phases
+    if phases is not None and phases.capex is not None and config.budget.capex is not None:
+        total = float(sum(phases.capex))
+        if abs(total - config.budget.capex) > 0.5:
+            found.append(
+                f"budget.capex ({config.budget.capex:,.0f} 元) is not used: model.phases.capex gives each year's "
+                f"one-off money ({total:,.0f} 元 in all)"
+            )
     return tuple(found)
 
 

@@ -10,7 +10,7 @@ import math
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from siting.demand import DemandSection
 from siting.frozen import Frozen
@@ -171,6 +171,15 @@ def minutes_to_metres(minutes: float | np.ndarray, speed_kmh: float) -> float | 
     return float(metres) if metres.ndim == 0 else metres
 
 
+def _digits(value: Any) -> Any:
+    """A whole number where a name is expected (district code 110101, building 101): its digits, as tables read it."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+Name = Annotated[str, BeforeValidator(_digits)]
+"""An id or a district as the tables have it; an unquoted number in the YAML is read as its digits."""
+
+
 class Budget(Frozen):
     """Money available. Amounts in 元 (yuan)."""
 
@@ -217,16 +226,16 @@ class Policy(Frozen):
     """At least this many buildings acquired (with max_facilities equal: exactly p)."""
     max_by_mode: dict[Literal["renovate", "buy", "rent", "swap", "build"], Count] = {}
     """At most this many buildings per acquisition mode."""
-    must_choose: tuple[str, ...] = ()
+    must_choose: tuple[Name, ...] = ()
     """Building ids that must be acquired (by some mode)."""
-    must_not_choose: tuple[str, ...] = ()
+    must_not_choose: tuple[Name, ...] = ()
     """Building ids that must not be acquired."""
-    must_choose_as: dict[str, Literal["renovate", "buy", "rent", "swap", "build"]] = {}
+    must_choose_as: dict[Name, Literal["renovate", "buy", "rent", "swap", "build"]] = {}
     """Building id -> mode: the building must be acquired, by that mode (e.g. bought in an earlier phase or at
     the previous point of a nested frontier); the services it hosts may change."""
     district_min_share: dict[str, Annotated[float, Field(ge=0, le=1)]] = {}
     """Service -> minimum covered share of its demand in every district."""
-    district_requires: dict[str, tuple[str, ...]] = {}
+    district_requires: dict[Name, tuple[str, ...]] = {}
     """District -> services of which some of its demand must be covered."""
     group_by: str = "district"
     """Communities column that defines districts for the equity rules and max_min_share."""
@@ -235,7 +244,7 @@ class Policy(Frozen):
 class Pilot(Frozen):
     """试点先行: the roll-out starts in pilot districts."""
 
-    districts: tuple[str, ...] = Field(min_length=1)
+    districts: tuple[Name, ...] = Field(min_length=1)
     """Districts (values of the communities' policy.group_by column) where the roll-out starts."""
     by: Annotated[int, Field(ge=1900, le=2200)]
     """Up to this year (inclusive) only buildings in the pilot districts are acquired; later, anywhere. A

@@ -168,7 +168,10 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 def validation_error(err: ValidationError, where: str, prefix: str = "") -> InputError:
     """Every problem pydantic found (up to `siting.errors.PROBLEMS_SHOWN` listed), each with its dotted key."""
-    problems = [_problem(e, prefix) for e in err.errors()]
+    errors = err.errors()
+    items = {tuple(e["loc"][:-1]) for e in errors if e["loc"] and isinstance(e["loc"][-1], int)}
+    # "at least 1 item after validation" only repeats that the list's items were refused
+    problems = [_problem(e, prefix) for e in errors if not (e["type"] == "too_short" and tuple(e["loc"]) in items)]
     return InputError.several(problems, file=where) if len(problems) > 1 else _with_file(problems[0], where)
 
 

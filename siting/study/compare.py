@@ -7,7 +7,6 @@ column or index level carrying each run's label, as PyPSA's collections do, so r
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from siting.scenario.load import Scenario
 from siting.scenario.schema import MODES
 from siting.solvers import SolveOptions
 from siting.study.summary import plan_summary
+from siting.verify.plan_file import ShownPlan, read_plan_file
 
 ADDED, DROPPED, CHANGED, SAME = "added", "dropped", "changed", "same"
 
@@ -61,14 +61,12 @@ def read_run(folder: Path, label: str | None = None) -> RunRecord:
     for needed in (plan_file, coverage_file):
         if not needed.is_file():
             raise InputError("missing; is this a folder written by `siting run`?", file=str(needed))
+    plan = read_plan_file(plan_file, ShownPlan)
     try:
-        plan = json.loads(plan_file.read_text(encoding="utf-8"))
         coverage = pd.read_csv(coverage_file, encoding="utf-8-sig", dtype={"community": str, "district": str})
         scenario = yaml.safe_load(scenario_file.read_text(encoding="utf-8")) if scenario_file.is_file() else None
     except (ValueError, yaml.YAMLError, UnicodeDecodeError) as err:
         raise InputError(f"cannot be read: {err}", file=str(folder)) from None
-    if not isinstance(plan, dict) or not {"selected", "coverage", "cost", "existing"} <= set(plan):
-        raise InputError("not a plan.json written by `siting run`", file=str(plan_file))
     return RunRecord(label or folder.name, plan, coverage, scenario)
 
 

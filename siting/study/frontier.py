@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from siting import pipeline
-from siting.errors import InfeasibleError
+from siting.errors import InfeasibleError, InputError
 from siting.model.solve import NoPlanError
 from siting.plan import Plan
 from siting.report.tables import plan_document
@@ -199,6 +199,7 @@ def budget_frontier(
             it gives takes that answer (module docstring), so both give the same frontier. Nested points are
             planned in order here (each keeps the buildings of the one before).
     """
+    one_plan_per_point(scenario)
     ends: dict[str, float | str] = {}
     started = time.perf_counter()
     known = Known()
@@ -223,6 +224,24 @@ def budget_frontier(
         found += _nested(scenario, kind, budgets, free, solver, options, progress)
     progress.close()
     return Frontier(kind, tuple(found), frontier_table(found, kind), ends, ends_seconds)
+
+
+def one_plan_per_point(scenario: Scenario) -> None:
+    """Refuse a phased or robust scenario: a point is one plan for one demand at one budget, re-checked as such.
+
+    Raises:
+        InputError: the scenario has model.phases (money per year: which budget would a point set?) or
+            model.robust (several demands).
+    """
+    model = scenario.config.model
+    key = "model.phases" if model.phases is not None else "model.robust" if model.robust is not None else None
+    if key is not None:
+        raise InputError(
+            f"a frontier plans one demand at one budget per point; {key} is not supported here: plan it with "
+            f"`siting run`, or remove it (--set {key}=null)",
+            file=str(scenario.path),
+            field=key,
+        )
 
 
 @dataclass(frozen=True)
@@ -333,6 +352,7 @@ def target_frontier(
     Solved from the highest target down, so that each plan warm-starts the next (a plan that reaches a
     target reaches every lower one), or as independent tasks on `executor`; tabulated from the lowest up.
     """
+    one_plan_per_point(scenario)
     targets = sorted(float(t) for t in targets)
     progress = progress or silent(0, "")
     progress.total, progress.slots = len(targets), executor.slots if executor else 1

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from siting import __version__, pipeline
-from siting.errors import InfeasibleError, SitingError
+from siting.errors import InfeasibleError, InputError, SitingError
 from siting.model.solve import NoPlanError
 from siting.report.folder import write_run_folder
 from siting.report.tables import plan_document, service_label
@@ -138,11 +138,26 @@ def load_variant(
     hash and the run folder's scenario.yaml record them as they would for `siting run --set`.
 
     Raises:
-        InputError: an unknown override, or a change the scenario refuses (named).
+        InputError: an unknown override, a change the scenario refuses (named), or a variant or budget the
+            scenario would not use (model.robust plans for its own variants; model.phases.capex sets the money).
     """
     sets = [f"demand.variant={variant}"] if variant is not None else []
     sets += [f"budget.capex={budget_text(budget)}"] if budget is not None else []
-    return load_scenario(path, overrides, sets, allow_outside_paths=allow_outside)
+    scenario = load_scenario(path, overrides, sets, allow_outside_paths=allow_outside)
+    model = scenario.config.model
+    if variant is not None and model.robust is not None:  # else every variant would give the same plan
+        raise InputError(
+            "the sweep sets demand.variant, but the scenario plans for model.robust.variants; leave variants out",
+            file=str(scenario.path),
+            field="model.robust",
+        )
+    if budget is not None and model.phases is not None and model.phases.capex is not None:
+        raise InputError(
+            "the sweep sets budget.capex, but model.phases.capex gives each year's money; leave budgets out",
+            file=str(scenario.path),
+            field="model.phases.capex",
+        )
+    return scenario
 
 
 def asked(scenario: Scenario) -> dict[str, Any]:

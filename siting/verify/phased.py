@@ -10,13 +10,14 @@ districts are acquired. The schedule's objectives are recomputed term by term.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from siting.errors import PlanViolation
 from siting.plan import Plan
 from siting.scenario.load import Scenario, patched
+from siting.scenario.schema import ScenarioConfig
 from siting.verify.distance import straight
 from siting.verify.evaluate import TOL, Evaluation, evaluate
 
@@ -63,17 +64,24 @@ def schedule_money(scenario: Scenario) -> tuple[tuple[float, ...], tuple[float, 
 
 
 def year_rules(scenario: Scenario, year: int, annual: float | None, last: bool) -> Scenario:
-    """The scenario a year's plan must meet: that year's demand and yearly money, requirements in the last year."""
-    patch: dict = {"demand": {"year": year}, "budget": {"capex": 1e12, "annual": annual, "npv": None}}
-    if not last:  # requirements (shares, district rules, complexes, required buildings, counts) lifted
-        model = scenario.config.model
-        policy = {"must_choose": [], "must_choose_as": {}, "min_facilities": None}
-        policy |= {"district_min_share": {}, "district_requires": {}}
-        patch["model"] = {"target_share": {}, "targets": None, "policy": policy}
-        if model.complex is not None:
-            patch["model"]["complex"] = {"min_count": 0, "min_capex_share": 0.0}
-        patch["services"] = {key: {"min_share": 0.0} for key in scenario.config.services}
-    return patched(scenario, patch)
+    """The scenario a year's plan must meet: that year's demand and yearly money, requirements in the last year.
+
+    Before the last year the requirements (shares, district rules, complexes, required buildings, counts, targets)
+    are replaced, not merged: a patch merged over the scenario would keep its mappings (target_share,
+    must_choose_as, district rules) as they are.
+    """
+    scenario = patched(scenario, {"demand": {"year": year}, "budget": {"capex": 1e12, "annual": annual, "npv": None}})
+    if last:
+        return scenario
+    doc = scenario.config.model_dump(mode="json")
+    doc["model"] |= {"target_share": {}, "targets": None}
+    doc["model"]["policy"] |= {"must_choose": [], "must_choose_as": {}, "min_facilities": None}
+    doc["model"]["policy"] |= {"district_min_share": {}, "district_requires": {}}
+    if doc["model"]["complex"] is not None:
+        doc["model"]["complex"] |= {"min_count": 0, "min_capex_share": 0.0}
+    for service in doc["services"].values():
+        service["min_share"] = 0.0
+    return replace(scenario, config=ScenarioConfig.model_validate(doc))
 
 
 def evaluate_phases(

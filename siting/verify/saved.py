@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from siting.errors import InputError
 from siting.plan import Assignment, Plan, Selection
 from siting.scenario.load import Scenario
 from siting.verify.evaluate import Evaluation, evaluate
+from siting.verify.plan_file import SavedPlan, read_plan_file
 
 #: Agreement asked of plan.json's figures (written to 6 decimals) and their recomputation.
 FIGURE_TOLERANCE = 1e-6
@@ -32,18 +32,10 @@ class Verdict:
 
 
 def read_plan_document(run_dir: Path) -> dict:
-    """plan.json of a run folder, or an InputError naming what is missing."""
-    path = Path(run_dir) / "plan.json"
-    if not path.is_file():
+    """plan.json of a run folder, or an InputError naming what is missing or not shaped as `siting run` writes it."""
+    if not (Path(run_dir) / "plan.json").is_file():
         raise InputError("no plan.json here; give a folder written by `siting run`", file=str(run_dir))
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InputError(f"not a plan.json written by siting ({err.__class__.__name__})", file=str(path)) from None
-    for key in ("selected", "existing", "assignments", "objectives", "input_sha256", "status"):
-        if key not in document:
-            raise InputError("missing key; not a plan.json written by siting", file=str(path), field=key)
-    return document
+    return read_plan_file(Path(run_dir) / "plan.json", SavedPlan)
 
 
 def plan_from_document(document: dict) -> Plan:
@@ -80,6 +72,14 @@ def verify_saved(scenario: Scenario, document: dict) -> Verdict:
         )
     from siting.pipeline import compute_demand  # the demand stage, upstream of every check
 
+    model = scenario.config.model
+    for key, rule in (("phases", model.phases), ("robust", model.robust)):
+        if rule is not None and document.get(key) is None:
+            raise InputError(
+                f"the scenario has model.{key} but plan.json has no {key} section: not a plan made from it",
+                file="plan.json",
+                field=key,
+            )
     proven = document["status"] == "optimal"
     if document.get("phases") is not None:
         evaluation = _phased(scenario, document, compute_demand, proven)
@@ -87,14 +87,34 @@ def verify_saved(scenario: Scenario, document: dict) -> Verdict:
         evaluation = _robust(scenario, document, compute_demand, proven)
     else:
         evaluation = evaluate(scenario, plan_from_document(document), compute_demand(scenario).units, proven=proven)
-    mismatches = []
-    for name, saved in document["objectives"].items():
-        actual = evaluation.objectives.get(name)
-        if saved is None or actual is None or not np.isfinite(actual):
-            continue
-        if abs(actual - saved) > FIGURE_TOLERANCE * max(1.0, abs(saved)) + 5e-7:
-            mismatches.append(f"plan.json says {name} = {saved:.6f}; the plan, re-checked, gives {actual:.6f}")
+    ev = evaluation
+    mismatches = differ(document["objectives"], {k: v for k, v in ev.objectives.items() if k in document["objectives"]})
+    costs = {"capex": ev.capex, "annual": ev.annual, "annual_freed": ev.freed, "npv": ev.npv}
+    mismatches += differ(document.get("cost") or {}, costs, "cost.")
+    mismatches += coverage_differs(document.get("coverage", {}), ev, "")
     return Verdict(evaluation, tuple(mismatches))
+
+
+def differ(saved: dict, actual: dict[str, float], where: str = "") -> list[str]:
+    """The figures plan.json gives (`saved`, null = not given) that their recomputation (`actual`) does not."""
+    found = []
+    for name, value in actual.items():
+        claimed = saved.get(name)
+        if claimed is None or value is None or not np.isfinite(value):
+            continue
+        if abs(value - claimed) > FIGURE_TOLERANCE * max(1.0, abs(claimed)) + 5e-7:
+            found.append(f"plan.json says {where}{name} = {claimed:.6f}; the plan, re-checked, gives {value:.6f}")
+    return found
+
+
+def coverage_differs(saved: dict, evaluation: Evaluation, where: str) -> list[str]:
+    """Each service's demand, covered units and share in plan.json against the evaluation's."""
+    found = []
+    for key, row in evaluation.by_service.iterrows():
+        if key in saved:
+            actual = {name: float(row[name]) for name in ("demand", "covered", "share")}
+            found += differ(saved[key], actual, f"{where}coverage.{key}.")
+    return found
 
 
 def _entries_plan(entry: dict) -> Plan:
@@ -120,12 +140,22 @@ def _phased(scenario: Scenario, document: dict, compute_demand, proven: bool) ->
 
     years = [entry["year"] for entry in document["phases"]["years"]]
     if scenario.config.model.phases is None or years != list(scenario.config.model.phases.years):
-        raise InputError("plan.json holds a phased plan but the scenario has other model.phases.years", field="phases")
+        raise InputError(
+            "plan.json holds a phased plan but the scenario has other model.phases.years",
+            file="plan.json",
+            field="phases",
+        )
     plans = [_entries_plan(entry["plan"]) for entry in document["phases"]["years"]]
     demands = [compute_demand(year_scenario(scenario, year)).units for year in years]
     capex, annual = schedule_money(scenario)
     check = evaluate_phases(scenario, plans, demands, capex, annual, proven=proven)
-    return dataclasses.replace(check.evaluations[-1], violations=check.violations, objectives=check.objectives)
+    violations = list(check.violations)
+    for t, (entry, ev) in enumerate(zip(document["phases"]["years"], check.evaluations)):
+        where = f"phases.years.{t}."
+        violations += differ(entry, {"capex_spent": check.spent[t], "annual_cost": ev.annual - ev.freed}, where)
+        violations += coverage_differs(entry.get("coverage", {}), ev, where)
+        violations += differ(entry.get("objectives", {}), dict(ev.objectives), where + "objectives.")
+    return dataclasses.replace(check.evaluations[-1], violations=tuple(violations), objectives=check.objectives)
 
 
 def _robust(scenario: Scenario, document: dict, compute_demand, proven: bool) -> Evaluation:
@@ -136,12 +166,15 @@ def _robust(scenario: Scenario, document: dict, compute_demand, proven: bool) ->
     rule = scenario.config.model.robust
     if rule is None or list(rule.variants) != saved["variants"]:
         raise InputError(
-            "plan.json holds a robust plan but the scenario has other model.robust.variants", field="robust"
+            "plan.json holds a robust plan but the scenario has other model.robust.variants",
+            file="plan.json",
+            field="robust",
         )
     scenarios = [variant_scenario(scenario, k) for k in rule.variants]
     plans = [_entries_plan(saved["per_variant"][k]["plan"]) for k in rule.variants]
     demands = [compute_demand(s).units for s in scenarios]
     weights = np.array(saved["weights"], float)
+    weights /= weights.sum()  # written to 6 decimals: 3 × 0.333333 is 1 − 1e-6, a weighted mean 1e-6 low
     check = evaluate_robust(
         scenarios, plans, demands, np.array(saved["optima"], float), rule.criterion, weights, proven=proven
     )
@@ -149,6 +182,12 @@ def _robust(scenario: Scenario, document: dict, compute_demand, proven: bool) ->
     value = check.objectives[saved["objective"]]
     value = -value if rule.criterion == "min_regret" else value
     violations = list(check.violations)
-    if saved["value"] is None or abs(value - saved["value"]) > FIGURE_TOLERANCE * max(1.0, abs(value)) + 5e-7:
+    for k, (variant, ev) in enumerate(zip(rule.variants, check.evaluations)):
+        entry, where = saved["per_variant"][variant], f"robust.per_variant.{variant}."
+        violations += differ(entry, {"objective": check.values[k]}, where)
+        violations += coverage_differs(entry.get("coverage", {}), ev, where)
+    # A regret is a difference of values ~ the optima: it carries their rounding (plan.json's 6 decimals), not its own.
+    scale = max(1.0, abs(value), float(np.abs(check.values).max(initial=0.0)))
+    if saved["value"] is None or abs(value - saved["value"]) > FIGURE_TOLERANCE * scale + 5e-7:
         violations.append(f"plan.json says the {rule.criterion} value is {saved['value']}; re-checked: {value:.6f}")
     return dataclasses.replace(check.evaluations[shown], violations=tuple(violations))
