@@ -33,6 +33,7 @@ def random_instance(seed: int, n_sites: int = 6, n_clients: int = 14, equal: boo
     capacity = np.full(n_sites, np.ceil(share * demand.sum() / n_sites))
     if not equal:
         capacity = np.ceil(capacity * rng.uniform(0.5, 1.5, n_sites))
+        capacity[0] *= seed % 2  # a facility without capacity (odd seeds keep it)
     return Instance(cost, fixed, capacity, demand)
 
 

@@ -137,11 +137,16 @@ def y_problem(
         if need > 0:
             y[free[np.argsort(gain[free], kind="stable")[:need]]] = 1.0
         return float(gain @ y), y
-    order = free[np.argsort(gain[free] / cap, kind="stable")]
+    order = free[np.argsort(per_capacity(gain[free], cap), kind="stable")]
     before = np.cumsum(capacity[order]) - capacity[order]
-    take = np.clip((short - before) / capacity[order], 0.0, 1.0)
+    take = np.clip(np.nan_to_num(per_capacity(short - before, capacity[order]), posinf=0.0), 0.0, 1.0)
     y[order] = np.maximum(y[order], take)
     return float(gain @ y), y
+
+
+def per_capacity(value: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """The ratio value / capacity, +inf where the capacity is 0 (such a facility is last to help cover the demand)."""
+    return np.divide(value, capacity, out=np.full(len(capacity), np.inf), where=capacity > 0)
 
 
 def transport(inst: Instance, open_site: np.ndarray) -> tuple[float, np.ndarray] | None:
@@ -193,7 +198,7 @@ def rounded_plan(inst: Instance, gain: np.ndarray, y: np.ndarray, banned: np.nda
     short = inst.demand.sum() - inst.capacity[open_site].sum()
     if short > 0:
         rest = np.flatnonzero(~open_site & ~banned)
-        rest = rest[np.argsort(gain[rest] / inst.capacity[rest], kind="stable")]
+        rest = rest[np.argsort(per_capacity(gain[rest], inst.capacity[rest]), kind="stable")]
         covered = np.cumsum(inst.capacity[rest])
         open_site[rest[: int(np.searchsorted(covered, short)) + 1]] = True
     return open_site
@@ -241,7 +246,7 @@ def cflp_bounds(
     started = time.perf_counter()
     deadline = None if time_limit_s is None else started + time_limit_s
     incumbent = Incumbent(inst)
-    incumbent.offer(rounded_plan(inst, inst.fixed / inst.capacity, np.zeros(len(inst.fixed)), banned))
+    incumbent.offer(rounded_plan(inst, per_capacity(inst.fixed, inst.capacity), np.zeros(len(inst.fixed)), banned))
     # Start from each customer's cheapest arc with its share of the facility's fixed cost at full load.
     per_unit = inst.fixed / np.maximum(inst.capacity, MARGIN)
     multipliers = np.min(
