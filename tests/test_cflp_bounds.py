@@ -139,3 +139,18 @@ def test_applicable_only_to_the_plain_problem() -> None:
     assert not cflp.applicable(data, replace(spec, objectives=("min_distance",)))
     assert not cflp.applicable(*cflp_model(cap_instance(random_instance(0)), capacitated=False))
     assert not cflp.applicable(replace(data, budget_capex=1e4), spec)
+
+
+def test_pipeline_keeps_must_choose_and_must_not_choose() -> None:
+    inst = random_instance(5, n_sites=6, n_clients=16, equal=False)
+    data, spec = cflp_model(cap_instance(inst), capacitated=True)
+    table = all_plans(inst)
+    must, never = np.zeros(6, bool), np.zeros(6, bool)
+    never[int(np.argmax(inst.capacity))] = True  # close the largest and open the dearest of the others
+    must[int(np.argmax(np.where(never, -np.inf, inst.fixed)))] = True
+    assert optimum(table, forced=must, banned=never) > optimum(table) * (1 + 1e-6)  # the rules change the plan
+    spec = replace(spec, must_choose=np.flatnonzero(must), must_not_choose=np.flatnonzero(never))
+    sol = solve(data, spec, options=SolveOptions(mip_rel_gap=1e-9, threads=1))
+    assert "Lagrangian facility fixing" in sol.first.result.message
+    assert sol.status.value == "optimal"
+    assert sol.objective == pytest.approx(optimum(table, forced=must, banned=never), rel=1e-7)

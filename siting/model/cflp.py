@@ -103,6 +103,8 @@ def solve_first_stage(
     started = time.perf_counter()
     inst, pair, site = instance(data, v, standard)
     forced, banned = site_bounds(data, spec)
+    forced |= standard.col_lower[v.x] > 0.5  # options the columns' own bounds fix (option_forced)
+    banned |= standard.col_upper[v.x] < 0.5
     limit = options.time_limit_s
     bounds = cflp_bounds(inst, forced, banned, None if limit is None else BOUNDS_SHARE * limit)
     if bounds is None:
