@@ -173,15 +173,21 @@ def radius_problem(
 
 
 def solve_first_stage(
-    data: ModelData, spec: ModelSpec, v: Variables, standard: MilpProblem, backend: Solver, options: SolveOptions
+    data: ModelData,
+    spec: ModelSpec,
+    v: Variables,
+    standard: MilpProblem,
+    backend: Solver,
+    options: SolveOptions,
+    reduce: bool = True,
 ) -> SolveResult:
     """Solve the p-median by the radius model; return the result in the assignment form's columns.
 
-    The model is reduced by siting.model.radius_bounds and started from its heuristic plan, which takes at most
-    BOUNDS_SHARE of the time limit.
+    With `reduce`, the model is reduced by siting.model.radius_bounds and started from its heuristic plan, which
+    takes at most BOUNDS_SHARE of the time limit.
     """
     started = time.perf_counter()
-    model, bounds = reduced_model(data, spec, options.time_limit_s)
+    model, bounds = reduced_model(data, spec, options.time_limit_s) if reduce else (radius_problem(data, spec), None)
     n_y = len(data.option_row)
     if bounds is not None:
         nearest = nearest_distance(data, bounds.open_site)
