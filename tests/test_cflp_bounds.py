@@ -129,6 +129,9 @@ def test_pipeline_matches_enumeration(seed: int) -> None:
         model.problem(objective_vector("min_cost", data, spec, v, model.n_cols), maximize=False), options
     )
     assert plain.objective == pytest.approx(sol.objective, rel=1e-7)
+    unreduced = solve(data, spec, options=options, reduce=False)
+    assert "Lagrangian" not in unreduced.first.result.message
+    assert unreduced.objective == pytest.approx(sol.objective, rel=1e-7)
 
 
 def test_applicable_only_to_the_plain_problem() -> None:

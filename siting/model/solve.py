@@ -131,7 +131,8 @@ def solve(
         data: the model data; spec: its switches.
         solver: a registry name, or "auto" to choose by problem class (siting.model.choose).
         options: time limit, gap, threads, seed.
-        reduce: apply the exact reductions first (siting.model.reduce; for a p-median, siting.model.radius_bounds).
+        reduce: apply the exact reductions first (siting.model.reduce; for a p-median, siting.model.radius_bounds;
+            for capacitated facility location, siting.model.cflp_bounds).
         fixing: fix columns for the later stages by reduced costs (siting.model.fixing).
         start: a warm-start plan.
         bound: a proven bound on the first objective's optimum (e.g. the optimum of the same scenario with a
@@ -191,7 +192,7 @@ def solve(
                 result = radius.solve_first_stage(
                     data, spec, v, problem, backend, replace(stage_options, warm_start=None), reduce=reduce
                 )
-            elif not stages and not integer_only and cflp.applicable(data, spec):
+            elif not stages and not integer_only and reduce and cflp.applicable(data, spec):
                 result = cflp.solve_first_stage(data, spec, v, problem, backend, stage_options)
             else:
                 result = backend.solve(problem, stage_options)
