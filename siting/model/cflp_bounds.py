@@ -48,7 +48,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import linprog
 
 #: Relative margin on every bound test.
 MARGIN = 1e-9
@@ -151,6 +150,8 @@ def per_capacity(value: np.ndarray, capacity: np.ndarray) -> np.ndarray:
 
 def transport(inst: Instance, open_site: np.ndarray) -> tuple[float, np.ndarray] | None:
     """The plan's cost and split assignment (m, n): its fixed costs + the transportation LP; None if infeasible."""
+    from scipy.optimize import linprog  # 0.1 s to load: only facility location problems need it
+
     sites = np.flatnonzero(open_site)
     if inst.capacity[sites].sum() < inst.demand.sum() * (1 - MARGIN):
         return None
