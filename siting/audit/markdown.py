@@ -74,64 +74,37 @@ def _standards(audit: Audit) -> str:
 
 
 def _summary(audit: Audit) -> str:
-    totals = audit.districts[audit.districts["district"] == TOTAL]
-    rows = [
-        [
-            _label(audit, r.standard),
-            _figure(r.required, r.unit),
-            _figure(r.existing, r.unit),
-            _figure(r.shortfall, r.unit),
-            f"{r.met_share:.1%}",
-            f"{r.communities_short} / {r.communities}",
-            r.unit,
-        ]
-        for r in totals.itertuples()
-    ]
-    header = [
-        "标准 Standard",
-        "需要 Required",
-        "现有 Existing",
-        "缺口 Shortfall",
-        "达标 Met",
-        "未达标社区 Short",
-        "单位 Unit",
-    ]
-    return "## 总体 Summary\n\n" + md_table(header, rows)
+    return "## 总体 Summary\n\n" + _standards_table(audit, by_district=False)
 
 
 def _districts(audit: Audit) -> str:
-    table = audit.districts[audit.districts["district"] != TOTAL]
-    rows = [
-        [
-            _label(audit, r.standard),
-            r.district,
-            _figure(r.required, r.unit),
-            _figure(r.existing, r.unit),
-            _figure(r.shortfall, r.unit),
-            _figure(r.net_shortfall, r.unit),
-            f"{r.met_share:.1%}",
-            f"{r.communities_short} / {r.communities}",
-            r.unit,
-        ]
-        for r in table.itertuples()
-    ]
-    header = [
-        "标准 Standard",
-        "街道 District",
-        "需要 Required",
-        "现有 Existing",
-        "社区缺口合计 Σ community shortfall",
-        "街道净缺口 Net shortfall",
-        "达标 Met",
-        "未达标社区 Short",
-        "单位 Unit",
-    ]
     note = (
         "街道净缺口 = max(0, 需要合计 − 现有合计)：面积和托位可在社区间调剂，覆盖不能。 "
         "Net shortfall = max(0, Σ required − Σ existing): area and places can be shared between communities, "
         "coverage cannot."
     )
-    return "## 按街道 By district\n\n" + note + "\n\n" + md_table(header, rows)
+    return "## 按街道 By district\n\n" + note + "\n\n" + _standards_table(audit, by_district=True)
+
+
+def _standards_table(audit: Audit, by_district: bool) -> str:
+    """Each standard in all (by_district False) or per district with the net shortfall (True)."""
+    columns = [
+        ("标准 Standard", lambda r: _label(audit, r.standard)),
+        *([("街道 District", lambda r: r.district)] if by_district else []),
+        ("需要 Required", lambda r: _figure(r.required, r.unit)),
+        ("现有 Existing", lambda r: _figure(r.existing, r.unit)),
+        (
+            "社区缺口合计 Σ community shortfall" if by_district else "缺口 Shortfall",
+            lambda r: _figure(r.shortfall, r.unit),
+        ),
+        *([("街道净缺口 Net shortfall", lambda r: _figure(r.net_shortfall, r.unit))] if by_district else []),
+        ("达标 Met", lambda r: f"{r.met_share:.1%}"),
+        ("未达标社区 Short", lambda r: f"{r.communities_short} / {r.communities}"),
+        ("单位 Unit", lambda r: r.unit),
+    ]
+    table = audit.districts[(audit.districts["district"] != TOTAL) == by_district]
+    rows = [[cell(r) for _, cell in columns] for r in table.itertuples()]
+    return md_table([name for name, _ in columns], rows)
 
 
 def _largest(audit: Audit) -> str:

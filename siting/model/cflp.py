@@ -24,7 +24,7 @@ import scipy.sparse as sp
 
 from siting.model.cflp_bounds import NEVER, Bounds, Instance, cflp_bounds
 from siting.model.data import ModelData
-from siting.model.radius import site_arcs, site_bounds
+from siting.model.radius import site_arcs, site_bounds, stronger_bound
 from siting.model.spec import ModelSpec
 from siting.model.variables import Variables, area_capacity
 from siting.solvers import MilpProblem, SolveOptions, Solver, SolveResult, Status
@@ -129,7 +129,7 @@ def solve_first_stage(
         x = np.zeros(standard.num_cols)
         x[keep] = result.x
     # The reduced model keeps an optimal plan (module docstring): its bound and the Lagrangian one both hold.
-    bound = bounds.bound if bound is None or not np.isfinite(bound) else max(float(bound), bounds.bound)
+    bound = stronger_bound(bound, bounds.bound)
     if x is None and status is Status.NO_SOLUTION and standard.max_violation(plan) <= FEASIBILITY_TOLERANCE:
         status, x = Status.FEASIBLE, plan
     if x is None or status not in (Status.OPTIMAL, Status.FEASIBLE):

@@ -199,7 +199,7 @@ def solve_first_stage(
     if bounds is not None:
         # Plans the reduction dropped cost more than UB, and the heuristic plan is in the reduced model: the
         # reduced model's bound holds for the p-median, and so does the Lagrangian bound.
-        bound = bounds.bound if bound is None or not np.isfinite(bound) else max(float(bound), bounds.bound)
+        bound = stronger_bound(bound, bounds.bound)
         if y is None and status is Status.NO_SOLUTION:  # stopped before any plan: the heuristic plan
             status, y = Status.FEASIBLE, bounds.open_site.astype(float)
     if y is None or status not in (Status.OPTIMAL, Status.FEASIBLE):
@@ -216,6 +216,13 @@ def solve_first_stage(
         message=f"radius formulation ({reduced}{result.message})",
         started=started,
     )
+
+
+def stronger_bound(solver_bound: float | None, lagrangian: float) -> float:
+    """The better of two valid lower bounds on a minimum (the solver's may be missing or infinite)."""
+    if solver_bound is None or not np.isfinite(solver_bound):
+        return lagrangian
+    return max(float(solver_bound), lagrangian)
 
 
 #: The heuristic and the Lagrangian bound may take at most this share of the time limit.

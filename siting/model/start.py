@@ -34,14 +34,16 @@ def start_vector(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int, pl
     slot_building = data.building_ids[data.host_building].astype(str)
     slot_service = np.asarray(data.services, object)[data.host_service].astype(str)
     area = {(s.building, k): a for s in plan.selected for k, a in zip(s.services, s.area_m2 or [np.nan] * 9)}
-    hosted = np.array([(b, k) in area for b, k in zip(slot_building, slot_service)], bool)
+    slots = pd.MultiIndex.from_arrays([slot_building, slot_service])
+    listed = pd.Series(area.values(), index=pd.MultiIndex.from_tuples(area, names=slots.names), dtype=float)
+    hosted = slots.isin(listed.index) if area else np.zeros(len(slots), bool)
+    slot_area = listed.reindex(slots).to_numpy(float) if area else np.full(len(slots), np.nan)
     open_building = np.zeros(data.n_buildings, bool)
     open_building[data.option_building[taken]] = True
     hosted = (hosted | data.host_existing) & open_building[data.host_building]
     x[v.y] = hosted
     on_area = np.flatnonzero(area_capacity(data, spec))
-    given = np.array([area.get((b, k), np.nan) for b, k in zip(slot_building[on_area], slot_service[on_area])])
-    x[v.q] = np.where(hosted[on_area], np.nan_to_num(given, nan=0.0) if len(given) else 0.0, 0.0)
+    x[v.q] = np.where(hosted[on_area], np.nan_to_num(slot_area[on_area], nan=0.0), 0.0)
     if v.assign:
         arcs = pd.DataFrame(
             {
