@@ -207,12 +207,10 @@ def solve(
                         solver=result.solver,
                     )
                 )
-        if not stages and result.x is None and result.status is Status.NO_SOLUTION and begin is not None:
-            result = fallback(
-                problem, begin.x, begin.seconds, result, f"greedy ({solver} found no better plan in time)"
-            )
-        if not stages and result.x is not None and result.bound is None:
-            result = with_trivial_bound(problem, result)
+        if not stages:
+            label = f"greedy ({solver} found no better plan in time)"
+            start_x, start_s = (None, 0.0) if begin is None else (begin.x, begin.seconds)
+            result = first_answer(problem, result, start_x, start_s, label)
         stages.append(Stage(name, result))
         if len(stages) == 1:
             check_first(result, solver, options)
@@ -362,6 +360,17 @@ def within(options: SolveOptions, clock: Clock, share: float = 1.0) -> SolveOpti
 def _not_run(problem: MilpProblem, x: np.ndarray | None, solver: str) -> SolveResult:
     """A stage the time limit left no room for: NO_SOLUTION, with the best bound known without solving."""
     return SolveResult(Status.NO_SOLUTION, None, None, trivial_bound(problem), None, 0.0, solver, "", "no time left")
+
+
+def first_answer(
+    problem: MilpProblem, result: SolveResult, start: np.ndarray | None, seconds: float, label: str
+) -> SolveResult:
+    """The first stage's answer: the start plan (`label`) when the solver found none in time; a plan has a bound."""
+    if result.x is None and result.status is Status.NO_SOLUTION and start is not None:
+        result = fallback(problem, start, seconds, result, label)
+    if result.x is not None and result.bound is None:
+        result = with_trivial_bound(problem, result)
+    return result
 
 
 def fallback(problem: MilpProblem, x: np.ndarray, seconds: float, result: SolveResult, label: str) -> SolveResult:

@@ -28,11 +28,10 @@ from siting.model.solve import (
     Solution,
     Stage,
     check_first,
-    fallback,
+    first_answer,
     fix_later,
     rounded,
     solution_of,
-    with_trivial_bound,
 )
 from siting.plan import Plan
 from siting.solvers import AUTO, SolveOptions, Status, get_solver
@@ -104,10 +103,8 @@ def solve_stacked(
             break  # no time for a later stage: keep the plan found
         problem = staged.problem(vector, maximize=MAXIMIZE[objective], extra=kept)
         result = backend.solve(problem, replace(options, time_limit_s=left and max(left, MIN_STAGE_S), warm_start=x))
-        if not stages and result.x is None and result.status is Status.NO_SOLUTION and start is not None:
-            result = fallback(problem, start, 0.0, result, f"start plan ({name} found no better plan in time)")
-        if not stages and result.x is not None and result.bound is None:
-            result = with_trivial_bound(problem, result)
+        if not stages:
+            result = first_answer(problem, result, start, 0.0, f"start plan ({name} found no better plan in time)")
         stages.append(Stage(objective, result))
         if len(stages) == 1:
             check_first(result, name, options)
