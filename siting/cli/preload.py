@@ -3,7 +3,9 @@
 Altair, Jinja and XlsxWriter take about 0.3 s to import, a sixth of a `siting run` on the demo. The solvers
 release the GIL while they work, so a thread importing them meanwhile costs no wall time; the writers then find
 them loaded. Only third-party libraries are preloaded: they import nothing of this package, so the two threads
-never wait on each other's half-imported modules.
+never wait on each other's half-imported modules. The thread is not a daemon: a command that ends early (bad
+input, an infeasible scenario) waits for the imports under way instead of finalising the interpreter while the
+thread may hold an import lock.
 """
 
 from __future__ import annotations
@@ -16,15 +18,15 @@ REPORT_LIBRARIES = ("altair", "jinja2", "markupsafe", "xlsxwriter")
 
 
 def preload(modules: tuple[str, ...] = REPORT_LIBRARIES) -> threading.Thread:
-    """Start importing `modules` in a daemon thread; a failed import is left for the real import to report."""
+    """Start importing `modules` in a background thread; a failed import is left for the real import to report."""
 
     def load() -> None:
         for name in modules:
             try:
                 importlib.import_module(name)
             except Exception:  # noqa: BLE001 - the writer's own import raises it where it is handled
-                return
+                continue
 
-    thread = threading.Thread(target=load, name="siting-preload", daemon=True)
+    thread = threading.Thread(target=load, name="siting-preload")
     thread.start()
     return thread
