@@ -38,13 +38,22 @@ MAX_DENSE = 4_000_000
 
 def applicable(data: ModelData, spec: ModelSpec) -> bool:
     """The first stage is a plain capacitated facility location problem with split assignment."""
+    return (
+        spec.objectives[0] == "min_cost"
+        and not spec.single_source
+        and spec.min_facilities is None
+        and spec.max_facilities is None
+        and plain_location(data, spec)
+    )
+
+
+def plain_location(data: ModelData, spec: ModelSpec) -> bool:
+    """One service, every client fully served within option capacities, no other rule (budgets, modes, districts)."""
     one_option = len(np.unique(data.option_building)) == len(data.option_building)
     capacity = data.option_capacity
     return (
-        spec.objectives[0] == "min_cost"
-        and spec.full_assignment
+        spec.full_assignment
         and spec.capacitated
-        and not spec.single_source
         and len(data.services) == 1
         and one_option
         and len(data.option_row) * len(data.pair_demand) <= MAX_DENSE
@@ -55,8 +64,6 @@ def applicable(data: ModelData, spec: ModelSpec) -> bool:
         and not np.isfinite(data.budget_capex)
         and data.budget_annual is None
         and data.budget_npv is None
-        and spec.min_facilities is None
-        and spec.max_facilities is None
         and not spec.max_by_mode
         and spec.complex is None
         and not spec.group_requires

@@ -14,8 +14,8 @@ Two numerical rules make the answer right whatever the solver's tolerances:
 And three rules make it fast (issue 9; figures in benchmarks/ENGINE.md): exact reductions first
 (siting.model.reduce); a greedy plan as the first stage's start and as the answer when time runs out
 (siting.model.greedy); columns the later stages cannot move fixed by reduced costs (siting.model.fixing); the
-p-median and capacitated facility location first stages reduced from a Lagrangian bound (siting.model.radius,
-siting.model.cflp). The time limit is the whole solve's: each stage, and settling, gets what is left.
+p-median, capacitated facility location and single-source capacitated p-median first stages reduced from a
+Lagrangian bound (siting.model.radius, siting.model.cflp, siting.model.cpmp). The time limit is the whole solve's: each stage, and settling, gets what is left.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from siting.errors import InfeasibleError, InputError, SitingError
-from siting.model import cflp, formulation, greedy, radius
+from siting.model import cflp, cpmp, formulation, greedy, radius
 from siting.model import reduce as reductions
 from siting.model.builder import ConstraintBlock, Model
 from siting.model.choose import choose_solver
@@ -132,7 +132,8 @@ def solve(
         solver: a registry name, or "auto" to choose by problem class (siting.model.choose).
         options: time limit, gap, threads, seed.
         reduce: apply the exact reductions first (siting.model.reduce; for a p-median, siting.model.radius_bounds;
-            for capacitated facility location, siting.model.cflp_bounds).
+            for capacitated facility location, siting.model.cflp_bounds; for the single-source capacitated
+            p-median, siting.model.cpmp_bounds).
         fixing: fix columns for the later stages by reduced costs (siting.model.fixing).
         start: a warm-start plan.
         bound: a proven bound on the first objective's optimum (e.g. the optimum of the same scenario with a
@@ -194,6 +195,8 @@ def solve(
                 )
             elif not stages and not integer_only and reduce and cflp.applicable(data, spec):
                 result = cflp.solve_first_stage(data, spec, v, problem, backend, stage_options)
+            elif not stages and not integer_only and reduce and cpmp.applicable(data, spec):
+                result = cpmp.solve_first_stage(data, spec, v, problem, backend, stage_options)
             else:
                 result = backend.solve(problem, stage_options)
             if report is not None:
