@@ -336,7 +336,8 @@ def subgradient(
     """The best multipliers found, their bound and the steps taken (steps aimed at the best plan's cost)."""
     best, best_bound = multipliers.copy(), -np.inf
     step, stale, steps = 2.0, 0, 0
-    for steps in range(1, MAX_ITERATIONS + 1):
+    for _ in range(MAX_ITERATIONS):
+        steps += 1
         bound, chosen, choice = relax.lagrangian(multipliers)
         if bound > best_bound + MARGIN * max(1.0, abs(bound)):
             best, best_bound, stale = multipliers.copy(), bound, 0

@@ -15,7 +15,8 @@ And three rules make it fast (issue 9; figures in benchmarks/ENGINE.md): exact r
 (siting.model.reduce); a greedy plan as the first stage's start and as the answer when time runs out
 (siting.model.greedy); columns the later stages cannot move fixed by reduced costs (siting.model.fixing); the
 p-median, capacitated facility location and single-source capacitated p-median first stages reduced from a
-Lagrangian bound (siting.model.radius, siting.model.cflp, siting.model.cpmp). The time limit is the whole solve's: each stage, and settling, gets what is left.
+Lagrangian bound (siting.model.radius, siting.model.cflp, siting.model.cpmp). The time limit is the whole
+solve's: each stage, and settling, gets what is left.
 """
 
 from __future__ import annotations
