@@ -14,14 +14,17 @@ Lower bound (Lorena and Senne 2004; Ceselli and Righini 2005): relax Σ_j x_ij =
 S ranging over the site sets with F ⊆ S, S ∩ B = ∅ and p_min ≤ |S| ≤ p_max. For any plan (open sites T, client i
 served by a(i)), cost = Σ_i λ_i + Σ_{j ∈ T} (f_j − Σ_{a(i) = j} (λ_i − c_ij)) ≥ Σ_i λ_i + Σ_{j ∈ T} ρ_j ≥ L(λ), since
 the clients of an open site fit its capacity (a knapsack solution). K_j is solved exactly by dynamic programming
-on the integer weights (`knapsack`). A site whose knapsack's LP bound (Dantzig's) already keeps it out of S gets
-ρ̄_j = f_j − K̄_j ≤ ρ_j instead: that only lowers the minimum over S, so L stays a valid bound, and it is exact once
-every site of the minimising S is solved exactly, which `lagrangian` ensures. λ comes from subgradient
-optimisation (steps μ (UB − L) / ‖g‖², g_i = 1 − Σ_{j ∈ S} x_ij).
+on the integer weights (`knapsack`). A site whose knapsack without its capacity row (Σ_i max(0, λ_i − c_ij) ≥ K_j)
+already keeps it out of S gets ρ̄_j ≤ ρ_j instead: that only lowers the minimum over S, so L stays a valid bound,
+and it is exact once every site of the minimising S is solved exactly, which `lagrangian` ensures. λ comes from
+subgradient optimisation (steps μ (T − L) / ‖g‖², g_i = 1 − Σ_{j ∈ S} x_ij, the target T = 1.05 L until a plan is
+known, then its cost).
 
-Upper bound UB (a Lagrangian heuristic): the sites S of the multipliers met along the way (and the uncapacitated
-p-median's greedy and interchange plan) are plans once every client is assigned within the capacities, a
-generalised assignment problem solved by HiGHS (scipy.optimize.milp) on the open sites; the best is UB.
+Upper bound UB: the problem restricted to the sites and arcs whose bound of (a), (b) below is within 0.03 % of L, a
+MILP solved by HiGHS (scipy.optimize.milp) with a node limit; a restriction, so its plan is a plan (SJC3a, 3b, 4a:
+the best-known plan). Should it find none, the uncapacitated p-median's greedy and interchange sites with the
+clients assigned within the capacities (the same MILP with the sites fixed). A second subgradient run, aimed at UB,
+then raises L.
 
 Reductions, from the best λ (all ρ_j exact), for plans of cost ≤ UB (each removes only plans costing more than UB,
 and the heuristic plan, of cost UB, meets them all, so the reduced problem keeps every optimal plan):
@@ -44,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from siting.model.cflp_bounds import NEVER, Instance, knapsacks
+from siting.model.cflp_bounds import NEVER, Instance
 from siting.model.radius_bounds import greedy, interchange
 
 #: Relative margin on every bound test.
@@ -53,6 +56,8 @@ MARGIN = 1e-9
 MAX_ITERATIONS = 400
 PATIENCE = 15
 MIN_STEP = 5e-3
+#: Until a plan is known, the steps aim this share above the best bound.
+TARGET_SHARE = 0.05
 #: Seconds at most for the generalised assignment MILP that prices the first plan.
 ASSIGN_S = 5.0
 #: Branch-and-bound nodes at most for the heuristic's MILPs: a node limit, unlike a time limit, keeps the plan
@@ -162,8 +167,8 @@ class Relaxation:
 
     def lagrangian(self, multipliers: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """L(λ), the sites S and the knapsack choices (m, n) (rows outside S are not solved: all False)."""
-        lp_value, _ = knapsacks(self.inst, multipliers)
-        rho = self.inst.fixed + lp_value  # ρ̄_j ≤ ρ_j: the LP knapsack's value is at least the integer one's
+        # ρ̄_j ≤ ρ_j: the knapsack without its capacity row is worth at least as much.
+        rho = self.inst.fixed - np.maximum(multipliers[None, :] - self.inst.cost, 0.0).sum(axis=1)
         solved = np.zeros(len(rho), bool)
         choice = np.zeros(self.inst.cost.shape, bool)
         while True:
@@ -279,7 +284,8 @@ def cpmp_bounds(
     """Heuristic plan, Lagrangian bound and reductions (module docstring); None when no plan is found.
 
     Args:
-        inst: costs (m, n), fixed costs, capacities and demands (both integer-valued).
+        inst: costs (m, n), fixed costs, capacities and demands (demands non-negative integers; capacities are
+            rounded down, which with integer demands changes no plan).
         p_min, p_max: bounds on the number of sites open.
         forced, banned: (m,) bool, sites that must / must not open.
         time_limit_s: the subgradient and the heuristic stop after this many seconds.
@@ -287,6 +293,8 @@ def cpmp_bounds(
     started = time.perf_counter()
     deadline = None if time_limit_s is None else started + time_limit_s
     weight = np.round(inst.demand).astype(np.int64)
+    if (weight != inst.demand).any() or (inst.demand < 0).any() or (inst.capacity < 0).any():
+        return None  # the knapsacks' dynamic programming needs non-negative integer demands
     relax = Relaxation(inst, p_min, p_max, forced, banned, weight)
     plans = Incumbent(inst, deadline)
     count = min(p_max, int((~banned).sum()))
@@ -294,7 +302,6 @@ def cpmp_bounds(
         return None
     matrix = inst.cost.T
     first = interchange(matrix, greedy(matrix, count, forced, banned), forced, banned, deadline)
-    plans.offer(first)
     multipliers = np.where(first.any(), matrix[:, first].min(axis=1), 0.0)
     multipliers = np.where(multipliers >= NEVER, 0.0, multipliers)
     multipliers, lower, steps = subgradient(relax, plans, multipliers, deadline)
@@ -305,6 +312,8 @@ def cpmp_bounds(
     near = lower + min(plans.cost - lower, RESTRICTED_GAP * max(1.0, abs(lower)))
     before = plans.cost
     plans.keep(plan_milp(inst, arc_bound <= near, forced, banned | (opened > near), p_min, p_max, plans.left(None)))
+    if plans.open_site is None:
+        plans.offer(first)  # the uncapacitated p-median's sites, the clients assigned within capacities
     if plans.open_site is None:
         return None
     if plans.cost < before and (deadline is None or time.perf_counter() < deadline):
@@ -347,7 +356,7 @@ def subgradient(
                 step, stale = step / 2, 0
         direction = 1.0 - choice[chosen].sum(axis=0)
         norm = float(direction @ direction)
-        target = plans.cost if np.isfinite(plans.cost) else best_bound + 0.05 * max(1.0, abs(best_bound))
+        target = plans.cost if np.isfinite(plans.cost) else best_bound + TARGET_SHARE * max(1.0, abs(best_bound))
         gap = target - best_bound
         if norm == 0 or gap <= MARGIN * max(1.0, abs(target)) or step < MIN_STEP:
             break
