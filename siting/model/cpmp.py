@@ -31,7 +31,7 @@ from siting.solvers import MilpProblem, SolveOptions, Solver, SolveResult, Statu
 from siting.solvers.base import FEASIBILITY_TOLERANCE, build_result
 
 #: The heuristic and the Lagrangian bound may take at most this share of the time limit.
-BOUNDS_SHARE = 0.5
+BOUNDS_SHARE = 0.6
 #: The knapsack tables hold (sites × (capacity + 1)) values: capacities up to this many demand units.
 MAX_CAPACITY = 100_000
 

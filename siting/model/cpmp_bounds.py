@@ -58,6 +58,8 @@ PATIENCE = 15
 MIN_STEP = 5e-3
 #: Until a plan is known, the steps aim this share above the best bound.
 TARGET_SHARE = 0.05
+#: The first subgradient run may take this share of the time limit, the heuristic MILP and a second run the rest.
+FIRST_SHARE = 0.5
 #: Seconds at most for the generalised assignment MILP that prices the first plan.
 ASSIGN_S = 5.0
 #: Branch-and-bound nodes at most for the heuristic's MILPs: a node limit, unlike a time limit, keeps the plan
@@ -304,7 +306,8 @@ def cpmp_bounds(
     first = interchange(matrix, greedy(matrix, count, forced, banned), forced, banned, deadline)
     multipliers = np.where(first.any(), matrix[:, first].min(axis=1), 0.0)
     multipliers = np.where(multipliers >= NEVER, 0.0, multipliers)
-    multipliers, lower, steps = subgradient(relax, plans, multipliers, deadline)
+    first_deadline = None if time_limit_s is None else started + FIRST_SHARE * time_limit_s
+    multipliers, lower, steps = subgradient(relax, plans, multipliers, first_deadline)
     if not np.isfinite(lower):
         return None
     opened, arc_bound = fixing_bounds(relax, multipliers)
