@@ -165,3 +165,11 @@ def test_applicable_only_to_integer_single_source_problems() -> None:
     assert not cpmp.applicable(replace(data, option_capacity=data.option_capacity + 0.5), spec)
     assert not cpmp.applicable(replace(data, pair_demand=data.pair_demand + 0.25), spec)
     assert not cpmp.applicable(replace(data, budget_capex=1e4), spec)
+
+
+def test_bounds_are_deterministic() -> None:
+    inst = random_cpmp(3, n=12, p=3)
+    none = np.zeros(inst.n, bool)
+    first, second = (cpmp_bounds(as_instance(inst), inst.p, inst.p, none, none) for _ in range(2))
+    assert first.cost == second.cost and first.bound == second.bound
+    assert (first.served_by == second.served_by).all() and (first.keep_arc == second.keep_arc).all()

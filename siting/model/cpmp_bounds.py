@@ -68,6 +68,8 @@ NODE_LIMIT = 50
 #: The restricted MILP keeps the sites and arcs whose Lagrangian bound is within this share of L (measured on
 #: SJC1–4b: 3e-4 finds the best-known plan of SJC3a, 3b and 4a in 0.1–6 s; 6e-4 takes 3× longer and is worse).
 RESTRICTED_GAP = 3e-4
+#: ... widened by these factors in turn until it holds a plan.
+WIDEN = (1.0, 4.0)
 
 
 @dataclass(frozen=True)
@@ -312,9 +314,13 @@ def cpmp_bounds(
         return None
     opened, arc_bound = fixing_bounds(relax, multipliers)
     # The heuristic: the CPMP on the sites and arcs whose bound is near L (a restriction, so its plan is a plan).
-    near = lower + min(plans.cost - lower, RESTRICTED_GAP * max(1.0, abs(lower)))
     before = plans.cost
-    plans.keep(plan_milp(inst, arc_bound <= near, forced, banned | (opened > near), p_min, p_max, plans.left(None)))
+    for widen in WIDEN:  # a restriction too tight to hold any plan is widened
+        near = lower + widen * RESTRICTED_GAP * max(1.0, abs(lower))
+        restricted = (arc_bound <= near, banned | (opened > near))
+        plans.keep(plan_milp(inst, restricted[0], forced, restricted[1], p_min, p_max, plans.left(None)))
+        if plans.open_site is not None:
+            break
     if plans.open_site is None:
         plans.offer(first)  # the uncapacitated p-median's sites, the clients assigned within capacities
     if plans.open_site is None:
