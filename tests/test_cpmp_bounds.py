@@ -41,11 +41,16 @@ def test_knapsack_matches_enumeration(seed: int) -> None:
         assert profit[k, choice[k]].sum() == pytest.approx(table[k, capacity[k]], abs=1e-9)
 
 
-def random_cpmp(seed: int, n: int = 9, p: int = 3) -> CpmpInstance:
-    """Nodes in a square, integer demands, equal capacities for ~1.15–1.5× the demand shared by p medians."""
+def random_cpmp(seed: int, n: int = 9, p: int = 3, equal: bool = True) -> CpmpInstance:
+    """Nodes in a square, integer demands, capacities for ~1.15–1.5× the demand shared by p medians.
+
+    Unequal capacities vary 0.3–1.7× around that (some below the largest demands: arcs that can never be used).
+    """
     rng = np.random.default_rng(seed)
     demand = rng.integers(1, 20, n)
     capacity = np.full(n, int(np.ceil(rng.uniform(1.15, 1.5) * demand.sum() / p)))
+    if not equal:
+        capacity = np.ceil(capacity * rng.uniform(0.3, 1.7, n)).astype(np.int64)
     xy = np.round(rng.random((n, 2)) * 1000, 1)
     return CpmpInstance(name=f"random{seed}", n=n, p=p, xy=xy, capacity=capacity, demand=demand)
 
@@ -69,10 +74,14 @@ def all_plans(inst: CpmpInstance) -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_bounds_and_fixings_are_exact(seed: int) -> None:
-    inst = random_cpmp(seed)
+@pytest.mark.parametrize("equal", [True, False])
+def test_bounds_and_fixings_are_exact(seed: int, equal: bool) -> None:
+    inst = random_cpmp(seed, equal=equal)
     none = np.zeros(inst.n, bool)
     bounds = cpmp_bounds(as_instance(inst), inst.p, inst.p, none, none)
+    if not equal and bounds is None:  # no plan found: allowed only when there is none
+        assert not len(all_plans(inst)[1])
+        return
     served, costs = all_plans(inst)
     best = float(costs.min())
     tol = 1e-7 * best

@@ -32,8 +32,8 @@ from siting.solvers.base import FEASIBILITY_TOLERANCE, build_result
 
 #: The heuristic and the Lagrangian bound may take at most this share of the time limit.
 BOUNDS_SHARE = 0.6
-#: The knapsack tables hold (sites × (capacity + 1)) values: capacities up to this many demand units.
-MAX_CAPACITY = 100_000
+#: The knapsack tables hold (sites × (largest capacity + 1)) values: at most this many (SJC4a: 402 × 841).
+MAX_TABLE = 2_000_000
 
 
 def applicable(data: ModelData, spec: ModelSpec) -> bool:
@@ -43,7 +43,7 @@ def applicable(data: ModelData, spec: ModelSpec) -> bool:
         spec.objectives[0] in ("min_distance", "min_cost")
         and spec.single_source
         and plain_location(data, spec)
-        and bool((capacity <= MAX_CAPACITY).all())
+        and len(capacity) * (min(float(np.max(capacity, initial=0.0)), float(demand.sum())) + 1) <= MAX_TABLE
         and bool((capacity == np.round(capacity)).all() and (demand == np.round(demand)).all())
     )
 

@@ -50,6 +50,8 @@ import scipy.sparse as sp
 from siting.model.cflp_bounds import NEVER, Instance
 from siting.model.radius_bounds import greedy, interchange
 
+#: Knapsacks solved together at most (the DP records items × sites × (capacity + 1) choices).
+CHUNK = 64
 #: Relative margin on every bound test.
 MARGIN = 1e-9
 #: Subgradient: iterations at most, halving the step after this many without a better bound, smallest step.
@@ -161,12 +163,23 @@ class Relaxation:
         self, inst: Instance, p_min: int, p_max: int, forced: np.ndarray, banned: np.ndarray, weight: np.ndarray
     ) -> None:
         self.inst, self.p_min, self.p_max, self.forced, self.banned = inst, p_min, p_max, forced, banned
-        self.weight, self.capacity = weight, np.floor(inst.capacity + 1e-9).astype(np.int64)
+        # With integer weights, Σ q_i x_i ≤ Q_j holds exactly when it holds for ⌊Q_j⌋, or for Σ_i q_i if that is less.
+        capacity = np.minimum(np.floor(inst.capacity + 1e-9), weight.sum())
+        self.weight, self.capacity = weight, capacity.astype(np.int64)
 
-    def exact(self, multipliers: np.ndarray, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """ρ_j and the knapsack choices (len(sites), n) of these sites, and the DP tables."""
-        profit = multipliers[None, :] - self.inst.cost[sites]
-        table, choice = knapsack(profit, self.weight, self.capacity[sites])
+    def exact(self, multipliers: np.ndarray, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """ρ_j and the knapsack choices (len(sites), n) of these sites, and the DP tables (len(sites), C + 1).
+
+        The sites go CHUNK at a time, which bounds the DP's record of choices (items × sites × capacities).
+        """
+        top = int(self.capacity[sites].max()) if len(sites) else 0
+        table = np.zeros((len(sites), top + 1))
+        choice = np.zeros((len(sites), len(self.weight)), bool)
+        for start in range(0, len(sites), CHUNK):
+            part = sites[start : start + CHUNK]
+            profit = multipliers[None, :] - self.inst.cost[part]
+            part_table, choice[start : start + len(part)] = knapsack(profit, self.weight, self.capacity[part])
+            table[start : start + len(part), : part_table.shape[1]] = part_table
         return self.inst.fixed[sites] - table[np.arange(len(sites)), self.capacity[sites]], choice, table
 
     def lagrangian(self, multipliers: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
