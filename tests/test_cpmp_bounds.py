@@ -18,8 +18,8 @@ from siting.model.cflp_bounds import Instance
 from siting.model.cpmp_bounds import cpmp_bounds, knapsack
 from siting.model.objectives import objective_vector
 from siting.model.solve import solve
-from siting.reproduce.instances import CpmpInstance
-from siting.reproduce.models import cpmp_model, euclidean
+from siting.reproduce.instances import CapInstance, CpmpInstance
+from siting.reproduce.models import cflp_model, cpmp_model, euclidean
 from siting.solvers import SolveOptions, get_solver
 
 
@@ -182,3 +182,28 @@ def test_bounds_are_deterministic() -> None:
     first, second = (cpmp_bounds(as_instance(inst), inst.p, inst.p, none, none) for _ in range(2))
     assert first.cost == second.cost and first.bound == second.bound
     assert (first.served_by == second.served_by).all() and (first.keep_arc == second.keep_arc).all()
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_single_source_facility_location_matches_the_plain_model(seed: int) -> None:
+    """Fixed costs and no facility count (p_min = 0, p_max = m): the same path, checked against the plain MILP."""
+    rng = np.random.default_rng(seed)
+    m, n = 6, 14
+    demand = rng.integers(5, 40, n).astype(float)
+    cost = np.round(100 * rng.random((m, n)) * demand[None, :], 2)
+    capacity = np.ceil(rng.uniform(0.3, 0.6, m) * demand.sum())
+    fixed = np.round(rng.uniform(200, 800, m), 1)
+    inst = CapInstance(name="random", m=m, n=n, capacity=capacity, fixed_cost=fixed, demand=demand, cost=cost)
+    data, spec = cflp_model(inst, capacitated=True)
+    spec = replace(spec, single_source=True)
+    assert cpmp.applicable(data, spec)
+    options = SolveOptions(mip_rel_gap=1e-9, threads=1)
+    sol = solve(data, spec, options=options)
+    assert "Lagrangian knapsack fixing" in sol.first.result.message
+    model, v = formulation.build(data, spec)
+    plain = get_solver("highs").solve(
+        model.problem(objective_vector("min_cost", data, spec, v, model.n_cols), maximize=False), options
+    )
+    assert sol.status.value == "optimal"
+    assert sol.objective == pytest.approx(plain.objective, rel=1e-7)
+    assert sol.bound <= plain.objective * (1 + 1e-7)
