@@ -14,8 +14,9 @@ Two numerical rules make the answer right whatever the solver's tolerances:
 And three rules make it fast (issue 9; figures in benchmarks/ENGINE.md): exact reductions first
 (siting.model.reduce); a greedy plan as the first stage's start and as the answer when time runs out
 (siting.model.greedy); columns the later stages cannot move fixed by reduced costs (siting.model.fixing); the
-p-median and capacitated facility location first stages reduced from a Lagrangian bound (siting.model.radius,
-siting.model.cflp). The time limit is the whole solve's: each stage, and settling, gets what is left.
+p-median, capacitated facility location and capacitated max coverage first stages reduced from a Lagrangian
+bound (siting.model.radius, siting.model.cflp, siting.model.coverage). The time limit is the whole solve's: each
+stage, and settling, gets what is left.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from siting.errors import InfeasibleError, InputError, SitingError
-from siting.model import cflp, formulation, greedy, radius
+from siting.model import cflp, coverage, formulation, greedy, radius
 from siting.model import reduce as reductions
 from siting.model.builder import ConstraintBlock, Model
 from siting.model.choose import choose_solver
@@ -194,6 +195,8 @@ def solve(
                 )
             elif not stages and not integer_only and reduce and cflp.applicable(data, spec):
                 result = cflp.solve_first_stage(data, spec, v, problem, backend, stage_options)
+            elif not stages and not integer_only and reduce and coverage.applicable(model, spec, v, problem):
+                result = coverage.solve_first_stage(data, spec, v, problem, backend, stage_options)
             else:
                 result = backend.solve(problem, stage_options)
             if report is not None:

@@ -1,0 +1,152 @@
+r"""The capacitated max coverage first stage: a Lagrangian bound, a core MILP for the plan, exact option fixing.
+
+For max coverage with capacities and budgets over many reach arcs (the generated district: 190,864 arcs) the
+MILP's root LP alone takes most of a minute. siting.model.coverage_bounds gives in a fraction of a second a bound
+L on the coverage and, for each option o, its slack s_o ≥ 0: every plan that takes o covers at most L − s_o.
+
+1. Core: the options of smallest slack (CORE_FACTOR times as many as the Lagrangian solution takes, and the
+   greedy start's) are the only ones allowed; the solver solves that much smaller MILP from the greedy start.
+   Every plan of it is a plan of the problem (the other options' columns are fixed at 0).
+2. Fixing: with UB the best plan's coverage, an option with s_o > L − UB (plus a margin) is in no better plan,
+   so its column is fixed at 0 (and the slots, areas and arcs of a building left without options). The best
+   plan satisfies every fixing (its own options have s_o ≤ L − UB), so the reduced model keeps it and every
+   better plan: its optimum is the problem's, and the solver's bound on it holds for the problem, as does L.
+3. The reduced MILP from the best plan, in the time left; the answer's bound is the smaller of the two.
+
+It applies (coverage_bounds.applicable) to max coverage in the assign form whose rows are only the one-mode,
+hosting, floor-area, assignment, budget and capacity families, with at least MIN_ARCS arcs (below that the plain
+MILP is quick and two solves cost more than they save).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from siting.model import coverage_bounds
+from siting.model.builder import Model
+from siting.model.cflp import restricted
+from siting.model.data import ModelData
+from siting.model.spec import ModelSpec
+from siting.model.variables import Variables, area_capacity
+from siting.solvers import MilpProblem, SolveOptions, Solver, SolveResult, Status
+from siting.solvers.base import FEASIBILITY_TOLERANCE, build_result
+
+#: Models with fewer reach arcs go to the solver as they are.
+MIN_ARCS = 20_000
+#: The subgradient may take this share of the time limit (and at most SUBGRADIENT_CAP_S).
+SUBGRADIENT_SHARE = 0.05
+SUBGRADIENT_CAP_S = 2.0
+#: The core allows this many times as many options as the Lagrangian solution takes (at least CORE_MIN).
+CORE_FACTOR = 3
+CORE_MIN = 50
+#: The core MILP may take this share of the time limit.
+CORE_SHARE = 0.3
+#: Relative margin on the fixing test.
+MARGIN = 1e-7
+
+
+def applicable(model: Model, spec: ModelSpec, v: Variables, problem: MilpProblem) -> bool:
+    """A capacitated max coverage first stage the relaxation is exact for, large enough to pay."""
+    return len(v.v) >= MIN_ARCS and coverage_bounds.applicable(model, spec, v, problem)
+
+
+def solve_first_stage(
+    data: ModelData, spec: ModelSpec, v: Variables, standard: MilpProblem, backend: Solver, options: SolveOptions
+) -> SolveResult:
+    """Bound, core plan, fixing, reduced MILP (module docstring); the result is in the standard model's columns."""
+    started = time.perf_counter()
+    limit = options.time_limit_s
+    deadline = None if limit is None else started + limit
+    rel = coverage_bounds.relaxation(data, spec, v, standard)
+    start = options.warm_start
+    lower = -np.inf if start is None else standard.objective_value(start) - standard.offset
+    budget = SUBGRADIENT_CAP_S if limit is None else min(SUBGRADIENT_CAP_S, SUBGRADIENT_SHARE * limit)
+    outcome = coverage_bounds.optimise(rel, max(lower, 0.0), time.perf_counter() + budget)
+    if not np.isfinite(outcome.bound):
+        return backend.solve(standard, options)
+    slack = outcome.dual.slack
+    bound = outcome.bound + standard.offset
+
+    def left() -> float | None:
+        return None if deadline is None else max(deadline - time.perf_counter(), 1e-3)
+
+    taken = int(outcome.dual.taken.sum())
+    allowed = np.zeros(len(slack), bool)
+    allowed[np.argsort(slack, kind="stable")[: max(CORE_MIN, CORE_FACTOR * taken)]] = True
+    if start is not None:
+        allowed |= start[v.x] > 0.5
+    allowed &= np.isfinite(slack)
+    core_limit = None if limit is None else min(CORE_SHARE * limit, left())
+    best = start
+    core = _solve_restricted(data, spec, v, standard, allowed, backend, replace(options, time_limit_s=core_limit))
+    if core is not None and (best is None or standard.objective_value(core) > standard.objective_value(best)):
+        best = core
+    if best is None:
+        return backend.solve(standard, replace(options, time_limit_s=left()))
+    value = standard.objective_value(best)
+    keep_options = slack <= bound - value + MARGIN * max(1.0, abs(bound))
+    keep_options |= best[v.x] > 0.5
+    result, kept_cols = _solve_restricted(
+        data, spec, v, standard, keep_options, backend, replace(options, time_limit_s=left(), warm_start=best), True
+    )
+    x, status = best, Status.FEASIBLE
+    if result.x is not None and standard.objective_value(result.x) >= value:
+        x = result.x
+        status = Status.OPTIMAL if result.status is Status.OPTIMAL else Status.FEASIBLE
+    # The reduced model holds the best plan and every better one: the solver's bound on it holds here too.
+    solver_bound = result.bound if result.status in (Status.OPTIMAL, Status.FEASIBLE, Status.NO_SOLUTION) else None
+    final = bound if solver_bound is None or not np.isfinite(solver_bound) else min(bound, float(solver_bound))
+    return build_result(
+        standard,
+        status,
+        x=x,
+        bound=final,
+        solver=result.solver,
+        version=result.version,
+        message=f"Lagrangian coverage bound {bound:.10g} ({outcome.iterations} iterations); core of "
+        f"{int(allowed.sum()):,} options; {int(keep_options.sum()):,} of {len(keep_options):,} options left "
+        f"({kept_cols:,} columns); {result.message}",
+        started=started,
+    )
+
+
+def _solve_restricted(
+    data: ModelData,
+    spec: ModelSpec,
+    v: Variables,
+    standard: MilpProblem,
+    allowed: np.ndarray,
+    backend: Solver,
+    options: SolveOptions,
+    full: bool = False,
+):
+    """Solve `standard` with only the `allowed` options (the others fixed at 0, and what only they could use).
+
+    Returns the plan in the standard columns (None if none, or infeasible for the standard model); with `full`,
+    the solver's result in the standard columns and the number of columns kept.
+    """
+    upper = standard.col_upper.copy()
+    upper[v.x[~allowed]] = 0.0
+    open_building = np.zeros(data.n_buildings, bool)
+    open_building[data.option_building[allowed]] = True
+    upper[v.y[~open_building[data.host_building]]] = 0.0
+    upper[v.v[~open_building[data.host_building[data.arc_host]]]] = 0.0
+    upper[v.q[~open_building[data.host_building[area_capacity(data, spec)]]]] = 0.0
+    keep = ~((standard.col_lower == 0) & (upper == 0))
+    reduced = restricted(replace(standard, col_upper=upper), keep)
+    start = options.warm_start
+    if start is not None:
+        start = start[keep] if reduced.max_violation(start[keep]) <= FEASIBILITY_TOLERANCE else None
+    result = backend.solve(reduced, replace(options, warm_start=start))
+    x = None
+    if result.x is not None:
+        x = np.zeros(standard.num_cols)
+        x[keep] = result.x
+        if standard.max_violation(x) > FEASIBILITY_TOLERANCE:
+            x = None
+    if full:
+        return replace(result, x=x), int(keep.sum())
+    return x if result.status in (Status.OPTIMAL, Status.FEASIBLE) else None
