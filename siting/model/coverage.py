@@ -40,10 +40,10 @@ MIN_ARCS = 20_000
 SUBGRADIENT_SHARE = 0.05
 SUBGRADIENT_CAP_S = 2.0
 #: The core allows this many times as many options as the Lagrangian solution takes (at least CORE_MIN).
-CORE_FACTOR = 3
+CORE_FACTOR = 2
 CORE_MIN = 50
 #: The core MILP may take this share of the time limit.
-CORE_SHARE = 0.3
+CORE_SHARE = 0.5
 #: Relative margin on the fixing test.
 MARGIN = 1e-7
 
