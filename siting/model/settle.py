@@ -18,6 +18,7 @@ q_h = max(a_s, u_s · load_h) (the area split is otherwise free).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -87,18 +88,25 @@ def settle(
         _unacquired_off(b, col_lower, col_upper)
     free = ~((col_lower == 0) & (col_upper == 0))  # columns at 0 are left out of the solves
     settle_options = SolveOptions(time_limit_s=options.time_limit_s, mip_rel_gap=1e-9, verbose=options.verbose)
+    deadline = None if options.time_limit_s is None else time.perf_counter() + options.time_limit_s
 
     def solve(vector: np.ndarray, maximize: bool, kept: list) -> np.ndarray | None:
         problem = model.problem(vector, maximize=maximize, extra=kept)
+        A = problem.A.tocsc()[:, free].tocsr()
+        # rows left empty hold trivially (0 within their bounds) and go too; one that cannot hold stays
+        rows = (np.diff(A.indptr) > 0) | (problem.row_lower > 0) | (problem.row_upper < 0)
         problem = replace(
             problem,
             c=problem.c[free],
-            A=problem.A.tocsc()[:, free].tocsr(),
+            A=A[rows],
+            row_lower=problem.row_lower[rows],
+            row_upper=problem.row_upper[rows],
             col_lower=col_lower[free],
             col_upper=col_upper[free],
             integrality=problem.integrality[free],
         )
-        result = backend.solve(problem, settle_options)
+        left = None if deadline is None else max(deadline - time.perf_counter(), 1e-3)
+        result = backend.solve(problem, replace(settle_options, time_limit_s=left))  # the limit is for all solves
         if result.x is None or result.status is not Status.OPTIMAL:
             return None
         x = np.zeros(model.n_cols)
