@@ -13,8 +13,9 @@ divided by B_k, so μ is in objective units):
 where F_b(o) bounds what building b serves with option o: each arc e has a reduced value r_e = c_e − λ_p, a
 share 0 ≤ v_e ≤ m_e and a width w_e per unit share in its pool, and F_b(o) = Σ over b's pools of the best
 fractional knapsack of its arcs with r_e > 0 within the pool's room. Pools: a new building's area-capacity
-slots share one pool of room A_o (the option's floor area; w_e = u_s d_p, from (9) and (3)); an existing
-facility's slot is a pool of room Q_h (w_e = d_p); any other slot a pool without limit. Every feasible plan
+slots share one pool of room A_o (the option's floor area; w_e = u_s d_p, from (9) and (3)), its other new
+slots, when its options have capacities, one of room C_o (w_e = d_p); an existing facility's slot is a pool of
+room Q_h (w_e = d_p); any other slot a pool without limit. Every feasible plan
 fits these pools (dropping the minimum areas a_s y_h ≤ q_h, q_h ≤ Ā_h y_h and integrality of y only enlarges
 the set), and Σ_p λ_p (1 − Σ_e v_e) + Σ_k μ_k (1 − Σ_o k_o x_o / B_k) ≥ 0 on it, so L(λ, μ) ≥ its coverage:
 L is an upper bound on the optimum for every λ, μ ≥ 0. Options the problem bans (x_o ≤ 0) are skipped, and a
@@ -59,6 +60,7 @@ HANDLED = frozenset(
         "(17) net present cost budget",
         "(9) capacity from floor area",
         "(9) capacity of existing facilities",
+        "(9) capacity of options",
     }
 )
 #: Subgradient: first step factor, iterations without a better bound before it is halved, smallest factor.
@@ -88,9 +90,10 @@ class Relaxation:
     width: np.ndarray  # (E,) w_e
     pool: np.ndarray  # (E,) pool of each arc
     pool_building: np.ndarray  # (pools,)
-    pool_room: np.ndarray  # (pools,) fixed room (inf = none, nan = the option's floor area)
+    pool_room: np.ndarray  # (pools,) fixed room (inf = none; nan = the option's, see pool_kind)
+    pool_kind: np.ndarray  # (pools,) 0: room = the option's floor area, 1: its capacity, -1: fixed room
     option_building: np.ndarray  # (O,)
-    option_area: np.ndarray  # (O,)
+    option_room: np.ndarray  # (2, O) the option's floor area and capacity (inf = none)
     option_cost: np.ndarray  # (K, O) k_o / B_k
     banned: np.ndarray  # (O,)
     forced_building: np.ndarray  # (B,) a forced option (-1 = none)
@@ -102,14 +105,27 @@ def relaxation(data: ModelData, spec: ModelSpec, v: Variables, problem: MilpProb
     n_hosts = len(data.host_building)
     by_area = area_capacity(data, spec)
     demand = data.pair_demand[data.arc_pair]
-    # pools: one per building for its area-capacity slots, one per other slot
-    slot_pool = np.where(by_area, data.host_building, data.n_buildings + np.arange(n_hosts))
-    used, pool_of_slot = np.unique(slot_pool, return_inverse=True)
-    pool_building = np.where(used < data.n_buildings, used, data.host_building[np.maximum(used - data.n_buildings, 0)])
-    room = np.full(len(used), np.inf)
-    room[used < data.n_buildings] = np.nan
+    # pools: per building one for its area-capacity slots (room A_o) and one for its other new slots when its
+    # options have capacities (room C_o); one per other slot (room Q_h for an existing facility's, else none)
+    new = ~data.option_existing
+    limited = np.zeros(data.n_buildings, bool)
+    if spec.capacitated:
+        limited[data.option_building[new & np.isfinite(data.option_capacity)]] = True
+    by_option = ~by_area & ~data.host_existing & limited[data.host_building]
+    n_b = data.n_buildings
+    key = np.where(
+        by_area, data.host_building, np.where(by_option, n_b + data.host_building, 2 * n_b + np.arange(n_hosts))
+    )
+    used, pool_of_slot = np.unique(key, return_inverse=True)
+    pool_kind = np.where(used < n_b, 0, np.where(used < 2 * n_b, 1, -1))
+    first_slot = np.zeros(len(used), np.int64)
+    first_slot[pool_of_slot[::-1]] = np.arange(n_hosts)[::-1]
+    pool_building = data.host_building[first_slot]
+    room = np.where(pool_kind >= 0, np.nan, np.inf)
     fixed = data.host_existing & np.isfinite(data.host_capacity) & spec.capacitated
     room[pool_of_slot[fixed]] = data.host_capacity[fixed]
+    area = np.where(data.option_existing | ~np.isfinite(data.area), 0.0, data.area)
+    capacity = np.where(np.isfinite(data.option_capacity), data.option_capacity, np.inf)
     width = np.where(by_area[data.arc_host], data.area_per_unit[data.host_service[data.arc_host]] * demand, demand)
     most = np.minimum(1.0, slot_capacity(data, spec)[data.arc_host] / demand)
     costs = []
@@ -131,8 +147,9 @@ def relaxation(data: ModelData, spec: ModelSpec, v: Variables, problem: MilpProb
         pool=pool_of_slot[data.arc_host],
         pool_building=pool_building,
         pool_room=room,
+        pool_kind=pool_kind,
         option_building=data.option_building,
-        option_area=np.where(data.option_existing | ~np.isfinite(data.area), 0.0, data.area),
+        option_room=np.array([area, capacity]),
         option_cost=np.array(costs).reshape(len(costs), len(data.option_building)),
         banned=x_upper < 0.5,
         forced_building=forced,
@@ -184,19 +201,17 @@ def evaluate(rel: Relaxation, lam: np.ndarray, mu: np.ndarray | None = None) -> 
     if len(fixed_pools):
         fixed_value[fixed_pools] = served(fixed_pools, rel.pool_room[fixed_pools])[0]
     n_buildings = len(rel.forced_building)
-    building_fixed = np.bincount(rel.pool_building, weights=fixed_value, minlength=n_buildings)
-    area_pool = np.full(n_buildings, -1, np.int64)
-    area_pools = np.flatnonzero(np.isnan(rel.pool_room))
-    area_pool[rel.pool_building[area_pools]] = area_pools
-    option_pool = area_pool[rel.option_building]
-    option_value = building_fixed[rel.option_building].copy()
-    has_area = option_pool >= 0
-    option_value[has_area] += served(option_pool[has_area], rel.option_area[has_area])[0]
+    option_value = np.bincount(rel.pool_building, weights=fixed_value, minlength=n_buildings)[rel.option_building]
+    kind_pool = option_pools(rel)
+    for kind, pools in enumerate(kind_pool):
+        of_option = pools[rel.option_building]
+        has = of_option >= 0
+        option_value[has] += served(of_option[has], rel.option_room[kind][has])[0]
     if mu is None:
         mu = best_prices(rel, option_value, np.zeros(len(rel.option_cost)))
     taken, value, net = choose(rel, option_value, mu)
     bound = float(lam.sum() + mu.sum() + value.sum())
-    share = arc_shares(rel, taken, order, width, start, base_w, fixed_pools, area_pool)
+    share = arc_shares(rel, taken, order, width, base_w, fixed_pools, kind_pool)
     with np.errstate(invalid="ignore"):
         slack = np.where(np.isfinite(net), value[rel.option_building] - net, np.inf)
     return Dual(bound, taken, share, slack), mu
@@ -262,7 +277,18 @@ def first_of_building(taken: np.ndarray, building: np.ndarray) -> np.ndarray:
     return keep
 
 
-def arc_shares(rel, taken, order, width, start, base_w, fixed_pools, area_pool) -> np.ndarray:
+def option_pools(rel: Relaxation) -> list[np.ndarray]:
+    """Per kind of option-dependent pool (floor area, capacity): each building's pool of that kind (-1 = none)."""
+    out = []
+    for kind in (0, 1):
+        pools = np.full(len(rel.forced_building), -1, np.int64)
+        of_kind = np.flatnonzero(rel.pool_kind == kind)
+        pools[rel.pool_building[of_kind]] = of_kind
+        out.append(pools)
+    return out
+
+
+def arc_shares(rel, taken, order, width, base_w, fixed_pools, kind_pool) -> np.ndarray:
     """v_e of the Lagrangian solution: each open pool's knapsack, the last arc in part."""
     n_pools = len(rel.pool_building)
     room = np.zeros(n_pools)
@@ -270,9 +296,10 @@ def arc_shares(rel, taken, order, width, start, base_w, fixed_pools, area_pool) 
     building_open[rel.option_building[taken]] = True
     room[fixed_pools] = np.where(building_open[rel.pool_building[fixed_pools]], rel.pool_room[fixed_pools], 0.0)
     chosen = np.flatnonzero(taken)
-    pools = area_pool[rel.option_building[chosen]]
-    ok = pools >= 0
-    room[pools[ok]] = rel.option_area[chosen[ok]]
+    for kind, pools in enumerate(kind_pool):
+        of_chosen = pools[rel.option_building[chosen]]
+        ok = of_chosen >= 0
+        room[of_chosen[ok]] = rel.option_room[kind][chosen[ok]]
     pool = rel.pool[order]
     used_before = np.cumsum(width) - width - base_w[pool]
     fraction = np.clip((room[pool] - used_before) / np.maximum(width, 1e-300), 0.0, 1.0)
@@ -299,20 +326,19 @@ def optimise(rel: Relaxation, lower: float, deadline: float, max_iterations: int
     """
     started = time.perf_counter()
     lam = np.zeros(rel.n_pairs)
-    best, best_lam = None, lam
+    best = None
     step, stale, it = FIRST_STEP, 0, 0
     while it < max_iterations and step > MIN_STEP:
         dual, _ = evaluate(rel, lam)
         it += 1
         if best is None or dual.bound < best.bound - 1e-12 * max(1.0, abs(dual.bound)):
-            best, best_lam, stale = dual, lam, 0
+            best, stale = dual, 0
             if not np.isfinite(dual.bound):
                 break  # a forced option is banned: no plan
         else:
             stale += 1
-            if stale >= PATIENCE:
-                step, stale, lam = step / 2, 0, best_lam
-                continue
+            if stale >= PATIENCE:  # λ moves on from where it is: at a kink a step from the best λ may only rise
+                step, stale = step / 2, 0
         if time.perf_counter() >= deadline:
             break
         g_pair = 1.0 - np.bincount(rel.pair, weights=dual.share, minlength=rel.n_pairs)
