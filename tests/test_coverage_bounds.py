@@ -46,8 +46,11 @@ SERVICES = {
 }
 
 
-def capacitated_scenario(folder, seed: int):
-    """A random district of 12–16 communities and 16–22 buildings, capacities from floor area, both budgets."""
+def capacitated_scenario(folder, seed: int, option_capacity: bool = False):
+    """A random district of 12–16 communities and 16–22 buildings, capacities from floor area, both budgets.
+
+    With `option_capacity` each option also has a capacity (for the services without an area per unit).
+    """
     rng = np.random.default_rng(seed)
     n_c, n_b = int(rng.integers(12, 17)), int(rng.integers(16, 23))
     cxy, bxy = rng.uniform(0, 1_400, (n_c, 2)), rng.uniform(0, 1_400, (n_b, 2))
@@ -78,6 +81,9 @@ def capacitated_scenario(folder, seed: int):
         for j in range(n_b)
         for mode in rng.choice(["renovate", "buy", "rent"], size=int(rng.integers(1, 4)), replace=False)
     ]
+    if option_capacity:
+        for option in options:
+            option["capacity"] = int(rng.integers(10, 120))
     existing = [
         {
             "id": "E1",
@@ -121,10 +127,11 @@ def optimum(problem, **bounds) -> float:
     return float(result.objective)
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_lagrangian_bound_and_option_slacks_hold_against_the_plain_optimum(tmp_path, seed):
+@pytest.mark.parametrize(("seed", "option_capacity"), [(0, False), (1, False), (2, True), (3, True)])
+def test_lagrangian_bound_and_option_slacks_hold_against_the_plain_optimum(tmp_path, seed, option_capacity):
     """L ≥ the optimum, at λ = 0 and after the subgradient; a plan taking o covers at most L − s_o."""
-    _, data, spec, v, model, problem = first_stage(capacitated_scenario(tmp_path, seed))
+    _, data, spec, v, model, problem = first_stage(capacitated_scenario(tmp_path, seed, option_capacity))
+    assert np.isfinite(data.option_capacity).any() == option_capacity
     assert coverage_bounds.applicable(model, spec, v, problem)
     rel = coverage_bounds.relaxation(data, spec, v, problem)
     best = optimum(problem)
@@ -148,7 +155,7 @@ def test_coverage_first_stage_gives_the_plain_optimum_with_every_solver(tmp_path
     """Bound, core MILP, fixing and reduced MILP (forced on these small models) vs the plain model's optimum."""
     monkeypatch.setattr(coverage, "MIN_ARCS", 0)
     monkeypatch.setattr(coverage, "WEAK", np.inf)  # λ = 0 bounds small models loosely: keep the path all the same
-    path = capacitated_scenario(tmp_path, 100 + seed)
+    path = capacitated_scenario(tmp_path, 100 + seed, option_capacity=seed == 1)
     scenario, data, spec, *_ = first_stage(path)
     raw = model_data(scenario, pipeline.compute_demand(scenario).units, pipeline.compute_reach(scenario))
     raw_spec = model_spec(scenario, raw)
