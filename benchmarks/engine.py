@@ -1,6 +1,7 @@
 """One command per row of issue 9's table: size, build s, solve s, status, objective, proven gap, peak MB.
 
     python benchmarks/engine.py demo                                   # whole `siting run` on the demo
+    python benchmarks/engine.py demo --override phased --time-limit 600  # the 3-year roll-out (benchmarks/phased.py)
     python benchmarks/engine.py district --communities 500 --buildings 2000
     python benchmarks/engine.py city                                   # city_scale default (5,000 × 20,000 × 4)
     python benchmarks/engine.py city --budget-share 0.0014             # budget for ~40 % coverage
@@ -81,6 +82,7 @@ def row_demo(args) -> None:
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, "-m", "siting", "run", str(scenario), "--out", out, "--quiet"]
         command += ["--solver", args.solver, "--gap", repr(args.gap), "--threads", str(args.threads)]
+        command += ["--override", args.override] if args.override else []
         if args.time_limit:
             command += ["--time-limit", str(args.time_limit)]
         started = time.perf_counter()
@@ -99,7 +101,7 @@ def row_demo(args) -> None:
     objective = plan["objectives"].get("max_coverage")
     print(
         line(
-            "demo: whole command",
+            "demo: whole command" + (f" ({args.override})" if args.override else ""),
             "40 × 150 × 3 services",
             wall - solve_s,
             solve_s,
@@ -254,6 +256,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--time-limit", type=float, default=120.0)
     parser.add_argument("--gap", type=float, default=None)
     parser.add_argument("--no-reduce", action="store_true", help="skip the exact reductions")
+    parser.add_argument("--override", default=None, help="demo: a named override of the demo scenario (e.g. phased)")
     args = parser.parse_args(argv)
     args.gap_given = args.gap is not None
     args.gap = 1e-6 if args.gap is None else args.gap

@@ -22,6 +22,7 @@ from siting.model.data import ModelData, with_demand
 from siting.model.explain import explain, message
 from siting.model.index import model_data, model_spec
 from siting.model.solve import Clock, within
+from siting.model.spec import ModelSpec
 from siting.model.stacked import complete, solve_stacked
 from siting.plan import Plan
 from siting.scenario.load import Scenario
@@ -82,29 +83,11 @@ def run_phased(
 ) -> pipeline.RunResult:
     """Plan every year of the roll-out in one model and check each year's plan; see siting.model.phases."""
     options = options or SolveOptions()
-    cfg = scenario.config
     started = time.perf_counter()
-    years = tuple(cfg.model.phases.years)
-    scenarios = [year_scenario(scenario, year) for year in years]
-    demands = [_year_demand(s) for s in scenarios]
-    reach = pipeline.compute_reach(scenario)
-    keys = list(cfg.services)
-    units = [d.units[keys].to_numpy(float) for d in demands]
-    largest = pd.DataFrame(np.maximum.reduce(units), index=demands[-1].units.index, columns=keys)
-    structure = model_data(scenario, largest, reach)  # every pair with demand in some year
-    datas = [with_demand(structure, u) for u in units]
-    specs = [model_spec(s, d) for s, d in zip(scenarios, datas)]
+    years = tuple(scenario.config.model.phases.years)
+    pilot = scenario.config.model.phases.pilot
+    demands, datas, specs, schedule = phased_inputs(scenario)
     capex, annual = schedule_money(scenario)
-    pilot = cfg.model.phases.pilot
-    schedule = phases.Schedule(
-        years=years,
-        capex=np.array(capex),
-        annual=None if annual is None else np.array(annual),
-        pilot_until=None if pilot is None else pilot.by,
-        pilot_outside=pilot_outside(scenario, structure),
-        horizon_years=cfg.budget.horizon_years,
-        discount_rate=cfg.budget.discount_rate,
-    )
     integer_only = getattr(get_solver(solver if solver != "auto" else "highs"), "integer_only", False)
     stacked = phases.build(datas, specs, schedule, integer_only)
     prepared = time.perf_counter()
@@ -134,6 +117,34 @@ def run_phased(
     return pipeline.RunResult(
         scenario, demands[-1], datas[-1], specs[-1], solution, evaluation, solver, options, timings, phases=outcome
     )
+
+
+def phased_inputs(
+    scenario: Scenario,
+) -> tuple[list[pipeline.DemandResult], list[ModelData], list[ModelSpec], phases.Schedule]:
+    """Each year's demand, model data and switches, and the schedule of a scenario with `model.phases`."""
+    cfg = scenario.config
+    scenarios = [year_scenario(scenario, year) for year in cfg.model.phases.years]
+    demands = [_year_demand(s) for s in scenarios]
+    reach = pipeline.compute_reach(scenario)
+    keys = list(cfg.services)
+    units = [d.units[keys].to_numpy(float) for d in demands]
+    largest = pd.DataFrame(np.maximum.reduce(units), index=demands[-1].units.index, columns=keys)
+    structure = model_data(scenario, largest, reach)  # every pair with demand in some year
+    datas = [with_demand(structure, u) for u in units]
+    specs = [model_spec(s, d) for s, d in zip(scenarios, datas)]
+    capex, annual = schedule_money(scenario)
+    pilot = cfg.model.phases.pilot
+    schedule = phases.Schedule(
+        years=tuple(cfg.model.phases.years),
+        capex=np.array(capex),
+        annual=None if annual is None else np.array(annual),
+        pilot_until=None if pilot is None else pilot.by,
+        pilot_outside=pilot_outside(scenario, structure),
+        horizon_years=cfg.budget.horizon_years,
+        discount_rate=cfg.budget.discount_rate,
+    )
+    return demands, datas, specs, schedule
 
 
 def _year_demand(scenario: Scenario) -> pipeline.DemandResult:

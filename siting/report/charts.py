@@ -64,7 +64,12 @@ def _cache_dir() -> Path:
 
 
 def _spec(chart: alt.TopLevelMixin) -> dict:
-    return chart.configure(font=FONT).configure_view(stroke=None).to_dict(validate=VALIDATE)
+    """The Vega-Lite dict with the report's font and no frame (set on the dict: `configure` copies the chart)."""
+    spec = chart.to_dict(validate=VALIDATE)
+    config = spec.setdefault("config", {})
+    config["font"] = FONT
+    config.setdefault("view", {})["stroke"] = None
+    return spec
 
 
 def mode_scale(t: Text, modes: list[str]) -> alt.Scale:

@@ -7,6 +7,7 @@ rules), the chart specifications as JSON. Text from the inputs is escaped by Jin
 
 from __future__ import annotations
 
+import functools
 import json
 from importlib.resources import files
 
@@ -26,7 +27,9 @@ ROWS_SHOWN = 2000  # per table: a city's 60,000 community × service rows would 
 NUMERIC = {"int", "wan", "wan_year", "pct", "persons", "units", "m2", "m", "coord", "num"}
 
 
+@functools.lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
+    """The template environment, made once (a frontier renders a report.html per point)."""
     return jinja2.Environment(
         loader=jinja2.PackageLoader("siting.report", "templates"),
         autoescape=True,

@@ -24,6 +24,7 @@ from siting.scenario.schema import MODE_LABELS, MODES
 EARTH_RADIUS_M = 6_371_008.8
 CIRCLE_POINTS = 48
 MAP_WIDTH = 760
+CIRCLES = "walking_radius"  # the name of the circles' dataset in the spec
 
 
 def local_metres(xy: np.ndarray, crs: str, origin: np.ndarray) -> np.ndarray:
@@ -35,12 +36,8 @@ def local_metres(xy: np.ndarray, crs: str, origin: np.ndarray) -> np.ndarray:
     return np.column_stack([(xy[:, 0] - origin[0]) * scale * np.cos(lat0), (xy[:, 1] - origin[1]) * scale])
 
 
-def _circles(hosts: pd.DataFrame, radius: dict[str, float]) -> dict:
-    """GeoJSON polygons: one circle per host × service around (mx, my).
-
-    Each ring is a numpy array, which Altair writes as a list of [x, y] like any list but, unlike a list, does not
-    copy at each step of building the layered chart (lists made the map a third of report.html's time).
-    """
+def _circles(hosts: pd.DataFrame, radius: dict[str, float]) -> list[dict]:
+    """GeoJSON polygon features: one circle per host × service around (mx, my)."""
     angle = np.linspace(0, 2 * np.pi, CIRCLE_POINTS + 1)
     features = []
     for r in hosts.itertuples():
@@ -49,11 +46,11 @@ def _circles(hosts: pd.DataFrame, radius: dict[str, float]) -> dict:
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Polygon", "coordinates": [np.round(ring[::-1], 1)]},
+                "geometry": {"type": "Polygon", "coordinates": [np.round(ring[::-1], 1).tolist()]},
                 "properties": {"service": r.service, "name": r.name},
             }
         )
-    return {"type": "FeatureCollection", "features": features}
+    return features
 
 
 def _hosts(result, t: Text) -> pd.DataFrame:
@@ -114,7 +111,7 @@ def plan_map(result, t: Text) -> dict:
     lon, lat = alt.Longitude("mx:Q"), alt.Latitude("my:Q")
 
     circles = (
-        alt.Chart(alt.Data(values=_circles(hosts[hosts["status"] != "closed"], radius)["features"]))
+        alt.Chart(alt.Data(name=CIRCLES))
         .mark_geoshape(fill="#9ecae1", fillOpacity=0.12, stroke="#3182bd", strokeWidth=0.8, strokeDash=[4, 3])
         .transform_filter(f"datum.properties.service == {service.name}")
     )
@@ -181,4 +178,8 @@ def plan_map(result, t: Text) -> dict:
         .resolve_scale(color="independent")
         .properties(width=MAP_WIDTH, height=height, title=t("方案地图", "Plan map"))
     )
-    return _spec(chart)
+    spec = _spec(chart)
+    # The circles join the spec only now: Altair deep-copies inline values at every step of building a chart
+    # (they were half of report.html's time), and a named dataset is not copied.
+    spec.setdefault("datasets", {})[CIRCLES] = _circles(hosts[hosts["status"] != "closed"], radius)
+    return spec
