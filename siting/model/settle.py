@@ -87,6 +87,7 @@ def settle(
     for b in blocks:
         _unacquired_off(b, col_lower, col_upper)
     free = ~((col_lower == 0) & (col_upper == 0))  # columns at 0 are left out of the solves
+    free |= not free.any()  # a plan of nothing still makes a (trivial) problem
     settle_options = SolveOptions(time_limit_s=options.time_limit_s, mip_rel_gap=1e-9, verbose=options.verbose)
     deadline = None if options.time_limit_s is None else time.perf_counter() + options.time_limit_s
 
