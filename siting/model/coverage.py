@@ -137,6 +137,36 @@ def solve_first_stage(
     )
 
 
+def columns_off(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int, allowed: np.ndarray) -> np.ndarray:
+    """Columns at 0 when only the `allowed` options may be taken.
+
+    The other options, and the slots, areas and arcs of buildings with none allowed ((2)–(4) force them to 0).
+    """
+    off = np.zeros(n_cols, bool)
+    off[v.x[~allowed]] = True
+    open_building = np.zeros(data.n_buildings, bool)
+    open_building[data.option_building[allowed]] = True
+    off[v.y[~open_building[data.host_building]]] = True
+    off[v.v[~open_building[data.host_building[data.arc_host]]]] = True
+    off[v.q[~open_building[data.host_building[area_capacity(data, spec)]]]] = True
+    return off
+
+
+def fix_for_later_stages(
+    data: ModelData, spec: ModelSpec, v: Variables, first: MilpProblem, threshold: float
+) -> np.ndarray:
+    """Columns every plan with coverage ≥ `threshold` has at 0 (the later stages keep F* − τ by (8)).
+
+    An option of slack s_o > L − threshold is in no such plan (module docstring, step 2, with UB = threshold).
+    """
+    rel = coverage_bounds.relaxation(data, spec, v, first)
+    dual, _ = coverage_bounds.evaluate(rel, np.zeros(rel.n_pairs))
+    bound = dual.bound + first.offset
+    allowed = dual.slack <= bound - threshold + MARGIN * max(1.0, abs(bound))
+    allowed |= first.col_lower[v.x] > 0.5
+    return columns_off(data, spec, v, first.num_cols, allowed) & (first.col_lower == 0)
+
+
 def _solve_restricted(
     data: ModelData,
     spec: ModelSpec,
@@ -153,12 +183,7 @@ def _solve_restricted(
     the solver's result in the standard columns and the number of columns kept.
     """
     upper = standard.col_upper.copy()
-    upper[v.x[~allowed]] = 0.0
-    open_building = np.zeros(data.n_buildings, bool)
-    open_building[data.option_building[allowed]] = True
-    upper[v.y[~open_building[data.host_building]]] = 0.0
-    upper[v.v[~open_building[data.host_building[data.arc_host]]]] = 0.0
-    upper[v.q[~open_building[data.host_building[area_capacity(data, spec)]]]] = 0.0
+    upper[columns_off(data, spec, v, standard.num_cols, allowed)] = 0.0
     keep = ~((standard.col_lower == 0) & (upper == 0))
     reduced = restricted(replace(standard, col_upper=upper), keep)
     start = options.warm_start

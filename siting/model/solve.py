@@ -173,6 +173,7 @@ def solve(
     given = None if start is None else start_vector(data, spec, v, model.n_cols, start)
     col_lower, col_upper = (np.concatenate(bounds) for bounds in (model.lower, model.upper))
     solver_fixing = fixing and len(vectors) > 1
+    by_coverage = False
     for index, (name, vector) in enumerate(vectors.items()):
         problem = model.problem(vector, maximize=MAXIMIZE[name], extra=kept)
         if stages:
@@ -197,6 +198,7 @@ def solve(
                 result = cflp.solve_first_stage(data, spec, v, problem, backend, stage_options)
             elif not stages and not integer_only and reduce and coverage.applicable(model, spec, v, problem):
                 result = coverage.solve_first_stage(data, spec, v, problem, backend, stage_options)
+                by_coverage = True
             else:
                 result = backend.solve(problem, stage_options)
             if report is not None:
@@ -221,6 +223,9 @@ def solve(
             break  # a later stage failed or had no time: keep the previous plan
         x = result.x
         kept.append(keep_optimum(name, vector, float(result.objective), MAXIMIZE[name]))
+        if index == 0 and by_coverage and len(vectors) > 1:  # exact, from the Lagrangian bound: 0.1 s
+            col_upper[coverage.fix_for_later_stages(data, spec, v, problem, float(kept[-1].lower[0]))] = 0.0
+            problem = replace(problem, col_upper=col_upper)  # the LP of fix_later below on what is left
         if index + 1 < len(vectors) and solver_fixing:
             fixed = fix_later(problem, kept[-1], stage_clock, FIXING_SHARE * max(result.time_s, MIN_FIXING_S))
             if fixed is not None:
