@@ -18,7 +18,7 @@ from conftest import make_scenario
 from siting import pipeline
 from siting.model import coverage, coverage_bounds, formulation
 from siting.model.index import model_data, model_spec
-from siting.model.objectives import objective_vector
+from siting.model.objectives import keep_optimum, objective_vector
 from siting.model.reduce import reduce
 from siting.model.solve import solve
 from siting.scenario.load import load_scenario
@@ -175,3 +175,22 @@ def test_other_rule_families_keep_the_plain_first_stage(tmp_path):
     path.write_text(text, encoding="utf-8")
     _, _, spec, v, model, problem = first_stage(path)
     assert not coverage_bounds.applicable(model, spec, v, problem)
+
+
+def test_later_stage_fixing_keeps_the_min_cost_optimum(tmp_path):
+    """Columns fixed for the later stages (coverage ≥ F* − τ) leave the min-cost optimum unchanged."""
+    fixed_any = False
+    for seed in range(4):
+        _, data, spec, v, model, first = first_stage(capacitated_scenario(tmp_path / str(seed), seed, seed % 2 == 1))
+        best = optimum(first)
+        kept = keep_optimum("max_coverage", first.c, best, True)
+        off = coverage.fix_for_later_stages(data, spec, v, first, float(kept.lower[0]))
+        fixed_any |= bool(off[v.x].any())
+        second = model.problem(objective_vector("min_cost", data, spec, v, model.n_cols), maximize=False, extra=[kept])
+        plain = get_solver("highs").solve(second, SolveOptions(mip_rel_gap=1e-9))
+        upper = second.col_upper.copy()
+        upper[off] = 0.0
+        reduced = get_solver("highs").solve(replace(second, col_upper=upper), SolveOptions(mip_rel_gap=1e-9))
+        assert plain.status is Status.OPTIMAL and reduced.status is Status.OPTIMAL
+        assert reduced.objective == pytest.approx(plain.objective, rel=1e-7), seed
+    assert fixed_any, "the bound should fix some option on these instances"
