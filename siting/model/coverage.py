@@ -12,6 +12,13 @@ L on the coverage and, for each option o, its slack s_o ≥ 0: every plan that t
    plan satisfies every fixing (its own options have s_o ≤ L − UB), so the reduced model keeps it and every
    better plan: its optimum is the problem's, and the solver's bound on it holds for the problem, as does L.
 3. The reduced MILP from the best plan, in the time left; the answer's bound is the smaller of the two.
+4. Later stages keep coverage ≥ F* − τ by (8): options with s_o > L − (F* − τ) are in none of their plans and
+   are fixed at 0 for them (fix_for_later_stages), before siting.model.fixing's reduced-cost LP.
+
+The bound at λ = 0 (budgets priced, pairs free) is tight when the budget, not the overlap of reach, limits the
+plan (district: 0.21 % above the optimum) and loose when many buildings reach the same pairs (capacitated city:
+168 % to 450 % above); the subgradient does not move it, since every arc of a pool has the same value per m²
+and a step on an over-covered pair only swaps it for another. A loose bound hands the stage to the plain MILP.
 
 It applies (coverage_bounds.applicable) to max coverage in the assign form whose rows are only the one-mode,
 hosting, floor-area, assignment, budget and capacity families, with at least MIN_ARCS arcs (below that the plain
