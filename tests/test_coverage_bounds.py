@@ -136,6 +136,10 @@ def test_lagrangian_bound_and_option_slacks_hold_against_the_plain_optimum(tmp_p
     rel = coverage_bounds.relaxation(data, spec, v, problem)
     best = optimum(problem)
     start, _ = coverage_bounds.evaluate(rel, np.zeros(rel.n_pairs))
+    top = np.zeros(rel.n_pairs)
+    np.maximum.at(top, rel.pair, rel.value)
+    high, _ = coverage_bounds.evaluate(rel, top)  # no arc worth anything: L = Σ λ (+ μ), no building taken
+    assert high.bound >= best and not high.taken.any()
     outcome = coverage_bounds.optimise(rel, 0.0, time.perf_counter() + 1.0, max_iterations=200)
     tolerance = 1e-7 * max(1.0, best)
     assert start.bound >= best - tolerance and outcome.bound >= best - tolerance

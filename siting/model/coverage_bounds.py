@@ -179,22 +179,19 @@ def evaluate(rel: Relaxation, lam: np.ndarray, mu: np.ndarray | None = None) -> 
     cum_w, cum_g = np.cumsum(width), np.cumsum(gain)
     n_pools = len(rel.pool_building)
     start = np.searchsorted(pool, np.arange(n_pools + 1))
-    base_w = np.concatenate([[0.0], cum_w])[start]
-    base_g = np.concatenate([[0.0], cum_g])[start]
+    upto_w, upto_g = np.concatenate([[0.0], cum_w]), np.concatenate([[0.0], cum_g])  # before position i
+    base_w, base_g = upto_w[start], upto_g[start]
+    next_w, next_g = np.append(width, 1.0), np.append(gain, 0.0)  # the arc at position i (none past the end)
 
     def served(pools: np.ndarray, room: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(value, position of the partly taken arc) of each pool's best knapsack with that room."""
         target = base_w[pools] + room
         end = start[pools + 1]
-        at = np.minimum(np.searchsorted(cum_w, target, side="right"), end)
-        at = np.maximum(at, start[pools])
-        full = np.where(at > start[pools], cum_g[np.maximum(at - 1, 0)], base_g[pools]) - base_g[pools]
-        before = np.where(at > start[pools], cum_w[np.maximum(at - 1, 0)], base_w[pools])
-        partial = at < end
-        idx = np.minimum(at, len(order) - 1)
-        extra = np.where(partial, (target - before) / np.maximum(width[idx], 1e-300) * gain[idx], 0.0)
-        extra = np.where(partial & np.isfinite(room), np.clip(extra, 0.0, None), 0.0)
-        return full + extra, at
+        at = np.clip(np.searchsorted(cum_w, target, side="right"), start[pools], end)
+        full = upto_g[at] - base_g[pools]
+        partial = (at < end) & np.isfinite(room)
+        extra = np.where(partial, (target - upto_w[at]) / np.maximum(next_w[at], 1e-300) * next_g[at], 0.0)
+        return full + np.clip(extra, 0.0, None), at
 
     fixed_pools = np.flatnonzero(~np.isnan(rel.pool_room))
     fixed_value = np.zeros(n_pools)
@@ -319,13 +316,15 @@ class Outcome:
     seconds: float
 
 
-def optimise(rel: Relaxation, lower: float, deadline: float, max_iterations: int = 1_000) -> Outcome:
+def optimise(
+    rel: Relaxation, lower: float, deadline: float, max_iterations: int = 1_000, start: np.ndarray | None = None
+) -> Outcome:
     """Subgradient optimisation of L(λ, μ) from λ = 0 until `deadline` (module docstring).
 
     μ is re-optimised for every λ (best_prices); steps aim at `lower`, the best plan's value.
     """
     started = time.perf_counter()
-    lam = np.zeros(rel.n_pairs)
+    lam = np.zeros(rel.n_pairs) if start is None else start.copy()
     best = None
     step, stale, it = FIRST_STEP, 0, 0
     while it < max_iterations and step > MIN_STEP:
