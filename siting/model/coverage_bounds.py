@@ -134,8 +134,8 @@ def relaxation(data: ModelData, spec: ModelSpec, v: Variables, problem: MilpProb
         (data.annual, None if data.budget_annual is None else data.budget_annual + data.annual_existing),
         (data.npv, None if data.budget_npv is None else data.budget_npv + data.npv[data.option_existing].sum()),
     ):
-        if limit is not None and np.isfinite(limit):
-            costs.append(amount / max(limit, 1e-12) if limit > 0 else np.where(amount > 0, np.inf, 0.0))
+        if limit is not None and np.isfinite(limit) and limit > 0:  # a row left out only relaxes the bound
+            costs.append(amount / limit)
     x_lower, x_upper = problem.col_lower[v.x], problem.col_upper[v.x]
     forced = np.full(data.n_buildings, -1, np.int64)
     forced[data.option_building[x_lower > 0.5]] = np.flatnonzero(x_lower > 0.5)
@@ -190,7 +190,8 @@ def evaluate(rel: Relaxation, lam: np.ndarray, mu: np.ndarray | None = None) -> 
         at = np.clip(np.searchsorted(cum_w, target, side="right"), start[pools], end)
         full = upto_g[at] - base_g[pools]
         partial = (at < end) & np.isfinite(room)
-        extra = np.where(partial, (target - upto_w[at]) / np.maximum(next_w[at], 1e-300) * next_g[at], 0.0)
+        with np.errstate(invalid="ignore"):  # no room limit: inf · 0 where nothing is partly taken
+            extra = np.where(partial, (target - upto_w[at]) / np.maximum(next_w[at], 1e-300) * next_g[at], 0.0)
         return full + np.clip(extra, 0.0, None), at
 
     fixed_pools = np.flatnonzero(~np.isnan(rel.pool_room))
@@ -316,15 +317,13 @@ class Outcome:
     seconds: float
 
 
-def optimise(
-    rel: Relaxation, lower: float, deadline: float, max_iterations: int = 1_000, start: np.ndarray | None = None
-) -> Outcome:
+def optimise(rel: Relaxation, lower: float, deadline: float, max_iterations: int = 1_000) -> Outcome:
     """Subgradient optimisation of L(λ, μ) from λ = 0 until `deadline` (module docstring).
 
     μ is re-optimised for every λ (best_prices); steps aim at `lower`, the best plan's value.
     """
     started = time.perf_counter()
-    lam = np.zeros(rel.n_pairs) if start is None else start.copy()
+    lam = np.zeros(rel.n_pairs)
     best = None
     step, stale, it = FIRST_STEP, 0, 0
     while it < max_iterations and step > MIN_STEP:
