@@ -8,11 +8,13 @@ the plain model's optimum with every solver that takes continuous columns (the e
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import replace
 
 import numpy as np
 import pytest
+import yaml
 from conftest import make_scenario
 
 from siting import pipeline
@@ -198,3 +200,28 @@ def test_later_stage_fixing_keeps_the_min_cost_optimum(tmp_path):
         assert plain.status is Status.OPTIMAL and reduced.status is Status.OPTIMAL
         assert reduced.objective == pytest.approx(plain.objective, rel=1e-7), seed
     assert fixed_any, "the bound should fix some option on these instances"
+
+
+@pytest.mark.parametrize("variant", ["decay", "single_source"])
+def test_coverage_first_stage_with_distance_decay_or_single_source(tmp_path, variant, monkeypatch):
+    """Credits below 1 weigh the arcs; binary shares only tighten the model: the plain optimum all the same."""
+    monkeypatch.setattr(coverage, "MIN_ARCS", 0)
+    monkeypatch.setattr(coverage, "WEAK", np.inf)
+    services = {key: dict(service) for key, service in SERVICES.items()}
+    if variant == "decay":
+        services["elderly_care"]["full_credit_m"] = 300
+    monkeypatch.setattr(sys.modules[__name__], "SERVICES", services)
+    path = capacitated_scenario(tmp_path, 200)
+    if variant == "single_source":
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc.setdefault("model", {})["single_source"] = True
+        path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    scenario, data, *_ = first_stage(path)
+    assert (data.arc_credit < 1).any() == (variant == "decay")
+    ours = pipeline.run(scenario, solver="highs")
+    raw = model_data(scenario, pipeline.compute_demand(scenario).units, pipeline.compute_reach(scenario))
+    plain = solve(raw, model_spec(scenario, raw), reduce=False, fixing=False)
+    assert "Lagrangian coverage bound" in ours.solution.first.result.message
+    assert ours.solution.status is Status.OPTIMAL and plain.status is Status.OPTIMAL
+    for name, value in plain.values.items():
+        assert ours.solution.values[name] == pytest.approx(value, rel=2e-6, abs=1e-6), name
