@@ -1,4 +1,4 @@
-r"""A Lagrangian bound (and plans) for capacitated max coverage: the whole first stage's bound in seconds.
+r"""A Lagrangian bound for capacitated max coverage, and each option's slack: the first stage's bound in seconds.
 
 The assign form's max coverage (siting.model.formulation) with budgets and capacities is
 
@@ -21,12 +21,14 @@ the set), and Σ_p λ_p (1 − Σ_e v_e) + Σ_k μ_k (1 − Σ_o k_o x_o / B_k) 
 L is an upper bound on the optimum for every λ, μ ≥ 0. Options the problem bans (x_o ≤ 0) are skipped, and a
 building with a forced option (x_o ≥ 1) must take it.
 
-The multipliers follow the subgradient g_p = 1 − Σ_e v_e, g_k = 1 − Σ_o k_o x_o / B_k with Polyak steps
-θ (L − LB) / ‖g‖² (LB the best plan known), θ halved after PATIENCE iterations without a better bound.
+μ is set for each λ by coordinate bisection (L is convex and piecewise linear in each μ_k, of slope
+1 − Σ_{o taken} k_o / B_k); λ follows the subgradient g_p = 1 − Σ_e v_e with Polyak steps θ (L − LB) / ‖g‖²
+(LB the best plan known), θ halved after PATIENCE iterations without a better bound. Any λ, μ ≥ 0 gives a valid
+bound; the best one found is kept.
 
-Plans: the options of a Lagrangian solution are offered first to the greedy (siting.model.greedy_state, which
-keeps budgets and capacities by construction), which then fills what is left; every plan is checked against
-every row of the problem before it is kept.
+Slacks: with x_o = 1 forced, building b's term becomes net_o = F_b(o) − Σ_k μ_k k_o / B_k, so every plan that
+takes o covers at most L − s_o with s_o = (b's term) − net_o ≥ 0 (inf for an option that cannot be taken):
+siting.model.coverage fixes options by it.
 
 Applies only when the model has no row family other than those above (`applicable`), so that the bound is exact.
 """
