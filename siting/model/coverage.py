@@ -47,7 +47,7 @@ SUBGRADIENT_CAP_S = 1.0
 CORE_FACTOR = 2
 CORE_MIN = 50
 #: The core MILP may take this share of the time limit (it stops at CORE_GAP anyway: the share matters when time
-#: is short and the core's plan is the answer; district at 10 s under load 2.4: 0.5 gave 110.90, 0.7 111.68).
+#: is short and the core's plan is the answer; district at 10 s, load 2.2–2.4: 0.5 gave 110.90, 0.7 111.68).
 CORE_SHARE = 0.7
 #: The core is a heuristic: it stops once its own gap is this small (district: 0.08 % after 5 s, then no better
 #: plan in the next 25 s), leaving the time to the reduced MILP, whose plans and bound hold for the problem.
