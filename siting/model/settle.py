@@ -18,6 +18,7 @@ q_h = max(a_s, u_s · load_h) (the area split is otherwise free).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -83,14 +84,35 @@ def settle(
     base = model.problem(np.zeros(model.n_cols), maximize=False)
     col_lower, col_upper = base.col_lower.copy(), base.col_upper.copy()
     col_lower[options_cols], col_upper[options_cols] = fixed, fixed
+    for b in blocks:
+        _unacquired_off(b, col_lower, col_upper)
+    free = ~((col_lower == 0) & (col_upper == 0))  # columns at 0 are left out of the solves
+    free |= not free.any()  # a plan of nothing still makes a (trivial) problem
     settle_options = SolveOptions(time_limit_s=options.time_limit_s, mip_rel_gap=1e-9, verbose=options.verbose)
+    deadline = None if options.time_limit_s is None else time.perf_counter() + options.time_limit_s
 
     def solve(vector: np.ndarray, maximize: bool, kept: list) -> np.ndarray | None:
+        problem = model.problem(vector, maximize=maximize, extra=kept)
+        A = problem.A.tocsc()[:, free].tocsr()
+        # rows left empty hold trivially (0 within their bounds) and go too; one that cannot hold stays
+        rows = (np.diff(A.indptr) > 0) | (problem.row_lower > 0) | (problem.row_upper < 0)
         problem = replace(
-            model.problem(vector, maximize=maximize, extra=kept), col_lower=col_lower, col_upper=col_upper
+            problem,
+            c=problem.c[free],
+            A=A[rows],
+            row_lower=problem.row_lower[rows],
+            row_upper=problem.row_upper[rows],
+            col_lower=col_lower[free],
+            col_upper=col_upper[free],
+            integrality=problem.integrality[free],
         )
-        result = backend.solve(problem, settle_options)
-        return result.x if result.x is not None and result.status is Status.OPTIMAL else None
+        left = None if deadline is None else max(deadline - time.perf_counter(), 1e-3)
+        result = backend.solve(problem, replace(settle_options, time_limit_s=left))  # the limit is for all solves
+        if result.x is None or result.status is not Status.OPTIMAL:
+            return None
+        x = np.zeros(model.n_cols)
+        x[free] = result.x
+        return x
 
     new_hosts = np.zeros(model.n_cols)
     for b in blocks:
@@ -119,6 +141,22 @@ def settle(
     for b in blocks:
         exact_coverage(b.data, b.spec, b.v, solution)
     return Settled(solution, {name: float(vector @ solution) for name, vector in vectors.items()})
+
+
+def _unacquired_off(block: Block, col_lower: np.ndarray, col_upper: np.ndarray) -> None:
+    """Fix at 0 what the fixed options leave unusable: slots, areas and arcs of buildings not acquired.
+
+    (2) y_h ≤ Σ_o x_o (= for existing facilities), (3) q_h ≤ Ā y_h and (4) v_e ≤ m_e y_h already force them to 0;
+    fixing them only spares the solver ~190,000 columns on a large district (in place).
+    """
+    d, v = block.data, block.v
+    acquired = np.zeros(d.n_buildings, bool)
+    acquired[d.option_building[col_lower[v.x] > 0.5]] = True
+    off = ~acquired[d.host_building]
+    col_upper[v.y[off]] = 0.0
+    if len(v.v):
+        col_upper[v.v[off[d.arc_host]]] = 0.0
+    col_upper[v.q[off[area_capacity(d, block.spec)]]] = 0.0
 
 
 def exact_coverage(data: ModelData, spec: ModelSpec, v: Variables, x: np.ndarray) -> None:

@@ -14,9 +14,9 @@ Two numerical rules make the answer right whatever the solver's tolerances:
 And three rules make it fast (issue 9; figures in benchmarks/ENGINE.md): exact reductions first
 (siting.model.reduce); a greedy plan as the first stage's start and as the answer when time runs out
 (siting.model.greedy); columns the later stages cannot move fixed by reduced costs (siting.model.fixing); the
-p-median, capacitated facility location and single-source capacitated p-median first stages reduced from a
-Lagrangian bound (siting.model.radius, siting.model.cflp, siting.model.cpmp). The time limit is the whole
-solve's: each stage, and settling, gets what is left.
+p-median, capacitated facility location, single-source capacitated p-median and capacitated max coverage first
+stages reduced from a Lagrangian bound (siting.model.radius, siting.model.cflp, siting.model.cpmp,
+siting.model.coverage). The time limit is the whole solve's: each stage, and settling, gets what is left.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from siting.errors import InfeasibleError, InputError, SitingError
-from siting.model import cflp, cpmp, formulation, greedy, radius
+from siting.model import cflp, coverage, cpmp, formulation, greedy, radius
 from siting.model import reduce as reductions
 from siting.model.builder import ConstraintBlock, Model
 from siting.model.choose import choose_solver
@@ -174,6 +174,7 @@ def solve(
     given = None if start is None else start_vector(data, spec, v, model.n_cols, start)
     col_lower, col_upper = (np.concatenate(bounds) for bounds in (model.lower, model.upper))
     solver_fixing = fixing and len(vectors) > 1
+    by_coverage = False
     for index, (name, vector) in enumerate(vectors.items()):
         problem = model.problem(vector, maximize=MAXIMIZE[name], extra=kept)
         if stages:
@@ -198,6 +199,9 @@ def solve(
                 result = cflp.solve_first_stage(data, spec, v, problem, backend, stage_options)
             elif not stages and not integer_only and reduce and cpmp.applicable(data, spec):
                 result = cpmp.solve_first_stage(data, spec, v, problem, backend, stage_options)
+            elif not stages and not integer_only and reduce and coverage.applicable(model, spec, v, problem):
+                result = coverage.solve_first_stage(data, spec, v, problem, backend, stage_options)
+                by_coverage = True
             else:
                 result = backend.solve(problem, stage_options)
             if report is not None:
@@ -222,6 +226,9 @@ def solve(
             break  # a later stage failed or had no time: keep the previous plan
         x = result.x
         kept.append(keep_optimum(name, vector, float(result.objective), MAXIMIZE[name]))
+        if index == 0 and by_coverage and len(vectors) > 1:  # exact, from the Lagrangian bound: 0.1 s
+            col_upper[coverage.fix_for_later_stages(data, spec, v, problem, float(kept[-1].lower[0]))] = 0.0
+            problem = replace(problem, col_upper=col_upper)  # the LP of fix_later below on what is left
         if index + 1 < len(vectors) and solver_fixing:
             fixed = fix_later(problem, kept[-1], stage_clock, FIXING_SHARE * max(result.time_s, MIN_FIXING_S))
             if fixed is not None:
