@@ -218,7 +218,7 @@ def row_published(args) -> None:
     opts = SolveOptions(time_limit_s=args.time_limit, mip_rel_gap=gap, threads=args.threads)
     proven, total, started = 0, 0, time.perf_counter()
     for case in cases(args.set, folder, wanted):
-        row = run_case(case, solver=args.solver, options=opts)
+        row = run_case(case, solver=args.solver, options=opts, reduce=not args.no_reduce)
         total += 1
         proven += row.status == "optimal" and not row.failure
         size = f"n={row.n:,} m={row.m:,}" + (f" p={row.p}" if row.p else "")

@@ -156,7 +156,12 @@ def _verdict(case: Case, status: Status, ours: float, bound: float | None) -> tu
 
 
 def run_case(
-    case: Case, *, solver: str = "highs", options: SolveOptions | None = None, with_lp_bound: bool | None = None
+    case: Case,
+    *,
+    solver: str = "highs",
+    options: SolveOptions | None = None,
+    with_lp_bound: bool | None = None,
+    reduce: bool = True,
 ) -> Row:
     """Read, model, solve, re-evaluate and compare one case.
 
@@ -165,6 +170,7 @@ def run_case(
         solver: the solver registry name.
         options: solver options (time limit, gap, threads).
         with_lp_bound: also solve the LP relaxation (default: only when there is no published value).
+        reduce: apply the exact reductions (siting.model.solve's `reduce`; False measures the plain model).
 
     Returns:
         The table row.
@@ -201,7 +207,7 @@ def run_case(
         )
 
     try:
-        sol = solve(prepared.data, prepared.spec, solver=solver, options=options)
+        sol = solve(prepared.data, prepared.spec, solver=solver, options=options, reduce=reduce)
     except NoPlanError:
         return without_plan(Status.NO_SOLUTION, "no plan within the time limit", failure="")
     except InfeasibleError:
