@@ -157,3 +157,19 @@ def test_pipeline_keeps_must_choose_and_must_not_choose() -> None:
     assert "Lagrangian facility fixing" in sol.first.result.message
     assert sol.status.value == "optimal"
     assert sol.objective == pytest.approx(optimum(table, forced=must, banned=never), rel=1e-7)
+
+
+@pytest.mark.parametrize("offset", [-1e6, 1e6])
+def test_bound_counts_the_objective_offset(offset: float) -> None:
+    # The Lagrangian bound is computed from the columns' costs; a constant in the objective must be added to it,
+    # or with a negative constant the reported bound would lie above the plan it bounds.
+    data, spec = cflp_model(cap_instance(random_instance(3, n_sites=6, n_clients=16)), capacitated=True)
+    model, v = formulation.build(data, spec)
+    problem = model.problem(objective_vector("min_cost", data, spec, v, model.n_cols), maximize=False)
+    problem = replace(problem, offset=problem.offset + offset)
+    options = SolveOptions(mip_rel_gap=1e-9, threads=1)
+    result = cflp.solve_first_stage(data, spec, v, problem, get_solver("highs"), options)
+    assert "Lagrangian facility fixing" in result.message
+    assert result.objective == pytest.approx(optimum(all_plans(random_instance(3, 6, 16))) + offset, rel=1e-9)
+    assert result.bound <= result.objective + 1e-6 * abs(result.objective)
+    assert result.bound == pytest.approx(result.objective, rel=1e-6)

@@ -136,7 +136,7 @@ def solve_first_stage(
         x = np.zeros(standard.num_cols)
         x[keep] = result.x
     # The reduced model keeps an optimal plan (module docstring): its bound and the Lagrangian one both hold.
-    bound = stronger_bound(bound, bounds.bound)
+    bound = stronger_bound(bound, bounds.bound + standard.offset)  # the instance's costs leave out the offset
     if x is None and status is Status.NO_SOLUTION and standard.max_violation(plan) <= FEASIBILITY_TOLERANCE:
         status, x = Status.FEASIBLE, plan
     if x is None or status not in (Status.OPTIMAL, Status.FEASIBLE):
