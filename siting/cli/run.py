@@ -24,8 +24,8 @@ from siting.cli.options import (
     load,
     solve_options,
 )
-from siting.cli.preload import preload
 from siting.report import schedule
+from siting.report.folder import write_run_folder
 from siting.report.lang import Text
 from siting.report.markdown import wan
 from siting.report.study_markdown import closures_section
@@ -55,7 +55,6 @@ def main(args: argparse.Namespace) -> int:
     scenario = load(args)
     out = args.out or default_out(scenario.name)
     check_out(out, keep=[scenario.path])  # before solving: a bad --out is known at once
-    preload()
     result = pipeline.run(scenario, solver=args.solver, options=solve_options(args))
     closures = pd.DataFrame()
     single = result.phases is None and result.robust is None  # (a closure check re-plans the whole schedule)
@@ -63,8 +62,6 @@ def main(args: argparse.Namespace) -> int:
         closures = closure_costs(result, solver=args.solver, options=solve_options(args))
     notes = closures_section(closures, scenario)
     study = schedule.study(result, Text(args.lang))
-    from siting.report.folder import write_run_folder  # after the solve: its libraries were preloaded meanwhile
-
     names = write_run_folder(result, out, args.lang, manifest=manifest(result, args), notes=notes, study=study)
     ev = result.evaluation
     print(
