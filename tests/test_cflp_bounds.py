@@ -114,22 +114,22 @@ def cap_instance(inst: Instance) -> CapInstance:
     )
 
 
-@pytest.mark.parametrize("seed", range(2))
-def test_pipeline_matches_enumeration(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "solver"), [(0, "highs"), (1, "highs"), (2, "cbc"), (3, "ortools")])
+def test_pipeline_matches_enumeration(seed: int, solver: str) -> None:
     inst = random_instance(seed, n_sites=7, n_clients=20, equal=seed % 2 == 0)
     data, spec = cflp_model(cap_instance(inst), capacitated=True)
     assert cflp.applicable(data, spec)
     options = SolveOptions(mip_rel_gap=1e-9, threads=1)
-    sol = solve(data, spec, options=options)
+    sol = solve(data, spec, solver=solver, options=options)
     assert "Lagrangian facility fixing" in sol.first.result.message
     assert sol.status.value == "optimal"
     assert sol.objective == pytest.approx(optimum(all_plans(inst)), rel=1e-7)
     model, v = formulation.build(data, spec)  # the unreduced MILP, straight to HiGHS
-    plain = get_solver("highs").solve(
+    plain = get_solver(solver).solve(
         model.problem(objective_vector("min_cost", data, spec, v, model.n_cols), maximize=False), options
     )
     assert plain.objective == pytest.approx(sol.objective, rel=1e-7)
-    unreduced = solve(data, spec, options=options, reduce=False)
+    unreduced = solve(data, spec, solver=solver, options=options, reduce=False)
     assert "Lagrangian" not in unreduced.first.result.message
     assert unreduced.objective == pytest.approx(sol.objective, rel=1e-7)
 

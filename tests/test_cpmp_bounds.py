@@ -129,7 +129,7 @@ def test_too_little_capacity() -> None:
     assert cpmp_bounds(short, inst.p, inst.p, none, none) is None
 
 
-@pytest.mark.parametrize(("seed", "solver"), [(0, "highs"), (1, "highs"), (2, "cbc")])
+@pytest.mark.parametrize(("seed", "solver"), [(0, "highs"), (1, "highs"), (2, "cbc"), (3, "ortools")])
 def test_pipeline_matches_enumeration_and_the_plain_model(seed: int, solver: str) -> None:
     inst = random_cpmp(seed, n=9, p=3)
     data, spec = cpmp_model(inst)
