@@ -125,18 +125,44 @@ def solve_first_stage(
     keep = ~((lower == 0) & (upper == 0))
     reduced = restricted(with_cover_rows(replace(standard, col_lower=lower, col_upper=upper), v, inst), keep)
     plan = plan_columns(data, v, standard.num_cols, bounds, pair, site, host_site)
+    label = f"Lagrangian facility fixing ({bounds.summary()}"
+    return solve_reduced(standard, reduced, keep, plan, bounds.bound, backend, options, started, label)
+
+
+def solve_reduced(
+    standard: MilpProblem,
+    reduced: MilpProblem,
+    keep: np.ndarray,
+    plan: np.ndarray,
+    lagrangian: float,
+    backend: Solver,
+    options: SolveOptions,
+    started: float,
+    label: str,
+) -> SolveResult:
+    """Solve the reduced problem (the standard one's columns `keep`) from the heuristic plan; answer in full columns.
+
+    The reduction keeps an optimal plan (the fixings remove only plans dearer than the heuristic's), so both the
+    reduced model's bound and the Lagrangian one (`lagrangian`, computed without the standard problem's constant)
+    hold; a solver stopped before any plan answers with the heuristic `plan`.
+
+    Args:
+        standard, reduced: the full problem and its restriction to `keep`.
+        plan: the heuristic plan in the full columns.
+        options: the caller's options; the time limit counts from `started`.
+        label: the start of the result's message, e.g. "Lagrangian facility fixing (…" (the column counts follow).
+    """
     start = plan[keep] if reduced.max_violation(plan[keep]) <= FEASIBILITY_TOLERANCE else options.warm_start
     if start is not None and len(start) != reduced.num_cols:
         start = None
+    limit = options.time_limit_s
     left = None if limit is None else max(limit - (time.perf_counter() - started), 1e-3)
     result = backend.solve(reduced, replace(options, time_limit_s=left, warm_start=start))
-    status, bound = result.status, result.bound
-    x = None
+    status, x = result.status, None
     if result.x is not None:
         x = np.zeros(standard.num_cols)
         x[keep] = result.x
-    # The reduced model keeps an optimal plan (module docstring): its bound and the Lagrangian one both hold.
-    bound = stronger_bound(bound, bounds.bound + standard.offset)  # the instance's costs leave out the offset
+    bound = stronger_bound(result.bound, lagrangian + standard.offset)
     if x is None and status is Status.NO_SOLUTION and standard.max_violation(plan) <= FEASIBILITY_TOLERANCE:
         status, x = Status.FEASIBLE, plan
     if x is None or status not in (Status.OPTIMAL, Status.FEASIBLE):
@@ -148,8 +174,7 @@ def solve_first_stage(
         bound=bound,
         solver=result.solver,
         version=result.version,
-        message=f"Lagrangian facility fixing ({bounds.summary()}; {int(keep.sum()):,} of {len(keep):,} columns "
-        f"left); {result.message}",
+        message=f"{label}; {int(keep.sum()):,} of {len(keep):,} columns left); {result.message}",
         started=started,
     )
 

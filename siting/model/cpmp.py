@@ -21,14 +21,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from siting.model.cflp import instance, plain_location, restricted, site_of_host
+from siting.model.cflp import instance, plain_location, restricted, site_of_host, solve_reduced
 from siting.model.cpmp_bounds import Bounds, cpmp_bounds
 from siting.model.data import ModelData
-from siting.model.radius import site_bounds, stronger_bound
+from siting.model.radius import site_bounds
 from siting.model.spec import ModelSpec
 from siting.model.variables import Variables
-from siting.solvers import MilpProblem, SolveOptions, Solver, SolveResult, Status
-from siting.solvers.base import FEASIBILITY_TOLERANCE, build_result
+from siting.solvers import MilpProblem, SolveOptions, Solver, SolveResult
 
 #: The heuristic and the Lagrangian bound may take at most this share of the time limit.
 BOUNDS_SHARE = 0.6
@@ -80,33 +79,8 @@ def solve_first_stage(
     keep = ~((lower == 0) & (upper == 0))
     reduced = restricted(replace(standard, col_lower=lower, col_upper=upper), keep)
     plan = plan_columns(v, standard.num_cols, bounds, pair, site, host_site, standard.c[v.v])
-    start = plan[keep] if reduced.max_violation(plan[keep]) <= FEASIBILITY_TOLERANCE else options.warm_start
-    if start is not None and len(start) != reduced.num_cols:
-        start = None
-    left = None if limit is None else max(limit - (time.perf_counter() - started), 1e-3)
-    result = backend.solve(reduced, replace(options, time_limit_s=left, warm_start=start))
-    status = result.status
-    x = None
-    if result.x is not None:
-        x = np.zeros(standard.num_cols)
-        x[keep] = result.x
-    # The reduced model keeps an optimal plan (module docstring): its bound and the Lagrangian one both hold.
-    bound = stronger_bound(result.bound, bounds.bound + standard.offset)  # the instance leaves out the offset
-    if x is None and status is Status.NO_SOLUTION and standard.max_violation(plan) <= FEASIBILITY_TOLERANCE:
-        status, x = Status.FEASIBLE, plan
-    if x is None or status not in (Status.OPTIMAL, Status.FEASIBLE):
-        return result
-    return build_result(
-        standard,
-        status,
-        x=x,
-        bound=bound,
-        solver=result.solver,
-        version=result.version,
-        message=f"Lagrangian knapsack fixing ({bounds.summary()}; {int(keep.sum()):,} of {len(keep):,} columns "
-        f"left); {result.message}",
-        started=started,
-    )
+    label = f"Lagrangian knapsack fixing ({bounds.summary()}"
+    return solve_reduced(standard, reduced, keep, plan, bounds.bound, backend, options, started, label)
 
 
 def plan_columns(
