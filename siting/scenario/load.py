@@ -398,9 +398,18 @@ def patched(scenario: Scenario, patch: dict[str, Any]) -> Scenario:
 
     Each key the patch sets becomes one `key.path=value` text in the scenario's sets (replacing an earlier one
     for the same key), so `siting run SCENARIO --set ...` with the recorded texts plans the same scenario.
+
+    Raises:
+        InputError: the patched config is not valid (each problem names its key and what the patch set).
     """
-    config = ScenarioConfig.model_validate(variants.deep_merge(scenario.config.model_dump(mode="json"), patch))
     texts = {path: f"{'.'.join(path)}={_flow(_get(patch, path))}" for path in variants.leaf_paths(patch)}
+    try:
+        config = ScenarioConfig.model_validate(variants.deep_merge(scenario.config.model_dump(mode="json"), patch))
+    except ValidationError as err:  # e.g. a frontier's --budgets beyond what a budget may be
+        error = validation_error(err, str(scenario.path))
+        for problem in error.problems or [error]:
+            problem.message += f" (the command set {', '.join(texts.values())})"
+        raise error from None
     kept = tuple(text for text in scenario.sets if variants.parse_set(text)[0] not in texts)
     return dataclasses.replace(scenario, config=config, sets=(*kept, *texts.values()))
 

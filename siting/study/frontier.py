@@ -215,10 +215,11 @@ def budget_frontier(
         known = Known(cheapest.solution.plan, best, _coverage_bound(scenario, best))
     ends_seconds = time.perf_counter() - started
     budgets = sorted(float(b) for b in budgets)
+    scenarios = [with_budget(scenario, kind, b) for b in budgets]  # a budget the scenario refuses fails here
     progress = progress or silent(0, "")
     progress.total, progress.slots = len(budgets) * (2 if nested else 1), executor.slots if executor else 1
     progress.start()
-    free = _free(scenario, kind, budgets, known, solver, options, progress, executor)
+    free = _free(scenarios, kind, budgets, known, solver, options, progress, executor)
     found = list(free)
     if nested:
         found += _nested(scenario, kind, budgets, free, solver, options, progress)
@@ -265,7 +266,7 @@ def _coverage_bound(scenario: Scenario, best: pipeline.RunResult) -> float | Non
 
 
 def _free(
-    scenario: Scenario,
+    scenarios: list[Scenario],
     kind: BudgetKind,
     budgets: list[float],
     known: Known,
@@ -278,7 +279,6 @@ def _free(
 
     On `executor` every point is a task and the same rule then picks the answers, so the frontier is the same.
     """
-    scenarios = [with_budget(scenario, kind, b) for b in budgets]
 
     def task(i: int) -> tuple:
         best = known.best
