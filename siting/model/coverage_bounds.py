@@ -21,10 +21,10 @@ the set), and Σ_p λ_p (1 − Σ_e v_e) + Σ_k μ_k (1 − Σ_o k_o x_o / B_k) 
 L is an upper bound on the optimum for every λ, μ ≥ 0. Options the problem bans (x_o ≤ 0) are skipped, and a
 building with a forced option (x_o ≥ 1) must take it.
 
-μ is set for each λ to its exact minimiser, the budget rows' duals of a small multiple-choice knapsack LP
-(best_prices); λ follows the subgradient g_p = 1 − Σ_e v_e with Polyak steps θ (L − LB) / ‖g‖²
-(LB the best plan known), θ halved after PATIENCE iterations without a better bound. Any λ, μ ≥ 0 gives a valid
-bound; the best one found is kept.
+μ is set for each λ to its minimiser, by cutting planes in the (at most 3) budget prices (best_prices); λ
+follows the subgradient g_p = 1 − Σ_e v_e with Polyak steps θ (L − LB) / ‖g‖² (LB the best plan known), θ
+halved after PATIENCE iterations without a better bound. Any λ, μ ≥ 0 gives a valid bound; the best one found
+is kept.
 
 Slacks: with x_o = 1 forced, building b's term becomes net_o = F_b(o) − Σ_k μ_k k_o / B_k, so every plan that
 takes o covers at most L − s_o with s_o = (b's term) − net_o ≥ 0 (inf for an option that cannot be taken):
@@ -40,7 +40,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.optimize
-import scipy.sparse
 
 from siting.model.builder import Model
 from siting.model.constraints import slot_capacity
@@ -71,6 +70,9 @@ HANDLED = frozenset(
 FIRST_STEP = 1.0
 PATIENCE = 10
 MIN_STEP = 1e-4
+#: Budget prices: cutting planes at most, and the relative distance to the planes' lower bound that stops them.
+MAX_PRICE_CUTS = 100
+PRICE_TOLERANCE = 1e-9
 
 
 def applicable(model: Model, spec: ModelSpec, v: Variables, problem: MilpProblem) -> bool:
@@ -239,35 +241,43 @@ def choose(rel: Relaxation, option_value: np.ndarray, mu: np.ndarray) -> tuple[n
 
 
 def best_prices(rel: Relaxation, option_value: np.ndarray) -> np.ndarray:
-    """The budget multipliers μ ≥ 0 that minimise L for fixed option values: the duals of a small LP.
+    """The budget multipliers μ ≥ 0 that minimise L for fixed option values: Kelley's cutting planes.
 
-    min_μ≥0 Σ_k μ_k + Σ_b max(0, max_o F_b(o) − Σ_k μ_k k_o / B_k) is, by LP duality, the multiple-choice
-    knapsack LP  max Σ_o F_b(o) z_o  s.t.  Σ_{o∈O(b)} z_o ≤ 1,  Σ_o k_o z_o / B_k ≤ 1,  0 ≤ z ≤ 1 (banned
-    options at 0, a forced one at 1); μ are its budget rows' duals. Minimising one μ_k at a time stalls at a
-    kink when two budgets bind (district at 20,000 万元: L 190.25 by coordinate bisection, 141.18 at the LP's μ).
-    Any μ ≥ 0 keeps the bound valid: without an optimal LP (forced options over a budget), μ = 0.
+    φ(μ) = Σ_k μ_k + Σ_b (b's term) is convex and piecewise linear with subgradient g_k = 1 − Σ_{o taken} k_o / B_k,
+    and μ has one entry per budget (at most 3). Each cut φ(μ_i) + g_i·(μ − μ_i) lies below φ; the next μ minimises
+    the largest cut within 0 ≤ μ_k ≤ max_o F_b(o) B_k / k_o (beyond it no option that pays budget k is taken, so
+    φ does not fall), which is also a lower bound on min φ: stop when the best φ is within PRICE_TOLERANCE of it.
+    Minimising one μ_k at a time instead stalls at a kink when two budgets bind (district at 20,000 万元: L 190.25
+    by coordinate bisection, 140.84 here). Any μ ≥ 0 keeps the bound valid.
     """
-    n_options, n_costs = len(option_value), len(rel.option_cost)
-    if not n_costs:
-        return np.zeros(0)
-    forced = rel.forced_building[rel.option_building]
-    own = np.arange(n_options)
-    upper = np.where(rel.banned | ((forced >= 0) & (forced != own)) | ~np.isfinite(option_value), 0.0, 1.0)
-    lower = np.where(forced == own, 1.0, 0.0)
-    one_each = scipy.sparse.csr_array(
-        (np.ones(n_options), (rel.option_building, own)), shape=(len(rel.forced_building), n_options)
-    )
-    rows = scipy.sparse.vstack([one_each, scipy.sparse.csr_array(rel.option_cost)]).tocsr()
-    lp = scipy.optimize.linprog(
-        -np.where(upper > 0, option_value, 0.0),
-        A_ub=rows,
-        b_ub=np.ones(rows.shape[0]),
-        bounds=np.column_stack([lower, np.maximum(lower, upper)]),
-        method="highs",
-    )
-    if lp.status != 0:
-        return np.zeros(n_costs)
-    return np.maximum(0.0, -lp.ineqlin.marginals[-n_costs:])
+    cost = rel.option_cost
+    mu = np.zeros(len(cost))
+    if not len(cost):
+        return mu
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(cost > 0, np.maximum(option_value, 0.0) / cost, 0.0)
+    box = [(0.0, float(np.max(row, initial=0.0))) for row in ratio] + [(None, None)]
+    cuts, rhs = [], []
+    best, best_mu, lower = np.inf, mu, -np.inf
+    for _ in range(MAX_PRICE_CUTS):
+        taken, value, _ = choose(rel, option_value, mu)
+        phi = float(mu.sum() + value.sum())
+        if not np.isfinite(phi):
+            return mu  # a forced option is banned: no plan, any μ will do
+        if phi < best:
+            best, best_mu = phi, mu
+        if best - lower <= PRICE_TOLERANCE * max(1.0, abs(best)):
+            break
+        slope = 1.0 - cost[:, taken].sum(axis=1)
+        cuts.append(np.append(slope, -1.0))  # t ≥ φ_i + g_i·(μ − μ_i)
+        rhs.append(float(slope @ mu) - phi)
+        master = scipy.optimize.linprog(
+            np.append(np.zeros(len(mu)), 1.0), A_ub=np.array(cuts), b_ub=np.array(rhs), bounds=box, method="highs"
+        )
+        if master.status != 0:
+            break
+        mu, lower = np.clip(master.x[:-1], 0.0, None), float(master.fun)
+    return best_mu
 
 
 def first_of_building(taken: np.ndarray, building: np.ndarray) -> np.ndarray:
