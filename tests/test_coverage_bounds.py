@@ -110,6 +110,14 @@ def capacitated_scenario(folder, seed: int, option_capacity: bool = False):
     )
 
 
+def halve_yearly_budget(path):
+    """The scenario at `path` with half its yearly budget: both budgets bind at once."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["budget"]["annual"] = doc["budget"]["annual"] / 2
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def first_stage(path):
     """The reduced first-stage problem of a scenario: data, spec, variables, model, problem."""
     scenario = load_scenario(path)
@@ -129,10 +137,17 @@ def optimum(problem, **bounds) -> float:
     return float(result.objective)
 
 
-@pytest.mark.parametrize(("seed", "option_capacity"), [(0, False), (1, False), (2, True), (3, True)])
-def test_lagrangian_bound_and_option_slacks_hold_against_the_plain_optimum(tmp_path, seed, option_capacity):
-    """L ≥ the optimum, at λ = 0 and after the subgradient; a plan taking o covers at most L − s_o."""
-    _, data, spec, v, model, problem = first_stage(capacitated_scenario(tmp_path, seed, option_capacity))
+@pytest.mark.parametrize(
+    ("seed", "option_capacity", "tight"),
+    [(0, False, False), (1, False, False), (2, True, False), (3, True, False), (1, False, True), (3, True, True)],
+)
+def test_lagrangian_bound_and_option_slacks_hold_against_the_plain_optimum(tmp_path, seed, option_capacity, tight):
+    """L ≥ the optimum, at λ = 0 and after the subgradient; a plan taking o covers at most L − s_o.
+
+    `tight`: half the yearly budget, so that both budgets bind.
+    """
+    path = capacitated_scenario(tmp_path, seed, option_capacity)
+    _, data, spec, v, model, problem = first_stage(halve_yearly_budget(path) if tight else path)
     assert np.isfinite(data.option_capacity).any() == option_capacity
     assert coverage_bounds.applicable(model, spec, v, problem)
     rel = coverage_bounds.relaxation(data, spec, v, problem)
@@ -156,12 +171,17 @@ def test_lagrangian_bound_and_option_slacks_hold_against_the_plain_optimum(tmp_p
         assert with_o <= outcome.bound - slack[o] + tolerance, o
 
 
-@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("seed", range(3))
 def test_coverage_first_stage_gives_the_plain_optimum_with_every_solver(tmp_path, seed, monkeypatch):
-    """Bound, core MILP, fixing and reduced MILP (forced on these small models) vs the plain model's optimum."""
+    """Bound, core MILP, fixing and reduced MILP (forced on these small models) vs the plain model's optimum.
+
+    Seed 2 with half the yearly budget: both budgets bind.
+    """
     monkeypatch.setattr(coverage, "MIN_ARCS", 0)
     monkeypatch.setattr(coverage, "WEAK", np.inf)  # λ = 0 bounds small models loosely: keep the path all the same
     path = capacitated_scenario(tmp_path, 100 + seed, option_capacity=seed == 1)
+    if seed == 2:
+        halve_yearly_budget(path)
     scenario, data, spec, *_ = first_stage(path)
     raw = model_data(scenario, pipeline.compute_demand(scenario).units, pipeline.compute_reach(scenario))
     raw_spec = model_spec(scenario, raw)
@@ -225,14 +245,6 @@ def test_coverage_first_stage_with_distance_decay_or_single_source(tmp_path, var
     assert ours.solution.status is Status.OPTIMAL and plain.status is Status.OPTIMAL
     for name, value in plain.values.items():
         assert ours.solution.values[name] == pytest.approx(value, rel=2e-6, abs=1e-6), name
-
-
-def halve_yearly_budget(path):
-    """The scenario at `path` with half its yearly budget: both budgets bind at once."""
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    doc["budget"]["annual"] = doc["budget"]["annual"] / 2
-    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
 
 
 @pytest.mark.parametrize(("seed", "option_capacity"), [(0, False), (1, False), (2, True), (3, True)])
