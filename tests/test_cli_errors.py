@@ -186,6 +186,18 @@ def yaml_duplicate_key(tmp_path):
     return path, ["scenario.yaml", "line", "'name' is given twice"]
 
 
+def yaml_integer_of_5000_digits(tmp_path):
+    path = valid(tmp_path)
+    edit(path, "capex: 150", "capex: " + "9" * 5000)
+    return path, ["scenario.yaml", "line", "not valid YAML", "too large", "…"]
+
+
+def yaml_hex_integer_beyond_any_float(tmp_path):
+    path = valid(tmp_path)
+    edit(path, "capex: 150", "capex: 0x" + "f" * 300)
+    return path, ["scenario.yaml", "line", "not valid YAML", "too large"]
+
+
 def geojson_feature_not_an_object(tmp_path):
     return geojson(valid(tmp_path), [5]), ["c.geojson", "row 1", "expected a Feature object"]
 
@@ -390,6 +402,8 @@ CASES = [
     yaml_recursive_alias,
     yaml_python_object_tag,
     yaml_duplicate_key,
+    yaml_integer_of_5000_digits,
+    yaml_hex_integer_beyond_any_float,
     geojson_feature_not_an_object,
     geojson_properties_a_list,
     geojson_coordinates_a_number,
@@ -532,6 +546,27 @@ def test_bad_out_is_refused_before_solving(tmp_path, monkeypatch, where, expecte
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert expected in result.stderr and "field '--out'" in result.stderr, result.stderr
     assert path.is_file() and (tmp_path / "file").read_text(encoding="utf-8") == "a file"
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("description=" + "[" * 3000 + "]" * 3000, "nested too deeply"),
+        ("budget.capex=" + "9" * 5000, "too large"),
+        ("services.elderly_care={radius_m: 1, radius_m: 2}", "'radius_m' is given twice"),
+        (
+            "description=[&a [x, x, x, x, x, x, x, x, x, x], "
+            + ", ".join(f"&{b} [{', '.join([f'*{a}'] * 10)}]" for a, b in zip("abcde", "bcdef"))
+            + "]",
+            "aliases",
+        ),
+        ("name=[unclosed", "not valid YAML"),
+    ],
+)
+def test_set_values_are_read_as_safely_as_the_scenario_file(tmp_path, value, expected):
+    path = valid(tmp_path)
+    out = tmp_path / "out"
+    assert_refused(run_main("run", path, "--out", out, "--set", value), out, ["field '--set'", expected])
 
 
 def test_every_problem_is_listed_with_its_field(tmp_path):
