@@ -569,6 +569,26 @@ def test_set_values_are_read_as_safely_as_the_scenario_file(tmp_path, value, exp
     assert_refused(run_main("run", path, "--out", out, "--set", value), out, ["field '--set'", expected])
 
 
+@pytest.mark.parametrize(
+    "name, text, expected",
+    [
+        ("plan.json", '{"objective": ' + "1" * 5000 + "}", "plan.json: not a plan.json written by siting"),
+        ("plan.json", "[" * 100_000, "plan.json: not a plan.json written by siting"),
+        ("manifest.json", '{"scenario_path": ' + "1" * 5000 + "}", "manifest.json: cannot tell which scenario"),
+        ("manifest.json", "[" * 100_000, "manifest.json: cannot tell which scenario"),
+    ],
+)
+def test_a_corrupt_run_folder_is_named_by_verify_and_compare(tmp_path, name, text, expected):
+    runs = [tmp_path / "a", tmp_path / "b"]
+    for run in runs:
+        assert run_main("run", valid(tmp_path), "--out", run, "--quiet").returncode == 0
+    (runs[1] / name).write_text(text, encoding="utf-8")
+    result = run_main("verify", runs[1])
+    assert result.returncode == 2 and expected in result.stderr and "Traceback" not in result.stderr, result.stderr
+    result = run_main("compare", *runs, "--out", tmp_path / "cmp", "--quiet")
+    assert result.returncode == (2 if name == "plan.json" else 0) and "Traceback" not in result.stderr, result.stderr
+
+
 def test_every_problem_is_listed_with_its_field(tmp_path):
     path = valid(tmp_path, services={"elderly_care": {**ELDERLY, "radius_m": -5, "uptake": "x"}})
     edit(path, "budget:", "budgte: 1\nbudget:")

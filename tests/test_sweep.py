@@ -265,6 +265,10 @@ def test_an_interrupted_sweep_solves_only_the_missing_tasks_when_run_again(citie
     first_folder = out / result.table["folder"][0]
     (first_folder / "manifest.json").unlink()
     assert sweep(cities, out, Executor()).solved == 1 and len(solved) == 1
+    # So is one whose cache record or plan folder's manifest.json is mangled (nested too deep to read).
+    (out / "cache" / f"{result.tasks[1].key}.json").write_text("[" * 100_000, encoding="utf-8")
+    (out / result.table["folder"][2] / "manifest.json").write_text("[" * 100_000, encoding="utf-8")
+    assert sweep(cities, out, Executor()).solved == 2
     # Progress: done (with those found done), running, failed and the time left, one line per task.
     lines = stream.getvalue().splitlines()
     assert lines[0] == "sweep: 4 tasks (2 already done), 1 at once" and len(lines) == 3
