@@ -112,7 +112,8 @@ def test_budgets_are_values_and_inclusive_ranges():
     assert parse_budget("1000000:3000000:1000000") == [1e6, 2e6, 3e6]
     assert parse_budget("0:10:4") == [0.0, 4.0, 8.0]
     assert parse_budget(5) == [5.0]
-    for bad in ("1:2", "3:1:1", "1:2:0", "-1", "x", "1:2:x"):
+    assert parse_budget("1e308:1e308:1") == [1e308]  # not rounded into infinity
+    for bad in ("1:2", "3:1:1", "1:2:0", "-1", "x", "1:2:x", "0:1:1e-320"):
         with pytest.raises(ValueError):
             parse_budget(bad)
 

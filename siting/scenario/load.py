@@ -422,7 +422,7 @@ def _get(document: dict[str, Any], path: tuple[str, ...]) -> Any:
 
 def _flow(value: Any) -> str:
     """A value as one line of YAML: 12000000, null, [min_cost, max_coverage], {B019: build}."""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:  # beyond, 1e+308 not 309 digits
         value = int(value)
     text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=1_000_000, sort_keys=False)
     return text.strip().removesuffix("...").strip()
