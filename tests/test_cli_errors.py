@@ -515,6 +515,12 @@ def test_bad_options_are_one_line_with_a_hint(tmp_path, argv, expected):
         (["schema", "--out", "{tmp}"], "exists and is a folder"),
         (["verify", "v" * 5000], "File name too long"),
         (["verify", "{tmp}"], "no plan.json here"),
+        (["frontier", "{path}", "--executor", "dask", "--scheduler", "garbage"], "field '--scheduler': cannot reach"),
+        (
+            ["frontier", "{path}", "--executor", "dask", "--scheduler", "http://x:1"],
+            "field '--scheduler': cannot reach",
+        ),
+        (["frontier", "{path}", "--executor", "dask", "--scheduler", "ucx://x"], "field '--scheduler': cannot reach"),
     ],
 )
 def test_bad_command_lines(tmp_path, argv, expected):
