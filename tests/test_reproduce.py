@@ -431,6 +431,12 @@ def test_mclp_parameters_are_refused_for_other_sets(tmp_path: Path, capsys) -> N
     assert code == 2 and "sjc-mclp only" in err
 
 
+@pytest.mark.parametrize("radius", ["1e308", "inf", "nan", "0", "-1"])
+def test_a_radius_that_is_not_a_walking_distance_is_refused(tmp_path: Path, capsys, radius: str) -> None:
+    code, err = reproduce_cli(capsys, "sjc-mclp", f"--radius={radius}", "--data", str(tmp_path))
+    assert code == 2 and "field '--radius': expected a radius > 0 and ≤ 1e+06 m" in err, err
+
+
 def test_default_folder_is_next_to_the_repository() -> None:
     expected = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "orlib-cap"
     assert sets.default_folders("orlib-cap")[0] == expected

@@ -40,6 +40,7 @@ from siting.solvers import MilpProblem, SolveOptions, Solver, get_solver
 NAME = "reproduce"
 HELP = "solve published benchmark instances (OR-Library, SJC) and compare with their published optima"
 
+MAX_RADIUS_M = 1e6  # as a scenario's radius_m
 EXIT_MISMATCH = 1
 EXIT_CHECK = 4
 
@@ -110,8 +111,8 @@ def select_cases(args: argparse.Namespace) -> list[Case]:
         raise InputError("expected instance names separated by commas, got none", field="--instances")
     radius = MCLP_DEFAULT_RADIUS if args.radius is None else args.radius
     p = MCLP_DEFAULT_P if args.p is None else args.p
-    if not radius > 0:
-        raise InputError(f"expected a radius > 0, got {radius:g}", field="--radius")
+    if not 0 < radius <= MAX_RADIUS_M:  # a finite distance: 1e308 overflowed when squared
+        raise InputError(f"expected a radius > 0 and ≤ {MAX_RADIUS_M:g} m, got {radius:g}", field="--radius")
     chosen = cases(args.set, folder, wanted, radius=radius, p=p)
     for case in chosen:
         inst = case.read()
