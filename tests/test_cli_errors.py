@@ -506,6 +506,11 @@ def test_bad_options_are_one_line_with_a_hint(tmp_path, argv, expected):
     [
         (["demand", "{path}", "--year", "99999"], "argument --year: expected a year ≥ 1900"),
         (["demand", "{path}", "--variant", "mid"], "invalid choice: 'mid'"),
+        (["demand", "{path}", "--by", "elderly"], "field '--by': 'elderly' is a column of the summary itself"),
+        (
+            ["demand", "{path}", "--by", "nosuch"],
+            "field '--by': the communities table has no column 'nosuch' (columns:",
+        ),
         (["validate"], "the following arguments are required: scenario"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         (["run", "no/such.yaml"], "no/such.yaml: scenario file not found"),
