@@ -600,6 +600,16 @@ def test_a_corrupt_run_folder_is_named_by_verify_and_compare(tmp_path, name, tex
     assert result.returncode == (2 if name == "plan.json" else 0) and "Traceback" not in result.stderr, result.stderr
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX named pipes")
+def test_a_file_output_is_never_renamed_over_a_pipe_or_device(tmp_path):
+    # schema --out wrote beside the target and renamed over it: a named pipe (or /dev/full, as root) was replaced.
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    result = run_main("schema", "--out", pipe)
+    assert result.returncode == 2 and "field '--out': exists and is not a regular file" in result.stderr
+    assert pipe.is_fifo() and [p.name for p in tmp_path.iterdir()] == ["pipe"]
+
+
 def test_every_problem_is_listed_with_its_field(tmp_path):
     path = valid(tmp_path, services={"elderly_care": {**ELDERLY, "radius_m": -5, "uptake": "x"}})
     edit(path, "budget:", "budgte: 1\nbudget:")

@@ -53,8 +53,8 @@ def check_out(out: Path, *, keep: Sequence[Path] = (), folder: bool = True) -> P
         folder: out is a folder (else a file).
 
     Raises:
-        InputError: out is a file (a folder), its parent is a file or cannot be written, its name is unusable, or
-            replacing it would delete `keep` or the current directory.
+        InputError: out is a file (a folder; a pipe or device), its parent is a file or cannot be written, its name
+            is unusable, or replacing it would delete `keep` or the current directory.
     """
     where = str(out)
     try:
@@ -62,6 +62,8 @@ def check_out(out: Path, *, keep: Sequence[Path] = (), folder: bool = True) -> P
         if target.exists() and target.is_dir() != folder:
             kind = "not a folder" if folder else "a folder"
             raise InputError(f"exists and is {kind}; choose another --out", file=where, field="--out")
+        if target.exists() and not folder and not target.is_file():  # renaming over it would replace the device
+            raise InputError("exists and is not a regular file; choose another --out", file=where, field="--out")
         parent = target.parent
         while not parent.exists():
             parent = parent.parent
