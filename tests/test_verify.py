@@ -79,6 +79,12 @@ def test_the_objective_basis_counts_shares_persons_or_units(scenario, basis, ser
     assert result.solution.objective == pytest.approx(value)
 
 
+def test_a_required_share_of_a_service_without_demand_is_met(scenario):
+    # The model reads σ·0 ≥ σ·0 as met; the check said "meals covers 0.00%; requires 50.00%" and run exited 4.
+    loaded = load_scenario(scenario.path, sets=["services.meals.uptake=0", "services.meals.min_share=0.5"])
+    assert pipeline.run(loaded).evaluation.violations == ()
+
+
 def test_over_the_one_off_budget(scenario, demand):
     found = violations(
         scenario, demand, Selection("B1", "buy", ("elderly_care",)), Selection("B2", "renovate", ("elderly_care",))
