@@ -252,6 +252,18 @@ def radius_1e200(tmp_path):
     return path, ["services.elderly_care.radius_m", "≤ 1e+06 m"]
 
 
+def demand_too_small_to_weigh_by_share(tmp_path):
+    path = valid(tmp_path, services={"elderly_care": {**ELDERLY, "uptake": 1e-320}})
+    return path, ["scenario.yaml", "field 'services.elderly_care'", "too small", "objective_basis"]
+
+
+def uptake_too_small_to_weigh_by_persons(tmp_path):
+    path = valid(
+        tmp_path, services={"elderly_care": {**ELDERLY, "uptake": 1e-320}}, model={"objective_basis": "persons"}
+    )
+    return path, ["scenario.yaml", "field 'services.elderly_care'", "too small", "objective_basis"]
+
+
 def table_path_symlink_loop(tmp_path):
     path = valid(tmp_path)
     os.symlink("loop2.csv", path.parent / "loop1.csv")
@@ -415,6 +427,8 @@ CASES = [
     population_1e200,
     budget_1e200,
     radius_1e200,
+    demand_too_small_to_weigh_by_share,
+    uptake_too_small_to_weigh_by_persons,
     table_path_symlink_loop,
     table_path_nul_byte,
     table_path_5000_characters,
