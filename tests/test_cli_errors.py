@@ -264,6 +264,12 @@ def uptake_too_small_to_weigh_by_persons(tmp_path):
     return path, ["scenario.yaml", "field 'services.elderly_care'", "too small", "objective_basis"]
 
 
+def building_required_twice(tmp_path):
+    # was exit 3, "no plan meets the scenario's fixed rules": the second B1 became a row 0 = 1
+    path = valid(tmp_path, model={"policy": {"must_choose": ["B1", "B1"]}})
+    return path, ["field 'model.policy.must_choose'", "each building may appear once", "B1"]
+
+
 def table_path_symlink_loop(tmp_path):
     path = valid(tmp_path)
     os.symlink("loop2.csv", path.parent / "loop1.csv")
@@ -429,6 +435,7 @@ CASES = [
     radius_1e200,
     demand_too_small_to_weigh_by_share,
     uptake_too_small_to_weigh_by_persons,
+    building_required_twice,
     table_path_symlink_loop,
     table_path_nul_byte,
     table_path_5000_characters,

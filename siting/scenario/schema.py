@@ -13,6 +13,7 @@ import numpy as np
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from siting.demand import DemandSection
+from siting.errors import cut
 from siting.frozen import Frozen
 
 MODES: tuple[str, ...] = ("renovate", "buy", "rent", "swap", "build")
@@ -239,6 +240,14 @@ class Policy(Frozen):
     """District -> services of which some of its demand must be covered."""
     group_by: str = "district"
     """Communities column that defines districts for the equity rules and max_min_share."""
+
+    @field_validator("must_choose", "must_not_choose")
+    @classmethod
+    def _once(cls, buildings: tuple[str, ...]) -> tuple[str, ...]:
+        twice = sorted({b for b in buildings if buildings.count(b) > 1})
+        if twice:
+            raise ValueError(f"each building may appear once; given twice: {cut(', '.join(twice))}")
+        return buildings
 
 
 class Pilot(Frozen):
