@@ -192,6 +192,17 @@ def test_tiny_pmedian_matches_brute_force_through_the_cli(tmp_path: Path, capsys
     assert float(row["ours"]) == optimum == float(row["published"])
 
 
+def test_out_adds_results_csv_and_leaves_what_the_folder_holds(tmp_path: Path) -> None:
+    # --out DIR replaced DIR whole: pointed at the data folder (or a folder of runs), it deleted the instances.
+    folder, _ = pmed_folder(tmp_path)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    for _ in range(2):  # and again, replacing the earlier results.csv
+        argv = ["reproduce", "orlib-pmed", "--instances", "pmed1", "--data", str(folder), "--out", str(folder)]
+        assert cli_main([*argv, "--quiet"]) == 0
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.name != "results.csv"} == before
+    assert sorted(p.name for p in folder.iterdir()) == ["pmed1.txt", "pmedopt.txt", "results.csv"]
+
+
 @pytest.mark.parametrize("offset, words", [(+1, "excludes the published value"), (-1, "better than the published")])
 def test_a_wrong_published_value_fails_with_exit_1(tmp_path: Path, capsys, offset: int, words: str) -> None:
     _, optimum = pmed_folder(tmp_path / "probe")

@@ -23,7 +23,7 @@ import scipy.sparse as sp
 
 from siting.cli.options import add_solver_options
 from siting.errors import InputError
-from siting.report.write import atomic_folder, write_csv
+from siting.report.write import check_out, safe_frame, write_text_file
 from siting.reproduce.runner import Row, run_case
 from siting.reproduce.sets import (
     DEFAULT_GAP,
@@ -162,6 +162,8 @@ def main(args: argparse.Namespace) -> int:
     backend = get_solver(args.solver)  # an unknown or missing solver is an input error before anything runs
     options = options_for(args)
     chosen = select_cases(args)
+    if args.out is not None:
+        check_out(args.out)  # before solving, not after
     with_bounds = args.set == "sjc-mclp"
     warm_up(backend)
     limit = "none" if options.time_limit_s is None else f"{options.time_limit_s:g} s"
@@ -177,9 +179,9 @@ def main(args: argparse.Namespace) -> int:
         rows.append(row)
         print(text_line(row, with_bounds), flush=True)
     print(summary(rows), flush=True)
-    if args.out is not None:
-        with atomic_folder(args.out) as tmp:
-            write_csv(tmp / "results.csv", frame(rows))
+    if args.out is not None:  # results.csv added to the folder, whole; what else it holds (the data?) stays
+        results = safe_frame(frame(rows)).to_csv(index=False, lineterminator="\n")
+        write_text_file(Path(args.out) / "results.csv", "\ufeff" + results)  # with a BOM, as write_csv
         print(f"wrote {args.out}/results.csv", flush=True)
     code = exit_code(rows)
     if code:
