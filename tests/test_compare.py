@@ -146,6 +146,27 @@ def test_cli_compares_folders_and_rejects_non_runs(folders, tmp_path):
         read_run(tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda text: "\x00\x01\x02", "missing column 'community'"),
+        (lambda text: text.replace("covered_share", "share", 1), "missing column 'covered_share'"),
+        (lambda text: text.replace(",1.0,", ",half,", 1), "row 3, field 'covered_share': 'half' is not a number"),
+        (lambda text: text + text.splitlines()[1] + "\n", "row 6, field 'service': C1 elderly_care is listed twice"),
+        (lambda text: "description: " + "[" * 100 + "]" * 100, None),  # scenario.yaml, below
+    ],
+)
+def test_compare_names_a_malformed_coverage_csv_or_scenario_yaml(folders, tmp_path, edit, expected):
+    # coverage.csv was read with no check of its shape: a KeyError, a TypeError or "non-unique multi-index".
+    name = "coverage.csv" if expected else "scenario.yaml"
+    table = folders[1] / name
+    table.write_text(edit(table.read_text(encoding="utf-8-sig")), encoding="utf-8")
+    result = run_main("compare", *folders, "--out", tmp_path / "out")
+    assert result.returncode == 2 and f"plan_b/{name}" in result.stderr, result.stderr
+    assert (expected or "nested too deeply") in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_cli_plans_and_compares_named_overrides(tmp_path):
     path = make_scenario(
         tmp_path / "scenario",
