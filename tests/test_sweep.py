@@ -150,6 +150,21 @@ def test_a_folder_of_scenarios_holding_the_sweep_file_leaves_it_out(tmp_path):
     assert [t.scenario for t in tasks] == ["north"]  # not 'sweep', a task that could only fail
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("description: " + "9" * 5000 + "\n", "too large"),
+        ("description: " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply"),
+    ],
+)
+def test_a_scenario_yaml_no_reader_takes_fails_its_task_with_the_reason(tmp_path, text, expected):
+    # The sweep read each scenario with yaml.safe_load to find its tables: a ValueError or RecursionError traceback.
+    path = city(tmp_path, "north")
+    path.write_text(text + path.read_text(encoding="utf-8"), encoding="utf-8")
+    result = run_main("sweep", spec(tmp_path, scenarios=[str(path)]), "--out", tmp_path / "out")
+    assert result.returncode == 1 and "failed: north" in result.stderr and expected in result.stderr, result.stderr
+
+
 def test_tasks_are_every_combination_in_a_fixed_order(tmp_path):
     cities = two_cities(tmp_path)
     tasks, bundles = expand(read_spec(cities), cities, solver="highs", options=SolveOptions(), lang="en")
