@@ -167,13 +167,38 @@ def test_compare_names_a_malformed_coverage_csv_or_scenario_yaml(folders, tmp_pa
     assert not (tmp_path / "out").exists()
 
 
+def test_the_report_workbook_labels_every_table_for_the_reader(folders, tmp_path):
+    import openpyxl
+
+    out = tmp_path / "cmp"
+    assert run_main("compare", *folders, "--out", out).returncode == 0
+    book = openpyxl.load_workbook(out / "report.xlsx")
+    sheets = {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
+    rows = {name: [dict(zip(r[0], row)) for row in r[1:]] for name, r in sheets.items()}
+    buildings = {r["建筑编号 Building"]: r for r in rows["建筑变化 Buildings"]}
+    assert buildings["B3"]["plan_a: 获取方式 mode"] == "租赁 rent"
+    assert buildings["B3"]["plan_b: 获取方式 mode"] == "购置 buy"
+    assert buildings["B2"]["plan_a: 服务 services"] == "elderly_care、meals"  # hand-made runs: no labels recorded
+    assert {b: r["变化 Change"] for b, r in buildings.items()} == {
+        "B1": "取消 dropped", "B2": "调整 changed", "B3": "调整 changed", "B4": "新增 added", "B5": "相同 same",
+    }  # fmt: skip
+    summary = {r["方案 Plan"]: r for r in rows["概要 Summary"]}
+    assert summary["plan_b"]["一次性投入 One-off (万元)"] == pytest.approx(220 / 1e4)  # 元 shown as 万元
+    assert summary["plan_a"]["状态 Status"] == "最优 optimal"
+    modes = {(r["方案 Plan"], r["获取方式 Mode"]): r["建筑数 Buildings"] for r in rows["获取方式 Modes"]}
+    assert modes[("plan_b", "补建 build new")] == 2 and ("plan_b", "租赁 rent") not in modes
+    communities = {(r["社区编号 Community"], r["服务 Service"]): r for r in rows["各社区 Communities"]}
+    assert communities[("C1", "elderly_care")]["差值 Difference"] == -1.0  # stored as a share, shown as %
+    assert not any(name.startswith(("mode_", "services_")) for name in sheets["建筑变化 Buildings"][0])
+
+
 def test_cli_plans_and_compares_named_overrides(tmp_path):
     path = make_scenario(
         tmp_path / "scenario",
         communities=[community("C1", 0, 100), community("C2", 2000, 60)],
         buildings=[building("B1", 0), building("B2", 2000)],
         options=[option("B1", "buy", 100), option("B1", "rent", 10, 20), option("B2", "renovate", 60)],
-        services={"elderly_care": ELDERLY},
+        services={"elderly_care": {**ELDERLY, "label": {"zh": "养老", "en": "Elderly care"}}},
         budget={"capex": 150, "annual": 10},
         overrides={
             "no_buying": {"model": {"policy": {"max_by_mode": {"buy": 0}}}},
@@ -190,6 +215,10 @@ def test_cli_plans_and_compares_named_overrides(tmp_path):
     keys = pd.read_csv(out / "scenario_keys.csv", encoding="utf-8-sig")
     assert set(keys["key"]) == {"budget.capex", "budget.annual", "model.policy.max_by_mode.buy"}
     assert (out / "plans" / "base" / "plan.json").is_file()
+    import openpyxl
+
+    sheet = list(openpyxl.load_workbook(out / "report.xlsx")["各服务 Services"].iter_rows(values_only=True))
+    assert {row[1] for row in sheet[1:]} == {"养老 Elderly care"}  # the label the runs' scenario.yaml records
     assert run_main("compare", path, "--override", "base,nope", "--out", tmp_path / "x").returncode == 2
     # The variants planned as independent tasks in a process pool: the same comparison.
     pooled = tmp_path / "pooled"

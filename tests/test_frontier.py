@@ -253,6 +253,33 @@ def test_points_answered_by_another_point_equal_single_runs(yearly_bound):
     assert list(frontier.table.loc["nested", "persons"]) == pytest.approx([0, 0] + [60] * 9)
 
 
+def test_the_report_says_why_nested_plans_stop_growing_and_labels_every_sweep(yearly_bound, tmp_path):
+    import openpyxl
+
+    out = tmp_path / "frontier"
+    assert run_main("frontier", yearly_bound, "--budgets", "0:100:20", "--nested", "--out", out).returncode == 0
+    # Nested plans keep B2 from 20 on: its 10 a year fills the yearly budget of 10, so 40 buys nothing more.
+    report = (out / "frontier.md").read_text(encoding="utf-8")
+    assert "From p02 on, the nested plan stops growing." in report
+    assert "is used up (0.00 / 0.00 万元/年)" in report  # 10 元 of 10, shown in 万元
+    table = pd.read_csv(out / "frontier.csv", encoding="utf-8-sig").set_index(["sweep", "plan"])
+    book = openpyxl.load_workbook(out / "report.xlsx")
+    assert book.sheetnames == ["前沿 Frontier", "嵌套 Nested"]
+    for sheet, sweep in (("前沿 Frontier", "free"), ("嵌套 Nested", "nested")):
+        rows = list(book[sheet].iter_rows(values_only=True))
+        shown = pd.DataFrame(rows[1:], columns=rows[0]).set_index("方案 Plan")
+        points = table.loc[sweep]
+        assert list(shown["一次性预算 One-off budget (万元)"]) == pytest.approx(list(points["budget"] / 1e4))
+        net = (points["annual"] - points["annual_freed"].fillna(0)) / 1e4
+        assert list(shown["年度费用净额 Yearly net (万元/年)"]) == pytest.approx(list(net))
+        assert set(shown["状态 Status"]) == {"最优 optimal"}
+    free_header = next(book["前沿 Frontier"].iter_rows(values_only=True))
+    assert "嵌套代价 Price of nesting (人)" in rows[0] and "嵌套代价 Price of nesting (人)" not in free_header
+    done = run_main("frontier", yearly_bound, "--budgets", "0:40:20", "--out", out / "free_only")
+    assert done.returncode == 0
+    assert "stops growing" not in (out / "free_only" / "frontier.md").read_text(encoding="utf-8")
+
+
 def test_the_largest_budget_takes_its_first_stage_from_the_upper_end(yearly_bound):
     frontier = budget_frontier(load_scenario(yearly_bound), points=3)
     top = frontier.points[-1]

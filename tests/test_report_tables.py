@@ -100,3 +100,12 @@ def test_markdown_speaks_the_chosen_language(result, lang):
     assert ("Summary" in text) == (lang != "zh")
     assert ("附近设施已满" in text) == (lang != "en") and ("hosts within reach are full" in text) == (lang != "zh")
     assert "一号楼" in text  # names whatever the language
+
+
+def test_closed_facilities_are_shown_by_name_and_id():
+    import pandas as pd
+
+    from siting.report.views import named
+
+    shown = named(pd.Series(["E1;E2", "", None, "E3"]), {"E1": "东街养老站", "E3": ""})
+    assert shown == ["东街养老站 (E1)、E2", "", "", "E3"]

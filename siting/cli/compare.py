@@ -29,6 +29,7 @@ from siting.cli.options import (
     solve_options,
 )
 from siting.errors import InputError
+from siting.report.compare_views import compare_views, compared_service_labels
 from siting.report.folder import write_plan_files, write_study_reports
 from siting.report.lang import Text
 from siting.report.study_markdown import change_counts, render_compare
@@ -104,18 +105,9 @@ def write_tables(folder: Path, comparison: Comparison, lang: str) -> None:
     write_csv(folder / "scenario_keys.csv", comparison.scenario_differences)
     (folder / "compare.md").write_text(render_compare(comparison), encoding="utf-8")
     t = Text(lang)
-    tables = (
-        ("summary", ("概要", "Summary"), comparison.summary.reset_index()),
-        ("buildings", ("建筑变化", "Buildings"), comparison.buildings),
-        ("cost_by_mode", ("按获取方式的成本", "Cost by mode"), comparison.cost_by_mode.reset_index()),
-        ("coverage_by_service", ("各服务覆盖", "Coverage by service"), comparison.coverage_by_service.reset_index()),
-        ("coverage_by_district", ("各街道覆盖", "By district"), comparison.coverage_by_district.reset_index()),
-        ("communities", ("各社区覆盖", "Communities"), comparison.communities),
-        ("scenario_keys", ("情景差异", "Scenario keys"), comparison.scenario_differences),
-    )
-    labels = {k: k for k in comparison.coverage_by_service.index.get_level_values("service").unique()}
+    labels = {k: t(*v) for k, v in compared_service_labels(comparison).items()}
     title = t("方案对比", "Plans side by side") + ": " + " / ".join(r.label for r in comparison.runs)
-    write_study_reports(folder, title, Study(tables=tables), labels, lang)
+    write_study_reports(folder, title, Study(prepared=tuple(compare_views(comparison, t))), labels, lang)
 
 
 def main(args: argparse.Namespace) -> int:

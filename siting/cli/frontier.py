@@ -37,7 +37,7 @@ from siting.report.folder import write_plan_files, write_study_reports
 from siting.report.lang import Text
 from siting.report.study_markdown import BUDGET_TEXT, render_frontier
 from siting.report.tables import effective_yaml
-from siting.report.views import Study
+from siting.report.views import Study, points_view
 from siting.report.write import atomic_folder, check_out, write_csv, write_json
 from siting.study import ranges
 from siting.study.executors import Executor
@@ -187,19 +187,22 @@ def write_reports(folder: Path, frontier: Frontier, table, scenario, lang: str) 
     """report.html and report.xlsx of the sweep: the free frontier charted, every sweep as a table."""
     t = Text(lang)
     labels = {k: t(s.label.zh, s.label.en) if s.label else k for k, s in scenario.config.services.items()}
-    titles = {
-        "free": ("自由方案", "Free plans"),
-        "nested": ("嵌套方案", "Nested plans"),
-        "target": ("覆盖目标", "Targets"),
-    }
-    tables = tuple(
-        (sweep, titles[sweep], part.drop(columns="sweep")) for sweep, part in table.groupby("sweep", sort=False)
-    )
+    nested_title = t("嵌套方案（资金分批到位，已选建筑保留）", "Nested plans (money in tranches, buildings kept)")
+    parts = {sweep: part.drop(columns="sweep") for sweep, part in table.groupby("sweep", sort=False)}
+    facilities = {str(k): str(v) for k, v in scenario.existing["name"].items()} if len(scenario.existing) else {}
     if frontier.kind == "target":
-        study = Study(tables=tables)
+        title = t("覆盖目标", "Coverage targets")
+        target = points_view(parts["target"], labels, t, "target", "target", title, facilities=facilities)
+        study = Study(prepared=(target,))
     else:
+        nested = tuple(
+            points_view(part, labels, t, frontier.kind, sweep, nested_title, t("嵌套", "Nested"), facilities)
+            for sweep, part in parts.items()
+            if sweep == "nested"
+        )
         zh, en, _ = BUDGET_TEXT[frontier.kind]
-        study = Study(frontier=table[table["sweep"] == "free"], budget_label=(zh, en), tables=tables)
+        free = points_view(parts["free"], labels, t, frontier.kind, facilities=facilities)
+        study = Study(frontier=parts["free"], budget_label=(zh, en), kind=frontier.kind, prepared=(free, *nested))
     title = t(f"预算前沿：{scenario.name}", f"Budget frontier: {scenario.name}")
     write_study_reports(folder, title, study, labels, lang)
 

@@ -39,6 +39,7 @@ def render_frontier(frontier, scenario: Scenario) -> str:
         parts.append(_knee(part, frontier.kind))
     if (table["sweep"] == "nested").any():
         parts.append(_nesting(table))
+        parts.append(_stalled(table, frontier.kind, scenario))
     parts.append(_method(scenario))
     return "\n\n".join(p for p in parts if p) + "\n"
 
@@ -80,7 +81,7 @@ def _points(sweep: str, part: pd.DataFrame, kind: str, names: dict[str, str]) ->
     }[sweep]
     unit = "万元" if kind != "annual" else "万元/年"
     first = ["目标 Target"] if kind == "target" else [f"预算 Budget ({unit})"]
-    header = ["点 Point", *first, "状态 Status", "一次性 One-off (万元)", "年度 Yearly (万元/年)"]
+    header = ["点 Point", *first, "状态 Status", "一次性 One-off (万元)", "年度净额 Yearly net (万元/年)"]
     header += ["净现值 NPV (万元)", "建筑 Buildings", "目标值 Objective", "加权服务人数 Weighted persons"]
     header += [f"{names[k]}" for k in names]
     header += ["每万元新增人数 Persons per 万元", "每万元目标增量 Objective per 万元", "拐点 Knee"]
@@ -164,6 +165,36 @@ def _nesting(table: pd.DataFrame) -> str:
             ],
             rows,
         )
+    )
+
+
+#: A budget counts as used up when the plan spends at least this share of it.
+USED_UP = 0.99
+
+
+def _stalled(table: pd.DataFrame, kind: str, scenario: Scenario) -> str:
+    """Why the nested plans stop growing while the swept budget still has room: the other budget is used up."""
+    nested = table[table["sweep"] == "nested"].reset_index(drop=True)
+    if kind == "target" or len(nested) < 2:
+        return ""
+    spent = {"capex": nested["capex"], "annual": nested["annual"] - nested["annual_freed"].fillna(0.0)}
+    other = "annual" if kind == "capex" else "capex"
+    limit = getattr(scenario.config.budget, other)
+    if limit is None:
+        return ""
+    flat = nested["objective"].diff().abs() <= 1e-9 * nested["objective"].abs().clip(lower=1.0)
+    stuck = nested.index[flat & (spent[kind] < USED_UP * nested["budget"]) & (spent[other] >= USED_UP * limit)]
+    if not len(stuck):
+        return ""
+    first = nested.loc[stuck[0]]
+    zh_other, en_other, unit = BUDGET_TEXT[other]
+    zh_swept, en_swept, _ = BUDGET_TEXT[kind]
+    figures = f"{wan(spent[other][stuck[0]])} / {wan(limit)} {unit}"
+    return (
+        f"**{first.plan} 起嵌套方案不再增长 From {first.plan} on, the nested plan stops growing.** "
+        f"{zh_swept}仍有余额，但{zh_other}已用尽（{figures}）：之前各点选定的建筑（包括租赁的）都保留，其费用占满了{zh_other}。"
+        f"The {en_swept} has room left, but the {en_other} is used up ({figures}): every building chosen at an "
+        f"earlier point, rented ones included, is kept, and their cost fills the {en_other}."
     )
 
 

@@ -14,15 +14,8 @@ import pandas as pd
 from siting.report.folder import write_study_reports
 from siting.report.lang import Text
 from siting.report.mdformat import md_table
-from siting.report.views import Column, Study, View, plan_columns, share_columns
+from siting.report.views import STATUS_LABELS, Column, Study, View, plan_columns, share_columns, status_labels
 
-STATUS_LABELS: dict[str, tuple[str, str]] = {
-    "optimal": ("最优", "optimal"),
-    "feasible": ("可行（未证最优）", "feasible (not proven optimal)"),
-    "infeasible": ("不可行", "infeasible"),
-    "no_solution": ("限时内无方案", "no plan in time"),
-    "failed": ("失败", "failed"),
-}
 VARIANT_LABELS: dict[str, tuple[str, str]] = {
     "low": ("低方案", "low"),
     "central": ("中方案", "central"),
@@ -44,7 +37,7 @@ def sweep_view(table: pd.DataFrame, labels: dict[str, tuple[str, str]], t: Text)
     frame = table.assign(
         overrides_label=table["overrides"].replace({"base": t("基准", "base")}),
         variant_label=[t(*VARIANT_LABELS[v]) if v in VARIANT_LABELS else "" for v in table["variant"]],
-        status_label=[t(*STATUS_LABELS.get(s, (s, s))) for s in table["status"]],
+        status_label=status_labels(table["status"], t),
     )
     return View("sweep", t("方案扫描", "Sweep"), columns, frame, sheet=t("扫描", "Sweep"))
 

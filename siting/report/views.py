@@ -111,14 +111,18 @@ class View:
         return rows
 
 
-def plan_columns(t: Text, status: str = "status") -> list[Column]:
-    """A plan's figures as one row of a study shows them: status (in the field `status`), gap, objective, costs."""
+def plan_columns(t: Text, status: str = "status", net: bool = False) -> list[Column]:
+    """A plan's figures as one row of a study shows them: status (in the field `status`), gap, objective, costs.
+
+    With `net`, the yearly cost is annual_net (see with_net_annual): what the yearly budget bounds.
+    """
+    annual = Column("annual_net", t("年度费用净额", "Yearly net"), "wan_year") if net else None
     return [
         Column(status, t("状态", "Status")),
         Column("gap", t("差距", "Gap"), "pct"),
         Column("objective", t("加权覆盖需求", "Weighted covered demand"), "units"),
         Column("capex", t("一次性投入", "One-off"), "wan"),
-        Column("annual", t("年度费用", "Yearly"), "wan_year"),
+        annual or Column("annual", t("年度费用", "Yearly"), "wan_year"),
         Column("npv", t("净现值成本", "Net present cost"), "wan"),
         Column("buildings", t("建筑数", "Buildings"), "int"),
     ]
@@ -133,18 +137,88 @@ def share_columns(table: pd.DataFrame, labels: dict[str, str], t: Text) -> list[
     ]
 
 
-def frontier_view(table: pd.DataFrame, labels: dict[str, str], t: Text) -> View:
-    """The budget frontier (frontier.csv of `siting frontier`): one row per budget point."""
-    columns = [
-        Column("budget", t("预算", "Budget"), "wan"),
-        *plan_columns(t),
-        Column("marginal_per_wan", t("每万元边际增益", "Marginal gain per 万元"), "num"),
-        Column("knee_label", t("拐点", "Knee")),
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "optimal": ("最优", "optimal"),
+    "feasible": ("可行（未证最优）", "feasible (not proven optimal)"),
+    "infeasible": ("不可行", "infeasible"),
+    "no_solution": ("限时内无方案", "no plan in time"),
+    "failed": ("失败", "failed"),
+}
+#: The swept value of a frontier: (field, (zh, en) header, column kind) per kind of sweep.
+SWEPT: dict[str, tuple[str, tuple[str, str], str]] = {
+    "capex": ("budget", ("一次性预算", "One-off budget"), "wan"),
+    "annual": ("budget", ("年度预算", "Yearly budget"), "wan_year"),
+    "target": ("target", ("覆盖目标", "Target share"), "pct"),
+}
+
+
+def with_net_annual(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with annual_net = annual − annual_freed: new yearly spending net of what closures free."""
+    freed = table["annual_freed"].fillna(0.0) if "annual_freed" in table else 0.0
+    return table.assign(annual_net=table["annual"] - freed) if "annual" in table else table
+
+
+def named(ids: pd.Series, names: dict[str, str]) -> list[str]:
+    """';'-joined ids (e.g. the closed facilities of frontier.csv) as 'name (id)、...' where the name is known."""
+    return [
+        "、".join(f"{names[i]} ({i})" if names.get(i) else i for i in str(v).split(";") if i) if pd.notna(v) else ""
+        for v in ids
     ]
-    columns = [c for c in columns if c.field in table.columns or c.field == "knee_label"]
-    columns += share_columns(table, labels, t)
-    frame = table.assign(knee_label=["✓" if k else "" for k in table.get("knee", pd.Series(False, index=table.index))])
-    return View("frontier", t("预算前沿", "Budget frontier"), columns, frame, sheet=t("前沿", "Frontier"))
+
+
+def status_labels(statuses: pd.Series, t: Text) -> list[str]:
+    """Each status (optimal, feasible, ...) in the report's language."""
+    return [t(*STATUS_LABELS.get(s, (s, s))) for s in statuses]
+
+
+def points_view(
+    table: pd.DataFrame,
+    labels: dict[str, str],
+    t: Text,
+    kind: str = "capex",
+    key: str = "frontier",
+    title: str = "",
+    sheet: str = "",
+    facilities: dict[str, str] | None = None,
+) -> View:
+    """One sweep of frontier.csv (free, nested or target points of `siting frontier`): a row per point.
+
+    Args:
+        table: the sweep's rows (columns as siting.study.frontier.frontier_table writes them; those missing are
+            left out).
+        labels: service key -> label in the report's language.
+        t: the report's language.
+        kind: capex, annual (budget sweeps) or target.
+        key, title, sheet: the view's key, title and sheet name (default: the budget frontier).
+        facilities: existing facility id -> name, to name the closed ones.
+    """
+    field_, header, unit = SWEPT[kind]
+    columns = [
+        Column("plan", t("方案", "Plan")),
+        Column(field_, t(*header), unit),
+        *plan_columns(t, status="status_label", net=True),
+        Column("complexes", t("综合体", "Complexes"), "int"),
+        Column("closed", t("关闭的现有设施", "Closed facilities")),
+        Column("persons", t("加权服务人数", "Weighted persons served"), "persons"),
+        Column("marginal_per_wan", t("每万元边际增益（人）", "Persons gained per 万元"), "units"),
+        Column("knee_label", t("拐点", "Knee")),
+        Column("nesting_price_persons", t("嵌套代价", "Price of nesting"), "persons"),
+        *share_columns(table, labels, t),
+        Column("note", t("说明", "Note")),
+    ]
+    table = with_net_annual(table)
+    given = {c for c in table.columns if not table[c].replace("", np.nan).isna().all()}
+    derived = {"status_label": "status", "knee_label": "knee"}
+    shown = [c for c in columns if derived.get(c.field, c.field) in given]
+    knee = table.get("knee", pd.Series(False, index=table.index))
+    if "closed" in table:
+        table = table.assign(closed=named(table["closed"], facilities or {}))
+    frame = table.assign(
+        status_label=status_labels(table.get("status", pd.Series("", index=table.index)), t),
+        knee_label=["✓" if pd.notna(k) and bool(k) else "" for k in knee],
+    )
+    title = title or t("预算前沿", "Budget frontier")
+    return View(key, title, shown, frame, sheet=sheet or (t("前沿", "Frontier") if key == "frontier" else title))
 
 
 def frame_view(key: str, title: str, table: pd.DataFrame, sheet: str = "") -> View:
@@ -161,17 +235,23 @@ class Study:
 
     Attributes:
         frontier: one row per budget point: budget (元), objective, knee and share.<service> per service, and
-            any of status, gap, capex, annual, npv, buildings, marginal_per_wan (frontier.csv).
+            any of status, gap, capex, annual, npv, buildings, marginal_per_wan (frontier.csv); charted, and
+            shown first as the points view of `kind` unless a prepared view has the key "frontier".
         budget_label: (zh, en) name of the budget swept; default the one-off budget.
-        tables: further tables as (key, (zh, en) title, frame), e.g. the buildings and communities of a
-            comparison; shown as given.
+        kind: the budget swept in `frontier`: capex or annual.
+        prepared: further views, labelled by the caller (e.g. the nested points, a comparison's tables).
+        tables: further tables as (key, (zh, en) title, frame), shown as given (already labelled frames).
     """
 
     frontier: pd.DataFrame | None = None
     budget_label: tuple[str, str] | None = None
+    kind: str = "capex"
+    prepared: tuple[View, ...] = ()
     tables: tuple[tuple[str, tuple[str, str], pd.DataFrame], ...] = field(default_factory=tuple)
 
     def views(self, labels: dict[str, str], t: Text) -> list[View]:
-        """The study's tables as views (frontier first)."""
-        out = [frontier_view(self.frontier, labels, t)] if self.frontier is not None else []
+        """The study's tables as views (frontier first; its default view unless one is prepared)."""
+        out = list(self.prepared)
+        if self.frontier is not None and not any(view.key == "frontier" for view in out):
+            out.insert(0, points_view(self.frontier, labels, t, self.kind))
         return out + [frame_view(key, t(*title), frame, sheet=t(*title, " ")) for key, title, frame in self.tables]
