@@ -192,6 +192,25 @@ def test_the_report_workbook_labels_every_table_for_the_reader(folders, tmp_path
     assert not any(name.startswith(("mode_", "services_")) for name in sheets["建筑变化 Buildings"][0])
 
 
+def test_runs_of_scenarios_with_different_services_are_compared(tmp_path):
+    # compare looked every service up in every run: a KeyError ('a', 'meals') traceback when one run lacks it.
+    path = make_scenario(
+        tmp_path / "scenario",
+        communities=[community("C1", 0, 100)],
+        buildings=[building("B1", 0)],
+        options=[option("B1", "buy", 100)],
+        services={"elderly_care": ELDERLY},
+        budget={"capex": 150},
+    )
+    meals = "services.meals={population: elderly, radius_m: 500, uptake: 1, min_area_m2: 100}"
+    assert run_main("run", path, "--out", tmp_path / "a", "--quiet").returncode == 0
+    assert run_main("run", path, "--out", tmp_path / "b", "--quiet", "--set", meals).returncode == 0
+    result = run_main("compare", tmp_path / "a", tmp_path / "b", "--out", tmp_path / "cmp")
+    assert result.returncode == 0, result.stderr
+    report = (tmp_path / "cmp" / "compare.md").read_text(encoding="utf-8")
+    assert "| meals | — |" in report
+
+
 def test_cli_plans_and_compares_named_overrides(tmp_path):
     path = make_scenario(
         tmp_path / "scenario",

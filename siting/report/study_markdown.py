@@ -303,11 +303,16 @@ def _compare_services(comparison, labels: list[str]) -> str:
     services = list(dict.fromkeys(table.index.get_level_values("service")))
     ref = labels[0]
     rows = []
-    for key in services:
+    for key in services:  # a run whose scenario has no such service shows "—"
+        share = {k: table.loc[(k, key), "share"] if (k, key) in table.index else None for k in labels}
         cells = [
-            f"{table.loc[(k, key), 'share']:.1%} ({persons(table.loc[(k, key), 'persons_covered'])})" for k in labels
+            "—" if share[k] is None else f"{share[k]:.1%} ({persons(table.loc[(k, key), 'persons_covered'])})"
+            for k in labels
         ]
-        diffs = [f"{(table.loc[(k, key), 'share'] - table.loc[(ref, key), 'share']) * 100:+.1f} pp" for k in labels[1:]]
+        diffs = [
+            "—" if share[k] is None or share[ref] is None else f"{(share[k] - share[ref]) * 100:+.1f} pp"
+            for k in labels[1:]
+        ]
         rows.append([key, *cells, *diffs])
     header = ["服务 Service", *(f"{k}: share (persons)" for k in labels), *(f"Δ {k}" for k in labels[1:])]
     return "## 各服务覆盖 Coverage by service\n\n" + md_table(header, rows)
