@@ -264,6 +264,12 @@ def uptake_too_small_to_weigh_by_persons(tmp_path):
     return path, ["scenario.yaml", "field 'services.elderly_care'", "too small", "objective_basis"]
 
 
+def area_per_unit_too_small_to_divide_by(tmp_path):
+    # 1e-320 m² per place passed "> 0"; a host's capacity (its area ÷ this) overflowed: a NaN-matrix traceback
+    path = valid(tmp_path, services={"elderly_care": {**ELDERLY, "area_per_unit_m2": 1e-320}})
+    return path, ["field 'services.elderly_care.area_per_unit_m2'", "≥ 1e-06 and ≤ 1e+07 m²"]
+
+
 def building_required_twice(tmp_path):
     # was exit 3, "no plan meets the scenario's fixed rules": the second B1 became a row 0 = 1
     path = valid(tmp_path, model={"policy": {"must_choose": ["B1", "B1"]}})
@@ -435,6 +441,7 @@ CASES = [
     radius_1e200,
     demand_too_small_to_weigh_by_share,
     uptake_too_small_to_weigh_by_persons,
+    area_per_unit_too_small_to_divide_by,
     building_required_twice,
     table_path_symlink_loop,
     table_path_nul_byte,
