@@ -276,6 +276,12 @@ def building_required_twice(tmp_path):
     return path, ["field 'model.policy.must_choose'", "each building may appear once", "B1"]
 
 
+def required_building_without_options(tmp_path):
+    # was exit 3, "no plan meets the scenario's fixed rules"
+    path = valid(tmp_path, options=[option("B1", "buy", 100)], model={"policy": {"must_choose": ["B2"]}})
+    return path, ["field 'model.policy.must_choose'", "B2", "no option in the options table"]
+
+
 def table_path_symlink_loop(tmp_path):
     path = valid(tmp_path)
     os.symlink("loop2.csv", path.parent / "loop1.csv")
@@ -443,6 +449,7 @@ CASES = [
     uptake_too_small_to_weigh_by_persons,
     area_per_unit_too_small_to_divide_by,
     building_required_twice,
+    required_building_without_options,
     table_path_symlink_loop,
     table_path_nul_byte,
     table_path_5000_characters,

@@ -279,6 +279,13 @@ def _check_policy(
         unknown = [b for b in getattr(policy, key) if b not in buildings.index]
         if unknown:
             raise InputError(f"unknown building id(s) {cut(unknown)}", file=config_where, field=f"model.policy.{key}")
+    unoffered = [b for b in policy.must_choose if b not in set(options["building"])]
+    if unoffered:
+        raise InputError(
+            f"building(s) {cut(unoffered)} have no option in the options table, so none can be acquired",
+            file=config_where,
+            field="model.policy.must_choose",
+        )
     offered = set(zip(options["building"], options["mode"]))
     for building, mode in policy.must_choose_as.items():
         if (building, mode) not in offered:
