@@ -166,6 +166,24 @@ def named(ids: pd.Series, names: dict[str, str]) -> list[str]:
     ]
 
 
+SWEEP_LABELS: dict[str, tuple[str, str]] = {"free": ("自由方案", "free"), "nested": ("嵌套方案", "nested")}
+
+
+def note_labels(notes: pd.Series, t: Text) -> list[str]:
+    """frontier.csv's notes for reading: "= free p07" (that point's plan answers this one) in words; others as given."""
+
+    def label(note: object) -> str:
+        if not isinstance(note, str) or not note.startswith("= "):
+            return "" if pd.isna(note) else str(note)
+        sweep, _, point = note[2:].partition(" ")
+        if (sweep, point) == ("nested", "top"):
+            return t("同最大预算下的嵌套方案", "same plan as the nested plan at the largest budget")
+        zh, en = SWEEP_LABELS.get(sweep, (sweep, sweep))
+        return t(f"同{zh} {point}", f"same plan as {en} {point}")
+
+    return [label(n) for n in notes]
+
+
 def status_labels(statuses: pd.Series, t: Text) -> list[str]:
     """Each status (optimal, feasible, ...) in the report's language."""
     return [t(*STATUS_LABELS.get(s, (s, s))) for s in statuses]
@@ -213,6 +231,8 @@ def points_view(
     knee = table.get("knee", pd.Series(False, index=table.index))
     if "closed" in table:
         table = table.assign(closed=named(table["closed"], facilities or {}))
+    if "note" in table:
+        table = table.assign(note=note_labels(table["note"], t))
     frame = table.assign(
         status_label=status_labels(table.get("status", pd.Series("", index=table.index)), t),
         knee_label=["✓" if pd.notna(k) and bool(k) else "" for k in knee],
