@@ -594,6 +594,24 @@ def test_bad_out_is_refused_before_solving(tmp_path, monkeypatch, where, expecte
     assert path.is_file() and (tmp_path / "file").read_text(encoding="utf-8") == "a file"
 
 
+@pytest.mark.parametrize("command", ["run", "frontier", "audit", "demand"])
+def test_a_folder_of_the_users_own_files_is_never_replaced_by_an_output(tmp_path, command):
+    """--out replaces its folder whole: a folder siting did not write (e.g. ~/Documents) is refused, not emptied."""
+    path = valid(tmp_path)
+    mine = tmp_path / "documents"
+    mine.mkdir()
+    (mine / "budget 2026.xlsx").write_text("the officer's own file", encoding="utf-8")
+    result = run_main(command, path, "--out", mine)
+    assert result.returncode == 2 and "holds files siting did not write" in result.stderr, result.stderr
+    assert [p.name for p in mine.iterdir()] == ["budget 2026.xlsx"]
+    earlier = tmp_path / "earlier"
+    assert run_main("run", path, "--out", earlier).returncode == 0
+    assert run_main("run", path, "--out", earlier).returncode == 0  # its own earlier output is replaced
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run_main("demand", path, "--out", empty).returncode == 0
+
+
 @pytest.mark.parametrize(
     "value, expected",
     [

@@ -163,7 +163,7 @@ def main(args: argparse.Namespace) -> int:
     options = options_for(args)
     chosen = select_cases(args)
     if args.out is not None:
-        check_out(args.out)  # before solving, not after
+        check_out(args.out, adds=True)  # before solving, not after
     with_bounds = args.set == "sjc-mclp"
     warm_up(backend)
     limit = "none" if options.time_limit_s is None else f"{options.time_limit_s:g} s"

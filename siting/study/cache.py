@@ -79,7 +79,7 @@ class Store:
         """Write the task's plan folder (when it has a plan), then its record; each appears whole or not at all."""
         folder = task.folder if outcome.files else ""
         if folder:
-            with atomic_folder(self.out / folder) as tmp:
+            with atomic_folder(self.out / folder, adds=True) as tmp:
                 for name, data in outcome.files:
                     (tmp / name).write_bytes(zlib.decompress(data))
         labels = {k: list(v) for k, v in outcome.labels.items()}
