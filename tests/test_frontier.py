@@ -8,6 +8,7 @@ nobody. Coverage stops rising at 95 (B1 + B2 + B3). Best plans by budget: < 20 n
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pandas as pd
@@ -278,6 +279,25 @@ def test_the_report_says_why_nested_plans_stop_growing_and_labels_every_sweep(ye
     done = run_main("frontier", yearly_bound, "--budgets", "0:40:20", "--out", out / "free_only")
     assert done.returncode == 0
     assert "stops growing" not in (out / "free_only" / "frontier.md").read_text(encoding="utf-8")
+
+
+def test_a_point_stopped_by_its_time_limit_takes_a_better_plan_found_at_a_smaller_budget(path):
+    from siting.study.frontier import Point, _best_below
+
+    below, above = (load_scenario(path, sets=[f"budget.capex={b}"]) for b in (60, 90))
+    good = pipeline.run(below)  # B2 + B3 at 45: 90 persons
+    poor = pipeline.run(load_scenario(path, sets=["budget.capex=40"]))  # B2 alone: 60 persons, fits 90 too
+    stopped = Point("free", "p01", 90, None, dataclasses.replace(poor, scenario=above), "feasible", 1.0)
+    points = _best_below([Point("free", "p00", 60, None, good, "optimal", 1.0), stopped], [below, above])
+    lifted = points[1]
+    assert lifted.note.startswith("= free p00") and lifted.status == "feasible"
+    assert lifted.result.solution.objective == pytest.approx(good.solution.objective)
+    assert plan_of(lifted.result) == plan_of(good) and lifted.result.scenario.config.budget.capex == 90
+    bound = poor.solution.bound  # the point's own bound stays, and its gap is taken from it
+    assert lifted.result.solution.bound == bound and lifted.result.solution.status.value == "feasible"
+    # A proven point is never replaced, and a point as good as the one below keeps its own plan.
+    assert _best_below([points[0], dataclasses.replace(stopped, status="optimal")], [below, above])[1].note == ""
+    assert _best_below([points[0], points[0]], [below, below])[1] is points[0]
 
 
 def test_the_largest_budget_takes_its_first_stage_from_the_upper_end(yearly_bound):

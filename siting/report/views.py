@@ -178,8 +178,11 @@ def note_labels(notes: pd.Series, t: Text) -> list[str]:
         sweep, _, point = note[2:].partition(" ")
         if (sweep, point) == ("nested", "top"):
             return t("同最大预算下的嵌套方案", "same plan as the nested plan at the largest budget")
+        point, _, why = point.partition(" ")
         zh, en = SWEEP_LABELS.get(sweep, (sweep, sweep))
-        return t(f"同{zh} {point}", f"same plan as {en} {point}")
+        text = t(f"同{zh} {point}", f"same plan as {en} {point}")
+        better = t("（比本点限时求得的方案更好）", " (better than this point's own solve found in time)")
+        return text + (better if why else "")
 
     return [label(n) for n in notes]
 
