@@ -85,9 +85,9 @@ def main() -> None:
     )
     free = [p for p in frontier.points if p.sweep == "free"]
     print("  free points, wall s: " + ", ".join(f"{p.seconds:.1f}" for p in free))
-    for (sweep, label), row in table.iterrows():
+    for (part, label), row in table.iterrows():
         print(
-            f"    {sweep} {label}: budget {row['budget'] / 1e4:,.0f} 万元, {row['status']}, gap {row['gap']:.3%}, "
+            f"    {part} {label}: budget {row['budget'] / 1e4:,.0f} 万元, {row['status']}, gap {row['gap']:.3%}, "
             f"objective {row['objective']:,.4f}, capex {row['capex'] / 1e4:,.0f} 万元"
         )
     first_nested = {("nested", "p00")}  # the same scenario as free p00: never solved twice

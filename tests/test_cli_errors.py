@@ -186,6 +186,18 @@ def yaml_duplicate_key(tmp_path):
     return path, ["scenario.yaml", "line", "'name' is given twice"]
 
 
+def yaml_integer_of_5000_digits(tmp_path):
+    path = valid(tmp_path)
+    edit(path, "capex: 150", "capex: " + "9" * 5000)
+    return path, ["scenario.yaml", "line", "not valid YAML", "too large", "…"]
+
+
+def yaml_hex_integer_beyond_any_float(tmp_path):
+    path = valid(tmp_path)
+    edit(path, "capex: 150", "capex: 0x" + "f" * 300)
+    return path, ["scenario.yaml", "line", "not valid YAML", "too large"]
+
+
 def geojson_feature_not_an_object(tmp_path):
     return geojson(valid(tmp_path), [5]), ["c.geojson", "row 1", "expected a Feature object"]
 
@@ -238,6 +250,36 @@ def budget_1e200(tmp_path):
 def radius_1e200(tmp_path):
     path = valid(tmp_path, services={"elderly_care": {**ELDERLY, "radius_m": 1e200}})
     return path, ["services.elderly_care.radius_m", "≤ 1e+06 m"]
+
+
+def demand_too_small_to_weigh_by_share(tmp_path):
+    path = valid(tmp_path, services={"elderly_care": {**ELDERLY, "uptake": 1e-320}})
+    return path, ["scenario.yaml", "field 'services.elderly_care'", "too small", "objective_basis"]
+
+
+def uptake_too_small_to_weigh_by_persons(tmp_path):
+    path = valid(
+        tmp_path, services={"elderly_care": {**ELDERLY, "uptake": 1e-320}}, model={"objective_basis": "persons"}
+    )
+    return path, ["scenario.yaml", "field 'services.elderly_care'", "too small", "objective_basis"]
+
+
+def area_per_unit_too_small_to_divide_by(tmp_path):
+    # 1e-320 m² per place passed "> 0"; a host's capacity (its area ÷ this) overflowed: a NaN-matrix traceback
+    path = valid(tmp_path, services={"elderly_care": {**ELDERLY, "area_per_unit_m2": 1e-320}})
+    return path, ["field 'services.elderly_care.area_per_unit_m2'", "≥ 1e-06 and ≤ 1e+07 m²"]
+
+
+def building_required_twice(tmp_path):
+    # was exit 3, "no plan meets the scenario's fixed rules": the second B1 became a row 0 = 1
+    path = valid(tmp_path, model={"policy": {"must_choose": ["B1", "B1"]}})
+    return path, ["field 'model.policy.must_choose'", "each building may appear once", "B1"]
+
+
+def required_building_without_options(tmp_path):
+    # was exit 3, "no plan meets the scenario's fixed rules"
+    path = valid(tmp_path, options=[option("B1", "buy", 100)], model={"policy": {"must_choose": ["B2"]}})
+    return path, ["field 'model.policy.must_choose'", "B2", "no option in the options table"]
 
 
 def table_path_symlink_loop(tmp_path):
@@ -390,6 +432,8 @@ CASES = [
     yaml_recursive_alias,
     yaml_python_object_tag,
     yaml_duplicate_key,
+    yaml_integer_of_5000_digits,
+    yaml_hex_integer_beyond_any_float,
     geojson_feature_not_an_object,
     geojson_properties_a_list,
     geojson_coordinates_a_number,
@@ -401,6 +445,11 @@ CASES = [
     population_1e200,
     budget_1e200,
     radius_1e200,
+    demand_too_small_to_weigh_by_share,
+    uptake_too_small_to_weigh_by_persons,
+    area_per_unit_too_small_to_divide_by,
+    building_required_twice,
+    required_building_without_options,
     table_path_symlink_loop,
     table_path_nul_byte,
     table_path_5000_characters,
@@ -492,6 +541,11 @@ def test_bad_options_are_one_line_with_a_hint(tmp_path, argv, expected):
     [
         (["demand", "{path}", "--year", "99999"], "argument --year: expected a year ≥ 1900"),
         (["demand", "{path}", "--variant", "mid"], "invalid choice: 'mid'"),
+        (["demand", "{path}", "--by", "elderly"], "field '--by': 'elderly' is a column of the summary itself"),
+        (
+            ["demand", "{path}", "--by", "nosuch"],
+            "field '--by': the communities table has no column 'nosuch' (columns:",
+        ),
         (["validate"], "the following arguments are required: scenario"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         (["run", "no/such.yaml"], "no/such.yaml: scenario file not found"),
@@ -501,6 +555,12 @@ def test_bad_options_are_one_line_with_a_hint(tmp_path, argv, expected):
         (["schema", "--out", "{tmp}"], "exists and is a folder"),
         (["verify", "v" * 5000], "File name too long"),
         (["verify", "{tmp}"], "no plan.json here"),
+        (["frontier", "{path}", "--executor", "dask", "--scheduler", "garbage"], "field '--scheduler': cannot reach"),
+        (
+            ["frontier", "{path}", "--executor", "dask", "--scheduler", "http://x:1"],
+            "field '--scheduler': cannot reach",
+        ),
+        (["frontier", "{path}", "--executor", "dask", "--scheduler", "ucx://x"], "field '--scheduler': cannot reach"),
     ],
 )
 def test_bad_command_lines(tmp_path, argv, expected):
@@ -532,6 +592,75 @@ def test_bad_out_is_refused_before_solving(tmp_path, monkeypatch, where, expecte
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert expected in result.stderr and "field '--out'" in result.stderr, result.stderr
     assert path.is_file() and (tmp_path / "file").read_text(encoding="utf-8") == "a file"
+
+
+@pytest.mark.parametrize("command", ["run", "frontier", "audit", "demand"])
+def test_a_folder_of_the_users_own_files_is_never_replaced_by_an_output(tmp_path, command):
+    """--out replaces its folder whole: a folder siting did not write (e.g. ~/Documents) is refused, not emptied."""
+    path = valid(tmp_path)
+    mine = tmp_path / "documents"
+    mine.mkdir()
+    (mine / "budget 2026.xlsx").write_text("the officer's own file", encoding="utf-8")
+    result = run_main(command, path, "--out", mine)
+    assert result.returncode == 2 and "holds files siting did not write" in result.stderr, result.stderr
+    assert [p.name for p in mine.iterdir()] == ["budget 2026.xlsx"]
+    earlier = tmp_path / "earlier"
+    assert run_main("run", path, "--out", earlier).returncode == 0
+    assert run_main("run", path, "--out", earlier).returncode == 0  # its own earlier output is replaced
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run_main("demand", path, "--out", empty).returncode == 0
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("description=" + "[" * 3000 + "]" * 3000, "nested too deeply"),
+        ("budget.capex=" + "9" * 5000, "too large"),
+        ("services.elderly_care={radius_m: 1, radius_m: 2}", "'radius_m' is given twice"),
+        (
+            "description=[&a [x, x, x, x, x, x, x, x, x, x], "
+            + ", ".join(f"&{b} [{', '.join([f'*{a}'] * 10)}]" for a, b in zip("abcde", "bcdef"))
+            + "]",
+            "aliases",
+        ),
+        ("name=[unclosed", "not valid YAML"),
+    ],
+)
+def test_set_values_are_read_as_safely_as_the_scenario_file(tmp_path, value, expected):
+    path = valid(tmp_path)
+    out = tmp_path / "out"
+    assert_refused(run_main("run", path, "--out", out, "--set", value), out, ["field '--set'", expected])
+
+
+@pytest.mark.parametrize(
+    "name, text, expected",
+    [
+        ("plan.json", '{"objective": ' + "1" * 5000 + "}", "plan.json: not a plan.json written by siting"),
+        ("plan.json", "[" * 100_000, "plan.json: not a plan.json written by siting"),
+        ("manifest.json", '{"scenario_path": ' + "1" * 5000 + "}", "manifest.json: cannot tell which scenario"),
+        ("manifest.json", "[" * 100_000, "manifest.json: cannot tell which scenario"),
+    ],
+)
+def test_a_corrupt_run_folder_is_named_by_verify_and_compare(tmp_path, name, text, expected):
+    runs = [tmp_path / "a", tmp_path / "b"]
+    for run in runs:
+        assert run_main("run", valid(tmp_path), "--out", run, "--quiet").returncode == 0
+    (runs[1] / name).write_text(text, encoding="utf-8")
+    result = run_main("verify", runs[1])
+    assert result.returncode == 2 and expected in result.stderr and "Traceback" not in result.stderr, result.stderr
+    result = run_main("compare", *runs, "--out", tmp_path / "cmp", "--quiet")
+    assert result.returncode == (2 if name == "plan.json" else 0) and "Traceback" not in result.stderr, result.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX named pipes")
+def test_a_file_output_is_never_renamed_over_a_pipe_or_device(tmp_path):
+    # schema --out wrote beside the target and renamed over it: a named pipe (or /dev/full, as root) was replaced.
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    result = run_main("schema", "--out", pipe)
+    assert result.returncode == 2 and "field '--out': exists and is not a regular file" in result.stderr
+    assert pipe.is_fifo() and [p.name for p in tmp_path.iterdir()] == ["pipe"]
 
 
 def test_every_problem_is_listed_with_its_field(tmp_path):

@@ -146,6 +146,27 @@ def test_cli_compares_folders_and_rejects_non_runs(folders, tmp_path):
         read_run(tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda text: "\x00\x01\x02", "missing column 'community'"),
+        (lambda text: text.replace("covered_share", "share", 1), "missing column 'covered_share'"),
+        (lambda text: text.replace(",1.0,", ",half,", 1), "row 3, field 'covered_share': 'half' is not a number"),
+        (lambda text: text + text.splitlines()[1] + "\n", "row 6, field 'service': C1 elderly_care is listed twice"),
+        (lambda text: "description: " + "[" * 100 + "]" * 100, None),  # scenario.yaml, below
+    ],
+)
+def test_compare_names_a_malformed_coverage_csv_or_scenario_yaml(folders, tmp_path, edit, expected):
+    # coverage.csv was read with no check of its shape: a KeyError, a TypeError or "non-unique multi-index".
+    name = "coverage.csv" if expected else "scenario.yaml"
+    table = folders[1] / name
+    table.write_text(edit(table.read_text(encoding="utf-8-sig")), encoding="utf-8")
+    result = run_main("compare", *folders, "--out", tmp_path / "out")
+    assert result.returncode == 2 and f"plan_b/{name}" in result.stderr, result.stderr
+    assert (expected or "nested too deeply") in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_report_workbook_labels_every_table_for_the_reader(folders, tmp_path):
     import openpyxl
 
@@ -169,6 +190,25 @@ def test_the_report_workbook_labels_every_table_for_the_reader(folders, tmp_path
     communities = {(r["社区编号 Community"], r["服务 Service"]): r for r in rows["各社区 Communities"]}
     assert communities[("C1", "elderly_care")]["差值 Difference"] == -1.0  # stored as a share, shown as %
     assert not any(name.startswith(("mode_", "services_")) for name in sheets["建筑变化 Buildings"][0])
+
+
+def test_runs_of_scenarios_with_different_services_are_compared(tmp_path):
+    # compare looked every service up in every run: a KeyError ('a', 'meals') traceback when one run lacks it.
+    path = make_scenario(
+        tmp_path / "scenario",
+        communities=[community("C1", 0, 100)],
+        buildings=[building("B1", 0)],
+        options=[option("B1", "buy", 100)],
+        services={"elderly_care": ELDERLY},
+        budget={"capex": 150},
+    )
+    meals = "services.meals={population: elderly, radius_m: 500, uptake: 1, min_area_m2: 100}"
+    assert run_main("run", path, "--out", tmp_path / "a", "--quiet").returncode == 0
+    assert run_main("run", path, "--out", tmp_path / "b", "--quiet", "--set", meals).returncode == 0
+    result = run_main("compare", tmp_path / "a", tmp_path / "b", "--out", tmp_path / "cmp")
+    assert result.returncode == 0, result.stderr
+    report = (tmp_path / "cmp" / "compare.md").read_text(encoding="utf-8")
+    assert "| meals | — |" in report
 
 
 def test_cli_plans_and_compares_named_overrides(tmp_path):

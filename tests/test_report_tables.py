@@ -100,3 +100,28 @@ def test_markdown_speaks_the_chosen_language(result, lang):
     assert ("Summary" in text) == (lang != "zh")
     assert ("附近设施已满" in text) == (lang != "en") and ("hosts within reach are full" in text) == (lang != "zh")
     assert "一号楼" in text  # names whatever the language
+
+
+def test_closed_facilities_are_shown_by_name_and_id():
+    import pandas as pd
+
+    from siting.report.views import named
+
+    shown = named(pd.Series(["E1;E2", "", None, "E3"]), {"E1": "东街养老站", "E3": ""})
+    assert shown == ["东街养老站 (E1)、E2", "", "", "E3"]
+
+
+def test_frontier_notes_read_as_words():
+    import pandas as pd
+
+    from siting.report.lang import Text
+    from siting.report.views import note_labels
+
+    notes = pd.Series(["= free p07", "= nested top", "", None, "no plan meets the rules"])
+    assert note_labels(notes, Text("both")) == [
+        "同自由方案 p07 same plan as free p07",
+        "同最大预算下的嵌套方案 same plan as the nested plan at the largest budget",
+        "",
+        "",
+        "no plan meets the rules",
+    ]

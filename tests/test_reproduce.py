@@ -192,6 +192,17 @@ def test_tiny_pmedian_matches_brute_force_through_the_cli(tmp_path: Path, capsys
     assert float(row["ours"]) == optimum == float(row["published"])
 
 
+def test_out_adds_results_csv_and_leaves_what_the_folder_holds(tmp_path: Path) -> None:
+    # --out DIR replaced DIR whole: pointed at the data folder (or a folder of runs), it deleted the instances.
+    folder, _ = pmed_folder(tmp_path)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    for _ in range(2):  # and again, replacing the earlier results.csv
+        argv = ["reproduce", "orlib-pmed", "--instances", "pmed1", "--data", str(folder), "--out", str(folder)]
+        assert cli_main([*argv, "--quiet"]) == 0
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.name != "results.csv"} == before
+    assert sorted(p.name for p in folder.iterdir()) == ["pmed1.txt", "pmedopt.txt", "results.csv"]
+
+
 @pytest.mark.parametrize("offset, words", [(+1, "excludes the published value"), (-1, "better than the published")])
 def test_a_wrong_published_value_fails_with_exit_1(tmp_path: Path, capsys, offset: int, words: str) -> None:
     _, optimum = pmed_folder(tmp_path / "probe")
@@ -429,6 +440,12 @@ def test_no_default_data_folder_asks_for_data(tmp_path: Path, capsys, monkeypatc
 def test_mclp_parameters_are_refused_for_other_sets(tmp_path: Path, capsys) -> None:
     code, err = reproduce_cli(capsys, "orlib-pmed", "--p", "3", "--data", str(tmp_path))
     assert code == 2 and "sjc-mclp only" in err
+
+
+@pytest.mark.parametrize("radius", ["1e308", "inf", "nan", "0", "-1"])
+def test_a_radius_that_is_not_a_walking_distance_is_refused(tmp_path: Path, capsys, radius: str) -> None:
+    code, err = reproduce_cli(capsys, "sjc-mclp", f"--radius={radius}", "--data", str(tmp_path))
+    assert code == 2 and "field '--radius': expected a radius > 0 and ≤ 1e+06 m" in err, err
 
 
 def test_default_folder_is_next_to_the_repository() -> None:

@@ -112,7 +112,7 @@ def test_budgets_are_values_and_inclusive_ranges():
     assert parse_budget("1000000:3000000:1000000") == [1e6, 2e6, 3e6]
     assert parse_budget("0:10:4") == [0.0, 4.0, 8.0]
     assert parse_budget(5) == [5.0]
-    for bad in ("1:2", "3:1:1", "1:2:0", "-1", "x", "1:2:x"):
+    for bad in ("1:2", "3:1:1", "1:2:0", "-1", "x", "1:2:x", "0:1:1e-320", "2e12", "0:2e12:1e12", "1e308:1e308:1"):
         with pytest.raises(ValueError):
             parse_budget(bad)
 
@@ -141,6 +141,28 @@ def test_the_cli_refuses_a_bad_sweep_file_with_exit_2(tmp_path):
     assert result.returncode == 2
     assert "sweep.yaml" in result.stderr and "scenarios.0" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_of_scenarios_holding_the_sweep_file_leaves_it_out(tmp_path):
+    city(tmp_path, "north")
+    path = spec(tmp_path, scenarios=["."])
+    tasks, _ = expand(read_spec(path), path, solver="highs", options=SolveOptions(), lang="en")
+    assert [t.scenario for t in tasks] == ["north"]  # not 'sweep', a task that could only fail
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("description: " + "9" * 5000 + "\n", "too large"),
+        ("description: " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply"),
+    ],
+)
+def test_a_scenario_yaml_no_reader_takes_fails_its_task_with_the_reason(tmp_path, text, expected):
+    # The sweep read each scenario with yaml.safe_load to find its tables: a ValueError or RecursionError traceback.
+    path = city(tmp_path, "north")
+    path.write_text(text + path.read_text(encoding="utf-8"), encoding="utf-8")
+    result = run_main("sweep", spec(tmp_path, scenarios=[str(path)]), "--out", tmp_path / "out")
+    assert result.returncode == 1 and "failed: north" in result.stderr and expected in result.stderr, result.stderr
 
 
 def test_tasks_are_every_combination_in_a_fixed_order(tmp_path):
@@ -265,6 +287,10 @@ def test_an_interrupted_sweep_solves_only_the_missing_tasks_when_run_again(citie
     first_folder = out / result.table["folder"][0]
     (first_folder / "manifest.json").unlink()
     assert sweep(cities, out, Executor()).solved == 1 and len(solved) == 1
+    # So is one whose cache record or plan folder's manifest.json is mangled (nested too deep to read).
+    (out / "cache" / f"{result.tasks[1].key}.json").write_text("[" * 100_000, encoding="utf-8")
+    (out / result.table["folder"][2] / "manifest.json").write_text("[" * 100_000, encoding="utf-8")
+    assert sweep(cities, out, Executor()).solved == 2
     # Progress: done (with those found done), running, failed and the time left, one line per task.
     lines = stream.getvalue().splitlines()
     assert lines[0] == "sweep: 4 tasks (2 already done), 1 at once" and len(lines) == 3

@@ -187,6 +187,15 @@ def test_npv_budget_with_a_facility_that_stays_open(tmp_path, solver):
     assert result.evaluation.objectives["max_coverage"] == approx(110)
 
 
+@pytest.mark.parametrize("rate", [1e-300, 1e-12])
+def test_a_tiny_discount_rate_discounts_as_none(tmp_path, rate):
+    # (1 − (1 + r)^-T) / r cancelled to 0 for r = 1e-300: the model counted no yearly costs, chose {B1, B2} at
+    # "100" against the cap of 150, and its independent check found 180 (exit 4). The answer is rate 0's.
+    result = run(npv_scenario(tmp_path, rate=rate), "highs")
+    assert plan_of(result) == {("B1", "rent", EC), ("B2", "rent", EC)} and result.solution.plan.closed == ("E1",)
+    assert result.evaluation.npv == approx(180)
+
+
 # At 5 % over 10 years the annuity factor is (1 − 1.05^-10) / 0.05 = 7.721735: {B1, B2} with E1 kept costs
 # 18 × 7.721735 = 138.99 元, over a cap of 138, within one of 139.
 def test_evaluator_checks_the_npv_budget_with_discounting(tmp_path):

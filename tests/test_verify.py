@@ -79,6 +79,23 @@ def test_the_objective_basis_counts_shares_persons_or_units(scenario, basis, ser
     assert result.solution.objective == pytest.approx(value)
 
 
+def test_a_required_share_of_a_service_without_demand_is_met(scenario):
+    # The model reads σ·0 ≥ σ·0 as met; the check said "meals covers 0.00%; requires 50.00%" and run exited 4.
+    loaded = load_scenario(scenario.path, sets=["services.meals.uptake=0", "services.meals.min_share=0.5"])
+    assert pipeline.run(loaded).evaluation.violations == ()
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [["services.meals.min_share=0.5"], ["model.policy.group_by=name", "model.policy.district_min_share={meals: 0.5}"]],
+)
+def test_a_required_share_of_a_tiny_demand_is_checked_to_the_solvers_tolerance(scenario, rules):
+    # 1.6e-8 demand units: the solver meets a share within its absolute tolerance (about 1e-6 units) by covering
+    # nothing; the check, relative on shares alone, said "meals covers 0.00%; requires 50.00%" and run exited 4.
+    loaded = load_scenario(scenario.path, sets=["services.meals.uptake=1e-10", "model.objectives=[min_cost]", *rules])
+    assert pipeline.run(loaded).evaluation.violations == ()
+
+
 def test_over_the_one_off_budget(scenario, demand):
     found = violations(
         scenario, demand, Selection("B1", "buy", ("elderly_care",)), Selection("B2", "renovate", ("elderly_care",))

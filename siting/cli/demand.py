@@ -12,7 +12,7 @@ from siting import pipeline
 from siting.cli.options import add_scenario_argument, default_out, load, number
 from siting.demand import area_summary, community_table
 from siting.demand.section import parse_section
-from siting.errors import InputError
+from siting.errors import InputError, cut
 from siting.report.write import atomic_folder, check_out, write_csv
 from siting.scenario.load import Scenario
 
@@ -35,7 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="projection variant (default: the scenario's)",
     )
-    parser.add_argument("--by", default="district", help="column to sum by in the summary (default: district)")
+    parser.add_argument(
+        "--by", default=None, help="column of the communities table to sum by in the summary (default: district)"
+    )
     parser.add_argument(
         "--out", type=Path, default=None, help="folder for demand.csv and summary.csv (default: runs/<name>-demand)"
     )
@@ -50,6 +52,22 @@ def with_overrides(scenario: Scenario, year: int | None, variant: str | None) ->
     return replace(scenario, config=scenario.config.model_copy(update={"demand": section}))
 
 
+def summary_column(by: str | None, communities: pd.DataFrame) -> str:
+    """The column to sum by: --by when given (it must be one of the table's), else district (when there is one).
+
+    Raises:
+        InputError: --by names no column of the communities table.
+    """
+    if by is None:
+        return "district"
+    if by not in communities:
+        columns = ", ".join(map(str, communities.columns))
+        raise InputError(
+            f"the communities table has no column '{cut(by)}' (columns: {cut(columns, 200)})", field="--by"
+        )
+    return by
+
+
 def main(args: argparse.Namespace) -> int:
     """Estimate, print the summary, write the per-community table and the summary."""
     scenario = with_overrides(load(args), args.year, args.variant)
@@ -62,13 +80,16 @@ def main(args: argparse.Namespace) -> int:
     est = result.estimate
     names = scenario.communities[[c for c in ("name", "district", "street") if c in scenario.communities]]
     table = names.join(community_table(est, result.units).round(3)).rename_axis("community").reset_index()
-    summary = area_summary(est, scenario.communities, by=args.by, demand=result.units).round(3)
+    by = summary_column(args.by, scenario.communities)
+    summary = area_summary(est, scenario.communities, by=by, demand=result.units).round(3)
+    if by in summary:
+        raise InputError(f"'{cut(by)}' is a column of the summary itself; sum by another column", field="--by")
     summary.loc["合计 total"] = summary.sum()
     out = args.out or default_out(scenario.name, "-demand")
     check_out(out, keep=[scenario.path])
     with atomic_folder(out, keep=[scenario.path]) as tmp:
         write_csv(tmp / "demand.csv", table)
-        write_csv(tmp / "summary.csv", summary.rename_axis(args.by).reset_index())
+        write_csv(tmp / "summary.csv", summary.rename_axis(by).reset_index())
     print(
         f"{scenario.name}: demand for {est.year} ({est.variant} variant), {int(est.estimated.sum())} of "
         f"{len(table)} communities estimated"

@@ -189,17 +189,20 @@ def write_reports(folder: Path, frontier: Frontier, table, scenario, lang: str) 
     labels = {k: t(s.label.zh, s.label.en) if s.label else k for k, s in scenario.config.services.items()}
     nested_title = t("嵌套方案（资金分批到位，已选建筑保留）", "Nested plans (money in tranches, buildings kept)")
     parts = {sweep: part.drop(columns="sweep") for sweep, part in table.groupby("sweep", sort=False)}
+    facilities = {str(k): str(v) for k, v in scenario.existing["name"].items()} if len(scenario.existing) else {}
     if frontier.kind == "target":
-        target = points_view(parts["target"], labels, t, "target", "target", t("覆盖目标", "Coverage targets"))
+        title = t("覆盖目标", "Coverage targets")
+        target = points_view(parts["target"], labels, t, "target", "target", title, facilities=facilities)
         study = Study(prepared=(target,))
     else:
         nested = tuple(
-            points_view(part, labels, t, frontier.kind, sweep, nested_title, t("嵌套", "Nested"))
+            points_view(part, labels, t, frontier.kind, sweep, nested_title, t("嵌套", "Nested"), facilities)
             for sweep, part in parts.items()
             if sweep == "nested"
         )
         zh, en, _ = BUDGET_TEXT[frontier.kind]
-        study = Study(frontier=parts["free"], budget_label=(zh, en), kind=frontier.kind, prepared=nested)
+        free = points_view(parts["free"], labels, t, frontier.kind, facilities=facilities)
+        study = Study(frontier=parts["free"], budget_label=(zh, en), kind=frontier.kind, prepared=(free, *nested))
     title = t(f"预算前沿：{scenario.name}", f"Budget frontier: {scenario.name}")
     write_study_reports(folder, title, study, labels, lang)
 

@@ -23,7 +23,7 @@ import scipy.sparse as sp
 
 from siting.cli.options import add_solver_options
 from siting.errors import InputError
-from siting.report.write import atomic_folder, write_csv
+from siting.report.write import check_out, safe_frame, write_text_file
 from siting.reproduce.runner import Row, run_case
 from siting.reproduce.sets import (
     DEFAULT_GAP,
@@ -40,6 +40,7 @@ from siting.solvers import MilpProblem, SolveOptions, Solver, get_solver
 NAME = "reproduce"
 HELP = "solve published benchmark instances (OR-Library, SJC) and compare with their published optima"
 
+MAX_RADIUS_M = 1e6  # as a scenario's radius_m
 EXIT_MISMATCH = 1
 EXIT_CHECK = 4
 
@@ -110,8 +111,8 @@ def select_cases(args: argparse.Namespace) -> list[Case]:
         raise InputError("expected instance names separated by commas, got none", field="--instances")
     radius = MCLP_DEFAULT_RADIUS if args.radius is None else args.radius
     p = MCLP_DEFAULT_P if args.p is None else args.p
-    if not radius > 0:
-        raise InputError(f"expected a radius > 0, got {radius:g}", field="--radius")
+    if not 0 < radius <= MAX_RADIUS_M:  # a finite distance: 1e308 overflowed when squared
+        raise InputError(f"expected a radius > 0 and ≤ {MAX_RADIUS_M:g} m, got {radius:g}", field="--radius")
     chosen = cases(args.set, folder, wanted, radius=radius, p=p)
     for case in chosen:
         inst = case.read()
@@ -161,6 +162,8 @@ def main(args: argparse.Namespace) -> int:
     backend = get_solver(args.solver)  # an unknown or missing solver is an input error before anything runs
     options = options_for(args)
     chosen = select_cases(args)
+    if args.out is not None:
+        check_out(args.out, adds=True)  # before solving, not after
     with_bounds = args.set == "sjc-mclp"
     warm_up(backend)
     limit = "none" if options.time_limit_s is None else f"{options.time_limit_s:g} s"
@@ -176,9 +179,9 @@ def main(args: argparse.Namespace) -> int:
         rows.append(row)
         print(text_line(row, with_bounds), flush=True)
     print(summary(rows), flush=True)
-    if args.out is not None:
-        with atomic_folder(args.out) as tmp:
-            write_csv(tmp / "results.csv", frame(rows))
+    if args.out is not None:  # results.csv added to the folder, whole; what else it holds (the data?) stays
+        results = safe_frame(frame(rows)).to_csv(index=False, lineterminator="\n")
+        write_text_file(Path(args.out) / "results.csv", "\ufeff" + results)  # with a BOM, as write_csv
         print(f"wrote {args.out}/results.csv", flush=True)
     code = exit_code(rows)
     if code:

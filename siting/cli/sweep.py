@@ -62,7 +62,7 @@ def main(args: argparse.Namespace) -> int:
     outside = args.allow_outside_paths
     tasks, bundles = expand(spec, args.spec, solver=args.solver, options=options, lang=args.lang, allow_outside=outside)
     out = args.out or default_out(spec.name)
-    check_out(out, keep=[args.spec, *(Path(b.root) / b.scenario for b in bundles.values())])
+    check_out(out, keep=[args.spec, *(Path(b.root) / b.scenario for b in bundles.values())], adds=True)
     with make_executor_from(args) as executor:
         for warning in executor.warnings:
             print(f"siting: warning: {warning}", file=sys.stderr)

@@ -50,7 +50,7 @@ def _scenario_of(run_dir: Path) -> Path:
     manifest = Path(run_dir) / "manifest.json"
     try:
         return Path(json.loads(manifest.read_text(encoding="utf-8"))["scenario_path"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         raise InputError(
             "cannot tell which scenario this plan was made from (no manifest.json with scenario_path); "
             "give it with --scenario",

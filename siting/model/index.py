@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from siting.errors import InputError
 from siting.model.data import EXISTING, Arcs, ModelData, from_arrays
 from siting.model.spec import ComplexSpec, ModelSpec
 from siting.model.targets import target_shares
@@ -99,6 +100,10 @@ def coverage_weights(scenario: Scenario, data: ModelData) -> np.ndarray:
 
     units: the weight w_s; persons: w_s / ρ_s, ρ_s the demand units per person of the service's group (uptake,
     or per_1000_residents / 1000); share: 100 w_s / D_s, D_s the service's total demand (0 when it has none).
+
+    Raises:
+        InputError: a service's rate (persons) or total demand (share) is so small (1e-320) that the value of
+            one unit is beyond the largest float.
     """
     services = [scenario.config.services[k] for k in data.services]
     weight = np.array([s.weight for s in services], float)
@@ -106,9 +111,21 @@ def coverage_weights(scenario: Scenario, data: ModelData) -> np.ndarray:
     if basis == "units":
         return weight
     if basis == "persons":
-        rate = np.array([s.uptake if s.uptake is not None else s.per_1000_residents / 1000 for s in services])
-        return np.divide(weight, rate, out=np.zeros_like(weight), where=rate > 0)
-    return np.divide(100 * weight, data.total_demand, out=np.zeros_like(weight), where=data.total_demand > 0)
+        per = np.array([s.uptake if s.uptake is not None else s.per_1000_residents / 1000 for s in services])
+        what = "demand units per person"
+    else:
+        weight, per, what = 100 * weight, data.total_demand, "total demand units"
+    with np.errstate(over="ignore"):
+        value = np.divide(weight, per, out=np.zeros_like(weight), where=per > 0)
+    if not np.isfinite(value).all():
+        s = int(np.flatnonzero(~np.isfinite(value))[0])
+        raise InputError(
+            f"its {what} ({per[s]:.3g}) are too small to weigh one unit on the '{basis}' basis; check uptake, "
+            "per_1000_residents and the population columns, or set model.objective_basis: units",
+            file=str(scenario.path),
+            field=f"services.{data.services[s]}",
+        )
+    return value
 
 
 def required_options(data: ModelData, modes: dict[str, str]) -> np.ndarray:

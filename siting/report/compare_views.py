@@ -11,7 +11,15 @@ from collections.abc import Sequence
 import pandas as pd
 
 from siting.report.lang import Text
-from siting.report.views import Column, View, plan_columns, share_columns, status_labels, with_net_annual
+from siting.report.views import (
+    Column,
+    View,
+    named,
+    plan_columns,
+    share_columns,
+    status_labels,
+    with_net_annual,
+)
 from siting.scenario.schema import GROUP_LABELS, MODE_LABELS
 
 CHANGE_LABELS: dict[str, tuple[str, str]] = {
@@ -28,6 +36,8 @@ def compare_views(comparison, t: Text) -> list[View]:
     runs = [r.label for r in comparison.runs]
     service = {k: t(*v) for k, v in compared_service_labels(comparison).items()}
     summary = with_net_annual(comparison.summary.reset_index())
+    facilities = {e["facility"]: e.get("name", "") for r in comparison.runs for e in r.plan.get("existing", [])}
+    summary = summary.assign(closed=named(summary["closed"], facilities))
     summary_columns = [
         Column("plan", t("方案", "Plan")),
         *plan_columns(t, status="status_label", net=True),

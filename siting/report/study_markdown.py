@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from siting.report.compare_views import compared_service_labels
 from siting.report.mdformat import BASIS_TEXT, STATUS_TEXT, md_table, persons, wan
+from siting.report.views import named
 from siting.scenario.load import Scenario
+from siting.scenario.schema import MODE_LABELS
 
 BUDGET_TEXT = {
     "capex": ("一次性预算", "one-off budget", "万元"),
@@ -218,15 +221,16 @@ BUILDINGS_SHOWN = 60
 def render_compare(comparison) -> str:
     """compare.md: summary, buildings that differ, cost by mode, coverage by service and district, scenario keys."""
     labels = [r.label for r in comparison.runs]
+    names = {key: f"{zh} {en}" if zh != en else zh for key, (zh, en) in compared_service_labels(comparison).items()}
     parts = [
         f"# 方案对比 Plans side by side: {' / '.join(labels)}",
         "第一个方案为参照，差值 = 其他方案 − 参照。The first plan is the reference; differences are the other plan "
         "minus the reference.",
         _compare_summary(comparison, labels),
-        _compare_buildings(comparison, labels),
+        _compare_buildings(comparison, labels, names),
         _compare_modes(comparison, labels),
-        _compare_services(comparison, labels),
-        _compare_districts(comparison, labels),
+        _compare_services(comparison, labels, names),
+        _compare_districts(comparison, labels, names),
         _compare_keys(comparison, labels),
     ]
     return "\n\n".join(p for p in parts if p) + "\n"
@@ -234,15 +238,17 @@ def render_compare(comparison) -> str:
 
 def _compare_summary(comparison, labels: list[str]) -> str:
     s = comparison.summary
+    facilities = {e["facility"]: e.get("name", "") for r in comparison.runs for e in r.plan.get("existing", [])}
     rows = [
-        ["状态 Status"] + [str(s.loc[k, "status"]) for k in labels],
+        ["状态 Status"] + [" ".join(STATUS_TEXT.get(status, (status,))) for status in s.loc[labels, "status"]],
         ["建筑 Buildings"] + [str(int(s.loc[k, "buildings"])) for k in labels],
         ["一次性投入 One-off (万元)"] + [wan(s.loc[k, "capex"]) for k in labels],
         ["年度费用净额 Yearly net (万元/年)"] + [wan(s.loc[k, "annual"] - s.loc[k, "annual_freed"]) for k in labels],
         ["净现值 NPV (万元)"] + [wan(s.loc[k, "npv"]) for k in labels],
         ["目标值 Objective"] + [_number(s.loc[k, "objective"]) for k in labels],
         ["加权服务人数 Weighted persons"] + [persons(s.loc[k, "persons"]) for k in labels],
-        ["关闭的现有设施 Closed facilities"] + [str(s.loc[k, "closed"]) or "—" for k in labels],
+        ["关闭的现有设施 Closed facilities"]
+        + [named(pd.Series([s.loc[k, "closed"]]), facilities)[0] or "—" for k in labels],
     ]
     return "## 概要 Summary\n\n" + md_table(["项目 Item", *labels], rows)
 
@@ -253,7 +259,12 @@ def change_counts(buildings: pd.DataFrame, labels: list[str]) -> dict[str, dict[
     return {k: buildings[c].value_counts().to_dict() for k, c in columns.items()}
 
 
-def _compare_buildings(comparison, labels: list[str]) -> str:
+def _mode_text(mode: str) -> str:
+    zh, en = MODE_LABELS.get(mode, (mode, mode))
+    return f"{zh} {en}" if zh != en else zh
+
+
+def _compare_buildings(comparison, labels: list[str], names: dict[str, str]) -> str:
     table = comparison.buildings
     text = "; ".join(
         f"{k}: " + "、".join(f"{CHANGE_TEXT[c]} {n.get(c, 0)}" for c in ("added", "dropped", "changed", "same"))
@@ -269,12 +280,18 @@ def _compare_buildings(comparison, labels: list[str]) -> str:
 
     rows = [
         [f"{r['name']} ({r['building']})"]
-        + [f"{r[f'mode_{k}']}: {r[f'services_{k}']}" if r[f"mode_{k}"] else "—" for k in labels]
+        + [
+            f"{_mode_text(r[f'mode_{k}'])}: " + "、".join(names.get(x, x) for x in str(r[f"services_{k}"]).split(";"))
+            if r[f"mode_{k}"]
+            else "—"
+            for k in labels
+        ]
         + [change(r)]
         for _, r in differ.head(BUILDINGS_SHOWN).iterrows()
     ]
     more = len(differ) - BUILDINGS_SHOWN
-    body = md_table(["建筑 Building", *(f"{k} (mode: services)" for k in labels), "变化 Change"], rows) if rows else ""
+    header = ["建筑 Building", *(f"{k} (方式: 服务 mode: services)" for k in labels), "变化 Change"]
+    body = md_table(header, rows) if rows else ""
     tail = f"\n\n…另有 {more} 栋 / and {more} more (see buildings.csv)" if more > 0 else ""
     return f"## 建筑变化 Buildings\n\n{text} (vs {labels[0]}).\n\n{body}{tail}".rstrip()
 
@@ -291,29 +308,34 @@ def _compare_modes(comparison, labels: list[str]) -> str:
                 cells.append(f"{int(r['buildings'])} · {wan(r['capex'])} · {wan(r['annual_cost'])}")
             else:
                 cells.append("—")
-        rows.append([mode, *cells])
+        rows.append([_mode_text(mode), *cells])
     return (
         "## 按获取方式的成本 Cost by mode\n\n每格：建筑数 · 一次性投入（万元）· 年度费用（万元/年）。"
         "Each cell: buildings · one-off (万元) · yearly (万元/年).\n\n" + md_table(["方式 Mode", *labels], rows)
     )
 
 
-def _compare_services(comparison, labels: list[str]) -> str:
+def _compare_services(comparison, labels: list[str], names: dict[str, str]) -> str:
     table = comparison.coverage_by_service
     services = list(dict.fromkeys(table.index.get_level_values("service")))
     ref = labels[0]
     rows = []
-    for key in services:
+    for key in services:  # a run whose scenario has no such service shows "—"
+        share = {k: table.loc[(k, key), "share"] if (k, key) in table.index else None for k in labels}
         cells = [
-            f"{table.loc[(k, key), 'share']:.1%} ({persons(table.loc[(k, key), 'persons_covered'])})" for k in labels
+            "—" if share[k] is None else f"{share[k]:.1%} ({persons(table.loc[(k, key), 'persons_covered'])})"
+            for k in labels
         ]
-        diffs = [f"{(table.loc[(k, key), 'share'] - table.loc[(ref, key), 'share']) * 100:+.1f} pp" for k in labels[1:]]
-        rows.append([key, *cells, *diffs])
+        diffs = [
+            "—" if share[k] is None or share[ref] is None else f"{(share[k] - share[ref]) * 100:+.1f} pp"
+            for k in labels[1:]
+        ]
+        rows.append([names.get(key, key), *cells, *diffs])
     header = ["服务 Service", *(f"{k}: share (persons)" for k in labels), *(f"Δ {k}" for k in labels[1:])]
     return "## 各服务覆盖 Coverage by service\n\n" + md_table(header, rows)
 
 
-def _compare_districts(comparison, labels: list[str]) -> str:
+def _compare_districts(comparison, labels: list[str], names: dict[str, str]) -> str:
     table = comparison.coverage_by_district
     share = table["share"].unstack("plan").reindex(columns=labels)
     share = share[share.index.get_level_values("district") != ""]
@@ -321,7 +343,7 @@ def _compare_districts(comparison, labels: list[str]) -> str:
         return ""
     ref = labels[0]
     rows = [
-        [district, service]
+        [district, names.get(service, service)]
         + ["—" if pd.isna(v) else f"{v:.1%}" for v in values]
         + [_number((values[k] - values[ref]) * 100, "{:+.1f} pp") for k in labels[1:]]
         for (district, service), values in share.iterrows()

@@ -158,6 +158,35 @@ def with_net_annual(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(annual_net=table["annual"] - freed) if "annual" in table else table
 
 
+def named(ids: pd.Series, names: dict[str, str]) -> list[str]:
+    """';'-joined ids (e.g. the closed facilities of frontier.csv) as 'name (id)、...' where the name is known."""
+    return [
+        "、".join(f"{names[i]} ({i})" if names.get(i) else i for i in str(v).split(";") if i) if pd.notna(v) else ""
+        for v in ids
+    ]
+
+
+SWEEP_LABELS: dict[str, tuple[str, str]] = {"free": ("自由方案", "free"), "nested": ("嵌套方案", "nested")}
+
+
+def note_labels(notes: pd.Series, t: Text) -> list[str]:
+    """frontier.csv's notes for reading: "= free p07" (that point's plan answers this one) in words; others as given."""
+
+    def label(note: object) -> str:
+        if not isinstance(note, str) or not note.startswith("= "):
+            return "" if pd.isna(note) else str(note)
+        sweep, _, point = note[2:].partition(" ")
+        if (sweep, point) == ("nested", "top"):
+            return t("同最大预算下的嵌套方案", "same plan as the nested plan at the largest budget")
+        point, _, why = point.partition(" ")
+        zh, en = SWEEP_LABELS.get(sweep, (sweep, sweep))
+        text = t(f"同{zh} {point}", f"same plan as {en} {point}")
+        better = t("（比本点限时求得的方案更好）", " (better than this point's own solve found in time)")
+        return text + (better if why else "")
+
+    return [label(n) for n in notes]
+
+
 def status_labels(statuses: pd.Series, t: Text) -> list[str]:
     """Each status (optimal, feasible, ...) in the report's language."""
     return [t(*STATUS_LABELS.get(s, (s, s))) for s in statuses]
@@ -171,6 +200,7 @@ def points_view(
     key: str = "frontier",
     title: str = "",
     sheet: str = "",
+    facilities: dict[str, str] | None = None,
 ) -> View:
     """One sweep of frontier.csv (free, nested or target points of `siting frontier`): a row per point.
 
@@ -181,6 +211,7 @@ def points_view(
         t: the report's language.
         kind: capex, annual (budget sweeps) or target.
         key, title, sheet: the view's key, title and sheet name (default: the budget frontier).
+        facilities: existing facility id -> name, to name the closed ones.
     """
     field_, header, unit = SWEPT[kind]
     columns = [
@@ -201,6 +232,10 @@ def points_view(
     derived = {"status_label": "status", "knee_label": "knee"}
     shown = [c for c in columns if derived.get(c.field, c.field) in given]
     knee = table.get("knee", pd.Series(False, index=table.index))
+    if "closed" in table:
+        table = table.assign(closed=named(table["closed"], facilities or {}))
+    if "note" in table:
+        table = table.assign(note=note_labels(table["note"], t))
     frame = table.assign(
         status_label=status_labels(table.get("status", pd.Series("", index=table.index)), t),
         knee_label=["✓" if pd.notna(k) and bool(k) else "" for k in knee],
@@ -224,7 +259,7 @@ class Study:
     Attributes:
         frontier: one row per budget point: budget (元), objective, knee and share.<service> per service, and
             any of status, gap, capex, annual, npv, buildings, marginal_per_wan (frontier.csv); charted, and
-            shown first as the points view of `kind`.
+            shown first as the points view of `kind` unless a prepared view has the key "frontier".
         budget_label: (zh, en) name of the budget swept; default the one-off budget.
         kind: the budget swept in `frontier`: capex or annual.
         prepared: further views, labelled by the caller (e.g. the nested points, a comparison's tables).
@@ -238,7 +273,8 @@ class Study:
     tables: tuple[tuple[str, tuple[str, str], pd.DataFrame], ...] = field(default_factory=tuple)
 
     def views(self, labels: dict[str, str], t: Text) -> list[View]:
-        """The study's tables as views (frontier first)."""
-        out = [points_view(self.frontier, labels, t, self.kind)] if self.frontier is not None else []
-        out += self.prepared
+        """The study's tables as views (frontier first; its default view unless one is prepared)."""
+        out = list(self.prepared)
+        if self.frontier is not None and not any(view.key == "frontier" for view in out):
+            out.insert(0, points_view(self.frontier, labels, t, self.kind))
         return out + [frame_view(key, t(*title), frame, sheet=t(*title, " ")) for key, title, frame in self.tables]

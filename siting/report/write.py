@@ -43,7 +43,12 @@ def safe_frame(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def check_out(out: Path, *, keep: Sequence[Path] = (), folder: bool = True) -> Path:
+#: A folder holding one of these was written by siting (run, frontier, audit, sweep; compare; demand): replacing it
+#: loses nothing its user wrote. Any other folder with files in it is refused as --out.
+SIGNS = ("manifest.json", "plan.json", "compare.md", "demand.csv", "frontier.csv", "sweep.csv")
+
+
+def check_out(out: Path, *, keep: Sequence[Path] = (), folder: bool = True, adds: bool = False) -> Path:
     """Refuse, before any work is done, an output folder (or file) that could not be written or must not be replaced.
 
     Args:
@@ -51,10 +56,13 @@ def check_out(out: Path, *, keep: Sequence[Path] = (), folder: bool = True) -> P
         keep: files that must survive (the scenario): a folder holding one of them is refused, as is one holding
             the current directory.
         folder: out is a folder (else a file).
+        adds: the command adds files to the folder (a resumed sweep, reproduce's results.csv) rather than replacing
+            it whole: a folder with other files in it is then fine.
 
     Raises:
-        InputError: out is a file (a folder), its parent is a file or cannot be written, its name is unusable, or
-            replacing it would delete `keep` or the current directory.
+        InputError: out is a file (a folder; a pipe or device), its parent is a file or cannot be written, its name
+            is unusable, it is a folder with files siting did not write (see SIGNS), or replacing it would delete
+            `keep` or the current directory.
     """
     where = str(out)
     try:
@@ -62,6 +70,8 @@ def check_out(out: Path, *, keep: Sequence[Path] = (), folder: bool = True) -> P
         if target.exists() and target.is_dir() != folder:
             kind = "not a folder" if folder else "a folder"
             raise InputError(f"exists and is {kind}; choose another --out", file=where, field="--out")
+        if target.exists() and not folder and not target.is_file():  # renaming over it would replace the device
+            raise InputError("exists and is not a regular file; choose another --out", file=where, field="--out")
         parent = target.parent
         while not parent.exists():
             parent = parent.parent
@@ -83,6 +93,14 @@ def check_out(out: Path, *, keep: Sequence[Path] = (), folder: bool = True) -> P
                     file=where,
                     field="--out",
                 )
+        foreign = target.is_dir() and any(target.iterdir()) and not any((target / n).exists() for n in SIGNS)
+        if folder and not adds and foreign:
+            raise InputError(
+                f"this folder holds files siting did not write (none of {', '.join(SIGNS)}), and "
+                "the output replaces the folder whole; choose a new or empty folder for --out",
+                file=where,
+                field="--out",
+            )
     except (OSError, RuntimeError, ValueError) as err:  # a NUL byte, a name too long, a link loop
         raise InputError(
             f"cannot use this path ({cut(getattr(err, 'strerror', None) or err)})", file=where, field="--out"
@@ -106,14 +124,15 @@ def _signals_held() -> Iterator[None]:
 
 
 @contextmanager
-def atomic_folder(out: Path, *, keep: Sequence[Path] = ()) -> Iterator[Path]:
+def atomic_folder(out: Path, *, keep: Sequence[Path] = (), adds: bool = False) -> Iterator[Path]:
     """Yield a temporary folder; on success it replaces `out`, on error it is removed and `out` is untouched.
 
     Args:
         out: the folder to write.
         keep: files that replacing `out` must not delete (see `check_out`).
+        adds: `out` is the caller's own (see `check_out`): replaced whatever it holds.
     """
-    out = check_out(Path(out), keep=keep)
+    out = check_out(Path(out), keep=keep, adds=adds)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))

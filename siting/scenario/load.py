@@ -279,6 +279,13 @@ def _check_policy(
         unknown = [b for b in getattr(policy, key) if b not in buildings.index]
         if unknown:
             raise InputError(f"unknown building id(s) {cut(unknown)}", file=config_where, field=f"model.policy.{key}")
+    unoffered = [b for b in policy.must_choose if b not in set(options["building"])]
+    if unoffered:
+        raise InputError(
+            f"building(s) {cut(unoffered)} have no option in the options table, so none can be acquired",
+            file=config_where,
+            field="model.policy.must_choose",
+        )
     offered = set(zip(options["building"], options["mode"]))
     for building, mode in policy.must_choose_as.items():
         if (building, mode) not in offered:
@@ -422,7 +429,7 @@ def _get(document: dict[str, Any], path: tuple[str, ...]) -> Any:
 
 def _flow(value: Any) -> str:
     """A value as one line of YAML: 12000000, null, [min_cost, max_coverage], {B019: build}."""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:  # beyond, 1e+308 not 309 digits
         value = int(value)
     text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=1_000_000, sort_keys=False)
     return text.strip().removesuffix("...").strip()

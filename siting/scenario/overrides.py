@@ -23,9 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from siting.errors import InputError
+from siting.scenario.yamlfile import parse_yaml
 
 OVERRIDES_KEY = "overrides"
 Path_ = tuple[str, ...]
@@ -100,9 +99,9 @@ def parse_set(text: str) -> tuple[Path_, Any]:
     if not sep or not all(path):
         raise InputError(f"expected key.path=value (e.g. budget.capex=45000000), got {text!r}", field="--set")
     try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError as err:
-        raise InputError(f"the value of {key.strip()} is not valid YAML: {err}", field="--set") from None
+        value = parse_yaml(raw, "--set")  # as safely as a scenario file: no key twice, no alias bomb, not too deep
+    except InputError as err:
+        raise InputError(f"the value of {key.strip()}: {err.message}", field="--set") from None
     return path, value
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from siting.demand import DemandSection
+from siting.errors import cut
 from siting.frozen import Frozen
 
 MODES: tuple[str, ...] = ("renovate", "buy", "rent", "swap", "build")
@@ -101,9 +102,10 @@ class Service(Frozen):
     """Priority: each covered demand unit counts this much in the objective (urgent services weigh more)."""
     min_share: Annotated[float, Field(ge=0, le=1)] = 0.0
     """Required covered share of this service's total demand (0 = no requirement)."""
-    area_per_unit_m2: quantity("m²", 1e7, above_low=True) | None = None
+    area_per_unit_m2: quantity("m²", 1e7, low=1e-6) | None = None
     """Floor area per demand unit (e.g. m² per day-care place): a host's capacity is the area it gives the
-    service ÷ this. Absent = the service is not capacity-limited (unless options give a capacity)."""
+    service ÷ this (so not below 1e-6 m², where the capacity would overflow). Absent = the service is not
+    capacity-limited (unless options give a capacity)."""
     full_credit_m: quantity("m", 1e6) | None = None
     """Distance decay: demand within this walking distance counts fully; beyond it the credit falls linearly
     to 0 at radius_m. Absent = full credit up to the radius."""
@@ -239,6 +241,14 @@ class Policy(Frozen):
     """District -> services of which some of its demand must be covered."""
     group_by: str = "district"
     """Communities column that defines districts for the equity rules and max_min_share."""
+
+    @field_validator("must_choose", "must_not_choose")
+    @classmethod
+    def _once(cls, buildings: tuple[str, ...]) -> tuple[str, ...]:
+        twice = sorted({b for b in buildings if buildings.count(b) > 1})
+        if twice:
+            raise ValueError(f"each building may appear once; given twice: {cut(', '.join(twice))}")
+        return buildings
 
 
 class Pilot(Frozen):

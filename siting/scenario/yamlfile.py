@@ -22,11 +22,26 @@ MAX_ALIAS_EXPANSION = 100_000
 """Most values that aliases may add to a file when expanded."""
 MAX_BYTES = 50 * 2**20
 """Largest YAML file read, bytes (big tables belong in CSV or Excel files)."""
+MAX_INT_BITS = 1024
+"""Largest whole number read, in bits: beyond it no number is a float (about 1.8e308)."""
 Model = TypeVar("Model", bound=BaseModel)
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when installed: 7× faster
-    """SafeLoader that refuses a key given twice in one mapping."""
+    """SafeLoader that refuses a key given twice in one mapping, and a whole number larger than any float."""
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        # Python refuses to read an integer of more than 4,300 digits (ValueError), and one of fewer digits but
+        # more bits than a float (0xfff…) could not be printed in a message; no figure of a scenario is that large.
+        try:
+            value = super().construct_yaml_int(node)
+        except ValueError:
+            value = None
+        if value is None or value.bit_length() > MAX_INT_BITS:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the number {cut(node.value)} is too large", node.start_mark
+            ) from None
+        return value
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: set[Any] = set()
@@ -43,6 +58,9 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when in
             except TypeError:  # an unhashable key: SafeLoader itself says so
                 pass
         return super().construct_mapping(node, deep=deep)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
 def read_yaml(path: Path, where: str | None = None) -> Any:

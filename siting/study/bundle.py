@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from siting.errors import InputError
+from siting.scenario.yamlfile import read_yaml
 
 FILE_KEYS = frozenset({"communities", "buildings", "options", "existing", "assets", "od_table", "nodes", "edges"})
 FILE_KEYS |= {"shares", "path"}
@@ -76,8 +75,8 @@ def read_bundle(path: Path, *, allow_outside: bool = False) -> Bundle:
     if not path.is_file():
         raise InputError("scenario file not found", file=str(path))
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError):
+        document = read_yaml(path)  # safely: a number of 5,000 digits, nesting too deep, an alias bomb
+    except InputError:
         document = None
     referenced = {(path.parent / name).resolve() for name in file_names(document) if name and "\x00" not in name}
     usable = {p for p in referenced if (allow_outside or p.is_relative_to(path.parent)) and p.is_file()}

@@ -69,7 +69,7 @@ class Store:
         """The task's record, or None when it has not finished (or its plan folder is gone or replaced)."""
         try:
             record = Record(**json.loads(self._path(task.key).read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
+        except (OSError, ValueError, TypeError, RecursionError):
             return None
         if record.status in PLANNED and _folder_key(self.out / record.folder) != task.key:
             return None
@@ -79,7 +79,7 @@ class Store:
         """Write the task's plan folder (when it has a plan), then its record; each appears whole or not at all."""
         folder = task.folder if outcome.files else ""
         if folder:
-            with atomic_folder(self.out / folder) as tmp:
+            with atomic_folder(self.out / folder, adds=True) as tmp:
                 for name, data in outcome.files:
                     (tmp / name).write_bytes(zlib.decompress(data))
         labels = {k: list(v) for k, v in outcome.labels.items()}
@@ -100,5 +100,5 @@ class Store:
 def _folder_key(folder: Path) -> str | None:
     try:
         return json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("task_key")
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         return None

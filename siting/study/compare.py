@@ -12,18 +12,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from siting import pipeline
-from siting.errors import InputError
+from siting.errors import InputError, cut
 from siting.scenario.load import Scenario
 from siting.scenario.schema import MODES
+from siting.scenario.yamlfile import read_yaml
 from siting.solvers import SolveOptions
 from siting.study.summary import plan_summary
 from siting.verify.plan_file import ShownPlan, read_plan_file
 
 ADDED, DROPPED, CHANGED, SAME = "added", "dropped", "changed", "same"
+COVERAGE_KEYS = ("community", "district", "service")
+COVERAGE_NUMBERS = ("demand", "covered_share", "covered_demand")
 
 
 @dataclass(frozen=True)
@@ -64,10 +68,34 @@ def read_run(folder: Path, label: str | None = None) -> RunRecord:
     plan = read_plan_file(plan_file, ShownPlan)
     try:
         coverage = pd.read_csv(coverage_file, encoding="utf-8-sig", dtype={"community": str, "district": str})
-        scenario = yaml.safe_load(scenario_file.read_text(encoding="utf-8")) if scenario_file.is_file() else None
-    except (ValueError, yaml.YAMLError, UnicodeDecodeError) as err:
-        raise InputError(f"cannot be read: {err}", file=str(folder)) from None
-    return RunRecord(label or folder.name, plan, coverage, scenario)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise InputError(f"cannot be read: {cut(err)}", file=str(coverage_file)) from None
+    scenario = read_yaml(scenario_file) if scenario_file.is_file() else None
+    return RunRecord(label or folder.name, plan, checked_coverage(coverage, str(coverage_file)), scenario)
+
+
+def checked_coverage(coverage: pd.DataFrame, where: str) -> pd.DataFrame:
+    """coverage.csv as `siting run` writes it: the columns compare reads, numbers, one row per community × service.
+
+    Raises:
+        InputError: a column missing, a value that is not a number, or a community and service listed twice.
+    """
+    for column in (*COVERAGE_KEYS, *COVERAGE_NUMBERS):
+        if column not in coverage:
+            raise InputError(f"missing column '{column}': not a coverage.csv written by siting", file=where)
+    for column in COVERAGE_NUMBERS:
+        values = pd.to_numeric(coverage[column], errors="coerce")
+        bad = np.flatnonzero(values.isna() & coverage[column].notna())
+        if len(bad):
+            text = cut(coverage[column].iloc[bad[0]])
+            raise InputError(f"'{text}' is not a number", file=where, row=int(bad[0]) + 2, field=column)
+        coverage[column] = values
+    twice = np.flatnonzero(coverage.duplicated(["community", "service"]))
+    if len(twice):
+        community, service = coverage.iloc[twice[0]][["community", "service"]]
+        message = f"{cut(community)} {cut(service)} is listed twice"
+        raise InputError(message, file=where, row=int(twice[0]) + 2, field="service")
+    return coverage
 
 
 def unique_labels(names: Sequence[str]) -> list[str]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any, Literal
 
-from siting.errors import InputError, SitingError
+from siting.errors import InputError, SitingError, cut
 
 EXECUTORS: tuple[str, ...] = ("serial", "local", "dask")
 MAX_ATTEMPTS = 3
@@ -240,8 +240,10 @@ class DaskExecutor(Executor):
         if scheduler is not None:
             try:
                 self._client = Client(scheduler, timeout="20s")
-            except (OSError, TimeoutError) as err:
-                raise InputError(f"cannot reach the dask scheduler: {err}", field="--scheduler") from None
+            except (OSError, TimeoutError, ValueError, TypeError) as err:  # a malformed address: Value/TypeError
+                raise InputError(
+                    f"cannot reach the dask scheduler: {cut(err, 200)} (expected tcp://HOST:PORT)", field="--scheduler"
+                ) from None
             self.warnings += oversubscribed(self._client, threads)
             self.slots = max(1, sum(w["nthreads"] for w in self._client.scheduler_info()["workers"].values()))
 

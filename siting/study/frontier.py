@@ -21,6 +21,8 @@ infeasible below it:
   that plan spends no more than its budget (or its infeasibility);
 - the largest budget's first stage (most coverage) is known from the upper end's plan, which reaches the bound
   proven there (siting.model.solve's `bound`): only the later stages are solved;
+- with a time limit, a free point whose own solve stopped with a worse plan than a point below it takes that
+  plan (it fits the larger budget), with its own bound and gap: the frontier never falls as the budget rises;
 - a nested point takes a free point's plan (at its budget or above) that keeps its buildings and spends no
   more than its budget, or the plan found at the largest budget with the same buildings kept (solved once such
   a plan's buildings stop growing; it answers every later point, as the plan keeps its own buildings).
@@ -45,11 +47,13 @@ import pandas as pd
 
 from siting import pipeline
 from siting.errors import InfeasibleError, InputError
+from siting.model.objectives import MAXIMIZE
 from siting.model.solve import NoPlanError
 from siting.plan import Plan
 from siting.report.tables import plan_document
 from siting.scenario.load import Scenario
-from siting.solvers import SolveOptions
+from siting.solvers import SolveOptions, Status
+from siting.solvers.base import relative_gap
 from siting.study.executors import Executor, run_all
 from siting.study.progress import Progress, silent
 from siting.study.summary import PLANNED, plan_summary
@@ -304,7 +308,47 @@ def _free(
             found[i] = solved[i] if i in solved else point(i, solve_point_task(*task(i)))
         if executor is None:
             progress.step(_step_text(found[i]))
-    return [found[i] for i in range(len(budgets))]
+    return _best_below([found[i] for i in range(len(budgets))], scenarios)
+
+
+def _best_below(points: list[Point], scenarios: list[Scenario]) -> list[Point]:
+    """Each point with the best plan found at its budget or below (a smaller budget's plan fits every larger one).
+
+    Only a point whose own solve stopped at the time limit can be worse than a point below it; it takes that
+    plan, re-checked against its own rules, with its own proven bound and the gap from it (status feasible), so
+    a frontier never falls as the budget rises.
+    """
+    best: Point | None = None
+    out = []
+    for point, scenario in zip(points, scenarios):
+        if point.result is not None and best is not None and point.status != "optimal" and _worse(point, best):
+            point = _lifted(best, point, scenario)
+        if point.result is not None and (best is None or _worse(best, point)):
+            best = point
+        out.append(point)
+    return out
+
+
+def _worse(point: Point, other: Point) -> bool:
+    """The point's first objective is worse than the other's (beyond rounding)."""
+    solution, rival = point.result.solution, other.result.solution
+    margin = 1e-9 * max(1.0, abs(solution.objective))
+    if MAXIMIZE[solution.first.objective]:
+        return solution.objective < rival.objective - margin
+    return solution.objective > rival.objective + margin
+
+
+def _lifted(source: Point, point: Point, scenario: Scenario) -> Point:
+    """The source's plan (found at a smaller budget) as the point's answer, with the point's own bound and gap."""
+    started = time.perf_counter()
+    result = recheck(source.result, scenario)
+    bound = point.result.solution.bound
+    gap = relative_gap(result.solution.objective, bound) if bound is not None else None
+    solution = dataclasses.replace(result.solution, status=Status.FEASIBLE, bound=bound, gap=gap)
+    note = f"= {source.sweep} {source.label} (better than this point's own solve found in time)"
+    seconds = point.seconds + time.perf_counter() - started
+    return Point(point.sweep, point.label, point.budget, point.target, dataclasses.replace(result, solution=solution),
+                 "feasible", seconds, note)  # fmt: skip
 
 
 def _answers(point: Point, budget: float, kind: BudgetKind) -> bool:

@@ -24,7 +24,14 @@ def parse_range(text: str, limit: int) -> list[float]:
         raise ValueError(f"expected FROM:TO:STEP (three numbers), got {text!r}")
     if step <= 0 or start > stop:
         raise ValueError(f"expected FROM <= TO and STEP > 0, got {text!r}")
-    count = int(np.floor((stop - start) / step + 1e-9)) + 1
-    if count > limit:
-        raise ValueError(f"{count} points; at most {limit} (choose a larger STEP)")
-    return [float(np.round(start + i * step, 9)) for i in range(count)]
+    steps = (stop - start) / step  # infinite when STEP is tiny (1e-320)
+    count = int(np.floor(steps + 1e-9)) + 1 if np.isfinite(steps) else None
+    if count is None or count > limit:
+        raise ValueError(f"{count or 'infinitely many'} points; at most {limit} (choose a larger STEP)")
+    return [_rounded(start + i * step) for i in range(count)]
+
+
+def _rounded(value: float) -> float:
+    """`value` rounded to 9 decimals (0.1 + 0.2 gives 0.3); beyond 1e299 as it is (numpy's × 1e9 would overflow)."""
+    rounded = float(np.round(value, 9))
+    return rounded if np.isfinite(rounded) else value

@@ -28,6 +28,7 @@ from siting import __version__
 from siting.demand.defaults import DEFAULTS_PATH
 from siting.errors import InputError
 from siting.frozen import Frozen
+from siting.scenario.tables import MONEY_LIMIT
 from siting.scenario.yamlfile import read_model
 from siting.solvers import SolveOptions
 from siting.study.bundle import Bundle, read_bundle
@@ -96,7 +97,7 @@ def parse_budget(item: float | str) -> list[float]:
     """A budget in 元, or 'FROM:TO:STEP' (siting.study.ranges.parse_range); values rounded to whole 分 (0.01 元).
 
     Raises:
-        ValueError: not a number >= 0 nor a range of them.
+        ValueError: not a number >= 0 and <= 1e12 元 (as budget.capex) nor a range of them.
     """
     if isinstance(item, str) and ":" in item:
         values = parse_range(item, MAX_TASKS)
@@ -105,8 +106,8 @@ def parse_budget(item: float | str) -> list[float]:
             values = [float(item)]
         except ValueError:
             raise ValueError(f"expected a budget in 元 or FROM:TO:STEP, got {item!r}") from None
-    if not (np.isfinite(values[0]) and values[0] >= 0):
-        raise ValueError(f"expected budgets >= 0 元, got {item!r}")
+    if not (np.isfinite(values[0]) and 0 <= values[0] and values[-1] <= MONEY_LIMIT):  # as budget.capex may be
+        raise ValueError(f"expected budgets >= 0 元 and <= {MONEY_LIMIT:g} 元, got {item!r}")
     return [round(v, 2) for v in values]
 
 
@@ -121,17 +122,20 @@ def read_spec(path: Path) -> SweepSpec:
     )
 
 
-def scenario_files(spec: SweepSpec, base: Path, where: str = "sweep") -> list[Path]:
-    """The scenario files the spec names, each once, in the order given (a folder's files sorted).
+def scenario_files(spec: SweepSpec, spec_path: Path) -> list[Path]:
+    """The scenario files the spec names, relative to it, each once, in order (a folder's sorted, the spec left out).
 
     Raises:
         InputError: a path that does not exist, or a folder without any YAML file.
     """
     found: dict[Path, None] = {}
+    itself, where = Path(spec_path).resolve(), str(spec_path)
     for i, name in enumerate(spec.scenarios):
-        path = (base / name).resolve()
+        path = (itself.parent / name).resolve()
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.suffix in SCENARIO_SUFFIXES and p.is_file())
+            files = sorted(
+                p for p in path.rglob("*") if p.suffix in SCENARIO_SUFFIXES and p.is_file() and p.resolve() != itself
+            )
             if not files:
                 raise InputError(f"folder '{name}' holds no *.yaml scenario", file=where, field=f"scenarios.{i}")
             found.update(dict.fromkeys(files))
@@ -249,8 +253,7 @@ def expand(
     Raises:
         InputError: a scenario path is missing, or two tasks would share a plan folder.
     """
-    base = Path(spec_path).resolve().parent
-    files = scenario_files(spec, base, str(spec_path))
+    files = scenario_files(spec, spec_path)
     labelled = sorted((label, path) for path, label in scenario_labels(files).items())
     bundles: dict[str, Bundle] = {}
     tasks: list[Task] = []

@@ -113,6 +113,15 @@ def unit_values(scenario: Scenario, by_service: pd.DataFrame) -> dict[str, float
     return values
 
 
+def _short(share: float, need: float, demand: float) -> bool:
+    """A covered share below the share needed of `demand` (> 0), beyond TOL on shares and TOL demand units.
+
+    TOL demand units short is allowed as TOL 元 over a budget or m² over an area is: the solvers' own absolute
+    tolerance, which for a tiny demand (1e-8 units) is the whole requirement.
+    """
+    return share < need * (1 - TOL) - TOL - TOL / demand
+
+
 def _ratio(part: pd.Series, whole: pd.Series) -> np.ndarray:
     """The ratio part / whole, 0 where whole is 0."""
     return np.where(whole > 0, part / whole.where(whole > 0, 1), 0.0)
@@ -539,8 +548,12 @@ def _shares(check: _Checker, coverage: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     need = {k: svc.min_share for k, svc in cfg.services.items()}
     if {"min_cost", "min_capex", "min_annual"} & set(cfg.model.objectives):
         need = {k: max(v, cfg.model.target_share.get(k, 0.0)) for k, v in need.items()}
-    for key, share in need.items():
-        if share > 0 and table.loc[key, "share"] < share * (1 - TOL) - TOL:
+    for key, share in need.items():  # a service without demand meets any share (as a district without it does)
+        if (
+            share > 0
+            and table.loc[key, "demand"] > 0
+            and _short(table.loc[key, "share"], share, table.loc[key, "demand"])
+        ):
             check.fail(f"{key} covers {table.loc[key, 'share']:.2%} of its demand; the scenario requires {share:.2%}")
     policy = cfg.model.policy
     if policy.group_by not in s.communities:
@@ -557,7 +570,7 @@ def _shares(check: _Checker, coverage: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     by_group["share"] = by_group["covered"] / by_group["demand"]
     for r in by_group.itertuples():
         minimum = policy.district_min_share.get(r.service, 0.0)
-        if minimum and r.share < minimum * (1 - TOL) - TOL:
+        if minimum and _short(r.share, minimum, r.demand):
             check.fail(f"{r.group}: {r.service} covers {r.share:.2%}; every district needs {minimum:.0%}")
     for district, keys in policy.district_requires.items():
         for key in keys:
