@@ -22,7 +22,8 @@ from siting.pipeline import compute_demand
 from siting.plan import Plan, Selection
 from siting.scenario.load import load_scenario
 from siting.study.executors import LocalExecutor
-from siting.study.frontier import budget_frontier, knee_label, spaced, target_frontier
+from siting.study.frontier import budget_frontier, spaced, target_frontier
+from siting.study.frontier_table import knee_label
 from siting.study.variants import keeping, with_budget
 from siting.verify.evaluate import evaluate
 

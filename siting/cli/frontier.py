@@ -4,7 +4,7 @@
     siting frontier scenarios/demo/scenario.yaml --budgets 20000000:60000000:5000000 --budget capex
     siting frontier scenarios/demo/scenario.yaml --targets 0.1:0.5:0.05
 
-Writes DIR/frontier.csv (one row per point; columns in siting.study.frontier.frontier_table, plus folder),
+Writes DIR/frontier.csv (one row per point; columns in siting.study.frontier_table.frontier_table, plus folder),
 DIR/frontier.md (bilingual table and knee), DIR/report.html and DIR/report.xlsx (the frontier charted, every
 point tabulated), DIR/scenario.yaml (the base scenario as planned), one run folder per point with a plan
 (DIR/free/p00/, DIR/nested/p03/, DIR/target/p02/: the files `siting run` writes but report.html and report.xlsx,

@@ -205,7 +205,7 @@ def points_view(
     """One sweep of frontier.csv (free, nested or target points of `siting frontier`): a row per point.
 
     Args:
-        table: the sweep's rows (columns as siting.study.frontier.frontier_table writes them; those missing are
+        table: the sweep's rows (columns as siting.study.frontier_table.frontier_table writes them; those missing are
             left out).
         labels: service key -> label in the report's language.
         t: the report's language.
