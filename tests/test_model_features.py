@@ -28,6 +28,7 @@ from featurelib import (
 )
 
 from siting.plan import Assignment, Plan, Selection
+from siting.scenario.load import load_scenario
 from siting.solvers import available_solvers
 
 SOLVERS = available_solvers()
@@ -138,6 +139,27 @@ def existing_scenario(folder):
         services={"elderly_care": ELDERLY},
         budget={"capex": 10},
     )
+
+
+def test_decode_takes_off_what_the_solvers_tolerance_puts_over_a_fixed_capacity(tmp_path):
+    """HiGHS left 116.0002 units on a facility of capacity 116 (district, 12,158 万元): decode keeps it at 116."""
+    import numpy as np
+
+    from siting import pipeline
+    from siting.model.index import model_data
+    from siting.model.settle import within_capacity
+
+    loaded = load_scenario(existing_scenario(tmp_path))
+    data = model_data(loaded, pipeline.compute_demand(loaded).units, pipeline.compute_reach(loaded))
+    building = data.building_ids[data.host_building[data.arc_host]]
+    share = np.where(building == "E1", 40 / 60 * (1 + 5e-6), 0.0)  # E1's arc to C1: 40.0002 units, capacity 40
+    share[building == "B2"] = 1.0 + 3e-7  # C2 served by B2 a little more than whole
+    fixed = within_capacity(data, share)
+    hosts = len(data.host_building)
+    load = np.bincount(data.arc_host, weights=data.pair_demand[data.arc_pair] * fixed, minlength=hosts)
+    assert load[data.host_existing].max() == pytest.approx(40, abs=1e-12) and load[data.host_existing].max() <= 40
+    assert np.bincount(data.arc_pair, weights=fixed).max() <= 1.0
+    assert within_capacity(data, share / 2).tolist() == (share / 2).tolist()  # within every limit: unchanged
 
 
 # E1 (x=0, capacity 40, kept, free) serves 40 of C1's 60. Budget 10 buys one building: B1 (next to C1) adds
