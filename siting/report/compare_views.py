@@ -36,8 +36,7 @@ def compare_views(comparison, t: Text) -> list[View]:
     runs = [r.label for r in comparison.runs]
     service = {k: t(*v) for k, v in compared_service_labels(comparison).items()}
     summary = with_net_annual(comparison.summary.reset_index())
-    facilities = {e["facility"]: e.get("name", "") for r in comparison.runs for e in r.plan.get("existing", [])}
-    summary = summary.assign(closed=named(summary["closed"], facilities))
+    summary = summary.assign(closed=named(summary["closed"], facility_names(comparison)))
     summary_columns = [
         Column("plan", t("方案", "Plan")),
         *plan_columns(t, status="status_label", net=True),
@@ -129,6 +128,11 @@ def _covered_columns(t: Text) -> list[Column]:
         Column("covered", t("已覆盖单位", "Covered units"), "units"),
         Column("share", t("覆盖率", "Covered share"), "pct"),
     ]
+
+
+def facility_names(comparison) -> dict[str, str]:
+    """Existing facility id -> name, from the compared runs' plan.json."""
+    return {e["facility"]: e.get("name", "") for r in comparison.runs for e in r.plan.get("existing", [])}
 
 
 def compared_service_labels(comparison) -> dict[str, tuple[str, str]]:

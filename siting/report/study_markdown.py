@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from siting.report.compare_views import compared_service_labels
+from siting.report.compare_views import compared_service_labels, facility_names
 from siting.report.mdformat import BASIS_TEXT, STATUS_TEXT, md_table, persons, wan
 from siting.report.views import named
 from siting.scenario.load import Scenario
@@ -238,7 +238,7 @@ def render_compare(comparison) -> str:
 
 def _compare_summary(comparison, labels: list[str]) -> str:
     s = comparison.summary
-    facilities = {e["facility"]: e.get("name", "") for r in comparison.runs for e in r.plan.get("existing", [])}
+    facilities = facility_names(comparison)
     rows = [
         ["状态 Status"] + [" ".join(STATUS_TEXT.get(status, (status,))) for status in s.loc[labels, "status"]],
         ["建筑 Buildings"] + [str(int(s.loc[k, "buildings"])) for k in labels],
