@@ -119,10 +119,13 @@ def missing_file(tmp_path):
 
 
 def not_utf8(tmp_path):
+    # a Western Excel's "CSV" (cp1252): "é," is neither UTF-8 nor GB18030 (GBK files are read, see test_officer_inputs)
     path = valid(tmp_path)
     table = path.parent / "communities.csv"
-    table.write_bytes(table.read_text(encoding="utf-8").encode("gbk"))
-    return path, ["communities.csv", "not UTF-8", "line 2"]
+    table.write_bytes(
+        table.read_text(encoding="utf-8").replace("社区C1,", "Café,").replace("社区", "Site ").encode("cp1252")
+    )
+    return path, ["communities.csv", "neither UTF-8 nor GBK", "line 2"]
 
 
 def empty_table(tmp_path):

@@ -92,6 +92,20 @@ def test_a_scenario_with_chinese_headers_and_modes_plans_like_the_english_one(tm
     assert pipeline.run(b).evaluation.objective == pipeline.run(a).evaluation.objective == pytest.approx(62.5)
 
 
+def test_csv_saved_by_a_chinese_excel_in_gbk_loads_like_utf8(tmp_path):
+    # Excel on a Chinese Windows saves "CSV (逗号分隔)" in GBK; the same tables in UTF-8 and in GBK are one scenario
+    common = {"services": {"elderly_care": ELDERLY}, "budget": {"capex": 150}}
+    utf8 = load_scenario(make_scenario(tmp_path / "utf8", **CHINESE, **common))
+    path = make_scenario(tmp_path / "gbk", **CHINESE, **common)
+    for table in ("communities", "buildings", "options"):
+        csv_file = path.parent / f"{table}.csv"
+        csv_file.write_bytes(csv_file.read_text(encoding="utf-8").encode("gbk"))
+    gbk = load_scenario(path)
+    for name in ("communities", "buildings", "options"):
+        pd.testing.assert_frame_equal(getattr(gbk, name), getattr(utf8, name))
+    assert gbk.communities["name"].tolist() == ["甲社区", "乙社区"]
+
+
 def test_existing_services_by_their_labels(tmp_path):
     services = {
         "elderly_care": {**ELDERLY, "label": {"zh": "养老服务站", "en": "Elderly care"}},

@@ -119,18 +119,32 @@ def read_input_bytes(path: Path, where: str) -> bytes:
         raise InputError(f"cannot read the file ({err.strerror})", file=where) from None
 
 
-def _csv_rows(path: Path, where: str) -> list[list[str]]:
-    raw = read_input_bytes(path, where)
+def csv_text(raw: bytes, where: str) -> str:
+    """The text of a CSV file: UTF-8 (with or without a byte-order mark), else GB18030.
+
+    Excel on a Chinese Windows saves "CSV (逗号分隔)" in the ANSI code page, GBK, of which GB18030 is the
+    superset; UTF-8 is tried first because a GBK file with Chinese text is almost never valid UTF-8.
+
+    Raises:
+        InputError: neither decodes; names the line of the first byte UTF-8 cannot decode.
+    """
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
+        start = err.start
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
         raise InputError(
-            f"not UTF-8 text (byte {err.start} cannot be decoded); save the file as UTF-8 "
-            "(Excel: 'CSV UTF-8'; GBK/GB18030 files must be converted)",
+            f"neither UTF-8 nor GBK/GB18030 text (byte {start} cannot be decoded); save the file as UTF-8 "
+            "(Excel: 'CSV UTF-8')",
             file=where,
-            line=line,
+            line=raw[:start].count(b"\n") + 1,
         ) from None
+
+
+def _csv_rows(path: Path, where: str) -> list[list[str]]:
+    text = csv_text(read_input_bytes(path, where), where)
     if not text.strip():
         raise InputError("the file is empty; expected a header line and at least one data row", file=where)
     rows: list[list[str]] = []
