@@ -6,8 +6,10 @@ import json
 
 import openpyxl
 import pytest
-from conftest import DEMO
+from conftest import DEMO, make_scenario
 
+from siting import pipeline
+from siting.report import html, xlsx
 from siting.report.served import REASONS
 from siting.scenario.load import load_scenario
 
@@ -57,12 +59,12 @@ def test_buildings_equal_plan(book, plan):
         assert row["建筑 Building"] == chosen["name"]
         assert row["一次性投入 One-off (万元)"] * 1e4 == pytest.approx(chosen["capex"], abs=1e-6)
         assert row["年度费用 Yearly (万元/年)"] * 1e4 == pytest.approx(chosen["annual_cost"], abs=1e-6)
-        assert row["街道 District"] and row["x"] is not None and row["y"] is not None
+        assert row["街道 District"] and row["X坐标 x (m)"] is not None and row["Y坐标 y (m)"] is not None
 
 
 def test_summary_and_coverage_equal_plan(book, plan):
     summary = {r["项目 Item"]: r["结果 Result"] for r in records(book["摘要 Summary"])}
-    assert summary["求解状态 Status"] == plan["status"]
+    assert summary["求解状态 Status"] == {"optimal": "最优 optimal"}[plan["status"]]
     assert summary["一次性投入 One-off cost (万元)"] * 1e4 == pytest.approx(plan["cost"]["capex"], abs=1e-6)
     assert summary["年度费用 Yearly cost (万元/年)"] * 1e4 == pytest.approx(plan["cost"]["annual"], abs=1e-6)
     assert summary["选定建筑 Buildings acquired"] == len(plan["selected"])
@@ -93,3 +95,24 @@ def test_not_covered_rows_have_a_reason(book, plan):
     assert "步行范围内无设施 no host within walking distance" in reasons
     for row in rows:
         assert row["未覆盖人数 Persons not covered (人)"] > 0
+
+
+def test_lonlat_coordinates_are_named_and_shown_to_a_tenth_of_a_metre(tmp_path):
+    # 6 significant digits left 104.063 of 104.061234: about 100 m off; the headers said only "x" and "y"
+    path = make_scenario(
+        tmp_path,
+        communities=[{"id": "C1", "name": "甲", "x": 104.06, "y": 30.66, "population": 5000, "elderly": 900}],
+        buildings=[{"id": "B1", "name": "楼", "x": 104.061234, "y": 30.661, "floor_area_m2": 300}],
+        options=[{"building": "B1", "mode": "buy", "capex": 10, "annual_cost": 1}],
+        services={"meals": {"population": "elderly", "radius_m": 500, "uptake": 0.1, "min_area_m2": 100}},
+        budget={"capex": 100},
+        crs="lonlat",
+    )
+    result = pipeline.run(load_scenario(path))
+    xlsx.write(tmp_path / "report.xlsx", result)
+    book = openpyxl.load_workbook(tmp_path / "report.xlsx")
+    (row,) = records(book["选定建筑 Buildings"])
+    assert (row["经度 Longitude (°)"], row["纬度 Latitude (°)"]) == (104.061234, 30.661)
+    assert records(book["摘要 Summary"])[0]["结果 Result"] == "最优 optimal"
+    page = html.render(result, "both")
+    assert ">104.061234<" in page and ">30.661<" in page and "经度 Longitude (°)" in page

@@ -22,7 +22,7 @@ from siting.report.tables import (
     service_label,
     service_table,
 )
-from siting.report.views import Column, View
+from siting.report.views import Column, View, status_labels
 from siting.scenario.schema import MODE_LABELS
 
 
@@ -59,11 +59,24 @@ def _nearest(t: Text) -> list[Column]:
     ]
 
 
+COORDINATES = {
+    "planar": (("X坐标", "x"), ("Y坐标", "y"), " (m)"),
+    "lonlat": (("经度", "Longitude"), ("纬度", "Latitude"), " (°)"),
+}
+"""Headers of the x and y columns (zh, en) and their unit, by the scenario's crs."""
+
+
+def coordinate_columns(crs: str, t: Text) -> list[Column]:
+    """The x and y columns, named as the scenario's crs reads them (X坐标 / 经度 ...)."""
+    x, y, unit = COORDINATES[crs]
+    return [Column("x", t(*x) + unit, "coord"), Column("y", t(*y) + unit, "coord")]
+
+
 def summary_view(result, t: Text) -> View:
     """Key figures: status, buildings, costs against budgets, coverage per service in persons and units."""
     ev, sol, cfg = result.evaluation, result.solution, result.scenario.config
     rows: list[tuple[str, Any, str]] = [
-        (t("求解状态", "Status"), sol.status.value, "text"),
+        (t("求解状态", "Status"), status_labels(pd.Series([sol.status.value]), t)[0], "text"),
         (t("最优性差距", "Optimality gap"), sol.gap, "pct"),
         (t("选定建筑", "Buildings acquired"), len(ev.selected), "int"),
         (t("一次性投入", "One-off cost") + " (万元)", ev.capex / 1e4, "units"),
@@ -115,8 +128,7 @@ def buildings_view(result, t: Text) -> View:
         Column("building", t("编号", "Id")),
         Column("name", t("建筑", "Building")),
         Column("district", t("街道", "District")),
-        Column("x", "x", "coord"),
-        Column("y", "y", "coord"),
+        *coordinate_columns(result.scenario.config.crs, t),
         Column("mode_label", t("方式", "Mode")),
         Column("services_label", t("服务", "Services")),
         Column("type", t("类型", "Type")),

@@ -81,7 +81,7 @@ FORMATS: dict[str, Callable[[float], str]] = {
     "units": lambda v: f"{v:,.1f}",
     "m2": lambda v: f"{v:,.0f}",
     "m": lambda v: f"{v:,.0f}",
-    "coord": lambda v: f"{v:.6g}",
+    "coord": lambda v: f"{v:.6f}".rstrip("0").rstrip("."),  # as Excel's 0.######: lon/lat to about 0.1 m
     "num": lambda v: f"{v:g}",
 }
 
