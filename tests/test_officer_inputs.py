@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import yaml
-from conftest import make_scenario, run_main, write_csv
+from conftest import REPO, make_scenario, run_main, write_csv
 from test_model_tiny import ELDERLY, building, community, option
 
 from siting import pipeline
@@ -15,6 +15,7 @@ from siting.scenario.aliases import COLUMN_ALIASES, VALUE_ALIASES
 from siting.scenario.columns import TABLES as SCENARIO_TABLES
 from siting.scenario.load import load_scenario
 from siting.scenario.readers import read_table
+from siting.scenario.schema import SERVICE_LABELS
 from siting.scenario.tables import check_columns
 
 TABLES = {key: columns("planar") for key, columns in SCENARIO_TABLES.items()}
@@ -126,6 +127,29 @@ def test_existing_services_by_their_labels(tmp_path):
     existing = load_scenario(path).existing
     assert existing["services"].tolist() == [("elderly_care", "meals"), ("elderly_care", "meals")]
     assert existing["closable"].tolist() == [True, False]
+
+
+def test_standard_services_without_labels_are_named_as_the_standards_name_them(tmp_path):
+    # a planner who writes `meals: {...}` without a label reads 助餐点 in the reports, not the key "meals"
+    services = {"meals": dict(ELDERLY), "library": dict(ELDERLY)}
+    path = make_scenario(
+        tmp_path,
+        communities=[community("C1", 0, 100)],
+        buildings=[building("B1", 0, 700)],
+        options=[option("B1", "buy", 100)],
+        services=services,
+        budget={"capex": 150},
+        existing=[{"id": "E1", "name": "食堂", "x": 0, "y": 0, "services": "助餐点"}],
+    )
+    scenario = load_scenario(path)
+    labels = {k: s.label and (s.label.zh, s.label.en) for k, s in scenario.config.services.items()}
+    assert labels == {"meals": ("助餐点", "Community meals"), "library": None}  # an unknown key stays as it is
+    assert scenario.existing["services"].tolist() == [("meals",)]
+    out = tmp_path / "run"
+    assert run_main("run", path, "--out", out, "--quiet").returncode == 0
+    assert "| 助餐点 Community meals |" in (out / "report.md").read_text(encoding="utf-8")
+    standard = yaml.safe_load((REPO / "configs" / "services.yaml").read_text(encoding="utf-8"))
+    assert {k: (v["label"]["zh"], v["label"]["en"]) for k, v in standard.items()} == SERVICE_LABELS
 
 
 def small(tmp_path, **tables):

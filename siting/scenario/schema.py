@@ -24,6 +24,14 @@ MODE_LABELS: dict[str, tuple[str, str]] = {
     "swap": ("置换", "swap"),
     "build": ("补建", "build new"),
 }
+SERVICE_LABELS: dict[str, tuple[str, str]] = {
+    "elderly_care": ("养老服务站", "Elderly care station"),
+    "childcare": ("托育点", "Childcare"),
+    "meals": ("助餐点", "Community meals"),
+    "after_school": ("儿童托管", "After-school care"),
+    "health": ("卫生服务站", "Community health station"),
+}
+"""The standard services' names (as configs/services.yaml gives them), for a scenario that names none."""
 GROUPS: tuple[str, ...] = ("elderly", "elderly_65", "elderly_80", "infant", "total")
 GROUP_LABELS: dict[str, tuple[str, str]] = {
     "elderly": ("60岁及以上老年人", "elderly 60+"),
@@ -85,7 +93,8 @@ class Service(Frozen):
     """One community service a building can host, and the demand it answers."""
 
     label: Label | None = None
-    """Names shown in reports; defaults to the service key."""
+    """Names shown in reports; defaults to the standard name of elderly_care, childcare, meals, after_school and
+    health (养老服务站, 托育点, 助餐点, 儿童托管, 卫生服务站), else to the service key."""
     population: Literal["elderly", "elderly_65", "elderly_80", "infant", "total"]
     """The population group this service serves: elderly = 60+, infant = 0-2, total = all residents."""
     radius_m: Metres
@@ -390,6 +399,18 @@ class ScenarioConfig(Frozen):
     """How walking distances are derived."""
     services: dict[str, Service]
     """Services by key (e.g. elderly_care, childcare, meals, after_school, health)."""
+
+    @field_validator("services")
+    @classmethod
+    def _standard_labels(cls, services: dict[str, Service]) -> dict[str, Service]:
+        """A standard service given without a label is named as the standard names it, not by its key."""
+        return {
+            key: service.model_copy(update={"label": Label(zh=SERVICE_LABELS[key][0], en=SERVICE_LABELS[key][1])})
+            if service.label is None and key in SERVICE_LABELS
+            else service
+            for key, service in services.items()
+        }
+
     budget: Budget
     """Budgets and the discounting of recurring costs."""
     demand: DemandSection = DemandSection()
