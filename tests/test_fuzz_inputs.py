@@ -245,7 +245,7 @@ def test_cell_not_one_of_the_choices(place, case):
 @given(
     case=st.sampled_from(
         [("communities", "id", "C1"), ("buildings", "id", "B1"), ("options", "building", "B9")]
-        + [("existing", "asset", "A9"), ("options", "assets", "A1;A7"), ("existing", "services", "meals")]
+        + [("existing", "asset", "A9"), ("options", "assets", "A1;A7"), ("existing", "services", "library")]
     ),
     row=st.integers(2, 3),
     noise=st.sampled_from(["", " "]),

@@ -152,6 +152,22 @@ def test_standard_services_without_labels_are_named_as_the_standards_name_them(t
     assert {k: (v["label"]["zh"], v["label"]["en"]) for k, v in standard.items()} == SERVICE_LABELS
 
 
+def test_existing_services_the_scenario_does_not_plan_are_set_aside_not_refused(tmp_path):
+    # the district's register lists every service; a meals plan keeps 卫生站's meals and leaves the clinic out
+    existing = [
+        {"id": "E1", "name": "卫生站", "x": 0, "y": 0, "services": "卫生服务站；助餐点"},
+        {"id": "E2", "name": "社区医院", "x": 0, "y": 0, "services": "health"},
+        {"id": "E3", "name": "托管班", "x": 0, "y": 0, "services": "After-school care, meals"},
+    ]
+    path = small(tmp_path, services={"meals": dict(ELDERLY)}, existing=existing)
+    scenario = load_scenario(path)
+    assert scenario.existing["services"].to_dict() == {"E1": ("meals",), "E3": ("meals",)}
+    assert any("E2" in w and "left out" in w and "row 3" in w for w in scenario.warnings)
+    retable(path, existing=[{**existing[0], "services": "文化活动室；助餐点"}])
+    with pytest.raises(InputError, match="unknown service.*文化活动室"):
+        load_scenario(path)
+
+
 def small(tmp_path, **tables):
     base = dict(
         communities=[community("C1", 0, 100)],

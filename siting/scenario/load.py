@@ -18,7 +18,7 @@ from siting.errors import InputError, cut
 from siting.scenario import overrides as variants
 from siting.scenario.columns import TABLES
 from siting.scenario.readers import read_input_bytes, read_table, resolve_input, sheet_row
-from siting.scenario.schema import ScenarioConfig, TableFile
+from siting.scenario.schema import SERVICE_LABELS, ScenarioConfig, TableFile
 from siting.scenario.tables import check_columns
 from siting.scenario.yamlfile import read_yaml, validation_error
 
@@ -135,10 +135,10 @@ def load_scenario(
     if config.assets is not None:
         assets, _ = table("assets")
         assets = assets.set_index("id", drop=True)
-    existing = empty_existing()
+    existing, left_out = empty_existing(), ()
     if config.existing is not None:
         existing, existing_where = table("existing")
-        existing = _check_existing(existing, config, assets, existing_where)
+        existing, left_out = _check_existing(existing, config, assets, existing_where)
 
     tables = ("communities", "buildings", "options", "assets", "existing")
     for key, name in named_paths(config):  # then walking distances and census shares: every input byte
@@ -166,7 +166,7 @@ def load_scenario(
         input_sha256=digest.hexdigest(),
         existing=existing,
         assets=assets,
-        warnings=budget_warnings(config, options),
+        warnings=budget_warnings(config, options) + left_out,
         overrides=overrides,
         sets=sets,
     )
@@ -218,25 +218,39 @@ def split_list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in str(text).split(";") if part.strip())
 
 
-def service_keys(config: ScenarioConfig) -> dict[str, str]:
-    """Service key or label (Chinese or English, as the scenario defines them) -> service key."""
-    names: dict[str, str] = {}
+def service_keys(config: ScenarioConfig) -> dict[str, str | None]:
+    """Service key or label -> service key; a standard service the scenario does not plan -> None.
+
+    Labels are the scenario's own and the standard names (养老服务站, Community meals, ...).
+    """
+    standard = {
+        name: key if key in config.services else None
+        for key, (zh, en) in SERVICE_LABELS.items()
+        for name in (key, zh, en.lower())
+    }
+    own: dict[str, str] = {}
     for key, service in config.services.items():
         if service.label is not None:
-            names.setdefault(service.label.en.strip().lower(), key)
-            names.setdefault(service.label.zh.strip(), key)
-    names.update({key: key for key in config.services})
-    return names
+            own.setdefault(service.label.en.strip().lower(), key)
+            own.setdefault(service.label.zh.strip(), key)
+    return {**standard, **own, **{key: key for key in config.services}}
 
 
-def _check_existing(existing: pd.DataFrame, config: ScenarioConfig, assets: pd.DataFrame, where: str) -> pd.DataFrame:
+def _check_existing(
+    existing: pd.DataFrame, config: ScenarioConfig, assets: pd.DataFrame, where: str
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The existing facilities with their planned services, and warnings.
+
+    A facility offering only standard services the scenario does not plan (a health station in a meals plan) is
+    left out, with a warning naming its row.
+    """
     existing = existing.copy()
     names = service_keys(config)
-    services = []
+    services, warnings = [], []
     for position, text in enumerate(existing["services"]):
         given = split_list(text)
-        keys = tuple(names.get(k, names.get(k.lower())) for k in given)
-        unknown = [g for g, k in zip(given, keys) if k is None]
+        keys = [names.get(k, names.get(k.lower(), "")) for k in given]
+        unknown = [g for g, k in zip(given, keys) if k == ""]
         if not given or unknown:
             raise InputError(
                 f"unknown service(s) {cut(unknown or '(none given)')}; expected ;-separated keys (or labels) of "
@@ -245,7 +259,12 @@ def _check_existing(existing: pd.DataFrame, config: ScenarioConfig, assets: pd.D
                 row=sheet_row(existing, position),
                 field="services",
             )
-        services.append(tuple(dict.fromkeys(keys)))
+        services.append(tuple(dict.fromkeys(k for k in keys if k)))
+        if not services[-1]:
+            warnings.append(
+                f"{where}, row {sheet_row(existing, position)}: existing facility {cut(existing['id'].iloc[position])} "
+                f"offers none of the planned services ({cut('; '.join(given))}) and is left out"
+            )
     existing["services"] = services
     for col, default in (("capacity", float("nan")), ("annual_cost", 0.0), ("floor_area_m2", float("nan"))):
         existing[col] = existing[col].fillna(default) if col in existing else default
@@ -261,9 +280,9 @@ def _check_existing(existing: pd.DataFrame, config: ScenarioConfig, assets: pd.D
             row=sheet_row(existing, position),
             field="asset",
         )
-    return existing.set_index("id", drop=True)[
-        ["name", "x", "y", "services", "capacity", "annual_cost", "closable", "asset", "floor_area_m2"]
-    ]
+    columns = ["name", "x", "y", "services", "capacity", "annual_cost", "closable", "asset", "floor_area_m2"]
+    planned = existing["services"].map(bool).to_numpy(bool)
+    return existing.set_index("id", drop=True).loc[planned, columns], tuple(warnings)
 
 
 def _check_policy(
