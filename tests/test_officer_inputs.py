@@ -168,6 +168,18 @@ def test_existing_services_the_scenario_does_not_plan_are_set_aside_not_refused(
         load_scenario(path)
 
 
+def test_degrees_in_a_planar_scenario_are_warned_about(tmp_path):
+    # crs defaults to planar: 经度/纬度 read as metres put every building within reach of every community
+    communities = [{**community("C1", 113.26, 100), "y": 23.13}, {**community("C2", 113.29, 60), "y": 23.15}]
+    buildings = [{**building("B1", 113.27), "y": 23.14}]
+    path = small(tmp_path, communities=communities, buildings=buildings, options=[option("B1", "buy", 100)])
+    (warning,) = load_scenario(path).warnings
+    assert "crs: lonlat" in warning and "0.03 m" in warning
+    retable(path, crs="lonlat")
+    assert load_scenario(path).warnings == ()
+    assert load_scenario(small(tmp_path / "metres")).warnings == ()
+
+
 def small(tmp_path, **tables):
     base = dict(
         communities=[community("C1", 0, 100)],

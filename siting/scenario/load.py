@@ -166,9 +166,26 @@ def load_scenario(
         input_sha256=digest.hexdigest(),
         existing=existing,
         assets=assets,
-        warnings=budget_warnings(config, options) + left_out,
+        warnings=budget_warnings(config, options) + left_out + degree_warnings(config, communities, buildings),
         overrides=overrides,
         sets=sets,
+    )
+
+
+def degree_warnings(config: ScenarioConfig, communities: pd.DataFrame, buildings: pd.DataFrame) -> tuple[str, ...]:
+    """Planar coordinates that all lie within 1 m of each other and within ±180 / ±90 are degrees read as metres.
+
+    crs defaults to planar, so a planner who gives 经度/纬度 without `crs: lonlat` would otherwise get a plan in
+    which every building reaches every community.
+    """
+    xy = pd.concat([communities[["x", "y"]], buildings[["x", "y"]]]).to_numpy(float)
+    span = np.ptp(xy, axis=0)
+    looks_like_degrees = (np.abs(xy[:, 0]) <= 180).all() and (np.abs(xy[:, 1]) <= 90).all()
+    if config.crs != "planar" or not looks_like_degrees or span.max() == 0 or span.max() >= 1:
+        return ()
+    return (
+        f"crs is planar (x, y in metres) but every community and building lies within {span.max():.3g} m of the "
+        "others, at values that look like longitude and latitude; if they are degrees, set `crs: lonlat`",
     )
 
 
