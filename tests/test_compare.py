@@ -208,7 +208,27 @@ def test_runs_of_scenarios_with_different_services_are_compared(tmp_path):
     result = run_main("compare", tmp_path / "a", tmp_path / "b", "--out", tmp_path / "cmp")
     assert result.returncode == 0, result.stderr
     report = (tmp_path / "cmp" / "compare.md").read_text(encoding="utf-8")
-    assert "| meals | — |" in report
+    assert "| 助餐点 Community meals | — |" in report  # meals has no label: the standard name stands for it
+
+
+def test_quiet_compare_and_frontier_write_nothing_to_stderr(tmp_path):
+    path = make_scenario(
+        tmp_path / "scenario",
+        communities=[community("C1", 0, 100), community("C2", 2000, 60)],
+        buildings=[building("B1", 0), building("B2", 2000)],
+        options=[option("B1", "buy", 100), option("B2", "renovate", 60)],
+        services={"elderly_care": ELDERLY},
+        budget={"capex": 150},
+        overrides={"poor": {"budget": {"capex": 70}}},
+    )
+    compared = run_main("compare", path, "--override", "base,poor", "--out", tmp_path / "cmp", "--quiet")
+    frontier = run_main("frontier", path, "--points", "3", "--out", tmp_path / "frontier", "--quiet")
+    targets = run_main("frontier", path, "--targets", "0.5:1:0.5", "--out", tmp_path / "targets", "--quiet")
+    assert [r.returncode for r in (compared, frontier, targets)] == [0, 0, 0]
+    assert (compared.stderr, frontier.stderr, targets.stderr) == ("", "", "")
+    assert (
+        "compare: planned poor" in run_main("compare", path, "--override", "base,poor", "--out", tmp_path / "c2").stderr
+    )
 
 
 def test_cli_plans_and_compares_named_overrides(tmp_path):

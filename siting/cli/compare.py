@@ -15,7 +15,6 @@ variants as independent tasks (siting.study.executors).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from siting.cli import run as run_command
@@ -26,6 +25,7 @@ from siting.cli.options import (
     add_solver_options,
     add_variant_options,
     make_executor_from,
+    progress_stream,
     solve_options,
 )
 from siting.errors import InputError
@@ -80,9 +80,10 @@ def plan_variants(args: argparse.Namespace, tmp: Path) -> list[Path]:
         )
     options = solve_options(args)
     calls = [(item, (scenario, args.solver, options)) for item, scenario in scenarios.items()]
+    shown = progress_stream(args)
     with make_executor_from(args) as executor:
-        print(f"compare: planning {', '.join(scenarios)} ({executor.name})", file=sys.stderr, flush=True)
-        results = run_all(executor, plan, calls, lambda item, _: print(f"compare: planned {item}", file=sys.stderr))
+        print(f"compare: planning {', '.join(scenarios)} ({executor.name})", file=shown, flush=True)
+        results = run_all(executor, plan, calls, lambda item, _: print(f"compare: planned {item}", file=shown))
     folders = []
     for item in scenarios:
         result = results[item]

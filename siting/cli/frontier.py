@@ -30,6 +30,7 @@ from siting.cli.options import (
     default_out,
     load,
     make_executor_from,
+    progress_stream,
     solve_options,
 )
 from siting.errors import InputError
@@ -129,7 +130,7 @@ def sweep(args: argparse.Namespace, scenario, executor: Executor | None = None) 
     options = solve_options(args)
     if args.targets is not None:
         targets = parse_range(args.targets, "--targets")
-        progress = Progress(len(targets), "frontier")
+        progress = Progress(len(targets), "frontier", progress_stream(args))
         return target_frontier(
             scenario, targets, solver=args.solver, options=options, progress=progress, executor=executor
         )
@@ -144,7 +145,7 @@ def sweep(args: argparse.Namespace, scenario, executor: Executor | None = None) 
         nested=args.nested,
         solver=args.solver,
         options=options,
-        progress=Progress(0, "frontier"),
+        progress=Progress(0, "frontier", progress_stream(args)),
         executor=executor,
     )
 

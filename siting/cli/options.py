@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from siting.errors import cut
 from siting.progress import Display
@@ -66,6 +68,11 @@ def add_solver_options(parser: argparse.ArgumentParser) -> None:
         help="solver threads (default 1: deterministic)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def progress_stream(args: argparse.Namespace) -> TextIO:
+    """Where a command's progress lines go: stderr, or nowhere with --quiet."""
+    return io.StringIO() if getattr(args, "quiet", False) else sys.stderr
 
 
 def solve_options(args: argparse.Namespace) -> SolveOptions:
