@@ -135,6 +135,25 @@ def test_an_unreachable_target_is_a_row_not_an_error(path):
     assert list(table["status"]) == ["optimal", "infeasible"] and pd.isna(table["npv"].iloc[1])
 
 
+def test_cli_prints_counts_as_counts_and_large_objectives_in_full(path, tmp_path):
+    # an infeasible point made the buildings column float ("2.0 buildings"); persons printed as 1.9e+04
+    args = ("--set", "model.policy.must_not_choose=[B1]", "--set", "model.objective_basis=persons", "--quiet")
+    done = run_main("frontier", path, "--targets", "0.4:0.9:0.5", "--out", tmp_path / "t", *args)
+    assert done.returncode == 0, done.stderr
+    assert "2 buildings" in done.stdout and "2.0 buildings" not in done.stdout and "infeasible" in done.stdout
+    scaled = make_scenario(
+        tmp_path / "big",
+        communities=[community("C1", 0, 19_000, population=50_000)],
+        buildings=[building("B1", 0)],
+        options=[option("B1", "buy", 50)],
+        services={"elderly_care": ELDERLY},
+        budget={"capex": 40},
+        model={"objective_basis": "persons"},
+    )
+    done = run_main("frontier", scaled, "--budgets", "50:50:1", "--out", tmp_path / "b", "--quiet")
+    assert "objective 19,000," in done.stdout and "e+04" not in done.stdout
+
+
 def test_cli_writes_the_table_the_report_and_a_folder_per_plan(path, tmp_path):
     out = tmp_path / "frontier"
     done = run_main("frontier", path, "--budgets", "0:90:30", "--nested", "--out", out)

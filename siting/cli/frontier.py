@@ -235,8 +235,9 @@ def print_summary(frontier: Frontier, seconds: float) -> None:
             print(f"  {r.sweep} {r.plan} {value}: {r.status}")
             continue
         knee = "  <- knee 拐点" if r.knee else ""
+        objective = f"{r.objective:,.0f}" if abs(r.objective) >= 1e4 else f"{r.objective:.4g}"  # not 2.502e+04
         print(
-            f"  {r.sweep} {r.plan} {value}: {r.status}, objective {r.objective:,.4g}, {r.persons:,.0f} weighted "
-            f"persons, {r.buildings} buildings{knee}"
+            f"  {r.sweep} {r.plan} {value}: {r.status}, objective {objective}, {r.persons:,.0f} weighted "
+            f"persons, {r.buildings:.0f} buildings{knee}"  # a float column where an infeasible point has none
         )
     print(f"{len(frontier.points)} points in {seconds:.1f} s")
