@@ -413,8 +413,23 @@ def outside_network_nodes(tmp_path):
     return path, ["field 'walking.network.nodes'", "outside"]
 
 
+def list_given_as_one_word(tmp_path):
+    # pydantic said "Input should be a valid tuple"; a YAML writer knows lists and mappings
+    path = valid(tmp_path)
+    set_keys(path, model={"objectives": "max_coverage"})
+    return path, ["field 'model.objectives'", "expected a list", "got 'max_coverage'"]
+
+
+def mapping_given_as_a_list(tmp_path):
+    path = valid(tmp_path)
+    set_keys(path, model={"policy": ["max_facilities", 3]})
+    return path, ["field 'model.policy'", "expected a mapping", "got a list"]
+
+
 CASES = [
     unknown_top_key,
+    list_given_as_one_word,
+    mapping_given_as_a_list,
     unknown_service_key,
     missing_column,
     duplicate_id,

@@ -197,6 +197,23 @@ def _with_file(problem: InputError, where: str) -> InputError:
     return InputError(problem.message, file=where, field=problem.field)
 
 
+SHAPES = {
+    "tuple_type": "a list ([a, b] or one '- item' line each)",
+    "list_type": "a list ([a, b] or one '- item' line each)",
+    "dict_type": "a mapping (one 'key: value' line each)",
+    "model_type": "a mapping (one 'key: value' line each)",
+}
+"""pydantic's error types about the shape of a value -> the YAML shape expected."""
+
+
+def _shape(value: object) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return cut(repr(value))
+
+
 def _problem(error: dict, prefix: str) -> InputError:
     loc = [str(p) for p in error["loc"]]
     kind = error["type"]
@@ -205,6 +222,8 @@ def _problem(error: dict, prefix: str) -> InputError:
         message = "unknown key (check the spelling; `siting schema` lists the keys)"
     elif kind == "missing":
         message = "required key is missing"
+    elif kind in SHAPES:  # pydantic says "a valid tuple" or "an instance of Policy"; YAML has lists and mappings
+        message = f"expected {SHAPES[kind]} (got {_shape(error.get('input'))})"
     else:
         key, _, rest = message.partition(": ")
         if rest and key.replace("_", "").isalnum() and kind == "value_error":
