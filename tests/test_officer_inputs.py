@@ -180,6 +180,22 @@ def test_degrees_in_a_planar_scenario_are_warned_about(tmp_path):
     assert load_scenario(small(tmp_path / "metres")).warnings == ()
 
 
+def test_ids_that_lost_their_leading_zeros_are_named(tmp_path):
+    # Excel keeps 001 typed into a number cell as 1: the options sheet then names building 1
+    path = small(tmp_path, buildings=[building("001", 0), building("002", 10)], options=[option(1, "buy", 100)])
+    with pytest.raises(InputError, match=r"building '1' is not in the buildings table \(did you mean '001'\?"):
+        load_scenario(path)
+    retable(path, options="options.csv", model={"policy": {"must_choose": [2]}})
+    (path.parent / "options.csv").write_text("building,mode,capex\n001,buy,100\n", encoding="utf-8")
+    with pytest.raises(InputError, match="did you mean '002'") as err:
+        load_scenario(path)
+    assert err.value.field == "model.policy.must_choose"
+    retable(path, model={"policy": {"must_choose": [3]}})
+    with pytest.raises(InputError) as err:
+        load_scenario(path)
+    assert "did you mean" not in str(err.value)
+
+
 def small(tmp_path, **tables):
     base = dict(
         communities=[community("C1", 0, 100)],

@@ -314,7 +314,10 @@ def _check_policy(
     for key in ("must_choose", "must_not_choose"):
         unknown = [b for b in getattr(policy, key) if b not in buildings.index]
         if unknown:
-            raise InputError(f"unknown building id(s) {cut(unknown)}", file=config_where, field=f"model.policy.{key}")
+            hint = id_hint(unknown[0], buildings.index)
+            raise InputError(
+                f"unknown building id(s) {cut(unknown)}{hint}", file=config_where, field=f"model.policy.{key}"
+            )
     unoffered = [b for b in policy.must_choose if b not in set(options["building"])]
     if unoffered:
         raise InputError(
@@ -363,12 +366,26 @@ def _check_policy(
             )
 
 
+def id_hint(value: str, known: pd.Index) -> str:
+    """A hint when `value` is a known id but for leading zeros ('1' for '001'), as Excel stores numbers; else ''."""
+    if not str(value).isdigit():
+        return ""
+    same = [k for k in known.astype(str) if k.isdigit() and k != value and k.lstrip("0") == str(value).lstrip("0")]
+    if not same:
+        return ""
+    return (
+        f" (did you mean '{same[0]}'? Excel and YAML drop the leading zeros of numbers: format the id columns as "
+        f"text, quote ids in YAML)"
+    )
+
+
 def _check_options(options: pd.DataFrame, buildings: pd.DataFrame, assets: pd.DataFrame, where: str) -> pd.DataFrame:
     known = options["building"].isin(buildings.index).to_numpy()
     if not known.all():
         position = int((~known).argmax())
+        missing = options["building"].iloc[position]
         raise InputError(
-            f"building '{cut(options['building'].iloc[position])}' is not in the buildings table",
+            f"building '{cut(missing)}' is not in the buildings table{id_hint(missing, buildings.index)}",
             file=where,
             row=sheet_row(options, position),
             field="building",
