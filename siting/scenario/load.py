@@ -19,6 +19,7 @@ from siting.scenario import overrides as variants
 from siting.scenario.columns import TABLES
 from siting.scenario.readers import read_input_bytes, read_table, resolve_input, sheet_row
 from siting.scenario.schema import SERVICE_LABELS, ScenarioConfig, TableFile
+from siting.scenario.suspicious import budget_warnings, degree_warnings, id_hint
 from siting.scenario.tables import check_columns
 from siting.scenario.yamlfile import read_yaml, validation_error
 
@@ -166,56 +167,10 @@ def load_scenario(
         input_sha256=digest.hexdigest(),
         existing=existing,
         assets=assets,
-        warnings=budget_warnings(config, options) + left_out + degree_warnings(config, communities, buildings),
+        warnings=budget_warnings(config, options) + left_out + degree_warnings(communities, buildings, config.crs),
         overrides=overrides,
         sets=sets,
     )
-
-
-def degree_warnings(config: ScenarioConfig, communities: pd.DataFrame, buildings: pd.DataFrame) -> tuple[str, ...]:
-    """Planar coordinates that all lie within 1 m of each other and within ±180 / ±90 are degrees read as metres.
-
-    crs defaults to planar, so a planner who gives 经度/纬度 without `crs: lonlat` would otherwise get a plan in
-    which every building reaches every community.
-    """
-    xy = pd.concat([communities[["x", "y"]], buildings[["x", "y"]]]).to_numpy(float)
-    span = np.ptp(xy, axis=0)
-    looks_like_degrees = (np.abs(xy[:, 0]) <= 180).all() and (np.abs(xy[:, 1]) <= 90).all()
-    if config.crs != "planar" or not looks_like_degrees or span.max() == 0 or span.max() >= 1:
-        return ()
-    return (
-        f"crs is planar (x, y in metres) but every community and building lies within {span.max():.3g} m of the "
-        "others, at values that look like longitude and latitude; if they are degrees, set `crs: lonlat`",
-    )
-
-
-def budget_warnings(config: ScenarioConfig, options: pd.DataFrame) -> tuple[str, ...]:
-    """A budget below the cheapest option is allowed, but is most likely a unit slip (300 meant as 300 万元)."""
-    found = []
-    for key, column, unit in (("capex", "capex", "元"), ("annual", "annual_cost", "元/年")):
-        budget = getattr(config.budget, key)
-        costs = options[column].to_numpy(dtype=float)
-        costs = costs[costs > 0]
-        if budget is None or budget <= 0 or len(costs) == 0 or budget >= costs.min():
-            continue
-        cheapest = options.loc[options[column] == costs.min()].iloc[0]
-        text = (
-            f"budget.{key} is {budget:,.0f} {unit}, less than the cheapest option's {column} "
-            f"({costs.min():,.0f} {unit}, {cut(cheapest['building'])} {cheapest['mode']}): amounts in the scenario "
-            f"are in 元"
-        )
-        if budget * 1e4 >= costs.min():
-            text += f"; if {budget:,.0f} was meant in 万元, write {budget * 1e4:,.0f}"
-        found.append(text)
-    phases = config.model.phases
-    if phases is not None and phases.capex is not None and config.budget.capex is not None:
-        total = float(sum(phases.capex))
-        if abs(total - config.budget.capex) > 0.5:
-            found.append(
-                f"budget.capex ({config.budget.capex:,.0f} 元) is not used: model.phases.capex gives each year's "
-                f"one-off money ({total:,.0f} 元 in all)"
-            )
-    return tuple(found)
 
 
 def empty_existing() -> pd.DataFrame:
@@ -364,19 +319,6 @@ def _check_policy(
                 file=config_where,
                 field=key,
             )
-
-
-def id_hint(value: str, known: pd.Index) -> str:
-    """A hint when `value` is a known id but for leading zeros ('1' for '001'), as Excel stores numbers; else ''."""
-    if not str(value).isdigit():
-        return ""
-    same = [k for k in known.astype(str) if k.isdigit() and k != value and k.lstrip("0") == str(value).lstrip("0")]
-    if not same:
-        return ""
-    return (
-        f" (did you mean '{same[0]}'? Excel and YAML drop the leading zeros of numbers: format the id columns as "
-        f"text, quote ids in YAML)"
-    )
 
 
 def _check_options(options: pd.DataFrame, buildings: pd.DataFrame, assets: pd.DataFrame, where: str) -> pd.DataFrame:
