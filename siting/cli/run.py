@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from siting.report.lang import Text
 from siting.report.markdown import wan
 from siting.report.study_markdown import closures_section
 from siting.report.write import check_out
-from siting.study.closures import closure_costs
+from siting.study.closures import NOT_CHECKED, closure_costs
 
 NAME = "run"
 HELP = "plan a scenario and write the verified plan and its report"
@@ -55,11 +56,13 @@ def main(args: argparse.Namespace) -> int:
     scenario = load(args)
     out = args.out or default_out(scenario.name)
     check_out(out, keep=[scenario.path])  # before solving: a bad --out is known at once
+    started = time.monotonic()
     result = pipeline.run(scenario, solver=args.solver, options=solve_options(args))
     closures = pd.DataFrame()
     single = result.phases is None and result.robust is None  # (a closure check re-plans the whole schedule)
     if result.solution.plan.closed and not args.no_closure_check and single:
-        closures = closure_costs(result, solver=args.solver, options=solve_options(args))
+        deadline = None if args.time_limit is None else started + args.time_limit  # the re-plans share what is left
+        closures = closure_costs(result, solver=args.solver, options=solve_options(args), deadline=deadline)
     notes = closures_section(closures, scenario)
     study = schedule.study(result, Text(args.lang))
     names = write_run_folder(result, out, args.lang, manifest=manifest(result, args), notes=notes, study=study)
@@ -72,12 +75,22 @@ def main(args: argparse.Namespace) -> int:
     for key, row in ev.by_service.iterrows():
         print(f"  {key}: {row.share:.1%} of {row.demand:,.1f} demand units covered")
     for facility, row in closures.iterrows():
-        print(
-            f"  closes {facility}: frees {wan(row.annual_cost)} 万元/年; kept open, the objective would be "
-            f"{row.objective_lost:,.3f} lower ({row.persons_lost:,.0f} weighted persons)"
-        )
+        print(f"  closes {facility}: frees {wan(row.annual_cost)} 万元/年; {closure_text(row)}")
     print(f"wrote {out}/ ({', '.join(names)})")
     return 0
+
+
+def closure_text(row: pd.Series) -> str:
+    """What keeping a closed facility open would cost, as the re-plan found it."""
+    if row.status_kept_open == NOT_CHECKED:
+        return "not re-planned kept open: no time left within --time-limit"
+    if row.status_kept_open == "infeasible":
+        return "kept open, no plan meets the rules"
+    bound = "at most " if row.status_kept_open == "feasible" else ""  # the re-plan's optimum was not proven
+    return (
+        f"kept open, the objective would be {bound}{row.objective_lost:,.3f} lower "
+        f"({row.persons_lost:,.0f} weighted persons)"
+    )
 
 
 def manifest(result: pipeline.RunResult, args: argparse.Namespace) -> dict:

@@ -379,11 +379,12 @@ def closures_section(table: pd.DataFrame, scenario: Scenario) -> str:
         lost = "; ".join(
             f"{names[k]} {r[f'share_lost.{k}'] * 100:+.1f} pp" for k in names if abs(r[f"share_lost.{k}"]) > 5e-4
         )
-        kept = (
-            "—（保留则无可行方案 no plan meets the rules）"
-            if pd.isna(r["objective_kept_open"])
-            else _number(r["objective_kept_open"])
-        )
+        kept = {
+            "infeasible": "—（保留则无可行方案 no plan meets the rules）",
+            "not_checked": "—（限时内未复算 not re-planned within the time limit）",
+        }.get(r["status_kept_open"], _number(r["objective_kept_open"]))
+        if r["status_kept_open"] == "feasible":  # the re-plan hit its time limit: a plan, maybe not the best
+            kept += "（限时，未证最优 time limit, not proven best）"
         rows.append(
             [
                 f"{r['name']} ({facility})",
