@@ -196,6 +196,16 @@ def test_ids_that_lost_their_leading_zeros_are_named(tmp_path):
     assert "did you mean" not in str(err.value)
 
 
+def test_communities_without_a_district_under_district_rules_are_warned_about(tmp_path):
+    # a blank 街道 cell leaves the community out of every district rule, silently until now
+    communities = [community("C1", 0, 100, district="东区"), community("C2", 5, 10, district=""), community("C3", 9, 1)]
+    path = small(tmp_path, communities=communities)
+    assert load_scenario(path).warnings == ()  # no district rule: nothing to warn about
+    retable(path, model={"policy": {"district_min_share": {"elderly_care": 0.5}}})
+    (warning,) = load_scenario(path).warnings
+    assert "2 communities have no district (C2, C3)" in warning
+
+
 def small(tmp_path, **tables):
     base = dict(
         communities=[community("C1", 0, 100)],

@@ -19,7 +19,7 @@ from siting.scenario import overrides as variants
 from siting.scenario.columns import TABLES
 from siting.scenario.readers import read_input_bytes, read_table, resolve_input, sheet_row
 from siting.scenario.schema import SERVICE_LABELS, ScenarioConfig, TableFile
-from siting.scenario.suspicious import budget_warnings, degree_warnings, id_hint
+from siting.scenario.suspicious import budget_warnings, degree_warnings, group_warnings, id_hint, uses_groups
 from siting.scenario.tables import check_columns
 from siting.scenario.yamlfile import read_yaml, validation_error
 
@@ -167,7 +167,10 @@ def load_scenario(
         input_sha256=digest.hexdigest(),
         existing=existing,
         assets=assets,
-        warnings=budget_warnings(config, options) + left_out + degree_warnings(communities, buildings, config.crs),
+        warnings=budget_warnings(config, options)
+        + left_out
+        + degree_warnings(communities, buildings, config.crs)
+        + group_warnings(communities, config),
         overrides=overrides,
         sets=sets,
     )
@@ -294,13 +297,7 @@ def _check_policy(
         )
     phases = config.model.phases
     pilot = None if phases is None else phases.pilot
-    needs_groups = (
-        policy.district_min_share
-        or policy.district_requires
-        or "max_min_share" in config.model.objectives
-        or pilot is not None
-    )
-    if needs_groups and policy.group_by not in communities:
+    if uses_groups(config) and policy.group_by not in communities:
         raise InputError(
             f"the equity rules group communities by '{cut(policy.group_by)}', which is not a column",
             file=where,

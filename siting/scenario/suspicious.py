@@ -69,3 +69,28 @@ def id_hint(value: str, known: pd.Index) -> str:
         f" (did you mean '{same[0]}'? Excel and YAML drop the leading zeros of numbers: format the id columns as "
         f"text, quote ids in YAML)"
     )
+
+
+def uses_groups(config: ScenarioConfig) -> bool:
+    """Whether a rule groups communities by `policy.group_by` (district equity, max_min_share, a pilot)."""
+    policy, phases = config.model.policy, config.model.phases
+    return bool(
+        policy.district_min_share
+        or policy.district_requires
+        or "max_min_share" in config.model.objectives
+        or (phases is not None and phases.pilot is not None)
+    )
+
+
+def group_warnings(communities: pd.DataFrame, config: ScenarioConfig) -> tuple[str, ...]:
+    """Communities with no district while district rules apply: the rules leave them out, which may be a gap."""
+    column = config.model.policy.group_by
+    if not uses_groups(config) or column not in communities:
+        return ()
+    blank = communities.index[communities[column].fillna("").astype(str).str.strip() == ""]
+    if blank.empty:
+        return ()
+    return (
+        f"{len(blank)} communities have no {column} ({cut(', '.join(map(str, blank[:5])))}"
+        f"{', ...' if len(blank) > 5 else ''}): the {column} rules do not apply to them",
+    )
