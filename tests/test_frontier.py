@@ -283,13 +283,13 @@ def test_the_report_says_why_nested_plans_stop_growing_and_labels_every_sweep(ye
 
 
 def test_a_point_stopped_by_its_time_limit_takes_a_better_plan_found_at_a_smaller_budget(path):
-    from siting.study.frontier import Point, _best_below
+    from siting.study.points import Point, best_below
 
     below, above = (load_scenario(path, sets=[f"budget.capex={b}"]) for b in (60, 90))
     good = pipeline.run(below)  # B2 + B3 at 45: 90 persons
     poor = pipeline.run(load_scenario(path, sets=["budget.capex=40"]))  # B2 alone: 60 persons, fits 90 too
     stopped = Point("free", "p01", 90, None, dataclasses.replace(poor, scenario=above), "feasible", 1.0)
-    points = _best_below([Point("free", "p00", 60, None, good, "optimal", 1.0), stopped], [below, above])
+    points = best_below([Point("free", "p00", 60, None, good, "optimal", 1.0), stopped], [below, above])
     lifted = points[1]
     assert lifted.note.startswith("= free p00") and lifted.status == "feasible"
     assert lifted.result.solution.objective == pytest.approx(good.solution.objective)
@@ -297,8 +297,8 @@ def test_a_point_stopped_by_its_time_limit_takes_a_better_plan_found_at_a_smalle
     bound = poor.solution.bound  # the point's own bound stays, and its gap is taken from it
     assert lifted.result.solution.bound == bound and lifted.result.solution.status.value == "feasible"
     # A proven point is never replaced, and a point as good as the one below keeps its own plan.
-    assert _best_below([points[0], dataclasses.replace(stopped, status="optimal")], [below, above])[1].note == ""
-    assert _best_below([points[0], points[0]], [below, below])[1] is points[0]
+    assert best_below([points[0], dataclasses.replace(stopped, status="optimal")], [below, above])[1].note == ""
+    assert best_below([points[0], points[0]], [below, below])[1] is points[0]
 
 
 def test_the_largest_budget_takes_its_first_stage_from_the_upper_end(yearly_bound):

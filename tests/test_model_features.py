@@ -141,25 +141,62 @@ def existing_scenario(folder):
     )
 
 
+def _data_of(path):
+    from siting import pipeline
+    from siting.model.index import model_data, model_spec
+
+    loaded = load_scenario(path)
+    data = model_data(loaded, pipeline.compute_demand(loaded).units, pipeline.compute_reach(loaded))
+    return data, model_spec(loaded, data)
+
+
 def test_decode_takes_off_what_the_solvers_tolerance_puts_over_a_fixed_capacity(tmp_path):
     """HiGHS left 116.0002 units on a facility of capacity 116 (district, 12,158 万元): decode keeps it at 116."""
     import numpy as np
 
-    from siting import pipeline
-    from siting.model.index import model_data
     from siting.model.settle import within_capacity
 
-    loaded = load_scenario(existing_scenario(tmp_path))
-    data = model_data(loaded, pipeline.compute_demand(loaded).units, pipeline.compute_reach(loaded))
+    data, spec = _data_of(existing_scenario(tmp_path))
     building = data.building_ids[data.host_building[data.arc_host]]
     share = np.where(building == "E1", 40 / 60 * (1 + 5e-6), 0.0)  # E1's arc to C1: 40.0002 units, capacity 40
     share[building == "B2"] = 1.0 + 3e-7  # C2 served by B2 a little more than whole
-    fixed = within_capacity(data, share)
+    taken, hosted = data.option_building >= 0, np.ones(len(data.host_building), bool)
+    fixed = within_capacity(data, spec, share, taken, hosted)
     hosts = len(data.host_building)
     load = np.bincount(data.arc_host, weights=data.pair_demand[data.arc_pair] * fixed, minlength=hosts)
     assert load[data.host_existing].max() == pytest.approx(40, abs=1e-12) and load[data.host_existing].max() <= 40
     assert np.bincount(data.arc_pair, weights=fixed).max() <= 1.0
-    assert within_capacity(data, share / 2).tolist() == (share / 2).tolist()  # within every limit: unchanged
+    assert within_capacity(data, spec, share / 2, taken, hosted).tolist() == (share / 2).tolist()  # unchanged
+
+
+def test_decode_keeps_an_options_capacity_and_floor_area_against_the_solvers_tolerance(tmp_path):
+    """A load 5e-6 over an option's capacity, or over what its floor area holds, is taken off; the plan passes."""
+    import numpy as np
+
+    from siting.model.settle import within_capacity
+
+    data, spec = _data_of(option_capacity_scenario(tmp_path / "options"))
+    taken = data.building_ids[data.option_building] == "B2"
+    hosted = data.building_ids[data.host_building] == "B2"
+    on_b2 = hosted[data.arc_host]
+    share = np.where(on_b2, 0.8 * (1 + 5e-6), 0.0)  # B2 (capacity 80) serves 80.0004 of C1 + C2's 100
+    fixed = within_capacity(data, spec, share, taken, hosted)
+    served = float(data.pair_demand[data.arc_pair] @ fixed)
+    assert served == pytest.approx(80, abs=1e-9) and served <= 80
+    assert within_capacity(data, spec, share / 2, taken, hosted).tolist() == (share / 2).tolist()
+
+    # B1: 500 m², 10 m² a place, at least 100 m² a service. Childcare 30 places (300 m²) + elderly care 20 places
+    # (200 m²) fill it; 5e-6 more of each needs 500.0025 m². Both keep their minimum and give up the excess.
+    data, spec = _data_of(area_capacity_scenario(tmp_path / "area"))
+    taken = np.ones(len(data.option_building), bool)
+    hosted = np.ones(len(data.host_building), bool)
+    wanted = {"childcare": 1.0, "elderly_care": 0.5}
+    share = np.array([wanted[data.services[data.pair_service[p]]] for p in data.arc_pair]) * (1 + 5e-6)
+    fixed = within_capacity(data, spec, share, taken, hosted)
+    load = np.bincount(data.arc_host, weights=data.pair_demand[data.arc_pair] * fixed, minlength=len(hosted))
+    area = np.maximum(data.min_area[data.host_service], data.area_per_unit[data.host_service] * load)
+    assert area.sum() == pytest.approx(500, abs=1e-9) and area.sum() <= 500 * (1 + 1e-15)
+    assert (fixed <= share).all() and fixed.sum() == pytest.approx(share.sum(), rel=1e-5)
 
 
 # E1 (x=0, capacity 40, kept, free) serves 40 of C1's 60. Budget 10 buys one building: B1 (next to C1) adds

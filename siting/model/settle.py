@@ -210,25 +210,56 @@ def idle_options(data: ModelData, spec: ModelSpec, v: Variables, x: np.ndarray) 
     return candidates
 
 
-def within_capacity(data: ModelData, share: np.ndarray) -> np.ndarray:
+def within_capacity(
+    data: ModelData, spec: ModelSpec, share: np.ndarray, taken: np.ndarray, hosted: np.ndarray
+) -> np.ndarray:
     """Arc shares with the excess the solver's tolerance left over a limit taken off.
 
-    The limits: a pair served more than whole, an existing facility over its fixed capacity.
+    The limits, in order (each only lowers loads, so the earlier ones keep holding):
+    a pair served more than whole; an existing facility over its fixed capacity; a building over its taken
+    option's capacity (shared by its services); a building whose area-capacity slots need more floor area
+    (q_h = max(a_s, u_s · load_h)) than its taken option has.
 
     On a scaled row HiGHS's 1e-7 can become 1e-4 units (district at 12,158 万元: a facility of capacity 116
     served 116.0002, which the independent check refused); at most that much coverage is lost.
 
     Args:
-        data: the model data; share: (E,) the share of each arc's pair demand served through it.
+        data: the model data; spec: the model's rules; share: (E,) the share of each arc's pair demand served
+            through it, 0 on slots that host nothing; taken: (O,) the options taken; hosted: (H,) the slots
+            that host their service.
     """
-    n_hosts = len(data.host_building)
     served = np.bincount(data.arc_pair, weights=share, minlength=len(data.pair_demand))
     share = share / np.maximum(served, 1.0)[data.arc_pair]
-    load = np.bincount(data.arc_host, weights=data.pair_demand[data.arc_pair] * share, minlength=n_hosts)
+    load = np.bincount(
+        data.arc_host, weights=data.pair_demand[data.arc_pair] * share, minlength=len(data.host_building)
+    )
     cap = np.where(data.host_existing & np.isfinite(data.host_capacity), data.host_capacity, np.inf)
-    over = load > cap
-    factor = np.ones(n_hosts)
-    factor[over] = cap[over] / load[over]
+    factor = np.minimum(1.0, cap / np.maximum(load, 1e-300))
+
+    new = taken & ~data.option_existing
+    limit = np.full(data.n_buildings, np.inf)
+    limit[data.option_building[new]] = np.where(
+        np.isfinite(data.option_capacity[new]), data.option_capacity[new], np.inf
+    )
+    by_building = np.bincount(data.host_building, weights=load * factor, minlength=data.n_buildings)
+    factor *= np.minimum(1.0, limit / np.maximum(by_building, 1e-300))[data.host_building]
+
+    by_area = area_capacity(data, spec) & hosted
+    if by_area.any():
+        floor = np.full(data.n_buildings, np.inf)
+        floor[data.option_building[new]] = data.area[new]
+        minimum = data.min_area[data.host_service]
+        needed = np.where(by_area, data.area_per_unit[data.host_service] * load * factor, 0.0)
+        above = np.where(by_area, np.maximum(needed - minimum, 0.0), 0.0)
+        counted = hosted & ~data.host_existing  # the slots (3) puts on the building's floor area
+        used = np.bincount(
+            data.host_building, weights=np.where(counted, np.maximum(minimum, needed), 0.0), minlength=data.n_buildings
+        )
+        # Over the floor by E with F m² above the slots' minimums: each such slot keeps (1 − E/F) of its excess.
+        flexible = np.bincount(data.host_building, weights=above, minlength=data.n_buildings)
+        keep = np.clip(1.0 - (used - floor) / np.maximum(flexible, 1e-300), 0.0, 1.0)[data.host_building]
+        shrink = by_area & (above > 0) & (used > floor)[data.host_building]
+        factor[shrink] *= (minimum + above * keep)[shrink] / needed[shrink]
     return share * factor[data.arc_host]
 
 
@@ -244,7 +275,7 @@ def decode(data: ModelData, spec: ModelSpec, v: Variables, x: np.ndarray) -> Pla
     hosted = (x[v.y] > 0.5) & acquired[data.host_building]
     share = np.where(hosted[data.arc_host] & (x[v.v] > SHARE_FLOOR), x[v.v], 0.0) if v.assign else None
     if share is not None:
-        share = within_capacity(data, share)
+        share = within_capacity(data, spec, share, taken, hosted)
     area = data.min_area[data.host_service].astype(float)
     by_area = np.flatnonzero(area_capacity(data, spec))
     if len(by_area):

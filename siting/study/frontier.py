@@ -46,45 +46,15 @@ import numpy as np
 import pandas as pd
 
 from siting import pipeline
-from siting.errors import InfeasibleError, InputError
-from siting.model.objectives import MAXIMIZE
-from siting.model.solve import NoPlanError
+from siting.errors import InputError
 from siting.plan import Plan
 from siting.scenario.load import Scenario
-from siting.solvers import SolveOptions, Status
-from siting.solvers.base import relative_gap
+from siting.solvers import SolveOptions
 from siting.study.executors import Executor, run_all
 from siting.study.frontier_table import FREE, NESTED, TARGET, WAN, frontier_table
+from siting.study.points import Point, answers_at, best_below, solve_point, solve_point_task, spent, step_text, taken
 from siting.study.progress import Progress, silent
 from siting.study.variants import BudgetKind, keeping, with_budget, with_objectives, with_target, without_limit
-from siting.verify.evaluate import evaluate
-
-
-@dataclass(frozen=True)
-class Point:
-    """One planned point of a sweep.
-
-    Attributes:
-        sweep: free, nested or target.
-        label: p00, p01, ... in the order of the swept value.
-        budget: the budget planned with (元 or 元/year), None for a target sweep.
-        target: the covered share asked of every service, None for a budget sweep.
-        result: the verified run, None when the point has no plan.
-        status: optimal, feasible, infeasible or no_solution.
-        seconds: wall time of the point (model, solve and check).
-        note: why there is no plan, or where the plan came from: "= free p07" (that point's plan, which fits
-            this budget, is the optimum here too), "= nested top" (the plan found at the largest budget with the
-            same buildings kept).
-    """
-
-    sweep: str
-    label: str
-    budget: float | None
-    target: float | None
-    result: pipeline.RunResult | None
-    status: str
-    seconds: float
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,37 +75,6 @@ class Frontier:
     table: pd.DataFrame
     ends: dict[str, float | str] = field(default_factory=dict)
     ends_seconds: float = 0.0
-
-
-def solve_point(
-    scenario: Scenario,
-    *,
-    solver: str = "highs",
-    options: SolveOptions | None = None,
-    start: Plan | None = None,
-    bound: float | None = None,
-) -> tuple[pipeline.RunResult | None, str, str, float]:
-    """Plan one point: (result or None, status, note, seconds). A pure function of its arguments.
-
-    Infeasible points and points with no plan in time are answers, not errors; a plan that fails its
-    independent check still raises PlanViolation. `bound`: a proven bound on the first objective (pipeline.run).
-    """
-    started = time.perf_counter()
-    try:
-        result = pipeline.run(
-            scenario, solver=solver, options=options, start=start, bound=bound, explain_infeasible=False
-        )
-    except InfeasibleError as err:
-        return None, "infeasible", str(err), time.perf_counter() - started
-    except NoPlanError as err:
-        return None, "no_solution", str(err), time.perf_counter() - started
-    return result, result.solution.status.value, "", time.perf_counter() - started
-
-
-def spent(result: pipeline.RunResult, kind: BudgetKind) -> float:
-    """What a plan takes of the budget `kind`: its one-off cost, or its new yearly cost net of closures."""
-    ev = result.evaluation
-    return ev.capex if kind == "capex" else max(0.0, ev.annual - ev.freed)
 
 
 def budget_ends(
@@ -293,89 +232,18 @@ def _free(
     solved: dict[int, Point] = {}
     if executor is not None:
         calls = [(str(i), task(i)) for i in order]
-        answers = run_all(executor, solve_point_task, calls, lambda i, a: progress.step(_step_text(point(int(i), a))))
+        answers = run_all(executor, solve_point_task, calls, lambda i, a: progress.step(step_text(point(int(i), a))))
         solved = {i: point(i, answers[str(i)]) for i in order}
     found: dict[int, Point] = {}
     for i in order:
         above = found.get(i + 1)
-        if above is not None and _answers(above, budgets[i], kind):
-            found[i] = _taken(above, FREE, f"p{i:02d}", budgets[i], scenarios[i])
+        if above is not None and answers_at(above, budgets[i], kind):
+            found[i] = taken(above, FREE, f"p{i:02d}", budgets[i], scenarios[i])
         else:
             found[i] = solved[i] if i in solved else point(i, solve_point_task(*task(i)))
         if executor is None:
-            progress.step(_step_text(found[i]))
-    return _best_below([found[i] for i in range(len(budgets))], scenarios)
-
-
-def _best_below(points: list[Point], scenarios: list[Scenario]) -> list[Point]:
-    """Each point with the best plan found at its budget or below (a smaller budget's plan fits every larger one).
-
-    Only a point whose own solve stopped at the time limit can be worse than a point below it; it takes that
-    plan, re-checked against its own rules, with its own proven bound and the gap from it (status feasible), so
-    a frontier never falls as the budget rises.
-    """
-    best: Point | None = None
-    out = []
-    for point, scenario in zip(points, scenarios):
-        if point.result is not None and best is not None and point.status != "optimal" and _worse(point, best):
-            point = _lifted(best, point, scenario)
-        if point.result is not None and (best is None or _worse(best, point)):
-            best = point
-        out.append(point)
-    return out
-
-
-def _worse(point: Point, other: Point) -> bool:
-    """The point's first objective is worse than the other's (beyond rounding)."""
-    solution, rival = point.result.solution, other.result.solution
-    margin = 1e-9 * max(1.0, abs(solution.objective))
-    if MAXIMIZE[solution.first.objective]:
-        return solution.objective < rival.objective - margin
-    return solution.objective > rival.objective + margin
-
-
-def _lifted(source: Point, point: Point, scenario: Scenario) -> Point:
-    """The source's plan (found at a smaller budget) as the point's answer, with the point's own bound and gap."""
-    started = time.perf_counter()
-    result = recheck(source.result, scenario)
-    bound = point.result.solution.bound
-    gap = relative_gap(result.solution.objective, bound) if bound is not None else None
-    solution = dataclasses.replace(result.solution, status=Status.FEASIBLE, bound=bound, gap=gap)
-    note = f"= {source.sweep} {source.label} (better than this point's own solve found in time)"
-    seconds = point.seconds + time.perf_counter() - started
-    return Point(point.sweep, point.label, point.budget, point.target, dataclasses.replace(result, solution=solution),
-                 "feasible", seconds, note)  # fmt: skip
-
-
-def _answers(point: Point, budget: float, kind: BudgetKind) -> bool:
-    """The point's proven answer is also the answer at `budget` (below the point's own, module docstring)."""
-    if point.status == "infeasible":
-        return True
-    return point.status == "optimal" and spent(point.result, kind) <= budget
-
-
-def _taken(source: Point, sweep: str, label: str, budget: float, scenario: Scenario) -> Point:
-    """The source point's answer as the answer of `scenario` (another budget or kept buildings), re-checked."""
-    started = time.perf_counter()
-    note = f"= {source.sweep} {source.label}"
-    if source.result is None:
-        return Point(sweep, label, budget, None, None, source.status, 0.0, source.note or note)
-    result = recheck(source.result, scenario)
-    return Point(sweep, label, budget, None, result, source.status, time.perf_counter() - started, note)
-
-
-def recheck(result: pipeline.RunResult, scenario: Scenario) -> pipeline.RunResult:
-    """`result`'s plan as the plan of `scenario`, checked by the independent evaluator against its rules.
-
-    Raises:
-        PlanViolation: the plan breaks a rule of `scenario`, or its objectives differ from the solution's claims
-            (a bug in the rule that chose to reuse it).
-    """
-    solution = result.solution
-    evaluation = evaluate(scenario, solution.plan, result.demand.units, proven=solution.status.value == "optimal")
-    evaluation.raise_if_invalid()
-    pipeline.check_claims(solution.values, evaluation.objectives, solution.settled)
-    return dataclasses.replace(result, scenario=scenario, evaluation=evaluation)
+            progress.step(step_text(found[i]))
+    return best_below([found[i] for i in range(len(budgets))], scenarios)
 
 
 def target_frontier(
@@ -426,22 +294,15 @@ def _sweep(
 
     if executor is not None:
         calls = [(str(i), (variant, solver, options, start)) for i, variant in enumerate(scenarios)]
-        answers = run_all(executor, solve_point_task, calls, lambda i, a: progress.step(_step_text(point(int(i), a))))
+        answers = run_all(executor, solve_point_task, calls, lambda i, a: progress.step(step_text(point(int(i), a))))
         return [point(i, answers[str(i)]) for i in range(len(scenarios))]
     found = []
     for i, variant in enumerate(scenarios):
         found.append(point(i, solve_point(variant, solver=solver, options=options, start=start)))
-        progress.step(_step_text(found[-1]))
+        progress.step(step_text(found[-1]))
         if found[-1].result is not None:
             start = found[-1].result.solution.plan
     return found
-
-
-def solve_point_task(
-    scenario: Scenario, solver: str, options: SolveOptions | None, start: Plan | None, bound: float | None = None
-) -> tuple[pipeline.RunResult | None, str, str, float]:
-    """solve_point with positional arguments, as an executor calls it."""
-    return solve_point(scenario, solver=solver, options=options, start=start, bound=bound)
 
 
 def _nested(
@@ -481,11 +342,11 @@ def _nested(
                 known.append((Point(NESTED, "top", budgets[-1], None, *answer), kept))
                 source = _known_answer(known, kept, budget, kind)
             if source is not None:
-                found.append(_taken(source, NESTED, f"p{i:02d}", budget, variant))
+                found.append(taken(source, NESTED, f"p{i:02d}", budget, variant))
             else:
                 result, status, note, seconds = solve_point(variant, solver=solver, options=options, start=previous)
                 found.append(Point(NESTED, f"p{i:02d}", budget, None, result, status, seconds, note))
-        progress.step(_step_text(found[-1]))
+        progress.step(step_text(found[-1]))
         if found[-1].result is not None:
             previous = found[-1].result.solution.plan
     return found
@@ -516,14 +377,3 @@ def _stalled(found: list[Point], kept: frozenset, budgets: list[float], i: int, 
     if i < 2 or last.result is None or last.status != "optimal":
         return False
     return _kept(last.result.solution.plan) == kept and spent(last.result, kind) <= budgets[i - 2]
-
-
-def _step_text(point: Point) -> str:
-    what = f"target {point.target:.0%}" if point.target is not None else f"budget {point.budget / WAN:,.2f} 万元"
-    if point.result is None:
-        return f"{point.sweep} {point.label} {what}: {point.status} ({point.seconds:.1f} s)"
-    ev = point.result.evaluation
-    return (
-        f"{point.sweep} {point.label} {what}: {point.status}, objective {ev.objective:,.4g}, "
-        f"{len(ev.selected)} buildings ({point.seconds:.1f} s)"
-    )

@@ -12,7 +12,7 @@ from siting.report.tables import plan_document
 from siting.study.summary import PLANNED, plan_summary
 
 if TYPE_CHECKING:
-    from siting.study.frontier import Point
+    from siting.study.points import Point
 
 WAN = 1e4  # 元 per 万元
 FREE, NESTED, TARGET = "free", "nested", "target"

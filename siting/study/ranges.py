@@ -33,5 +33,6 @@ def parse_range(text: str, limit: int) -> list[float]:
 
 def _rounded(value: float) -> float:
     """`value` rounded to 9 decimals (0.1 + 0.2 gives 0.3); beyond 1e299 as it is (numpy's × 1e9 would overflow)."""
-    rounded = float(np.round(value, 9))
+    with np.errstate(over="ignore"):
+        rounded = float(np.round(value, 9))
     return rounded if np.isfinite(rounded) else value
