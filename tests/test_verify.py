@@ -212,17 +212,47 @@ def bound_far_off(document) -> None:
     document.update(status="optimal", bound=document["objective"] * 1.05, gap=0.05)
 
 
+def second_stage_unproven(document, status: str = "feasible") -> None:
+    # The time limit hit in the min_cost stage: the plan is feasible, its cost 5 % from the stage's bound.
+    stage = document["solver"]["stages"][1]
+    stage.update(status=status, bound=round(stage["value"] * 0.95, 6), gap=0.052632)
+    document["status"] = "feasible"
+
+
+def test_a_feasible_run_passes(copy):
+    edit_plan(copy, second_stage_unproven)
+    rehash(copy)
+    assert run_main("verify", copy).returncode == 0
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
         (lambda d: d.update(status="proven"), "plan.json says status 'proven'"),
         (bound_far_off, "plan.json says optimal, but its bound 157.500000 is 7.5 from max_coverage"),
+        (
+            lambda d: (second_stage_unproven(d), d.update(status="optimal")),
+            "plan.json says optimal, but its min_cost stage ended feasible",
+        ),
+        (
+            lambda d: (second_stage_unproven(d, "optimal"), d.update(status="optimal")),
+            "plan.json says its min_cost stage is optimal, but its value 5,312,081.134710 and bound 5,046,477.077974",
+        ),
         (lambda d: d.update(objectives={}), "plan.json's objectives omit max_coverage, min_cost"),
         (lambda d: d["coverage"].pop("childcare"), "plan.json's coverage leaves out childcare"),
         (lambda d: d["cost"].pop("npv"), "plan.json's cost omits npv"),
         (lambda d: d.update(cost=None), "plan.json's cost omits capex, annual, annual_freed, npv"),
     ],
-    ids=["status", "optimal-with-a-gap", "objectives-emptied", "coverage-dropped", "cost-field-dropped", "no-cost"],
+    ids=[
+        "status",
+        "optimal-with-a-gap",
+        "feasible-relabelled",
+        "feasible-stage-relabelled",
+        "objectives-emptied",
+        "coverage-dropped",
+        "cost-field-dropped",
+        "no-cost",
+    ],
 )
 def test_an_edited_claim_is_refused_even_with_its_hashes_written_anew(copy, change, expected):
     edit_plan(copy, change)

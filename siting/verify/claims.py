@@ -7,6 +7,7 @@ are given, so that none escapes the comparison with the re-check by being left o
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from siting.errors import cut
@@ -73,24 +74,61 @@ def claims_unbacked(scenario: Scenario, document: dict, bounded: Bounded, tolera
     if missing:
         found.append(f"plan.json's cost omits {', '.join(missing)}")
     if status == Status.OPTIMAL.value:
-        found += _optimum_unbacked(document, bounded, tolerance)
+        solver = document.get("solver") if isinstance(document.get("solver"), dict) else {}
+        allowance = _Allowance(tolerance, CBC_BOUND_ROUNDING if solver.get("name") == "cbc" else 0.0)
+        found += _optimum_unbacked(document, bounded, allowance)
+        found += _stages_unproven(solver.get("stages"), asked, allowance)
     return found
 
 
-def _optimum_unbacked(document: dict, bounded: Bounded, tolerance: float) -> list[str]:
+@dataclass(frozen=True)
+class _Allowance:
+    """How far a proven optimum may be from its bound: the gap tolerance (relative) and the bound's rounding."""
+
+    tolerance: float
+    rounding: float
+
+    def exceeded(self, value: float, bound: float, scale: float = 0.0) -> bool:
+        return abs(value - bound) > (self.tolerance + OPTIMUM_SLACK) * max(1.0, abs(value), scale) + self.rounding
+
+
+def _stages_unproven(stages, asked: tuple[str, ...], allowance: _Allowance) -> list[str]:
+    """A claimed optimum needs every objective's stage proven optimal (solver.stages), each within its bound."""
+    if not isinstance(stages, list) or not all(isinstance(s, dict) for s in stages):
+        return ["plan.json says optimal but gives no solver.stages to show each objective proven"]
+    found = []
+    solved = [s.get("objective") for s in stages]
+    missing = [name for name in asked if name not in solved]
+    if missing:
+        found.append(f"plan.json says optimal, but solver.stages has no stage for {', '.join(missing)}")
+    for stage in stages:
+        name, value, bound = cut(stage.get("objective")), stage.get("value"), stage.get("bound")
+        if stage.get("status") != Status.OPTIMAL.value:
+            found.append(f"plan.json says optimal, but its {name} stage ended {cut(stage.get('status'))}")
+        elif _number(value) and _number(bound) and allowance.exceeded(value, bound):
+            found.append(
+                f"plan.json says its {name} stage is optimal, but its value {value:,.6f} and bound {bound:,.6f} are "
+                f"further apart than the solver's gap tolerance {allowance.tolerance:g} allows"
+            )
+    return found
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _optimum_unbacked(document: dict, bounded: Bounded, allowance: _Allowance) -> list[str]:
     """A claimed optimum whose stated bound is further from the value than the tolerance, or whose gap is not theirs."""
     bound, gap = document.get("bound"), document.get("gap")
     if bound is None:
-        if gap is None or gap > tolerance + OPTIMUM_SLACK:
-            return [f"plan.json says optimal with gap {gap} and no bound: not proven within tolerance {tolerance:g}"]
+        if gap is None or gap > allowance.tolerance + OPTIMUM_SLACK:
+            return [f"plan.json says optimal with gap {gap} and no bound: not proven within {allowance.tolerance:g}"]
         return []
     found, first, value = [], bounded.label, bounded.value
-    room = abs(value - bound)
-    rounding = CBC_BOUND_ROUNDING if (document.get("solver") or {}).get("name") == "cbc" else 0.0
-    if room > (tolerance + OPTIMUM_SLACK) * max(1.0, abs(value), bounded.scale) + rounding:
+    if allowance.exceeded(value, bound, bounded.scale):
         found.append(
-            f"plan.json says optimal, but its bound {bound:,.6f} is {room:,.6g} from {first} = {value:,.6f} "
-            f"(re-checked): further than the solver's gap tolerance {tolerance:g} allows"
+            f"plan.json says optimal, but its bound {bound:,.6f} is {abs(value - bound):,.6g} from {first} = "
+            f"{value:,.6f} (re-checked): further than the solver's gap tolerance {allowance.tolerance:g} allows"
         )
     if abs(value) >= GAP_RECOMPUTED_FROM and (gap is None or abs(gap - relative_gap(value, bound)) > GAP_AGREEMENT):
         found.append(
