@@ -1,8 +1,9 @@
 """What plan.json claims beyond its figures, checked whatever manifest.json's hashes say (they can be written anew).
 
 A saved plan's status is one siting gives a plan (optimal or feasible); an "optimal" must be backed by the bound
-it states, within the gap tolerance the solver was asked for; every objective the scenario asks for and every cost
-are given, so that none escapes the comparison with the re-check by being left out.
+it states, within the gap tolerance the solver was asked for, and by every objective's stage proven optimal; every
+objective the scenario asks for and every cost are given, so that none escapes the comparison with the re-check by
+being left out.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from siting.solvers.base import SolveOptions, Status, relative_gap
 #: The statuses of a plan siting writes (the others mean there is no plan).
 PLANNED = (Status.OPTIMAL.value, Status.FEASIBLE.value)
 COST_FIELDS = ("capex", "annual", "annual_freed", "npv")
+#: The relative gap asked of the solvers unless --gap says otherwise.
+DEFAULT_GAP = SolveOptions().mip_rel_gap
 #: Room between a proven optimum's value and its bound beyond the gap tolerance, relative to max(1, |value|):
 #: plan.json's rounding (6 decimals), the solvers' absolute gap (1e-6) and the slack by which a settled plan may
 #: keep the solver's value (siting.model.objectives.kept_slack).
@@ -49,7 +52,7 @@ def gap_tolerance(manifest: dict | None) -> float:
     gap = solver.get("gap") if isinstance(solver, dict) else None
     if isinstance(gap, (int, float)) and not isinstance(gap, bool) and 0 <= gap <= 1:
         return float(gap)
-    return SolveOptions().mip_rel_gap
+    return DEFAULT_GAP
 
 
 def claims_unbacked(scenario: Scenario, document: dict, bounded: Bounded, tolerance: float) -> list[str]:

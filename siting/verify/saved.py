@@ -11,7 +11,7 @@ import numpy as np
 from siting.errors import InputError
 from siting.plan import Assignment, Plan, Selection
 from siting.scenario.load import Scenario
-from siting.verify.claims import Bounded, claims_unbacked
+from siting.verify.claims import DEFAULT_GAP, Bounded, claims_unbacked
 from siting.verify.evaluate import Evaluation, evaluate
 from siting.verify.plan_file import SavedPlan, read_plan_file
 
@@ -64,7 +64,7 @@ def _plan(document: dict) -> Plan:
     return Plan.of(selections, closed=closed, assignments=assignments)
 
 
-def verify_saved(scenario: Scenario, document: dict, tolerance: float = 1e-6) -> Verdict:
+def verify_saved(scenario: Scenario, document: dict, tolerance: float = DEFAULT_GAP) -> Verdict:
     """Re-check the saved plan against `scenario` (whose input hash must be the one the plan was made from).
 
     `tolerance` is the relative gap the solver was asked for (siting.verify.claims.gap_tolerance): a claimed
@@ -96,6 +96,7 @@ def verify_saved(scenario: Scenario, document: dict, tolerance: float = 1e-6) ->
         bounded = _first(scenario, evaluation.objectives)
     ev = evaluation
     mismatches = differ(document["objectives"], {k: v for k, v in ev.objectives.items() if k in document["objectives"]})
+    mismatches += differ(document, {"objective": ev.objectives.get("max_coverage", np.nan)})
     costs = {"capex": ev.capex, "annual": ev.annual, "annual_freed": ev.freed, "npv": ev.npv}
     mismatches += differ(document.get("cost") or {}, costs, "cost.")
     mismatches += coverage_differs(document.get("coverage", {}), ev, "")
