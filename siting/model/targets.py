@@ -12,8 +12,8 @@ import scipy.sparse as sp
 from siting.audit.standards import load_standards
 from siting.errors import InputError
 from siting.model.builder import block_from
-from siting.model.constraints import INF, Blocks, _group_rows, _row_index
 from siting.model.data import ModelData
+from siting.model.rows import INF, Blocks, group_rows, row_index
 from siting.model.spec import ModelSpec
 from siting.model.variables import Variables, reached
 
@@ -77,7 +77,7 @@ def reach_targets(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -
     outside = data.total_demand - data.group_demand.sum(axis=0)
     services = np.flatnonzero((spec.required_share > 0) & (outside > 0))
     if len(services):
-        rows = _row_index(services, len(data.services))[data.pair_service]
+        rows = row_index(services, len(data.services))[data.pair_service]
         keep = (rows >= 0) & (data.pair_group < 0)
         weights = sp.csr_matrix((data.pair_demand[keep], (rows[keep], np.flatnonzero(keep))), (len(services), n_pairs))
         where = " (communities in no district)" if len(data.groups) else ""
@@ -94,7 +94,7 @@ def reach_targets(data: ModelData, spec: ModelSpec, v: Variables, n_cols: int) -
         )
     mask = (data.group_demand > 0) & (spec.district_share > 0) if spec.district_share is not None else None
     if mask is not None and mask.any():
-        matrix, gs = _group_rows(data, mask, data.pair_demand, v, n_cols, of=reach)
+        matrix, gs = group_rows(data, mask, data.pair_demand, v, n_cols, of=reach)
         total = data.group_demand[gs[:, 0], gs[:, 1]]
         blocks.append(
             block_from(
