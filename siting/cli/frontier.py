@@ -93,7 +93,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "and report.xlsx show every point; each point's folder always has its plan, tables and report.md)",
     )
     add_variant_options(parser)
-    add_executor_options(parser)
+    add_executor_options(parser, auto=True)
     add_solver_options(parser)
     add_report_options(parser)
 
