@@ -173,7 +173,10 @@ class SavedPlan(Saved):
     objectives: dict[str, Finite | None]
     input_sha256: str
     status: str
-    cost: SavedCost | None = None
+    objective: Finite | None = None
+    bound: Finite | None = None
+    gap: Finite | None = None
+    cost: dict[str, Finite | None] | None = None  # a field left out is named by `siting verify` (exit 4)
     coverage: dict[str, SavedCoverage] = {}
     overrides: list[str] = []
     sets: list[str] = []
