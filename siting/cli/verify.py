@@ -50,7 +50,7 @@ def main(args: argparse.Namespace) -> int:
     if problems:
         raise PlanViolation("the saved plan does not hold:\n  - " + "\n  - ".join(problems))
     ev = verdict.evaluation
-    figures = ", ".join(f"{k} = {'—' if v is None else f'{v:,.6g}'}" for k, v in document["objectives"].items())
+    figures = ", ".join(f"{k} = {_figure(k, v)}" for k, v in document["objectives"].items())
     files = "its files as siting wrote them, " if changed is not None else ""
     print(
         f"{args.run_dir}: the plan holds: {len(ev.selected)} buildings, every rule of '{scenario.name}' met, "
@@ -68,3 +68,12 @@ def _scenario_of(run_dir: Path, manifest: dict | None) -> Path:
             file=str(Path(run_dir) / "manifest.json"),
         )
     return Path(path)
+
+
+def _figure(objective: str, value: float | None) -> str:
+    """An objective's value for reading: costs in 万元, the others in full (176.686, not 1.76686e+02)."""
+    if value is None:
+        return "—"
+    if objective in ("min_cost", "min_capex", "min_annual"):
+        return f"{value / 1e4:,.2f} 万元" + ("/年" if objective == "min_annual" else "")
+    return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
