@@ -317,6 +317,30 @@ def test_sigterm_during_a_highs_solve_stops_it_and_is_raised_not_lost():
     assert get_solver("highs").solve(hard).status is Status.OPTIMAL  # nothing left pending
 
 
+def test_an_interrupted_cbc_run_is_killed_not_waited_for():
+    """SIGTERM while CBC searches: the command stops at once; Popen's exit alone would wait for CBC to finish."""
+    import signal
+    import sys
+    import time
+
+    from siting.interrupts import Interrupted
+    from siting.solvers.cbc import _run
+
+    def alarm(signum, frame):
+        raise Interrupted(signal.SIGTERM)  # Popen's exit treats only a plain KeyboardInterrupt specially
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    started = time.perf_counter()
+    try:
+        with pytest.raises(Interrupted):
+            _run([sys.executable, "-c", "import time; print('searching', flush=True); time.sleep(30)"], False, None)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert time.perf_counter() - started < 10
+
+
 def test_knapsack(solver):
     result = solver.solve(knapsack())
     assert_optimal(result, 24.0, [0, 1, 1, 0, 1])
