@@ -218,6 +218,13 @@ class LocalExecutor(Executor):
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
+    def __exit__(self, exc_type: type | None, *exc: object) -> None:
+        """On Ctrl-C or SIGTERM the tasks in flight are dropped: their workers end now, not when their plans do."""
+        if self._pool is not None and exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+            for process in list(getattr(self._pool, "_processes", {}).values()):  # no public way before 3.14
+                process.terminate()
+        self.close()
+
 
 class AutoPool(Executor):
     """Serial until the first task shows the tasks are slow, then a local pool on the idle cores (`pool_for`).
