@@ -1,7 +1,7 @@
 """Time a budget frontier against one solve of the same scenario (wall and CPU seconds, peak memory).
 
     python benchmarks/frontier.py [SCENARIO] [--points 12] [--nested] [--repeat 3] [--time-limit S]
-                                  [--override NAME] [--set K=V] [--workers 2]
+                                  [--override NAME] [--set K=V] [--workers 2] [--gap G]
 
 One solve is `pipeline.run` of the scenario as it is (the median of --repeat runs). The frontier is
 `siting.study.frontier.budget_frontier` with the ends found by the program and --points budgets (free plans;
@@ -62,8 +62,9 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], dest="sets")
     parser.add_argument("--time-limit", type=float, default=None, help="seconds per solve (points then state a gap)")
     parser.add_argument("--workers", type=int, default=0, help="plan the free points on a local pool of N processes")
+    parser.add_argument("--gap", type=float, default=SolveOptions().mip_rel_gap, help="relative gap of every solve")
     args = parser.parse_args()
-    options = SolveOptions(time_limit_s=args.time_limit)
+    options = SolveOptions(time_limit_s=args.time_limit, mip_rel_gap=args.gap)
 
     scenario = load_scenario(args.scenario, args.override, args.sets)
     singles = [timed(lambda: pipeline.run(scenario, options=options)) for _ in range(args.repeat)]

@@ -112,6 +112,17 @@ def run_main(*args: object) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(["siting", *map(str, args)], code, out.getvalue(), err.getvalue())
 
 
+def rehash(folder: Path) -> None:
+    """Write manifest.json's file hashes anew for the folder's files as they are now (an edit made to look genuine)."""
+    import json
+
+    from siting.report.write import file_record
+
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"] = [file_record(folder / r["name"]) for r in manifest["files"]]
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
 def demo_runs(tmp_path_factory) -> list[Path]:
     """The demo, planned twice by the CLI into two folders (shared by the CLI, report and README tests).

@@ -12,3 +12,11 @@ def square_or_die_once(marker: str, value: int) -> int:
         Path(marker).touch()
         os._exit(1)
     return value * value
+
+
+def sleep_then(seconds: float, value: int) -> int:
+    """value, after `seconds` of sleep (a task still running when the driver is interrupted)."""
+    import time
+
+    time.sleep(seconds)
+    return value

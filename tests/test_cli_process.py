@@ -67,11 +67,13 @@ def test_sigterm_at_any_moment_leaves_a_whole_result_or_none(tmp_path):
     _, stderr = proc.communicate(timeout=300)
     assert "Traceback" not in stderr
     names = sorted(p.name for p in tmp_path.iterdir())
-    if proc.returncode == 143:
-        assert names == [], names
-    else:  # finished before the signal: the whole result is there
-        assert proc.returncode == 0 and names == ["out"]
-        assert (tmp_path / "out" / "manifest.json").is_file()
+    assert proc.returncode in (0, 143), stderr  # never a solver "failure" (a signal inside HiGHS's callback)
+    if names:  # finished before the signal, or the signal came just after the folder was put in place: whole
+        assert names == ["out"]
+        checked = run_cli("verify", tmp_path / "out")
+        assert checked.returncode == 0, checked.stderr
+    else:
+        assert proc.returncode == 143
 
 
 def test_a_closed_pipe_ends_quietly():

@@ -61,6 +61,31 @@ def test_free_points_as_independent_tasks_in_a_process_pool_give_the_same_fronti
     ]
 
 
+def test_auto_plans_the_rest_on_a_pool_only_after_a_slow_first_point(path, frontier, monkeypatch):
+    from siting.study import executors
+
+    monkeypatch.setattr(executors.os, "getloadavg", lambda: (0.0, 0.0, 0.0))  # a quiet machine
+    monkeypatch.setattr(executors, "cores", lambda: 2)
+    auto = executors.AutoPool(2)
+    assert auto.pool_for(executors.AUTO_POOL_S - 0.01, 5) is None  # quick points: a pool would not pay
+    assert auto.pool_for(executors.AUTO_POOL_S, 1) is None  # one point left: nothing to share
+    pool = auto.pool_for(executors.AUTO_POOL_S, 5)
+    assert isinstance(pool, LocalExecutor) and pool.slots == 2
+    assert executors.AutoPool(1).pool_for(60.0, 5) is None  # one core
+    monkeypatch.setattr(executors.os, "getloadavg", lambda: (1.2, 0.0, 0.0))  # another program keeps one busy
+    assert auto.pool_for(60.0, 5) is None
+    monkeypatch.setattr(executors.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    serial = budget_frontier(load_scenario(path), points=6, nested=True, executor=auto)
+    pd.testing.assert_frame_equal(serial.table, frontier.table)
+
+    monkeypatch.setattr(executors, "AUTO_POOL_S", 0.0)  # every point "slow": the pool takes the other five
+    started, real = [], LocalExecutor._start
+    monkeypatch.setattr(LocalExecutor, "_start", lambda self, module: started.append(module) or real(self, module))
+    pooled = budget_frontier(load_scenario(path), points=6, nested=True, executor=executors.AutoPool(2))
+    assert started == ["siting.study.points"]
+    pd.testing.assert_frame_equal(pooled.table, frontier.table)
+
+
 def test_the_ends_are_found_and_the_budgets_spaced_between(frontier):
     assert frontier.ends["lower"] == 0 and frontier.ends["upper"] == pytest.approx(95)
     free = frontier.table.loc["free"]

@@ -125,3 +125,42 @@ def test_frontier_notes_read_as_words():
         "",
         "no plan meets the rules",
     ]
+
+
+# One building of 100 m² fits one service at its minimum area, and the budget buys one: childcare (weight 2)
+# takes it, elderly care is covered 0 % against childcare's 100 %. The reports say so and which keys spread it;
+# a required share of elderly care (which the plan then meets) or max_min_share first silences the note.
+def _lopsided(folder, *sets):
+    from featurelib import CHILDCARE, ELDERLY, building, community, option
+
+    path = make_scenario(
+        folder,
+        communities=[{**community("C1", 0, elderly=40, infant=30), "district": "D1"}],
+        buildings=[building("B1", 100, area=100), building("B2", 200, area=100)],
+        options=[option("B1", "renovate", 10), option("B2", "renovate", 10)],
+        services={"elderly_care": ELDERLY, "childcare": {**CHILDCARE, "weight": 2.0}},
+        budget={"capex": 10},
+    )
+    return pipeline.run(load_scenario(path, sets=list(sets)))
+
+
+def test_reports_say_when_one_service_trails_far_behind(tmp_path):
+    import openpyxl
+
+    from siting.report import html, xlsx
+    from siting.report.lang import Text
+    from siting.report.plan_views import services_view
+
+    result = _lopsided(tmp_path / "a")
+    assert service_table(result)["share"].to_dict() == {"elderly_care": 0.0, "childcare": 1.0}
+    for text in (render(result), html.render(result), services_view(result, Text("both")).note):
+        assert "覆盖不均衡" in text and "Uneven coverage" in text and "services.elderly_care.min_share" in text
+    xlsx.write(tmp_path / "report.xlsx", result)
+    summary = dict(openpyxl.load_workbook(tmp_path / "report.xlsx")["摘要 Summary"].iter_rows(values_only=True))
+    assert "max_min_share" in summary["覆盖均衡 Balance"]
+
+    required = _lopsided(tmp_path / "b", "services.elderly_care.min_share=0.5", "budget.capex=20")
+    assert service_table(required)["share"].min() >= 0.5
+    assert "Uneven" not in render(required) and "覆盖不均衡" not in html.render(required)
+    first = _lopsided(tmp_path / "c", "model.objectives=[max_min_share, max_coverage, min_cost]", "budget.capex=20")
+    assert "Uneven" not in render(first)

@@ -293,6 +293,54 @@ def solver(request):
     return get_solver(request.param)
 
 
+def test_sigterm_during_a_highs_solve_stops_it_and_is_raised_not_lost():
+    """SIGTERM lands in HiGHS's progress callback: the command must stop, not report 'Solve error' or go on."""
+    import os
+    import signal
+
+    from siting.cli.main import _signals_interrupt
+    from siting.interrupts import Interrupted
+
+    rng = np.random.default_rng(3)
+    weights = rng.integers(5, 40, (5, 60)).astype(float)
+    hard = problem(rng.integers(10, 60, 60), weights, [-INF] * 5, weights.sum(1) / 3, [0] * 60, [1] * 60,
+                   [True] * 60, maximize=True)  # fmt: skip
+    calls = []
+
+    def terminated(event):
+        calls.append(event)
+        os.kill(os.getpid(), signal.SIGTERM)  # the handler runs at the next bytecode, in this callback
+
+    with _signals_interrupt(), pytest.raises(Interrupted) as raised:
+        get_solver("highs").solve(hard, SolveOptions(progress=terminated))
+    assert raised.value.signum == signal.SIGTERM and len(calls) == 1  # asked to stop at once
+    assert get_solver("highs").solve(hard).status is Status.OPTIMAL  # nothing left pending
+
+
+def test_an_interrupted_cbc_run_is_killed_not_waited_for():
+    """SIGTERM while CBC searches: the command stops at once; Popen's exit alone would wait for CBC to finish."""
+    import signal
+    import sys
+    import time
+
+    from siting.interrupts import Interrupted
+    from siting.solvers.cbc import _run
+
+    def alarm(signum, frame):
+        raise Interrupted(signal.SIGTERM)  # Popen's exit treats only a plain KeyboardInterrupt specially
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    started = time.perf_counter()
+    try:
+        with pytest.raises(Interrupted):
+            _run([sys.executable, "-c", "import time; print('searching', flush=True); time.sleep(30)"], False, None)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert time.perf_counter() - started < 10
+
+
 def test_knapsack(solver):
     result = solver.solve(knapsack())
     assert_optimal(result, 24.0, [0, 1, 1, 0, 1])

@@ -15,7 +15,7 @@ from siting.audit.baseline import Audit, audit
 from siting.audit.markdown import render
 from siting.audit.shortfall import TOTAL
 from siting.cli.options import add_scenario_argument, default_out, load
-from siting.report.write import atomic_folder, check_out, write_csv, write_json
+from siting.report.write import atomic_folder, check_out, write_csv, write_manifest
 
 NAME = "audit"
 HELP = "audit today's facilities against the national standards: shortfalls per community and district"
@@ -37,7 +37,7 @@ def main(args: argparse.Namespace) -> int:
     result = audit(scenario)
     with atomic_folder(out, keep=[scenario.path]) as tmp:
         write_files(tmp, result)
-        write_json(tmp / "manifest.json", manifest(result, args))
+        write_manifest(tmp, manifest(result, args), FILES)
     print(
         f"{scenario.name}: audit of {len(scenario.existing)} existing facilities, "
         f"{len(scenario.communities)} communities"
@@ -77,6 +77,5 @@ def manifest(result: Audit, args: argparse.Namespace) -> dict:
         "standards": sorted(result.standards),
         "siting_version": __version__,
         "python": platform.python_version(),
-        "files": list(FILES),
         "timings_s": {k: round(v, 3) for k, v in result.timings.items()},
     }

@@ -34,7 +34,7 @@ from siting.report.folder import write_plan_files, write_study_reports
 from siting.report.lang import Text
 from siting.report.study_markdown import change_counts, render_compare
 from siting.report.views import Study
-from siting.report.write import atomic_folder, check_out, write_csv, write_json
+from siting.report.write import atomic_folder, check_out, write_csv, write_manifest
 from siting.scenario.load import load_scenario
 from siting.scenario.overrides import split_names
 from siting.study.compare import Comparison, compare, plan, read_run, read_runs
@@ -91,7 +91,7 @@ def plan_variants(args: argparse.Namespace, tmp: Path) -> list[Path]:
         folder.mkdir(parents=True)
         args.scenario = args.scenario_file  # manifest() records the scenario file
         names = write_plan_files(folder, result, args.lang)
-        write_json(folder / "manifest.json", {**run_command.manifest(result, args), "files": names})
+        write_manifest(folder, run_command.manifest(result, args), names)
         folders.append(folder)
     return folders
 

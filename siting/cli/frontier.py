@@ -39,7 +39,7 @@ from siting.report.lang import Text
 from siting.report.study_markdown import BUDGET_TEXT, render_frontier
 from siting.report.tables import effective_yaml
 from siting.report.views import Study, points_view
-from siting.report.write import atomic_folder, check_out, write_csv, write_json
+from siting.report.write import atomic_folder, check_out, write_csv, write_manifest
 from siting.study import ranges
 from siting.study.executors import Executor
 from siting.study.frontier import Frontier, budget_frontier, one_plan_per_point, target_frontier
@@ -94,7 +94,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "and report.xlsx show every point; each point's folder always has its plan, tables and report.md)",
     )
     add_variant_options(parser)
-    add_executor_options(parser)
+    add_executor_options(parser, auto=True)
     add_solver_options(parser)
     add_report_options(parser)
 
@@ -170,12 +170,13 @@ def main(args: argparse.Namespace) -> int:
                 folder = tmp / point.sweep / point.label
                 folder.mkdir(parents=True, exist_ok=True)
                 names = write_plan_files(folder, point.result, args.lang, reports=args.point_reports)
-                write_json(folder / "manifest.json", {**run_command.manifest(point.result, args), "files": names})
+                write_manifest(folder, run_command.manifest(point.result, args), names)
         write_csv(tmp / "frontier.csv", table)
         (tmp / "frontier.md").write_text(render_frontier(frontier, scenario), encoding="utf-8")
         write_reports(tmp, frontier, table, scenario, args.lang)
         (tmp / "scenario.yaml").write_text(effective_yaml(scenario), encoding="utf-8")
-        write_json(tmp / "manifest.json", manifest(frontier, args, seconds))
+        names = ("frontier.csv", "frontier.md", "report.html", "report.xlsx", "scenario.yaml")
+        write_manifest(tmp, manifest(frontier, args, seconds), names)
     print_summary(frontier, seconds)
     print(
         f"wrote {out}/ (frontier.csv, frontier.md, report.html, report.xlsx, scenario.yaml, manifest.json, "

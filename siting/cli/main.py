@@ -18,6 +18,7 @@ from contextlib import contextmanager
 
 from siting import __version__
 from siting.errors import EXIT_USER_ERROR, SitingError, cut
+from siting.interrupts import Interrupted, arrived
 
 COMMAND_MODULES = (
     *("run", "frontier", "compare", "sweep", "verify", "validate", "demand", "audit", "schema", "reproduce"),
@@ -28,14 +29,6 @@ EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of our output went away (`si
 
 class UsageError(SitingError):
     """A command line argparse cannot parse: one line and a hint, not the whole usage."""
-
-
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM: what was being written is removed, and the exit code says which signal it was."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -86,6 +79,8 @@ def _signals_interrupt() -> Iterator[None]:
     def interrupt(signum: int, frame: object) -> None:
         if _deferred is not None:
             _deferred.append(signum)
+            return
+        if arrived(signum):  # a solver is running: it stops, then siting.interrupts.hold raises
             return
         raise Interrupted(signum)
 

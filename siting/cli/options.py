@@ -16,7 +16,7 @@ from siting.progress import Display
 from siting.report.lang import LANGS
 from siting.scenario.load import Scenario, load_scenario
 from siting.solvers import AUTO, SOLVER_NAMES, SolveOptions
-from siting.study.executors import EXECUTORS, Executor, make_executor
+from siting.study.executors import AUTO_POOL_S, EXECUTORS, Executor, make_executor
 
 MAX_THREADS = 1024
 MAX_SECONDS = 1e7  # about 115 days
@@ -146,13 +146,22 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_executor_options(parser: argparse.ArgumentParser) -> None:
-    """--executor, --scheduler, --workers: where independent plans run (siting.study.executors)."""
+def add_executor_options(parser: argparse.ArgumentParser, auto: bool = False) -> None:
+    """--executor, --scheduler, --workers: where independent plans run (siting.study.executors).
+
+    `auto` offers --executor auto, and makes it the default (siting.study.executors.AutoPool).
+    """
+    help_text = "serial (in this process{}), local (a process pool on this machine) or dask (dask.distributed)"
+    if auto:
+        help_text = (
+            "auto (default: the largest budget in this process, then the other points on a local pool when it "
+            f"took {AUTO_POOL_S:g} s or more and the machine has 2 cores or more), " + help_text.format("")
+        )
     parser.add_argument(
         "--executor",
-        choices=EXECUTORS,
-        default="serial",
-        help="serial (in this process, default), local (a process pool on this machine) or dask (dask.distributed)",
+        choices=(*EXECUTORS, "auto") if auto else EXECUTORS,
+        default="auto" if auto else "serial",
+        help=help_text.format(", default"),
     )
     parser.add_argument(
         "--scheduler",

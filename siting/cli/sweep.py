@@ -35,7 +35,7 @@ from siting.cli.options import (
     solve_options,
 )
 from siting.report.sweep_report import write_reports
-from siting.report.write import check_out, write_csv, write_json
+from siting.report.write import check_out, write_csv, write_manifest
 from siting.study.progress import duration
 from siting.study.sweep import SweepResult, describe_task, run_sweep
 from siting.study.sweep_spec import SweepSpec, expand, read_spec
@@ -99,8 +99,7 @@ def write_sweep_files(out: Path, result: SweepResult, spec: SweepSpec, lang: str
     try:
         write_csv(tmp / "sweep.csv", result.table)
         names = ("sweep.csv", *write_reports(tmp, result.table, result.labels, lang, spec.name, spec.description))
-        write_json(tmp / "manifest.json", {**manifest, "files": list(names)})
-        names = (*names, "manifest.json")
+        names = write_manifest(tmp, manifest, names)
         for name in names:
             os.replace(tmp / name, out / name)
     finally:

@@ -13,7 +13,7 @@ from siting.report.lang import Text
 from siting.report.markdown import render as render_markdown
 from siting.report.tables import coverage_table, effective_yaml, plan_document, selected_table
 from siting.report.views import Study
-from siting.report.write import atomic_folder, write_csv, write_json
+from siting.report.write import atomic_folder, write_csv, write_json, write_manifest
 
 RUN_FILES = ("plan.json", "selected.csv", "coverage.csv", "report.md", "report.html", "report.xlsx", "scenario.yaml")
 #: The files only `reports=True` writes (most of a run folder's writing time).
@@ -52,7 +52,7 @@ def write_run_folder(
     study: Study | None = None,
     notes: str = "",
 ) -> tuple[str, ...]:
-    """Write a run folder atomically: the plan's files, and manifest.json when given (its "files" filled in).
+    """Write a run folder atomically: the plan's files, and manifest.json when given (with each file's hash).
 
     Args:
         result: the pipeline's RunResult.
@@ -68,8 +68,7 @@ def write_run_folder(
     with atomic_folder(Path(out)) as tmp:
         names = write_plan_files(tmp, result, lang, study, notes)
         if manifest is not None:
-            write_json(tmp / "manifest.json", {**manifest, "files": list(names)})
-            names = (*names, "manifest.json")
+            names = write_manifest(tmp, manifest, names)
     return names
 
 

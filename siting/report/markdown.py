@@ -18,6 +18,7 @@ from siting.report.tables import (
     selected_table,
     service_label,
     service_table,
+    uneven_coverage,
 )
 from siting.scenario.schema import MODE_LABELS
 from siting.verify.evaluate import annuity
@@ -250,6 +251,9 @@ def _coverage(result, t: Text) -> str:
         "radius (with capacities: and its demand is assigned to it).",
     )
     note += "\n\n" + t(*BASIS_TEXT[result.scenario.config.model.objective_basis])
+    uneven = uneven_coverage(result)
+    if uneven:
+        note += "\n\n**" + t(*uneven) + "**"
     header = [
         t("服务", "Service"),
         t("服务人群", "Group"),

@@ -21,6 +21,7 @@ from siting.report.tables import (
     selected_table,
     service_label,
     service_table,
+    uneven_coverage,
 )
 from siting.report.views import Column, View, status_labels
 from siting.scenario.schema import MODE_LABELS
@@ -99,6 +100,9 @@ def summary_view(result, t: Text) -> View:
             (f"{name}: {t('已覆盖需求', 'demand covered')} ({t('单位', 'units')})", row.covered, "units"),
             (f"{name}: {t('需求', 'demand')} ({t('单位', 'units')})", row.demand, "units"),
         ]
+    uneven = uneven_coverage(result)
+    if uneven:
+        rows.append((t("覆盖均衡", "Balance"), t(*uneven), "text"))
     rows += [(t("输入提示", "Input warning"), text, "text") for text in scenario_warnings(result)]
     frame = pd.DataFrame(
         {
@@ -180,7 +184,9 @@ def services_view(result, t: Text) -> View:
         *_amounts(t),
         Column("weight", t("权重", "Weight"), "num"),
     ]
-    return View("services", t("服务覆盖", "Coverage by service"), columns, frame)
+    uneven = uneven_coverage(result)
+    note = t(*uneven) if uneven else ""
+    return View("services", t("服务覆盖", "Coverage by service"), columns, frame, note=note)
 
 
 def coverage_view(result, t: Text) -> View:

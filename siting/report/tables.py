@@ -288,6 +288,37 @@ def service_table(result) -> pd.DataFrame:
     return table
 
 
+#: A plan's coverage is uneven when its least-covered service has under UNEVEN_RATIO of the best-covered one's share
+#: and trails it by UNEVEN_POINTS or more (the district benchmark: elderly care 1.7 %, meals 70.3 %).
+UNEVEN_RATIO, UNEVEN_POINTS = 0.25, 0.20
+
+
+def uneven_coverage(result) -> tuple[str, str] | None:
+    """(zh, en) note when one service's covered share trails another's far behind: why, and which keys change it.
+
+    None when the shares are close, when fewer than two services have demand, or when the scenario already says
+    how coverage is to be spread (a required share of the trailing service, or max_min_share as first objective).
+    """
+    cfg = result.scenario.config
+    table = service_table(result)
+    table = table[table["demand"] > 0]
+    if len(table) < 2 or cfg.model.objectives[0] == "max_min_share":
+        return None
+    low, high = table["share"].idxmin(), table["share"].idxmax()
+    a, b = float(table.at[low, "share"]), float(table.at[high, "share"])
+    if a >= UNEVEN_RATIO * b or b - a < UNEVEN_POINTS or cfg.services[low].min_share > 0:
+        return None
+    (low_zh, low_en), (high_zh, high_en) = service_label(result, low), service_label(result, high)
+    return (
+        f"覆盖不均衡：{low_zh} 仅覆盖 {a:.1%}，{high_zh} 覆盖 {b:.1%}。目标把预算投向每元提高覆盖最多的服务。"
+        f"如需均衡，可为 {low_zh} 设最低覆盖率（services.{low}.min_share），或将 max_min_share 列为 "
+        "model.objectives 的第一个目标。",
+        f"Uneven coverage: {low_en} is covered {a:.1%}, {high_en} {b:.1%}. The objective puts the money where it "
+        f"raises coverage most per 元. To even it out, require a share of {low_en} (services.{low}.min_share) or "
+        "put max_min_share first in model.objectives.",
+    )
+
+
 def district_table(result) -> pd.DataFrame:
     """Per district × service (sorted): demand and covered units, share, persons and persons covered."""
     by_group = result.evaluation.by_group

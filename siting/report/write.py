@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -178,6 +179,27 @@ def write_text_file(path: Path, text: str) -> None:
 def write_json(path: Path, document: dict) -> None:
     """UTF-8 JSON, keys in the given order, two-space indent, final newline."""
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+MANIFEST = "manifest.json"
+
+
+def file_record(path: Path) -> dict[str, Any]:
+    """A file's name, SHA-256 and size in bytes, as manifest.json's `files` lists it."""
+    data = Path(path).read_bytes()
+    return {"name": Path(path).name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+
+
+def write_manifest(folder: Path, manifest: dict, names: Sequence[str]) -> tuple[str, ...]:
+    """manifest.json into `folder`, its `files` the record of each file written there; returns names + manifest.json.
+
+    The records (sorted by name, manifest.json itself left out) let `siting verify` tell a file changed after
+    siting wrote it.
+    """
+    folder = Path(folder)
+    files = [file_record(folder / name) for name in sorted(set(names) - {MANIFEST})]
+    write_json(folder / MANIFEST, {**manifest, "files": files})
+    return (*names, MANIFEST)
 
 
 def write_csv(path: Path, table: pd.DataFrame) -> None:

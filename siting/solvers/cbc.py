@@ -176,6 +176,9 @@ def _run(args: list[str], verbose: bool, time_limit_s: float | None) -> tuple[st
                 if verbose:
                     sys.stdout.write(line)
             process.wait()
+        except BaseException:  # Ctrl-C or SIGTERM: Popen's exit would wait for CBC to finish its search
+            process.kill()
+            raise
         finally:
             if timer is not None:
                 timer.cancel()

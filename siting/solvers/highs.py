@@ -14,6 +14,7 @@ try:
 except ImportError:  # HighsSolver.is_available() reports it; nothing else touches highspy then
     highspy = None
 
+from siting import interrupts
 from siting.solvers.base import (
     DEFAULT_OPTIONS,
     FEASIBILITY_TOLERANCE,
@@ -95,13 +96,11 @@ class HighsSolver(Solver):
             h.setSolution(problem.num_cols, np.arange(problem.num_cols, dtype=np.int32), warm_start)
         if options.progress is not None and problem.is_mip:
             h.cbMipInterrupt.subscribe(_reporter(options.progress, self.name, started))
-        if options.time_limit_s is not None:
-            # HiGHS checks its time limit only now and then (a root LP can run 40 % over); these callbacks stop
-            # it at the deadline wherever it is.
-            stop = _deadline(started + float(options.time_limit_s))
-            for callback in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
-                callback.subscribe(stop)
-        h.run()
+        # HiGHS checks its time limit only now and then (a root LP can run 40 % over); these callbacks stop it at
+        # the deadline wherever it is, and at once on Ctrl-C or SIGTERM (siting.interrupts).
+        _stop_at(h, None if options.time_limit_s is None else started + float(options.time_limit_s))
+        with interrupts.hold():
+            h.run()
 
         model_status = h.getModelStatus()
         info = h.getInfo()
@@ -209,25 +208,24 @@ def lp_duals(problem: MilpProblem, time_limit_s: float | None = None) -> np.ndar
     if h is None:
         return None
     _size_scheduler(1)
-    if time_limit_s is not None:
-        stop = _deadline(time.perf_counter() + time_limit_s)
-        for callback in (h.cbSimplexInterrupt, h.cbIpmInterrupt):
-            callback.subscribe(stop)
-    h.run()
+    _stop_at(h, None if time_limit_s is None else time.perf_counter() + time_limit_s)
+    with interrupts.hold():
+        h.run()
     duals = np.array(h.getSolution().row_dual)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal or duals.shape != (problem.num_rows,):
         return None
     return duals
 
 
-def _deadline(deadline: float):
-    """A HiGHS interrupt callback that asks it to stop once `deadline` (a perf_counter time) has passed."""
+def _stop_at(h: highspy.Highs, deadline: float | None) -> None:
+    """Ask HiGHS to stop once `deadline` (a perf_counter time, None = none) has passed or a signal has arrived."""
 
     def check(event) -> None:
-        if time.perf_counter() >= deadline:
+        if interrupts.pending() or (deadline is not None and time.perf_counter() >= deadline):
             event.data_in.user_interrupt = True
 
-    return check
+    for callback in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
+        callback.subscribe(check)
 
 
 #: Below this many seconds left, a solve HiGHS answered wrongly after a MIP start is not run again.

@@ -50,7 +50,7 @@ from siting.errors import InputError
 from siting.plan import Plan
 from siting.scenario.load import Scenario
 from siting.solvers import SolveOptions
-from siting.study.executors import Executor, run_all
+from siting.study.executors import AutoPool, Executor, run_all
 from siting.study.frontier_table import FREE, NESTED, TARGET, WAN, frontier_table
 from siting.study.points import Point, answers_at, best_below, solve_point, solve_point_task, spent, step_text, taken
 from siting.study.progress import Progress, silent
@@ -135,8 +135,9 @@ def budget_frontier(
         progress: printer; None prints nothing.
         executor: plan the free points as independent tasks there (siting.study.executors); None plans them
             one after another, from the largest budget down. Either way a point whose answer the point above
-            it gives takes that answer (module docstring), so both give the same frontier. Nested points are
-            planned in order here (each keeps the buildings of the one before).
+            it gives takes that answer (module docstring), so both give the same frontier. An AutoPool plans
+            the largest budget here and the rest on a local pool when that took AUTO_POOL_S or more. Nested
+            points are planned in order here (each keeps the buildings of the one before).
     """
     one_plan_per_point(scenario)
     ends: dict[str, float | str] = {}
@@ -228,12 +229,26 @@ def _free(
         result, status, note, seconds = answer
         return Point(FREE, f"p{i:02d}", budgets[i], None, result, status, seconds, note)
 
+    def planned(pool: Executor, keys: list[int]) -> dict[int, Point]:
+        calls = [(str(i), task(i)) for i in keys]
+        answers = run_all(pool, solve_point_task, calls, lambda i, a: progress.step(step_text(point(int(i), a))))
+        return {i: point(i, answers[str(i)]) for i in keys}
+
     order = list(reversed(range(len(budgets))))
     solved: dict[int, Point] = {}
-    if executor is not None:
-        calls = [(str(i), task(i)) for i in order]
-        answers = run_all(executor, solve_point_task, calls, lambda i, a: progress.step(step_text(point(int(i), a))))
-        solved = {i: point(i, answers[str(i)]) for i in order}
+    if isinstance(executor, AutoPool):
+        first = point(order[0], solve_point_task(*task(order[0])))
+        solved[order[0]] = first
+        pool = executor.pool_for(first.seconds, len(order) - 1)
+        executor = pool
+        if pool is not None:
+            progress.slots = pool.slots
+            progress.step(step_text(first))
+            progress.note(f"the other {len(order) - 1} points on a local pool of {pool.slots} processes")
+            with pool:
+                solved.update(planned(pool, order[1:]))
+    elif executor is not None:
+        solved = planned(executor, order)
     found: dict[int, Point] = {}
     for i in order:
         above = found.get(i + 1)
@@ -261,6 +276,7 @@ def target_frontier(
     target reaches every lower one), or as independent tasks on `executor`; tabulated from the lowest up.
     """
     one_plan_per_point(scenario)
+    executor = None if isinstance(executor, AutoPool) else executor  # each target warm-starts the next: serial
     targets = sorted(float(t) for t in targets)
     progress = progress or silent(0, "")
     progress.total, progress.slots = len(targets), executor.slots if executor else 1

@@ -104,6 +104,10 @@ class Progress:
         )
         self.stream.flush()
 
+    def note(self, text: str) -> None:
+        """A line on how the steps run (e.g. a pool taking over), between the steps' lines."""
+        self._line(f"{self.title}: {text}")
+
     def close(self, summary: str = "") -> None:
         """End the bar's line, and print `summary` when given."""
         if summary:
@@ -131,6 +135,9 @@ class _Silent(Progress):
     def step(self, text: str, ok: bool = True) -> None:
         self.done += ok
         self.failed += not ok
+
+    def note(self, text: str) -> None:
+        pass
 
     def close(self, summary: str = "") -> None:
         pass

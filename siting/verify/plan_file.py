@@ -172,8 +172,12 @@ class SavedPlan(Saved):
     assignments: list[SavedAssignment]
     objectives: dict[str, Finite | None]
     input_sha256: str
+    scenario_sha256: str | None = None
     status: str
-    cost: SavedCost | None = None
+    objective: Finite | None = None
+    bound: Finite | None = None
+    gap: Finite | None = None
+    cost: dict[str, Finite | None] | None = None  # a field left out is named by `siting verify` (exit 4)
     coverage: dict[str, SavedCoverage] = {}
     overrides: list[str] = []
     sets: list[str] = []

@@ -11,6 +11,8 @@ import numpy as np
 from siting.errors import InputError
 from siting.plan import Assignment, Plan, Selection
 from siting.scenario.load import Scenario
+from siting.scenario.overrides import document_sha256, effective_document
+from siting.verify.claims import DEFAULT_GAP, Bounded, claims_unbacked
 from siting.verify.evaluate import Evaluation, evaluate
 from siting.verify.plan_file import SavedPlan, read_plan_file
 
@@ -20,15 +22,16 @@ FIGURE_TOLERANCE = 1e-6
 
 @dataclass(frozen=True)
 class Verdict:
-    """The outcome of re-checking a saved plan: broken rules and figures that disagree with plan.json."""
+    """The outcome of re-checking a saved plan: broken rules, figures that disagree with plan.json, unbacked claims."""
 
     evaluation: Evaluation
     mismatches: tuple[str, ...]
+    unbacked: tuple[str, ...] = ()
 
     @property
     def problems(self) -> tuple[str, ...]:
         """Everything wrong with the saved plan (empty = it holds)."""
-        return self.evaluation.violations + self.mismatches
+        return self.evaluation.violations + self.mismatches + self.unbacked
 
 
 def read_plan_document(run_dir: Path) -> dict:
@@ -62,8 +65,12 @@ def _plan(document: dict) -> Plan:
     return Plan.of(selections, closed=closed, assignments=assignments)
 
 
-def verify_saved(scenario: Scenario, document: dict) -> Verdict:
-    """Re-check the saved plan against `scenario` (whose input hash must be the one the plan was made from)."""
+def verify_saved(scenario: Scenario, document: dict, tolerance: float = DEFAULT_GAP) -> Verdict:
+    """Re-check the saved plan against `scenario` (whose input hash must be the one the plan was made from).
+
+    `tolerance` is the relative gap the solver was asked for (siting.verify.claims.gap_tolerance): a claimed
+    optimum must be within it of its bound.
+    """
     if scenario.input_sha256 != document["input_sha256"]:
         raise InputError(
             "the scenario or one of its tables has changed since this plan was made (input_sha256 differs); "
@@ -82,17 +89,42 @@ def verify_saved(scenario: Scenario, document: dict) -> Verdict:
             )
     proven = document["status"] == "optimal"
     if document.get("phases") is not None:
-        evaluation = _phased(scenario, document, compute_demand, proven)
+        evaluation, bounded = _phased(scenario, document, compute_demand, proven)
     elif document.get("robust") is not None:
-        evaluation = _robust(scenario, document, compute_demand, proven)
+        evaluation, bounded = _robust(scenario, document, compute_demand, proven)
     else:
         evaluation = evaluate(scenario, plan_from_document(document), compute_demand(scenario).units, proven=proven)
+        bounded = _first(scenario, evaluation.objectives)
     ev = evaluation
     mismatches = differ(document["objectives"], {k: v for k, v in ev.objectives.items() if k in document["objectives"]})
+    mismatches += differ(document, {"objective": ev.objectives.get("max_coverage", np.nan)})
     costs = {"capex": ev.capex, "annual": ev.annual, "annual_freed": ev.freed, "npv": ev.npv}
     mismatches += differ(document.get("cost") or {}, costs, "cost.")
     mismatches += coverage_differs(document.get("coverage", {}), ev, "")
-    return Verdict(evaluation, tuple(mismatches))
+    mismatches += planned_scenario_differs(scenario, document)
+    return Verdict(evaluation, tuple(mismatches), tuple(claims_unbacked(scenario, document, bounded, tolerance)))
+
+
+def _first(scenario: Scenario, objectives: dict[str, float]) -> Bounded:
+    """The first objective, re-checked: what the solver's bound is on (but for a robust plan)."""
+    name = scenario.config.model.objectives[0]
+    return Bounded(name, objectives[name], abs(objectives[name]))
+
+
+def planned_scenario_differs(scenario: Scenario, document: dict) -> list[str]:
+    """plan.json's scenario_sha256 against the scenario as loaded with its overrides and --set values.
+
+    input_sha256 covers the files; this covers what was planned from them (an edited `sets` entry claims the
+    plan for another budget).
+    """
+    saved = document.get("scenario_sha256")
+    actual = document_sha256(effective_document(scenario.config))
+    if saved is None or saved == actual:
+        return []
+    return [
+        "plan.json's scenario_sha256 is not the hash of the scenario as planned with its overrides and --set values "
+        f"({', '.join(document.get('sets', ())) or 'none'}): the plan was made from another scenario"
+    ]
 
 
 def differ(saved: dict, actual: dict[str, float], where: str = "") -> list[str]:
@@ -108,10 +140,12 @@ def differ(saved: dict, actual: dict[str, float], where: str = "") -> list[str]:
 
 
 def coverage_differs(saved: dict, evaluation: Evaluation, where: str) -> list[str]:
-    """Each service's demand, covered units and share in plan.json against the evaluation's."""
+    """Each service's demand, covered units and share in plan.json against the evaluation's; one left out is named."""
     found = []
     for key, row in evaluation.by_service.iterrows():
-        if key in saved:
+        if key not in saved and row["demand"] > 0:
+            found.append(f"plan.json's {where}coverage leaves out {key}, a service with demand {row['demand']:,.6g}")
+        elif key in saved:
             actual = {name: float(row[name]) for name in ("demand", "covered", "share")}
             found += differ(saved[key], actual, f"{where}coverage.{key}.")
     return found
@@ -134,8 +168,12 @@ def _entries_plan(entry: dict) -> Plan:
         raise InputError(f"malformed plan in plan.json ({err.__class__.__name__}: {err})"[:200]) from None
 
 
-def _phased(scenario: Scenario, document: dict, compute_demand, proven: bool) -> Evaluation:
-    """The phased plan re-checked year by year; the last year's evaluation with the schedule's rules and figures."""
+def _phased(scenario: Scenario, document: dict, compute_demand, proven: bool) -> tuple[Evaluation, Bounded]:
+    """The phased plan re-checked year by year.
+
+    Returns:
+        The last year's evaluation with the schedule's rules and figures; the schedule's first objective.
+    """
     from siting.verify.phased import evaluate_phases, schedule_money, year_scenario
 
     years = [entry["year"] for entry in document["phases"]["years"]]
@@ -155,11 +193,16 @@ def _phased(scenario: Scenario, document: dict, compute_demand, proven: bool) ->
         violations += differ(entry, {"capex_spent": check.spent[t], "annual_cost": ev.annual - ev.freed}, where)
         violations += coverage_differs(entry.get("coverage", {}), ev, where)
         violations += differ(entry.get("objectives", {}), dict(ev.objectives), where + "objectives.")
-    return dataclasses.replace(check.evaluations[-1], violations=tuple(violations), objectives=check.objectives)
+    evaluation = dataclasses.replace(check.evaluations[-1], violations=tuple(violations), objectives=check.objectives)
+    return evaluation, _first(scenario, check.objectives)
 
 
-def _robust(scenario: Scenario, document: dict, compute_demand, proven: bool) -> Evaluation:
-    """The robust plan re-checked under each variant, the criterion recomputed (from the saved variant optima)."""
+def _robust(scenario: Scenario, document: dict, compute_demand, proven: bool) -> tuple[Evaluation, Bounded]:
+    """The robust plan re-checked under each variant, the criterion recomputed (from the saved variant optima).
+
+    Returns:
+        The main variant's evaluation; the criterion's value as the model states it (a regret negated).
+    """
     from siting.verify.robust import evaluate_robust, variant_scenario
 
     saved = document["robust"]
@@ -179,8 +222,8 @@ def _robust(scenario: Scenario, document: dict, compute_demand, proven: bool) ->
         scenarios, plans, demands, np.array(saved["optima"], float), rule.criterion, weights, proven=proven
     )
     shown = rule.variants.index("central") if "central" in rule.variants else 0
-    value = check.objectives[saved["objective"]]
-    value = -value if rule.criterion == "min_regret" else value
+    criterion = check.objectives[saved["objective"]]
+    value = -criterion if rule.criterion == "min_regret" else criterion
     violations = list(check.violations)
     for k, (variant, ev) in enumerate(zip(rule.variants, check.evaluations)):
         entry, where = saved["per_variant"][variant], f"robust.per_variant.{variant}."
@@ -190,4 +233,5 @@ def _robust(scenario: Scenario, document: dict, compute_demand, proven: bool) ->
     scale = max(1.0, abs(value), float(np.abs(check.values).max(initial=0.0)))
     if saved["value"] is None or abs(value - saved["value"]) > FIGURE_TOLERANCE * scale + 5e-7:
         violations.append(f"plan.json says the {rule.criterion} value is {saved['value']}; re-checked: {value:.6f}")
-    return dataclasses.replace(check.evaluations[shown], violations=tuple(violations))
+    bounded = Bounded(f"the {rule.criterion} criterion", criterion, scale)
+    return dataclasses.replace(check.evaluations[shown], violations=tuple(violations)), bounded
