@@ -184,6 +184,8 @@ def message(relaxations: list[Relaxation]) -> str:
         )
     alone = [r for r in relaxations if not r.together]
     together = [r for r in relaxations if r.together]
+    if {r.text() for r in together} <= {r.text() for r in alone}:
+        together = []  # a "combination" of changes each enough alone repeats the list above
     names = list(dict.fromkeys(r.label for r in relaxations))
     lines = [f"infeasible: these requirements cannot all be met: {', '.join(names)}."]
     if alone:
