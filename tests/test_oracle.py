@@ -1,0 +1,58 @@
+"""The MILP's optima against a brute-force oracle that does not share the model (tests/oraclelib.py).
+
+Every plan of a tiny random scenario is enumerated and judged from the raw tables; the optima and a sample are
+judged again by siting.verify.evaluate; the real pipeline must reach the same value of each objective.
+The long version is benchmarks/oracle.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import make_scenario
+from featurelib import ELDERLY, building, community, option
+from oraclelib import check, enumerate_plans, judge, lexicographic_best
+from oraclescen import ALL_FAMILIES, write_oracle_scenario
+
+from siting import pipeline
+from siting.scenario.load import load_scenario
+from siting.solvers import available_solvers
+
+SEEDS = (0, 1)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("family", ALL_FAMILIES)
+def test_highs_reaches_the_brute_force_optimum(tmp_path, family, seed):
+    case = check(load_scenario(write_oracle_scenario(tmp_path, seed, family)), ("highs",), sample=8, seed=seed)
+    assert case.plans > 0 and case.evaluated > 0
+    assert not case.disagreements, "\n".join(case.disagreements)
+
+
+@pytest.mark.skipif("cbc" not in available_solvers(), reason="CBC is not installed")
+@pytest.mark.parametrize("family", ["swap", "mixed"])
+def test_cbc_reaches_the_brute_force_optimum(tmp_path, family):
+    case = check(load_scenario(write_oracle_scenario(tmp_path, 2, family)), ("cbc",), sample=4)
+    assert not case.disagreements, "\n".join(case.disagreements)
+
+
+def test_the_oracle_finds_the_hand_derived_optimum(tmp_path):
+    # B1 (buy, 100 元) serves C1's 100 elderly, B2 (rent, 40 元 + 5 元/year) C2's 50; the budget of 120 元 buys
+    # one of them: B1, 100 units for 100 元. Four plans (nothing, B1, B2, both); the last breaks the budget.
+    path = make_scenario(
+        tmp_path,
+        communities=[community("C1", 0, 100), community("C2", 3000, 50)],
+        buildings=[building("B1", 0), building("B2", 3000)],
+        options=[option("B1", "buy", 100), option("B2", "rent", 40, 5)],
+        services={"elderly_care": ELDERLY},
+        budget={"capex": 120},
+        model={"objective_basis": "units"},
+    )
+    scenario = load_scenario(path)
+    space = enumerate_plans(scenario)
+    ok, values = judge(scenario, pipeline.compute_demand(scenario).units, space)
+    assert len(ok) == 4 and ok.sum() == 3
+    best = lexicographic_best(("max_coverage", "min_cost"), ok, values)
+    assert [str(space.plan(n, scenario).selected) for n in best] == [
+        "(Selection(building='B1', mode='buy', services=('elderly_care',), area_m2=()),)"
+    ]
+    assert values["max_coverage"][best[0]] == 100 and values["min_cost"][best[0]] == 100
