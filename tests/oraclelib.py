@@ -90,45 +90,69 @@ def annuity(years: int, rate: float) -> float:
 def judge(scenario: Scenario, demand, space: Space) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Feasibility (N,) and each objective (N,) of every plan, from the raw tables."""
     cfg = scenario.config
-    model, policy, budget = cfg.model, cfg.model.policy, cfg.budget
-    services = list(cfg.services)
-    options = scenario.options.reset_index(drop=True)
-    existing = scenario.existing
+    budget = cfg.budget
     factor = annuity(budget.horizon_years, budget.discount_rate)
-    opt = lambda col: lambda r, m: float(options[col].iloc[r]) if r >= 0 else 0.0  # noqa: E731
-    bits = lambda m: [i for i in range(len(services)) if m >> i & 1]  # noqa: E731
-    capex, annual = (
-        _total(space, _per_choice(space, opt("capex"))),
-        _total(space, _per_choice(space, opt("annual_cost"))),
-    )
+    capex, annual = (_total(space, _per_choice(space, _option(scenario, col))) for col in ("capex", "annual_cost"))
     npv = capex + annual * factor
-    ex_annual = existing["annual_cost"].to_numpy(float)
+    ex_annual = scenario.existing["annual_cost"].to_numpy(float)
     freed = space.closed @ ex_annual
     ok = ~_over(capex, budget.capex)
     if budget.annual is not None:
         ok &= ~_over(annual - freed, budget.annual)
     if budget.npv is not None:
         ok &= ~_over(npv - freed * factor, budget.npv)
-    min_area = np.array([cfg.services[k].min_area_m2 for k in services])
-    area = lambda r, m: sum(min_area[bits(m)]) > options["floor_area_m2"].iloc[r] * (1 + TOL) + TOL  # noqa: E731
-    ok &= _total(space, _per_choice(space, lambda r, m: r >= 0 and area(r, m))) == 0
+    ok &= _plan_rules(scenario, space)
+    covered, value, shares = _coverage(scenario, demand, space)
+    ok &= covered
+    if cfg.model.complex is not None:
+        complex_ok, n_complex = _complexes(scenario, space)
+        ok &= complex_ok
+        value = value + cfg.model.complex.bonus * n_complex
+    objectives = {
+        "max_coverage": value,
+        "min_cost": npv + ~space.closed @ ex_annual * factor,
+        "max_min_share": np.min(shares, axis=0) if shares else np.zeros(len(ok)),
+    }
+    return ok, objectives
+
+
+def _option(scenario: Scenario, column: str):
+    """values(row, mask) for _per_choice: the option's `column`, 0 when the building is not acquired."""
+    values = scenario.options[column].to_numpy(float)
+    return lambda r, m: values[r] if r >= 0 else 0.0
+
+
+def _bits(mask: int, n: int) -> list[int]:
+    return [i for i in range(n) if mask >> i & 1]
+
+
+def _plan_rules(scenario: Scenario, space: Space) -> np.ndarray:
+    """Floor area, facility counts, per-mode limits, must (not) choose (as), assets traded once, closures."""
+    cfg, policy = scenario.config, scenario.config.model.policy
+    options, existing = scenario.options.reset_index(drop=True), scenario.existing
+    min_area = np.array([s.min_area_m2 for s in cfg.services.values()])
+    floor = options["floor_area_m2"].to_numpy(float)
+    too_big = [
+        np.array([r >= 0 and min_area[_bits(m, len(min_area))].sum() > floor[r] * (1 + TOL) + TOL for r, m in c])
+        for c in space.choices
+    ]
+    ok = _total(space, too_big) == 0
     chosen = space.choice > 0
     count = chosen.sum(axis=1)
     if policy.max_facilities is not None:
         ok &= count <= policy.max_facilities
     if policy.min_facilities is not None:
         ok &= count >= policy.min_facilities
+    mode_of = lambda mode: lambda r, m: r >= 0 and options["mode"].iloc[r] == mode  # noqa: E731
     for mode, limit in policy.max_by_mode.items():
-        of_mode = _per_choice(space, lambda r, m, mode=mode: r >= 0 and options["mode"].iloc[r] == mode)
-        ok &= _total(space, of_mode) <= limit
+        ok &= _total(space, _per_choice(space, mode_of(mode))) <= limit
     at = {b: i for i, b in enumerate(space.buildings)}
     for b in policy.must_choose:
         ok &= chosen[:, at[b]]
     for b in policy.must_not_choose:
         ok &= ~chosen[:, at[b]]
     for b, mode in policy.must_choose_as.items():
-        modes = np.array([r >= 0 and options["mode"].iloc[r] == mode for r, _ in space.choices[at[b]]])
-        ok &= modes[space.choice[:, at[b]]]
+        ok &= _per_choice(space, mode_of(mode))[at[b]][space.choice[:, at[b]]]
     traded = {}
     for asset in sorted({a for assets in options["assets"] for a in assets}):
         traded[asset] = _total(space, _per_choice(space, lambda r, m, a=asset: r >= 0 and a in options["assets"][r]))
@@ -138,40 +162,61 @@ def judge(scenario: Scenario, demand, space: Space) -> tuple[np.ndarray, dict[st
         if not closable:
             ok &= ~(space.closed[:, e] & ~gone)
         ok &= ~(~space.closed[:, e] & gone)
+    return ok
 
-    # Coverage: a pair is covered when some host of the service lies within its radius.
-    comm = scenario.communities
-    sites = np.vstack(
-        [scenario.buildings[["x", "y"]].to_numpy(float), existing[["x", "y"]].to_numpy(float).reshape(-1, 2)]
-    )
+
+def _credit(dist: np.ndarray, service) -> np.ndarray:
+    """Share of a pair's demand counted at walking distance `dist`: 1 up to full_credit_m, then linear to 0."""
+    full = service.radius_m if service.full_credit_m is None else min(service.full_credit_m, service.radius_m)
+    within = dist <= service.radius_m + RADIUS_TOL_M
+    if full >= service.radius_m:
+        return within.astype(float)
+    return np.where(dist <= full, 1.0, np.clip((service.radius_m - dist) / (service.radius_m - full), 0, 1)) * within
+
+
+def _coverage(scenario: Scenario, demand, space: Space) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Required shares and district rules met (N,), max_coverage without the complex bonus (N,), and the share
+    of each district × service with demand (for max_min_share).
+
+    A pair is covered when some host of the service (a building hosting it, a kept facility offering it) lies
+    within the radius; with distance decay it counts the credit of its best host.
+    """
+    cfg, model, policy = scenario.config, scenario.config.model, scenario.config.model.policy
+    comm, existing = scenario.communities, scenario.existing
+    sites = np.vstack([scenario.buildings[["x", "y"]].to_numpy(float), existing[["x", "y"]].to_numpy(float)])
     dist = np.hypot(*(comm[["x", "y"]].to_numpy(float)[:, None, :] - sites[None, :, :]).transpose(2, 0, 1))
-    dist = dist * cfg.walking.detour_factor
-    kept = ~space.closed
+    dist = dist * cfg.walking.detour_factor  # (C, sites)
     district = comm[policy.group_by].fillna("").astype(str).to_numpy() if policy.group_by in comm else None
     groups = sorted(set(district) - {""}) if district is not None else []
-    units, shares = {}, []
-    for i, key in enumerate(services):
-        service = cfg.services[key]
+    ok = np.ones(len(space.choice), bool)
+    value = np.zeros(len(ok))
+    shares = []
+    for i, (key, service) in enumerate(cfg.services.items()):
         d = demand[key].reindex(comm.index).to_numpy(float)
         hosting = _per_choice(space, lambda r, m, i=i: bool(m >> i & 1))
         new = np.stack([hosting[b][space.choice[:, b]] for b in range(len(space.buildings))], axis=1)
-        ex = kept & np.array([key in s for s in existing["services"]], bool)[None, :]
-        host = np.hstack([new, ex]).astype(np.float32)
-        reach = (dist <= service.radius_m + RADIUS_TOL_M).astype(np.float32)  # (C, sites)
-        covered = (host @ reach.T) > 0  # (N, C)
-        units[key] = covered @ d
+        offered = np.array([key in s for s in existing["services"]], bool)
+        host = np.hstack([new, ~space.closed & offered[None, :]]).astype(np.float32)  # (N, sites)
+        covered = (host @ (dist <= service.radius_m + RADIUS_TOL_M).T.astype(np.float32)) > 0  # (N, C)
+        best = covered
+        if service.full_credit_m is not None:  # the best host's credit: (N, sites, C) → (N, C)
+            best = np.max(host[:, :, None] * _credit(dist, service).T[None, :, :].astype(np.float32), axis=1)
+        units = covered @ d
         total = d.sum()
+        rate = service.uptake if service.uptake is not None else service.per_1000_residents / 1000
+        per_unit = {"units": 1.0, "persons": 1 / rate if rate > 0 else 0.0, "share": 100 / total if total > 0 else 0.0}
+        value += service.weight * per_unit[model.objective_basis] * (best @ d)
         need = service.min_share
         if {"min_cost", "min_capex", "min_annual"} & set(model.objectives):
             need = max(need, model.target_share.get(key, 0.0))
         if need > 0 and total > 0:
-            ok &= ~(units[key] / total < need * (1 - TOL) - TOL - TOL / total)
+            ok &= ~(units / total < need * (1 - TOL) - TOL - TOL / total)
         for g in groups:
             in_g = (district == g) & (d > 0)
             g_demand = d[in_g].sum()
-            if g_demand <= 0:
+            if g_demand <= 0:  # a district without demand for the service cannot have some of it covered
                 if key in policy.district_requires.get(g, ()):
-                    ok &= False
+                    ok[:] = False
                 continue
             g_share = covered[:, in_g] @ d[in_g] / g_demand
             shares.append(g_share)
@@ -180,40 +225,36 @@ def judge(scenario: Scenario, demand, space: Space) -> tuple[np.ndarray, dict[st
                 ok &= ~(g_share < low * (1 - TOL) - TOL - TOL / g_demand)
             if key in policy.district_requires.get(g, ()):
                 ok &= covered[:, in_g].any(axis=1)
+    return ok, value, shares
 
-    value = np.zeros(len(ok))
-    for key in services:
-        service = cfg.services[key]
-        total = demand[key].sum()
-        rate = service.uptake if service.uptake is not None else service.per_1000_residents / 1000
-        per_unit = {"units": 1.0, "persons": 1 / rate if rate > 0 else 0.0, "share": 100 / total if total > 0 else 0.0}
-        value += service.weight * per_unit[model.objective_basis] * units[key]
-    rule = model.complex
-    if rule is not None:
-        core = [services.index(k) for k in rule.core if k in services]
 
-        def qualifies(r, m):
-            hosted = bits(m)
-            return (
-                r >= 0
-                and options["floor_area_m2"].iloc[r] >= rule.min_area_m2
-                and len(hosted) >= rule.min_services
-                and len(set(hosted) & set(core)) >= rule.min_core
-            )
+def _complexes(scenario: Scenario, space: Space) -> tuple[np.ndarray, np.ndarray]:
+    """The complex rule's requirements met (N,) and the number of complexes (N,).
 
-        flags = _per_choice(space, qualifies)
-        n_complex = _total(space, flags)
-        ok &= n_complex >= rule.min_count
-        on_complexes = _total(space, [f * c for f, c in zip(flags, _per_choice(space, opt("capex")))])
-        if rule.min_capex_share:
-            ok &= ~(on_complexes < rule.min_capex_share * capex * (1 - TOL) - TOL)
-        value += rule.bonus * n_complex
-    objectives = {
-        "max_coverage": value,
-        "min_cost": npv + kept @ ex_annual * factor,
-        "max_min_share": np.min(shares, axis=0) if shares else np.zeros(len(ok)),
-    }
-    return ok, objectives
+    A building is a complex when its option's floor area, the number of services it hosts and the number of
+    core services among them reach the rule's minimums.
+    """
+    services, rule = list(scenario.config.services), scenario.config.model.complex
+    floor = scenario.options["floor_area_m2"].to_numpy(float)
+    core = {services.index(k) for k in rule.core if k in services}
+
+    def qualifies(r, m):
+        hosted = _bits(m, len(services))
+        return (
+            r >= 0
+            and floor[r] >= rule.min_area_m2
+            and len(hosted) >= rule.min_services
+            and len(core.intersection(hosted)) >= rule.min_core
+        )
+
+    flags = _per_choice(space, qualifies)
+    n_complex = _total(space, flags)
+    ok = n_complex >= rule.min_count
+    if rule.min_capex_share:
+        capex = _per_choice(space, _option(scenario, "capex"))
+        on_complexes = _total(space, [f * c for f, c in zip(flags, capex)])
+        ok &= ~(on_complexes < rule.min_capex_share * _total(space, capex) * (1 - TOL) - TOL)
+    return ok, n_complex
 
 
 def lexicographic_best(order: tuple[str, ...], ok: np.ndarray, values: dict[str, np.ndarray]) -> np.ndarray:
@@ -284,7 +325,15 @@ def check(scenario: Scenario, solvers: tuple[str, ...], *, sample: int = 20, see
     best = lexicographic_best(order, ok, values)
     rng = np.random.default_rng(seed)
     pick = lambda pool: rng.choice(pool, size=min(sample, len(pool)), replace=False) if len(pool) else pool  # noqa: E731
-    rows = np.unique(np.concatenate([best[:5], pick(np.arange(len(ok))), pick(np.flatnonzero(ok))]))
+    # Besides the optima and plans drawn at random: plans refused that would beat the optimum (a wrong refusal
+    # there would change the answer).
+    first = values[order[0]]
+    beats = first > first[best[0]] if len(best) else np.ones(len(ok), bool)
+    if len(best) and not MAXIMISE[order[0]]:
+        beats = first < first[best[0]]
+    everything = np.arange(len(ok))
+    drawn = [pick(everything), pick(np.flatnonzero(ok)), pick(everything[~ok & beats])]
+    rows = np.unique(np.concatenate([best[:5], *drawn]))
     cross_check(scenario, demand, space, ok, values, rows, case)
     if len(best):
         case.best = {name: float(values[name][best[0]]) for name in order}

@@ -209,6 +209,12 @@ def _min_cost(rng, s):
     s["model"]["target_share"] = {str(k): float(rng.choice([0.2, 0.5, 0.8])) for k in keys[: int(rng.integers(1, 3))]}
 
 
+def _decay(rng, s):
+    for service in s["services"].values():
+        if rng.random() < 0.7:
+            service["full_credit_m"] = round(service["radius_m"] * float(rng.uniform(0.2, 0.9)), 1)
+
+
 def _max_min_share(rng, s):
     s["model"]["objectives"] = OBJECTIVES["max_min_share"]
 
@@ -226,6 +232,7 @@ FAMILIES = {
     "basis": (_basis,),
     "min_cost": (_min_cost,),
     "max_min_share": (_max_min_share,),
+    "decay": (_decay,),
 }
 MIXABLE = ("budgets", "complex", "must", "counts", "min_share", "district", "swap", "closures", "basis", "min_cost")
 ALL_FAMILIES = (*FAMILIES, "mixed")

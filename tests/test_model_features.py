@@ -855,6 +855,27 @@ def test_evaluator_catches_district_minimum_share_and_requirement(tmp_path):
     )
 
 
+# District D1 must have elderly care: C1 (x=0) has no elderly, C2 (x=3000) has 10. B1 at C1 covers C1 only,
+# which needs nothing: none of D1's demand is covered. The evaluator counted C1 as covered and passed the plan
+# (the model, whose demand pairs have demand, refused it): found writing the oracle's district rules.
+def test_evaluator_requires_covered_demand_not_a_covered_community_without_any(tmp_path):
+    check = evaluator(
+        scenario(
+            tmp_path,
+            communities=[community("C1", 0, 0, district="D1"), community("C2", 3000, 10, district="D1")],
+            buildings=[building("B1", 0), building("B2", 3000)],
+            options=[option("B1", "renovate", 10), option("B2", "renovate", 10)],
+            services={"elderly_care": ELDERLY},
+            budget={"capex": 20},
+            model={"policy": {"district_requires": {"D1": ["elderly_care"]}}},
+        )
+    )
+    assert check(Plan.of([sel("B2", "renovate")])) == ()
+    refuses(
+        check, Plan.of([sel("B1", "renovate")]), "D1 must have elderly_care but none of its demand for it is covered"
+    )
+
+
 def test_evaluator_catches_a_missed_target_share_for_min_cost(tmp_path):
     check = evaluator(
         scenario(
