@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from oraclelib import check  # noqa: E402
+from oraclecap import check_scenario  # noqa: E402
 from oraclescen import ALL_FAMILIES, write_oracle_scenario  # noqa: E402
 
 from siting.scenario.load import load_scenario  # noqa: E402
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             for seed in args.seeds:
                 path = write_oracle_scenario(Path(tmp) / f"{family}-{seed}", seed, family)
                 clock = time.perf_counter()
-                case = check(load_scenario(path), solvers, sample=args.sample, seed=seed)
+                case = check_scenario(load_scenario(path), solvers, sample=args.sample, seed=seed)
                 t = totals[family]
                 t["cases"] += 1
                 t["infeasible"] += case.best is None
@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                 t["feasible"] += case.feasible
                 t["enumerate_s"] += case.enumerate_s
                 t["evaluated"] += case.evaluated
+                t["lps"] += case.lps
                 t["evaluate_s"] += case.evaluate_s
                 t["total_s"] += time.perf_counter() - clock
                 for text in case.disagreements:
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"plans {int(t['plans']):10,d} (feasible {int(t['feasible']):9,d})  "
                 f"judged {t['plans'] / max(t['enumerate_s'], 1e-9):10,.0f} plans/s  "
                 f"evaluator {int(t['evaluated']):6d} plans at {t['evaluated'] / max(t['evaluate_s'], 1e-9):5.0f}/s  "
-                f"{t['total_s']:6.1f} s",
+                f"assignment LPs {int(t['lps']):6d}  {t['total_s']:6.1f} s",
                 flush=True,
             )
     cases = sum(t["cases"] for t in totals.values())

@@ -102,7 +102,7 @@ def judge(scenario: Scenario, demand, space: Space) -> tuple[np.ndarray, dict[st
     if budget.npv is not None:
         ok &= ~_over(npv - freed * factor, budget.npv)
     ok &= _plan_rules(scenario, space)
-    covered, value, shares = _coverage(scenario, demand, space)
+    covered, value, shares = coverage(scenario, demand, space)
     ok &= covered
     if cfg.model.complex is not None:
         complex_ok, n_complex = _complexes(scenario, space)
@@ -165,6 +165,18 @@ def _plan_rules(scenario: Scenario, space: Space) -> np.ndarray:
     return ok
 
 
+def unit_values(scenario: Scenario, demand) -> dict[str, float]:
+    """What one covered unit of each service adds to max_coverage: its weight × 1 (units), × persons per unit
+    (persons), × 100 / the service's total demand (share)."""
+    out = {}
+    for key, service in scenario.config.services.items():
+        total = demand[key].sum()
+        rate = service.uptake if service.uptake is not None else service.per_1000_residents / 1000
+        per_unit = {"units": 1.0, "persons": 1 / rate if rate > 0 else 0.0, "share": 100 / total if total > 0 else 0.0}
+        out[key] = service.weight * per_unit[scenario.config.model.objective_basis]
+    return out
+
+
 def _credit(dist: np.ndarray, service) -> np.ndarray:
     """Share of a pair's demand counted at walking distance `dist`: 1 up to full_credit_m, then linear to 0."""
     full = service.radius_m if service.full_credit_m is None else min(service.full_credit_m, service.radius_m)
@@ -174,7 +186,7 @@ def _credit(dist: np.ndarray, service) -> np.ndarray:
     return np.where(dist <= full, 1.0, np.clip((service.radius_m - dist) / (service.radius_m - full), 0, 1)) * within
 
 
-def _coverage(scenario: Scenario, demand, space: Space) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+def coverage(scenario: Scenario, demand, space: Space) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """Required shares and district rules met (N,), max_coverage without the complex bonus (N,), and the share
     of each district × service with demand (for max_min_share).
 
@@ -191,6 +203,7 @@ def _coverage(scenario: Scenario, demand, space: Space) -> tuple[np.ndarray, np.
     ok = np.ones(len(space.choice), bool)
     value = np.zeros(len(ok))
     shares = []
+    unit_value = unit_values(scenario, demand)
     for i, (key, service) in enumerate(cfg.services.items()):
         d = demand[key].reindex(comm.index).to_numpy(float)
         hosting = _per_choice(space, lambda r, m, i=i: bool(m >> i & 1))
@@ -203,9 +216,7 @@ def _coverage(scenario: Scenario, demand, space: Space) -> tuple[np.ndarray, np.
             best = np.max(host[:, :, None] * _credit(dist, service).T[None, :, :].astype(np.float32), axis=1)
         units = covered @ d
         total = d.sum()
-        rate = service.uptake if service.uptake is not None else service.per_1000_residents / 1000
-        per_unit = {"units": 1.0, "persons": 1 / rate if rate > 0 else 0.0, "share": 100 / total if total > 0 else 0.0}
-        value += service.weight * per_unit[model.objective_basis] * (best @ d)
+        value += unit_value[key] * (best @ d)
         need = service.min_share
         if {"min_cost", "min_capex", "min_annual"} & set(model.objectives):
             need = max(need, model.target_share.get(key, 0.0))
@@ -282,6 +293,7 @@ class Case:
     plans: int = 0
     feasible: int = 0
     evaluated: int = 0
+    lps: int = 0
     enumerate_s: float = 0.0
     evaluate_s: float = 0.0
     best: dict[str, float] | None = None
@@ -337,13 +349,20 @@ def check(scenario: Scenario, solvers: tuple[str, ...], *, sample: int = 20, see
     cross_check(scenario, demand, space, ok, values, rows, case)
     if len(best):
         case.best = {name: float(values[name][best[0]]) for name in order}
+    compare_solvers(scenario, solvers, case, space.plan(best[0], scenario) if len(best) else None)
+    return case
+
+
+def compare_solvers(scenario: Scenario, solvers: tuple[str, ...], case: Case, plan: Plan | None) -> None:
+    """Solve with each solver; each objective's value must be the oracle's (case.best; `plan` reaches it)."""
+    order = scenario.config.model.objectives
     for solver in solvers:
         try:
             result = pipeline.run(scenario, solver=solver)
         except InfeasibleError:
             case.solved[solver] = None
             if case.best is not None:
-                case.disagreements.append(f"{solver}: infeasible, but the oracle found {space.plan(best[0], scenario)}")
+                case.disagreements.append(f"{solver}: infeasible, but the oracle found {plan}")
             continue
         except SitingError as err:
             case.disagreements.append(f"{solver}: {type(err).__name__}: {err}")
@@ -359,7 +378,6 @@ def check(scenario: Scenario, solvers: tuple[str, ...], *, sample: int = 20, see
                 if not agree(got[name], case.best[name]):
                     case.disagreements.append(
                         f"{solver}: {name} = {got[name]!r}, oracle {case.best[name]!r} "
-                        f"(oracle plan {space.plan(best[0], scenario)}; solver plan {result.solution.plan})"
+                        f"(oracle plan {plan}; solver plan {result.solution.plan})"
                     )
                     break
-    return case

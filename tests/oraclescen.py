@@ -215,6 +215,24 @@ def _decay(rng, s):
             service["full_credit_m"] = round(service["radius_m"] * float(rng.uniform(0.2, 0.9)), 1)
 
 
+def _capacity(rng, s):
+    s["model"]["capacities"] = True
+    s["max_plans"] = 20_000  # each plan the search visits is an LP
+    s["buildings"] = s["buildings"][:4]
+    s["options"] = [o for o in s["options"] if o["building"] in {b["id"] for b in s["buildings"]}]
+    if rng.random() < 0.6:
+        for key, service in s["services"].items():
+            service["area_per_unit_m2"] = {"elderly_care": 10.0, "childcare": 8.0, "meals": 2.0}[key]
+    else:
+        for o in s["options"]:
+            o["capacity"] = int(rng.integers(5, 40))
+    for e in s["existing"]:
+        e["capacity"] = int(rng.integers(5, 30))
+    if rng.random() < 0.4:
+        s["model"]["objectives"] = OBJECTIVES["min_cost"]
+        s["model"]["target_share"] = {str(rng.choice(list(s["services"]))): float(rng.choice([0.2, 0.4]))}
+
+
 def _max_min_share(rng, s):
     s["model"]["objectives"] = OBJECTIVES["max_min_share"]
 
@@ -233,6 +251,7 @@ FAMILIES = {
     "min_cost": (_min_cost,),
     "max_min_share": (_max_min_share,),
     "decay": (_decay,),
+    "capacity": (_capacity,),
 }
 MIXABLE = ("budgets", "complex", "must", "counts", "min_share", "district", "swap", "closures", "basis", "min_cost")
 ALL_FAMILIES = (*FAMILIES, "mixed")
@@ -252,7 +271,7 @@ def write_oracle_scenario(folder: Path, seed: int, family: str) -> Path:
         rule(rng, s)
     # Fewer modes until every plan can be enumerated.
     kept = set(s["policy"].get("must_choose_as", {}).items())
-    while _plans(s["options"], len(s["services"]), len(s["existing"])) > MAX_PLANS:
+    while _plans(s["options"], len(s["services"]), len(s["existing"])) > s.get("max_plans", MAX_PLANS):
         counts: dict[str, int] = {}
         for o in s["options"]:
             counts[o["building"]] = counts.get(o["building"], 0) + 1
@@ -261,6 +280,8 @@ def write_oracle_scenario(folder: Path, seed: int, family: str) -> Path:
             for i, o in enumerate(s["options"])
             if counts[o["building"]] > 1 and o["mode"] != "swap" and (o["building"], o["mode"]) not in kept
         ]
+        if not droppable:
+            break
         s["options"].pop(max(droppable)[2])
     model = {**s["model"], "policy": s["policy"]} if s["policy"] else s["model"]
     extra = {"existing": s["existing"]} if s["existing"] else {}
