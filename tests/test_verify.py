@@ -299,3 +299,36 @@ def test_an_older_run_without_file_hashes_is_verified_with_a_warning(copy):
     refused(copy, "selected.csv, line 2 (B001): mode is 'renovate'")
     (copy / "coverage.csv").unlink()
     refused(copy, "coverage.csv is missing")
+
+
+def claim_a_larger_budget(document) -> None:
+    # The optimum at 210 万元 (objective 150) passed off as the plan for 300 万元, where 210 is possible.
+    document["sets"] = ["budget.capex=3000000"]
+    document["budget"]["capex"] = 3000000.0
+
+
+def test_a_plan_passed_off_for_another_budget_is_refused_by_its_scenario_hash(copy):
+    edit_plan(copy, claim_a_larger_budget)
+    rehash(copy)
+    refused(copy, "plan.json's scenario_sha256 is not the hash of the scenario as planned", "budget.capex=3000000")
+
+
+def test_resolve_refuses_an_optimum_that_planning_again_beats(copy):
+    # Even with the scenario hash written anew, every claim is self-consistent: only a new solve can tell.
+    from siting.scenario.load import load_scenario
+    from siting.scenario.overrides import document_sha256, effective_document
+
+    larger = load_scenario(TINY, sets=["budget.capex=3000000"])
+    edit_plan(copy, claim_a_larger_budget)
+    edit_plan(copy, lambda d: d.update(scenario_sha256=document_sha256(effective_document(larger.config))))
+    rehash(copy)
+    assert run_main("verify", copy).returncode == 0  # every rule and figure holds at 300 万元
+    result = run_main("verify", copy, "--resolve")
+    assert result.returncode == 4
+    assert "plan.json says its objective 150.000000 is optimal; re-planned with highs: 210.000000" in result.stderr
+
+
+def test_resolve_confirms_an_untouched_optimum(saved_run):
+    result = run_main("verify", saved_run, "--resolve", "cbc")
+    assert result.returncode == 0, result.stderr
+    assert "re-planned with cbc: 150 (optimal, agrees)" in result.stdout

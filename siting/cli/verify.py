@@ -27,6 +27,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scenario", type=Path, default=None, help="the scenario file (default: the one named in manifest.json)"
     )
+    parser.add_argument(
+        "--resolve",
+        nargs="?",
+        const="highs",
+        default=None,
+        metavar="SOLVER",
+        help="also plan the scenario again (with SOLVER, default highs; --time-limit applies) and check plan.json's "
+        "optimum against it: a plan said to be optimal must match the new optimum within the run's gap, a "
+        "feasible one may not beat it",
+    )
+    parser.add_argument("--time-limit", type=float, default=None, metavar="S", help="seconds for --resolve")
     add_outside_paths_flag(parser)
 
 
@@ -47,6 +58,10 @@ def main(args: argparse.Namespace) -> int:
     verdict = verify_saved(scenario, document, gap_tolerance(manifest))
     problems = [*(changed or ()), *verdict.problems]
     problems += tables_disagree(args.run_dir, verdict.evaluation, listed=changed is not None)
+    resolved = ""
+    if args.resolve is not None and not problems:
+        found, resolved = optimum_disagrees(scenario, document, args.resolve, args.time_limit, gap_tolerance(manifest))
+        problems += found
     if problems:
         raise PlanViolation("the saved plan does not hold:\n  - " + "\n  - ".join(problems))
     ev = verdict.evaluation
@@ -54,7 +69,7 @@ def main(args: argparse.Namespace) -> int:
     files = "its files as siting wrote them, " if changed is not None else ""
     print(
         f"{args.run_dir}: the plan holds: {len(ev.selected)} buildings, every rule of '{scenario.name}' met, "
-        f"{files}figures as in plan.json ({figures})"
+        f"{files}figures as in plan.json ({figures}){resolved}"
     )
     return 0
 
@@ -77,3 +92,45 @@ def _figure(objective: str, value: float | None) -> str:
     if objective in ("min_cost", "min_capex", "min_annual"):
         return f"{value / 1e4:,.2f} 万元" + ("/年" if objective == "min_annual" else "")
     return f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
+
+
+def optimum_disagrees(
+    scenario, document: dict, solver: str, time_limit_s: float | None, gap: float
+) -> tuple[list[str], str]:
+    """Plan the scenario again and hold plan.json's first objective against the new optimum and bound.
+
+    Both solves stop within `gap` of their bound, so they may differ by about twice it (plus plan.json's rounding).
+    A plan said to be optimal that the new plan beats, or any plan better than the new proven bound, is a problem.
+
+    Returns:
+        The problems, and a clause for the summary line.
+    """
+    from siting import pipeline
+    from siting.errors import InfeasibleError
+    from siting.model.objectives import MAXIMIZE
+    from siting.model.solve import NoPlanError
+    from siting.solvers import SolveOptions
+
+    options = SolveOptions(time_limit_s=time_limit_s, mip_rel_gap=gap)
+    try:
+        rerun = pipeline.run(scenario, solver=solver, options=options, explain_infeasible=False)
+    except InfeasibleError:
+        return [f"re-planned with {solver}: no plan meets the rules, yet this one does (a solver fault)"], ""
+    except NoPlanError:
+        return [], f"; re-planned with {solver}: no plan in {time_limit_s:g} s, the optimum not confirmed"
+    claimed, new, bound = document.get("objective"), rerun.evaluation.objective, rerun.solution.bound
+    sense = 1.0 if MAXIMIZE[rerun.solution.first.objective] else -1.0
+    tolerance = 2 * max(gap, 1e-9) * max(1.0, abs(new)) + 1e-6
+    status = rerun.solution.status.value
+    problems = []
+    if bound is not None and sense * (claimed - bound) > tolerance:
+        problems.append(f"plan.json's objective {claimed:,.6f} beats what re-planning proves possible: {bound:,.6f}")
+    if document.get("status") == "optimal" and sense * (new - claimed) > tolerance:
+        problems.append(f"plan.json says its objective {claimed:,.6f} is optimal; re-planned with {solver}: {new:,.6f}")
+    if status != "optimal":
+        proven = f"{status}, bound {bound:,.6g}: the optimum not confirmed"
+    elif sense * (new - claimed) > tolerance:
+        proven = f"optimal, {abs(new - claimed) / max(abs(new), 1e-9):.2%} better than this plan, which says feasible"
+    else:
+        proven = "optimal, agrees"
+    return problems, f"; re-planned with {solver}: {new:,.6g} ({proven})"

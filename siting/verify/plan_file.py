@@ -172,6 +172,7 @@ class SavedPlan(Saved):
     assignments: list[SavedAssignment]
     objectives: dict[str, Finite | None]
     input_sha256: str
+    scenario_sha256: str | None = None
     status: str
     objective: Finite | None = None
     bound: Finite | None = None

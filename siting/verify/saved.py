@@ -11,6 +11,7 @@ import numpy as np
 from siting.errors import InputError
 from siting.plan import Assignment, Plan, Selection
 from siting.scenario.load import Scenario
+from siting.scenario.overrides import document_sha256, effective_document
 from siting.verify.claims import DEFAULT_GAP, Bounded, claims_unbacked
 from siting.verify.evaluate import Evaluation, evaluate
 from siting.verify.plan_file import SavedPlan, read_plan_file
@@ -100,6 +101,7 @@ def verify_saved(scenario: Scenario, document: dict, tolerance: float = DEFAULT_
     costs = {"capex": ev.capex, "annual": ev.annual, "annual_freed": ev.freed, "npv": ev.npv}
     mismatches += differ(document.get("cost") or {}, costs, "cost.")
     mismatches += coverage_differs(document.get("coverage", {}), ev, "")
+    mismatches += planned_scenario_differs(scenario, document)
     return Verdict(evaluation, tuple(mismatches), tuple(claims_unbacked(scenario, document, bounded, tolerance)))
 
 
@@ -107,6 +109,22 @@ def _first(scenario: Scenario, objectives: dict[str, float]) -> Bounded:
     """The first objective, re-checked: what the solver's bound is on (but for a robust plan)."""
     name = scenario.config.model.objectives[0]
     return Bounded(name, objectives[name], abs(objectives[name]))
+
+
+def planned_scenario_differs(scenario: Scenario, document: dict) -> list[str]:
+    """plan.json's scenario_sha256 against the scenario as loaded with its overrides and --set values.
+
+    input_sha256 covers the files; this covers what was planned from them (an edited `sets` entry claims the
+    plan for another budget).
+    """
+    saved = document.get("scenario_sha256")
+    actual = document_sha256(effective_document(scenario.config))
+    if saved is None or saved == actual:
+        return []
+    return [
+        "plan.json's scenario_sha256 is not the hash of the scenario as planned with its overrides and --set values "
+        f"({', '.join(document.get('sets', ())) or 'none'}): the plan was made from another scenario"
+    ]
 
 
 def differ(saved: dict, actual: dict[str, float], where: str = "") -> list[str]:
