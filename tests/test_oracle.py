@@ -29,6 +29,15 @@ def test_highs_reaches_the_brute_force_optimum(tmp_path, family, seed):
     assert not case.disagreements, "\n".join(case.disagreements)
 
 
+# Seeds where HiGHS and CBC agreed with each other and not with the oracle, before the fixes of
+# test_model_features' test_complex_spending_share_can_need_the_dearer_option (seed 7) and
+# test_complex_may_host_a_service_nobody_in_reach_needs (seed 33).
+@pytest.mark.parametrize(("family", "seed"), [("complex", 7), ("complex", 33)])
+def test_the_oracle_s_past_finds_stay_fixed(tmp_path, family, seed):
+    case = check_scenario(load_scenario(write_oracle_scenario(tmp_path, seed, family)), ("highs",), sample=2)
+    assert not case.disagreements, "\n".join(case.disagreements)
+
+
 @pytest.mark.skipif("cbc" not in available_solvers(), reason="CBC is not installed")
 @pytest.mark.parametrize("family", ["swap", "mixed"])
 def test_cbc_reaches_the_brute_force_optimum(tmp_path, family):
