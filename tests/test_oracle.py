@@ -78,4 +78,3 @@ def test_the_oracle_finds_the_hand_derived_optimum(tmp_path):
 def test_cbc_reaches_the_least_cost_of_budgets_seed_87(tmp_path):
     case = check_scenario(load_scenario(write_oracle_scenario(tmp_path, 87, "budgets")), ("highs", "cbc"), sample=1)
     assert not case.disagreements, "\n".join(case.disagreements)
-
