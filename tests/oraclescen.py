@@ -201,6 +201,10 @@ def _closures(rng, s):
 
 def _basis(rng, s):
     s["model"]["objective_basis"] = str(rng.choice(["share", "persons", "units"]))
+    if "childcare" in s["services"] and rng.random() < 0.5:  # demand per 1,000 residents instead of per infant
+        service = s["services"]["childcare"]
+        del service["uptake"]
+        service["per_1000_residents"] = 4.5
 
 
 def _min_cost(rng, s):
