@@ -376,6 +376,50 @@ def test_complex_bonus_buys_a_complex_only_when_it_pays(tmp_path, solver, bonus,
     assert complex_flags(result) == complexes
 
 
+# A required share of the one-off spending on complexes can make a dearer option the better one (found by the
+# brute-force oracle, tests/test_oracle.py). B1 (600 m²) can be bought for 10 or built for 13 (same area, no
+# yearly cost: building it looks dominated); B2 renovated for 12; budget 25; min_count 1 and at least half the
+# one-off spending on complexes. B1 bought + B2: 10 / 22 = 45 % on the complex, refused; B1 built + B2:
+# 13 / 25 = 52 %, 37 + 135 = 172. B1 alone (bought) gives only 37. Dropping the "dominated" option gave 37.
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_complex_spending_share_can_need_the_dearer_option(tmp_path, solver):
+    path = scenario(
+        tmp_path,
+        communities=[community("C1", 0, 10, 10), community("C2", 2000, 50, 50)],
+        buildings=[building("B1", 0, 600), building("B2", 2000, 400)],
+        options=[option("B1", "buy", 10), option("B1", "build", 13), option("B2", "renovate", 12)],
+        services=COMPLEX_SERVICES,
+        budget={"capex": 25},
+        model={"complex": {**COMPLEX_RULE, "min_count": 1, "min_capex_share": 0.5}},
+    )
+    result = run(path, solver)
+    assert_optimal(result)
+    assert plan_of(result) == {("B1", "build", ALL3), ("B2", "renovate", TWO)}
+    assert objectives(result)["max_coverage"] == approx(172)
+
+
+# A complex counts the services it hosts, whether they serve anyone or not (found by the oracle). C1 (x=0: 10
+# elderly, no infants) is the only community B1 (600 m², renovate 10) reaches; C2's 10 infants are 5 km away.
+# min_count 1: B1 must host childcare, for nobody, to be a complex. Optimum: B1 with all three, 12 + 10 = 22.
+# The model had no childcare slot at B1 (slots came from reach arcs only) and called the scenario infeasible.
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_complex_may_host_a_service_nobody_in_reach_needs(tmp_path, solver):
+    path = scenario(
+        tmp_path,
+        communities=[community("C1", 0, 10), community("C2", 5000, 0, 10)],
+        buildings=[building("B1", 0, 600)],
+        options=[option("B1", "renovate", 10)],
+        services=COMPLEX_SERVICES,
+        budget={"capex": 20},
+        model={"complex": {**COMPLEX_RULE, "min_count": 1}},
+    )
+    result = run(path, solver)
+    assert_optimal(result)
+    assert plan_of(result) == {("B1", "renovate", ALL3)}
+    assert objectives(result)["max_coverage"] == approx(22)
+    assert complex_flags(result) == {"B1": True}
+
+
 # A complex's third service may serve demand another building also serves. C1 (x=0: 10 elderly, 10 infants)
 # and C2 (x=600: 50 elderly). B1 (x=0, 600 m²) reaches C1 only; B2 (x=300, 200 m²: one service) reaches both.
 # min_count 1 forces B1 to host all three services (37); B2 then adds most with meals or elderly care for
@@ -808,6 +852,27 @@ def test_evaluator_catches_district_minimum_share_and_requirement(tmp_path):
         check,
         Plan.of([sel("B1", "rent"), sel("B2", "renovate")]),
         "D3 must have elderly_care but none of its demand for it is covered",
+    )
+
+
+# District D1 must have elderly care: C1 (x=0) has no elderly, C2 (x=3000) has 10. B1 at C1 covers C1 only,
+# which needs nothing: none of D1's demand is covered. The evaluator counted C1 as covered and passed the plan
+# (the model, whose demand pairs have demand, refused it): found writing the oracle's district rules.
+def test_evaluator_requires_covered_demand_not_a_covered_community_without_any(tmp_path):
+    check = evaluator(
+        scenario(
+            tmp_path,
+            communities=[community("C1", 0, 0, district="D1"), community("C2", 3000, 10, district="D1")],
+            buildings=[building("B1", 0), building("B2", 3000)],
+            options=[option("B1", "renovate", 10), option("B2", "renovate", 10)],
+            services={"elderly_care": ELDERLY},
+            budget={"capex": 20},
+            model={"policy": {"district_requires": {"D1": ["elderly_care"]}}},
+        )
+    )
+    assert check(Plan.of([sel("B2", "renovate")])) == ()
+    refuses(
+        check, Plan.of([sel("B1", "renovate")]), "D1 must have elderly_care but none of its demand for it is covered"
     )
 
 

@@ -217,6 +217,7 @@ def from_arrays(
     discount_rate: float = 0.03,
     community_ids: Sequence[str] | None = None,
     reduce_options: bool = True,
+    idle_slots: bool = False,
 ) -> ModelData:
     """Index a problem given as arrays.
 
@@ -247,6 +248,8 @@ def from_arrays(
         discount_rate: discount rate of the net present cost.
         community_ids: ids for the plan's assignments (default "0", "1", ...).
         reduce_options: drop dominated options (only valid while no rule depends on the mode itself).
+        idle_slots: also a slot for each service a candidate building can host that reaches no demand: the
+            complex rule counts the services a building hosts, whether they serve anyone or not.
     """
     n_services = len(services)
     n_buildings = len(building_ids)
@@ -318,6 +321,8 @@ def from_arrays(
     pair_community, pair_service = pair_flat // n_services, pair_flat % n_services
     pair_of[pair_community, pair_service] = np.arange(len(pair_flat))
     host_flat = np.unique(arc_b * n_services + arc_s)
+    if idle_slots:
+        host_flat = np.union1d(host_flat, np.flatnonzero(can_host & ~is_facility[:, None]))
     host_of = np.full((n_buildings, n_services), -1, np.int64)
     host_building, host_service = host_flat // n_services, host_flat % n_services
     host_of[host_building, host_service] = np.arange(len(host_flat))

@@ -18,10 +18,16 @@ def building_table(scenario: Scenario) -> pd.DataFrame:
     return pd.concat([scenario.buildings[cols], scenario.existing[cols]])
 
 
-def needs_fixed_modes(scenario: Scenario) -> bool:
-    """Rules that look at the mode itself forbid dropping dominated options."""
-    policy = scenario.config.model.policy
-    return bool(policy.max_by_mode or policy.must_choose_as)
+def keeps_every_option(scenario: Scenario) -> bool:
+    """Rules under which a dominated option may be the better one, so that none is dropped.
+
+    Rules that look at the mode itself (per-mode limits, must-choose-as), and a required share of the one-off
+    spending on complexes: a dearer option of a complex raises its side of that row more than the total
+    (siting.model.reduce then drops dominated options of the other buildings only).
+    """
+    model = scenario.config.model
+    spending_share = model.complex is not None and model.complex.min_capex_share > 0
+    return bool(model.policy.max_by_mode or model.policy.must_choose_as or spending_share)
 
 
 def model_data(scenario: Scenario, demand: pd.DataFrame, reach: dict[str, Arcs]) -> ModelData:
@@ -91,7 +97,8 @@ def model_data(scenario: Scenario, demand: pd.DataFrame, reach: dict[str, Arcs])
         horizon_years=cfg.budget.horizon_years,
         discount_rate=cfg.budget.discount_rate,
         community_ids=scenario.communities.index.to_numpy(dtype=object),
-        reduce_options=not needs_fixed_modes(scenario),
+        reduce_options=not keeps_every_option(scenario),
+        idle_slots=cfg.model.complex is not None,
     )
 
 

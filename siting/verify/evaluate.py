@@ -559,11 +559,13 @@ def _shares(check: _Checker, coverage: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     if policy.group_by not in s.communities:
         return table, pd.DataFrame(columns=["group", "service", "demand", "covered", "share"])
     group = s.communities[policy.group_by].fillna("").astype(str).reindex(coverage["community"]).to_numpy()
-    frame = coverage.assign(group=group)
+    # A district's requirement counts the covered fractions of its communities with demand: covering one that
+    # needs nothing covers none of the district's demand.
+    frame = coverage.assign(group=group, reached=np.where(coverage["demand"] > 0, coverage["covered"], 0.0))
     frame = frame[frame["group"] != ""]
     by_group = (
         frame.groupby(["group", "service"], sort=True)
-        .agg(demand=("demand", "sum"), covered=("covered_units", "sum"), fraction=("covered", "sum"))
+        .agg(demand=("demand", "sum"), covered=("covered_units", "sum"), fraction=("reached", "sum"))
         .reset_index()
     )
     by_group = by_group[by_group["demand"] > 0].reset_index(drop=True)
