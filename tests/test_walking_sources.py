@@ -83,3 +83,25 @@ def test_radius_in_minutes(tmp_path):
     scenario = load_scenario(path)
     assert scenario.config.services["elderly_care"].radius_m == pytest.approx(1000)  # 10 min at 6 km/h
     assert pipeline.run(scenario).evaluation.objective == pytest.approx(100)  # 160 of 160 units: 100 %
+
+
+def test_od_table_with_chinese_headers_and_thousands_is_checked_independently(tmp_path):
+    # The independent check reads the OD table as the planner does: 社区 / 建筑 / 步行距离(米), "1,200" = 1200 m.
+    (tmp_path / "od.csv").write_text('社区,建筑,步行距离(米)\nC1,B1,"1,200"\nC1,B2,400\nC2,B2,0\n', encoding="utf-8")
+    result = pipeline.run(load_scenario(base(tmp_path, {"od_table": "od.csv"})))
+    assert [s.building for s in result.solution.plan.selected] == ["B2"]
+    cov = result.evaluation.coverage.set_index("community")
+    assert cov.loc["C1", "distance_m"] == pytest.approx(400)
+
+
+def test_network_with_chinese_headers_is_checked_independently(tmp_path):
+    # As the detour test, with 编号/横坐标/纵坐标 nodes, 起点/终点/长度(米) edges and a title row above the header.
+    (tmp_path / "nodes.csv").write_text(
+        '步行网络节点,,\n编号,横坐标,纵坐标\na,0,0\nb,0,"2,000"\nc,"1,000","2,000"\nd,"1,000",0\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "edges.csv").write_text('起点,终点,长度(米)\na,b,"2,000"\nb,c,"1,000"\nc,d,"2,000"\n', encoding="utf-8")
+    path = base(tmp_path, {"network": {"nodes": "nodes.csv", "edges": "edges.csv"}})
+    result = pipeline.run(load_scenario(path))
+    cov = result.evaluation.coverage.set_index("community")
+    assert cov.loc["C2", "distance_m"] == pytest.approx(5000)

@@ -30,10 +30,11 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from siting.access.common import lookup_ids, read_checked
+from siting.access.common import lookup_ids
 from siting.access.walking import RADIUS_TOLERANCE_M, ReachPairs, straight_distance, unit_sphere
 from siting.errors import InputError
 from siting.scenario.columns import EDGE_COLUMNS, node_columns
+from siting.scenario.tables import read_checked
 
 CRS_CHOICES = ("planar", "lonlat")
 DEFAULT_MEMORY_MB = 256.0

@@ -21,11 +21,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from siting.access.common import lookup_ids, read_checked
+from siting.access.common import lookup_ids
 from siting.access.walking import RADIUS_TOLERANCE_M, ReachPairs
 from siting.errors import InputError, cut
 from siting.scenario.columns import OD_COLUMNS
 from siting.scenario.readers import header_row_of, sheet_row
+from siting.scenario.tables import read_checked
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,8 +27,7 @@ from siting.scenario.aliases import (
     split_unit,
     unit_factor,
 )
-from siting.scenario.readers import header_row_of, sheet_row
-from siting.scenario.readers import read_table as read_table  # importable from here too (siting.verify.distance)
+from siting.scenario.readers import header_row_of, read_table, sheet_row
 
 PLANAR_LIMIT_M = 1e8
 """Largest planar coordinate accepted, metres (Gauss-Krüger eastings with a zone prefix reach 4e7)."""
@@ -128,6 +129,33 @@ def check_columns(frame: pd.DataFrame, columns: list[Column], where: str, allow_
                 f"unknown column(s) {cut(unknown)}; expected only {[c.name for c in columns]}", file=where, row=header
             )
     return out
+
+
+def read_checked(
+    source: Any, columns: list[Column], *, base_dir: Path, label: str, sheet: str | None = None
+) -> tuple[pd.DataFrame, str]:
+    """Read a table with `read_table` and check it with `check_columns`.
+
+    Args:
+        source: a path relative to base_dir, an inline list of row mappings, a mapping {path, sheet[,
+            header_row]} or an object with `path` (and `sheet`, `header_row`) attributes (the scenario's TableFile).
+        columns: the columns to check.
+        base_dir: the folder paths are relative to (the scenario file's folder).
+        label: the scenario key, used in messages.
+        sheet: Excel sheet name (overridden by one given with the source).
+
+    Returns:
+        The checked frame and the name to use in messages.
+    """
+    header_row = None
+    if isinstance(source, dict):
+        source, sheet, header_row = source.get("path"), source.get("sheet", sheet), source.get("header_row")
+    if isinstance(source, Path):
+        source = str(source)
+    frame, where = read_table(
+        source, base_dir=Path(base_dir), label=label, sheet=sheet, columns=columns, header_row=header_row
+    )
+    return check_columns(frame, columns, where), where
 
 
 def _canonical_header(

@@ -58,14 +58,16 @@ def walking_matrix(scenario: Scenario, sites: list[str]) -> np.ndarray:
 
 
 def _raw(scenario: Scenario, source, label: str) -> pd.DataFrame:
-    """A raw table of the scenario as text cells (the access stage has already refused malformed ones)."""
-    from siting.scenario.schema import TableFile
-    from siting.scenario.tables import read_table
+    """A raw table of the scenario, read and checked column by column as the planner reads it.
 
-    sheet = None
-    if isinstance(source, TableFile):
-        source, sheet = source.path, source.sheet
-    frame, _ = read_table(source, base_dir=scenario.path.resolve().parent, label=label, sheet=sheet)
+    Other header names, units in brackets, thousands separators and the header row are understood; numbers come
+    back as float, ids as stripped text.
+    """
+    from siting.scenario.columns import TABLES
+    from siting.scenario.tables import read_checked
+
+    columns = TABLES[label](scenario.config.crs)
+    frame, _ = read_checked(source, columns, base_dir=scenario.path.resolve().parent, label=label)
     return frame
 
 
@@ -74,11 +76,11 @@ def _od_matrix(scenario: Scenario, sites: list[str]) -> np.ndarray:
     cfg = scenario.config
     od = _raw(scenario, cfg.walking.od_table, "walking.od_table")
     if "walk_m" in od:
-        metres = pd.to_numeric(od["walk_m"]).to_numpy(float)
+        metres = od["walk_m"].to_numpy(float)
     else:
-        metres = minutes_to_metres(pd.to_numeric(od["walk_min"]).to_numpy(float), cfg.walking.speed_kmh)
-    row = scenario.communities.index.get_indexer(od["community"].str.strip())
-    column = pd.Index(sites).get_indexer(od["building"].str.strip())
+        metres = minutes_to_metres(od["walk_min"].to_numpy(float), cfg.walking.speed_kmh)
+    row = scenario.communities.index.get_indexer(od["community"])
+    column = pd.Index(sites).get_indexer(od["building"])
     keep = (row >= 0) & (column >= 0)
     out = np.full((len(scenario.communities), len(sites)), np.inf)
     out[row[keep], column[keep]] = metres[keep]
@@ -94,12 +96,12 @@ def _network_matrix(scenario: Scenario, table: pd.DataFrame) -> np.ndarray:
     cfg = scenario.config
     nodes = _raw(scenario, cfg.walking.network.nodes, "walking.network.nodes")
     edges = _raw(scenario, cfg.walking.network.edges, "walking.network.edges")
-    ids = pd.Index(nodes["id"].str.strip())
-    xy = nodes[["x", "y"]].apply(pd.to_numeric).to_numpy(float)
-    u = ids.get_indexer(edges["from"].str.strip())
-    v = ids.get_indexer(edges["to"].str.strip())
-    if "length_m" in edges and (edges["length_m"].str.strip() != "").all():
-        length = pd.to_numeric(edges["length_m"]).to_numpy(float)
+    ids = pd.Index(nodes["id"])
+    xy = nodes[["x", "y"]].to_numpy(float)
+    u = ids.get_indexer(edges["from"])
+    v = ids.get_indexer(edges["to"])
+    if "length_m" in edges:
+        length = edges["length_m"].to_numpy(float)
     else:
         length = metres_between(xy[u], xy[v], cfg.crs)
     loop = u == v
