@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from siting.model.spec import COST_OBJECTIVES
 from siting.solvers.base import ProgressEvent, Status
 
 BAR_WIDTH = 20
@@ -57,8 +58,13 @@ def _head(event: ProgressEvent) -> str:
     return f"stage {event.index + 1}/{event.count} {event.stage}".rstrip()
 
 
-def _number(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+def _number(value: float | None, stage: str = "") -> str:
+    """An objective value; money (the cost stages, in 元) shown in 万元 as officers count it."""
+    if value is None:
+        return "—"
+    if stage in COST_OBJECTIVES:
+        return f"{value / 1e4:,.2f} 万元"
+    return f"{value:,.2f}"
 
 
 def bar_line(event: ProgressEvent) -> str:
@@ -67,7 +73,7 @@ def bar_line(event: ProgressEvent) -> str:
     filled = 0 if gap is None else round(BAR_WIDTH * max(0.0, 1.0 - min(gap, 1.0)))
     gap_text = "gap —" if gap is None else f"gap {gap:.2%}"
     bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-    return f"{_head(event)}  [{bar}]  {gap_text}  best {_number(event.incumbent)}  {event.elapsed_s:.1f} s"
+    return f"{_head(event)}  [{bar}]  {gap_text}  best {_number(event.incumbent, event.stage)}  {event.elapsed_s:.1f} s"
 
 
 def final_line(event: ProgressEvent) -> str:
@@ -75,4 +81,4 @@ def final_line(event: ProgressEvent) -> str:
     status = "ended" if event.status is None else event.status.value
     gap = "" if event.gap is None else f", gap {event.gap:.2%}"
     solver = f" ({event.solver})" if event.solver else ""
-    return f"{_head(event)}: {status}, {_number(event.incumbent)}{gap}, {event.elapsed_s:.1f} s{solver}"
+    return f"{_head(event)}: {status}, {_number(event.incumbent, event.stage)}{gap}, {event.elapsed_s:.1f} s{solver}"

@@ -300,7 +300,7 @@ def test_progress_display_draws_a_bar_on_a_terminal_and_lines_otherwise():
         count=2,
         solver="highs",
     )
-    assert final_line(done) == "stage 2/2 min_cost: optimal, 100.00, gap 0.00%, 0.0 s (highs)"
+    assert final_line(done) == "stage 2/2 min_cost: optimal, 0.01 万元, gap 0.00%, 0.0 s (highs)"
     plain, terminal = io.StringIO(), io.StringIO()
     for stream, interactive in ((plain, False), (terminal, True)):
         display = Display(stream, interactive=interactive)
